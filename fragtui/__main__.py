@@ -1,0 +1,3 @@
+from fragtui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,205 @@
+"""Paged allocation, vLLM's PagedAttention: ceil(used / block_size) blocks from anywhere.
+
+The free blocks form a queue, initially 0, 1, 2, ...; admission takes a request's blocks from
+the head. A free releases the request's blocks tail-first (last block-table entry first) and
+puts them, as a group in that order, at the tail (`fifo`) or at the head (`lifo`). `lowest`
+ignores the queue and always hands out the lowest free block ids.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from fragtui.sim.outcomes import ADMITTED, FREED, NOOP, POOL_FULL, REJECTED, PagedOutcome
+from fragtui.sim.requests import Request
+
+ORDERS = ("fifo", "lifo", "lowest")
+
+
+class _FifoQueue:
+    """Head on the left of a deque; freed blocks join the tail."""
+
+    def __init__(self, num_blocks: int) -> None:
+        self._q = deque(range(num_blocks))
+
+    def __len__(self) -> int:
+        return len(self._q)
+
+    def take(self, n: int) -> list[int]:
+        pop = self._q.popleft
+        return [pop() for _ in range(n)]
+
+    def give(self, table: tuple[int, ...]) -> None:
+        self._q.extend(reversed(table))
+
+    def untake(self, blocks: tuple[int, ...]) -> None:
+        self._q.extendleft(reversed(blocks))
+
+    def ungive(self, table: tuple[int, ...]) -> None:
+        pop = self._q.pop
+        for _ in table:
+            pop()
+
+    def order(self) -> list[int]:
+        return list(self._q)
+
+
+class _LifoQueue:
+    """A stack whose end is the head; freed blocks are handed out next, last block first."""
+
+    def __init__(self, num_blocks: int) -> None:
+        self._q = list(range(num_blocks - 1, -1, -1))
+
+    def __len__(self) -> int:
+        return len(self._q)
+
+    def take(self, n: int) -> list[int]:
+        q = self._q
+        blocks = q[-n:]
+        del q[-n:]
+        blocks.reverse()
+        return blocks
+
+    def give(self, table: tuple[int, ...]) -> None:
+        # Released last-first and put at the head as a group: the table's last block ends up
+        # at the head, which is the end of this list.
+        self._q.extend(table)
+
+    def untake(self, blocks: tuple[int, ...]) -> None:
+        self._q.extend(reversed(blocks))
+
+    def ungive(self, table: tuple[int, ...]) -> None:
+        del self._q[-len(table):]
+
+    def order(self) -> list[int]:
+        return self._q[::-1]
+
+
+class _LowestQueue:
+    """A free flag per block; memchr-speed search from the lowest block that may be free."""
+
+    def __init__(self, num_blocks: int) -> None:
+        self._free = bytearray(b"\x01") * num_blocks
+        self._count = num_blocks
+        self._low = 0  # every block below this is taken
+
+    def __len__(self) -> int:
+        return self._count
+
+    def take(self, n: int) -> list[int]:
+        flags, find = self._free, self._free.find
+        blocks = []
+        at = self._low
+        for _ in range(n):
+            at = find(1, at)
+            flags[at] = 0
+            blocks.append(at)
+            at += 1
+        self._low = at
+        self._count -= n
+        return blocks
+
+    def give(self, table: tuple[int, ...]) -> None:
+        flags = self._free
+        for block in table:
+            flags[block] = 1
+        self._count += len(table)
+        low = min(table)
+        if low < self._low:
+            self._low = low
+
+    untake = give
+
+    def ungive(self, table: tuple[int, ...]) -> None:
+        flags = self._free
+        for block in table:
+            flags[block] = 0
+        self._count -= len(table)
+
+    def order(self) -> list[int]:
+        flags = self._free
+        return [b for b in range(self._low, len(flags)) if flags[b]]
+
+
+_QUEUES = {"fifo": _FifoQueue, "lifo": _LifoQueue, "lowest": _LowestQueue}
+
+
+class PagedAllocator:
+    def __init__(self, total_slots: int, block_size: int, order: str = "fifo") -> None:
+        self.total_slots = total_slots
+        self.block_size = block_size
+        self.order = order
+        self.num_blocks = total_slots // block_size
+        self.unusable = total_slots - self.num_blocks * block_size  # past the last whole block
+        self.queue = _QUEUES[order](self.num_blocks)
+        self.tables: dict[int, tuple[tuple[int, ...], int]] = {}  # id -> (block table, used)
+        self.admitted = 0
+        self.rejected_pool_full = 0
+        self.rejected_fragmented = 0  # always 0: any free block serves
+        self.used = 0
+        self.reserved = 0  # the unfilled tail of each request's last block
+        self.block_table_entries = 0
+
+    @property
+    def free_blocks(self) -> int:
+        return len(self.queue)
+
+    @property
+    def free(self) -> int:
+        return self.total_slots - self.unusable - self.used - self.reserved
+
+    @property
+    def live(self) -> int:
+        return len(self.tables)
+
+    def blocks_for(self, used: int) -> int:
+        return -(-used // self.block_size)
+
+    def admit(self, request: Request) -> PagedOutcome:
+        used = request.used
+        need = -(-used // self.block_size)
+        if need > len(self.queue):
+            self.rejected_pool_full += 1
+            return PagedOutcome(REJECTED, POOL_FULL, request.id, (), used)
+        blocks = tuple(self.queue.take(need))
+        self.tables[request.id] = (blocks, used)
+        self.admitted += 1
+        self.used += used
+        self.reserved += need * self.block_size - used
+        self.block_table_entries += need
+        return PagedOutcome(ADMITTED, None, request.id, blocks, used)
+
+    def free_request(self, request_id: int) -> PagedOutcome:
+        entry = self.tables.pop(request_id, None)
+        if entry is None:
+            return PagedOutcome(NOOP, None, request_id)
+        blocks, used = entry
+        self.queue.give(blocks)
+        self.used -= used
+        self.reserved -= len(blocks) * self.block_size - used
+        self.block_table_entries -= len(blocks)
+        return PagedOutcome(FREED, None, request_id, blocks, used)
+
+    def undo(self, outcome: PagedOutcome) -> None:
+        """Exactly reverse `outcome`, which must be the last thing this allocator did."""
+        kind = outcome.kind
+        blocks, used = outcome.blocks, outcome.used
+        if kind == ADMITTED:
+            del self.tables[outcome.request_id]
+            self.queue.untake(blocks)
+            self.admitted -= 1
+            self.used -= used
+            self.reserved -= len(blocks) * self.block_size - used
+            self.block_table_entries -= len(blocks)
+        elif kind == REJECTED:
+            self.rejected_pool_full -= 1
+        elif kind == FREED:
+            self.queue.ungive(blocks)
+            self.tables[outcome.request_id] = (blocks, used)
+            self.used += used
+            self.reserved += len(blocks) * self.block_size - used
+            self.block_table_entries += len(blocks)
+
+    def free_block_ids(self) -> list[int]:
+        """Free blocks in the order they will be handed out."""
+        return self.queue.order()

@@ -1,0 +1,153 @@
+"""Both allocators in lockstep over one event stream, one event a step, with exact undo.
+
+Stepping forward applies the next event to contiguous and to paged and remembers what each did;
+stepping back undoes exactly that, so every state is reachable from any other. The cheap tallies
+are recorded after every step as compact arrays: they feed the sparklines and the peaks, and
+pop off on undo like everything else.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass
+from typing import Iterable
+
+from fragtui.sim.contiguous import ContiguousAllocator
+from fragtui.sim.metrics import SERIES_FIELDS, Metrics, measure, series_row
+from fragtui.sim.outcomes import ContiguousOutcome, PagedOutcome
+from fragtui.sim.paged import PagedAllocator
+from fragtui.sim.params import Params
+from fragtui.sim.requests import Arrive, Event
+from fragtui.sim.snapshot import ContiguousSnapshot, PagedSnapshot
+
+ALLOCATORS = ("contiguous", "paged")
+
+
+@dataclass(frozen=True, slots=True)
+class StepRecord:
+    """Step `index` (1-based) applied `event`; each allocator's outcome says what it did."""
+
+    index: int
+    event: Event
+    contiguous: ContiguousOutcome
+    paged: PagedOutcome
+
+
+class Series:
+    """One array per SERIES_FIELDS entry, entry i being the value after step i."""
+
+    def __init__(self) -> None:
+        self.columns = {name: array("q") for name in SERIES_FIELDS}
+        self._appenders = [self.columns[name].append for name in SERIES_FIELDS]
+        self._columns = [self.columns[name] for name in SERIES_FIELDS]
+
+    def append(self, row: tuple[int, ...]) -> None:
+        for append, value in zip(self._appenders, row):
+            append(value)
+
+    def pop(self) -> None:
+        for column in self._columns:
+            column.pop()
+
+    def __getitem__(self, name: str) -> array:
+        return self.columns[name]
+
+    def peak(self, name: str) -> int:
+        return max(self.columns[name])
+
+
+class Simulation:
+    def __init__(self, params: Params, events: Iterable[Event]) -> None:
+        self.params = params
+        self.events: list[Event] = list(events)
+        self.contiguous = ContiguousAllocator(params.total_slots, params.reservation, params.placement)
+        self.paged = PagedAllocator(params.total_slots, params.block_size, params.order)
+        self.records: list[StepRecord] = []
+        self.series = {"contiguous": Series(), "paged": Series()}
+        self._record_series()
+
+    # -- position ------------------------------------------------------------------------
+
+    @property
+    def step(self) -> int:
+        """How many events have been applied."""
+        return len(self.records)
+
+    @property
+    def total_steps(self) -> int:
+        return len(self.events)
+
+    @property
+    def at_end(self) -> bool:
+        return self.step >= len(self.events)
+
+    @property
+    def last(self) -> StepRecord | None:
+        return self.records[-1] if self.records else None
+
+    # -- moving --------------------------------------------------------------------------
+
+    def step_forward(self) -> StepRecord | None:
+        """Apply the next event to both allocators; None at the end of the stream."""
+        if self.at_end:
+            return None
+        event = self.events[self.step]
+        if isinstance(event, Arrive):
+            c = self.contiguous.admit(event.request)
+            p = self.paged.admit(event.request)
+        else:
+            c = self.contiguous.free_request(event.id)
+            p = self.paged.free_request(event.id)
+        record = StepRecord(self.step + 1, event, c, p)
+        self.records.append(record)
+        self._record_series()
+        return record
+
+    def step_back(self) -> StepRecord | None:
+        """Undo the last step exactly; None at step 0. Returns the record undone."""
+        if not self.records:
+            return None
+        record = self.records.pop()
+        self.paged.undo(record.paged)
+        self.contiguous.undo(record.contiguous)
+        for series in self.series.values():
+            series.pop()
+        return record
+
+    def goto(self, step: int) -> None:
+        step = max(0, min(step, len(self.events)))
+        while self.step < step:
+            self.step_forward()
+        while self.step > step:
+            self.step_back()
+
+    def run(self) -> Simulation:
+        """Step to the end of the stream."""
+        while self.step_forward() is not None:
+            pass
+        return self
+
+    def insert_event(self, event: Event) -> StepRecord | None:
+        """Put a manual event next in the stream and apply it."""
+        self.events.insert(self.step, event)
+        return self.step_forward()
+
+    # -- reading -------------------------------------------------------------------------
+
+    def allocator(self, name: str) -> ContiguousAllocator | PagedAllocator:
+        return self.contiguous if name == "contiguous" else self.paged
+
+    def metrics(self, name: str) -> Metrics:
+        return measure(self.allocator(name), self.params.max_len)
+
+    def peaks(self, name: str) -> dict[str, int]:
+        series = self.series[name]
+        return {field: series.peak(field) for field in SERIES_FIELDS}
+
+    def snapshot(self) -> tuple[ContiguousSnapshot, PagedSnapshot]:
+        """Both pools as they stand after the current step."""
+        return ContiguousSnapshot.of(self.contiguous), PagedSnapshot.of(self.paged)
+
+    def _record_series(self) -> None:
+        self.series["contiguous"].append(series_row(self.contiguous))
+        self.series["paged"].append(series_row(self.paged))

@@ -1,0 +1,56 @@
+"""The model's invariants, checked against an independent expansion of each pool."""
+
+from fragtui.sim.contiguous import reservation_for
+from fragtui.sim.outcomes import ADMITTED, FRAGMENTED, REJECTED
+from fragtui.sim.simulation import Simulation
+from fragtui.sim.snapshot import FREE, RESERVED, UNUSABLE, USED
+
+
+def check_invariants(sim: Simulation) -> None:
+    c_snap, p_snap = sim.snapshot()
+    total = sim.params.total_slots
+    for name, snap in (("contiguous", c_snap), ("paged", p_snap)):
+        states, _ = snap.slot_map()  # raises if a slot is held twice
+        m = sim.metrics(name)
+        assert m.used + m.reserved + m.free + m.unusable == total
+        assert (states.count(USED), states.count(RESERVED)) == (m.used, m.reserved)
+        assert states.count(FREE) == m.free and states.count(UNUSABLE) == m.unusable
+        outcomes = [getattr(r, name) for r in sim.records]
+        assert m.admitted == sum(o.kind == ADMITTED for o in outcomes)
+        assert m.rejected == sum(o.kind == REJECTED for o in outcomes)
+        assert m.rejected_fragmented == sum(o.reason == FRAGMENTED for o in outcomes)
+
+    # contiguous: waste = Σ(reservation − used); free runs are maximal and indexed right
+    pool = sim.contiguous
+    assert pool.reserved == sum(n - u for _, n, _, u in c_snap.allocations)
+    for start, length, _, used in c_snap.allocations:
+        assert used <= length
+    runs = c_snap.free_runs
+    assert all(a + n < b for (a, n), (b, _) in zip(runs, runs[1:])), "adjacent free runs not merged"
+    assert pool.runs.largest == max((n for _, n in runs), default=0)
+    assert sim.metrics("contiguous").live == len(c_snap.allocations)
+
+    # paged: tail waste below one block per request; every block free or held, once
+    bs = sim.params.block_size
+    held = [b for _, blocks, _ in p_snap.tables for b in blocks]
+    assert sorted(held + list(p_snap.free_queue)) == list(range(total // bs))
+    for _, blocks, used in p_snap.tables:
+        assert 0 <= len(blocks) * bs - used < bs
+    assert sim.paged.block_table_entries == len(held)
+
+
+def check_rejection_reasons(sim: Simulation) -> None:
+    """Replays the stream, checking each contiguous rejection's reason against the pool before it."""
+    sim.goto(0)
+    while not sim.at_end:
+        pool = sim.contiguous
+        free, largest = pool.free, pool.runs.largest
+        record = sim.step_forward()
+        c = record.contiguous
+        if c.kind == REJECTED:
+            need = reservation_for(sim.params.reservation, c.used, record.event.request.max_len)
+            assert c.length == need
+            if c.reason == FRAGMENTED:
+                assert free >= need > largest
+            else:
+                assert free < need

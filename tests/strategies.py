@@ -1,0 +1,38 @@
+"""Hypothesis strategies shared by the model's property tests."""
+
+from hypothesis import strategies as st
+
+from fragtui.sim.contiguous import PLACEMENTS, RESERVATIONS
+from fragtui.sim.paged import ORDERS
+from fragtui.sim.params import Params
+from fragtui.sim.requests import Arrive, Free, Request
+
+
+@st.composite
+def event_streams(draw, max_len: int = 64, max_events: int = 60):
+    """Arrivals with random lengths (and sometimes their own max_len) mixed with frees of
+    earlier arrivals, some of them twice and some of requests never admitted."""
+    events, arrived = [], []
+    for _ in range(draw(st.integers(0, max_events))):
+        if arrived and draw(st.booleans()):
+            events.append(Free(draw(st.sampled_from(arrived))))
+        else:
+            own_max = draw(st.sampled_from([max_len, max_len // 2, max_len * 2]))
+            used = draw(st.integers(1, own_max))
+            rid = len(arrived)
+            arrived.append(rid)
+            events.append(Arrive(Request(rid, used, own_max)))
+    return events
+
+
+@st.composite
+def pool_params(draw):
+    return Params(
+        total_slots=draw(st.integers(16, 400)),
+        max_len=64,
+        used_len=1,
+        block_size=draw(st.sampled_from([1, 3, 4, 16])),
+        placement=draw(st.sampled_from(PLACEMENTS)),
+        order=draw(st.sampled_from(ORDERS)),
+        reservation=draw(st.sampled_from(RESERVATIONS)),
+    ).validated()

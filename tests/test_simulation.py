@@ -1,0 +1,105 @@
+"""The lockstep simulation: outcomes, tallies, undo, invariants over random streams."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fragtui.sim.outcomes import ADMITTED, FRAGMENTED, FREED, NOOP, REJECTED
+from fragtui.sim.params import Params
+from fragtui.sim.requests import Arrive, Free, Request
+from fragtui.sim.simulation import Simulation
+from fragtui.sim.workloads import build_workload
+from invariants import check_invariants, check_rejection_reasons
+from strategies import event_streams, pool_params
+
+
+def seed_sim(**changes) -> Simulation:
+    params = Params(**changes).validated()
+    return Simulation(params, build_workload(params).events)
+
+
+def test_the_seed_after_8_and_64_steps():
+    sim = seed_sim()
+    sim.goto(8)
+    assert (sim.metrics("contiguous").admitted, sim.metrics("paged").admitted) == (8, 8)
+    sim.goto(64)
+    c, p = sim.metrics("contiguous"), sim.metrics("paged")
+    assert (c.admitted, c.rejected, c.wasted) == (8, 56, 3840)
+    assert (p.admitted, p.rejected, p.wasted) == (64, 0, 0)
+    assert (c.free, c.largest_free_run, c.ext_frag) == (0, 0, 0.0)
+    assert (p.used, p.block_table_entries, p.free) == (2048, 128, 2048)
+    assert sim.peaks("contiguous")["reserved"] == 3840
+    assert sim.last.contiguous.reason == "pool-full"
+
+
+def test_the_seed_with_33_tokens():
+    sim = seed_sim(used_len=33).run()
+    c, p = sim.metrics("contiguous"), sim.metrics("paged")
+    assert (c.admitted, c.rejected, c.wasted) == (8, 56, 3832)
+    assert (p.admitted, p.rejected, p.wasted) == (64, 0, 960)
+
+
+def external_frag_events():
+    arrivals = [Arrive(Request(i, 32, 512)) for i in range(4)]
+    return arrivals + [Free(1), Free(3), Arrive(Request(4, 100, 1024))]
+
+
+def test_external_fragmentation_contiguous_rejects_paged_admits():
+    params = Params(total_slots=2048, max_len=1024, used_len=32).validated()
+    sim = Simulation(params, external_frag_events()).run()
+    last = sim.last
+    assert (last.contiguous.kind, last.contiguous.reason) == (REJECTED, FRAGMENTED)
+    assert last.paged.kind == ADMITTED and len(last.paged.blocks) == 7
+    c = sim.metrics("contiguous")
+    assert (c.free, c.largest_free_run, c.stranded, c.holes) == (1024, 512, 1024, 2)
+    assert c.ext_frag == 0.5
+    assert sim.metrics("paged").ext_frag == 0.0
+
+
+def test_a_free_of_a_request_one_side_rejected_is_a_noop_there():
+    params = Params(total_slots=512, max_len=512).validated()
+    events = [Arrive(Request(0, 32, 512)), Arrive(Request(1, 32, 512)), Free(1)]
+    sim = Simulation(params, events).run()
+    assert (sim.last.contiguous.kind, sim.last.paged.kind) == (NOOP, FREED)
+
+
+def test_undo_to_the_start_and_forward_again_gives_identical_snapshots():
+    sim = seed_sim(frees="every-other", used_len=33)
+    initial = sim.snapshot()
+    forward = []
+    while not sim.at_end:
+        sim.step_forward()
+        forward.append(sim.snapshot())
+    for _ in range(sim.total_steps):
+        sim.step_back()
+    assert sim.step == 0 and sim.snapshot() == initial
+    assert sim.metrics("contiguous").admitted == sim.metrics("paged").admitted == 0
+    assert sim.step_back() is None
+    again = []
+    while sim.step_forward():
+        again.append(sim.snapshot())
+    assert again == forward
+
+
+@settings(max_examples=150, deadline=None)
+@given(params=pool_params(), events=event_streams())
+def test_invariants_hold_after_every_step_for_every_policy(params, events):
+    sim = Simulation(params, events)
+    check_invariants(sim)
+    while sim.step_forward():
+        check_invariants(sim)
+    check_rejection_reasons(sim)
+
+
+@settings(max_examples=100, deadline=None)
+@given(params=pool_params(), events=event_streams(), data=st.data())
+def test_stepping_back_restores_every_earlier_state(params, events, data):
+    sim = Simulation(params, events)
+    states = [(sim.snapshot(), sim.metrics("contiguous"), sim.metrics("paged"))]
+    while sim.step_forward():
+        states.append((sim.snapshot(), sim.metrics("contiguous"), sim.metrics("paged")))
+    target = data.draw(st.integers(0, sim.total_steps))
+    sim.goto(target)
+    assert (sim.snapshot(), sim.metrics("contiguous"), sim.metrics("paged")) == states[target]
+    assert len(sim.series["paged"]["used"]) == target + 1
+    sim.goto(sim.total_steps)
+    assert (sim.snapshot(), sim.metrics("contiguous"), sim.metrics("paged")) == states[-1]
