@@ -20,6 +20,8 @@ def check_invariants(sim: Simulation) -> None:
         assert m.rejected == sum(o.kind == REJECTED for o in outcomes)
         assert m.rejected_fragmented == sum(o.reason == FRAGMENTED for o in outcomes)
 
+    check_tree(sim.contiguous.runs)
+
     # contiguous: waste = Σ(reservation − used); free runs are maximal and indexed right
     pool = sim.contiguous
     assert pool.reserved == sum(n - u for _, n, _, u in c_snap.allocations)
@@ -54,3 +56,13 @@ def check_rejection_reasons(sim: Simulation) -> None:
                 assert free >= need > largest
             else:
                 assert free < need
+
+
+def check_tree(index):
+    tree, leaves = index._tree, index._leaves
+    for bucket, starts in enumerate(index._buckets):
+        assert starts == sorted(starts)
+        assert all(s // index._width == bucket for s in starts)
+        assert tree[leaves + bucket] == max((index.by_start[s] for s in starts), default=0)
+    for i in range(leaves - 1, 0, -1):
+        assert tree[i] == max(tree[2 * i], tree[2 * i + 1])

@@ -31,8 +31,6 @@ class ContiguousAllocator:
         self.reservation = reservation
         self.placement = placement
         self.runs = FreeRuns(total_slots, track_sizes=placement in ("best", "worst"))
-        if total_slots:
-            self.runs.add(0, total_slots)
         self.allocations: dict[int, tuple[int, int, int]] = {}  # id -> (start, length, used)
         self.cursor = 0  # where next fit resumes
         self.admitted = 0
@@ -57,21 +55,25 @@ class ContiguousAllocator:
 
     def admit(self, request: Request) -> ContiguousOutcome:
         used = request.used
-        need = reservation_for(self.reservation, used, request.max_len)
+        policy = self.reservation
+        if policy == "max":
+            need = request.max_len
+        elif policy == "oracle":
+            need = used
+        else:
+            need = reservation_for(policy, used, request.max_len)
         start = self._find(need)
         if start is None:
-            reason = POOL_FULL if self.free < need else FRAGMENTED
-            if reason == POOL_FULL:
+            if self.total_slots - self.used - self.reserved < need:
                 self.rejected_pool_full += 1
+                reason = POOL_FULL
             else:
                 self.rejected_fragmented += 1
-            return ContiguousOutcome(REJECTED, reason, request.id, length=need, used=used, cursor=self.cursor)
-        runs = self.runs
-        run_length = runs.remove(start)
-        if run_length > need:
-            runs.add(start + need, run_length - need)
+                reason = FRAGMENTED
+            return ContiguousOutcome(REJECTED, reason, request.id, -1, need, used, 0, 0, self.cursor)
+        self.runs.take(start, need)
         self.allocations[request.id] = (start, need, used)
-        outcome = ContiguousOutcome(ADMITTED, None, request.id, start, need, used, cursor=self.cursor)
+        outcome = ContiguousOutcome(ADMITTED, None, request.id, start, need, used, 0, 0, self.cursor)
         self.cursor = start + need
         self.admitted += 1
         self.used += used
@@ -81,19 +83,9 @@ class ContiguousAllocator:
     def free_request(self, request_id: int) -> ContiguousOutcome:
         allocation = self.allocations.pop(request_id, None)
         if allocation is None:
-            return ContiguousOutcome(NOOP, None, request_id, cursor=self.cursor)
+            return ContiguousOutcome(NOOP, None, request_id, -1, 0, 0, 0, 0, self.cursor)
         start, length, used = allocation
-        runs = self.runs
-        merged_start, merged_end = start, start + length
-        left = right = 0
-        left_start = runs.by_end.get(start)
-        if left_start is not None:
-            left = runs.remove(left_start)
-            merged_start = left_start
-        if merged_end in runs.by_start:
-            right = runs.remove(merged_end)
-            merged_end += right
-        runs.add(merged_start, merged_end - merged_start)
+        left, right = self.runs.release(start, length)
         self.used -= used
         self.reserved -= length - used
         return ContiguousOutcome(FREED, None, request_id, start, length, used, left, right, self.cursor)
@@ -104,16 +96,10 @@ class ContiguousAllocator:
         if kind == ADMITTED:
             start, length, used = outcome.start, outcome.length, outcome.used
             del self.allocations[outcome.request_id]
-            runs = self.runs
-            end = start + length
-            # The run came from the start of a maximal free run, so nothing free ends at
-            # `start`; only the remainder to the right can rejoin it.
-            if end in runs.by_start:
-                length += runs.remove(end)
-            runs.add(start, length)
+            self.runs.untake(start, length)
             self.admitted -= 1
             self.used -= used
-            self.reserved -= outcome.length - used
+            self.reserved -= length - used
         elif kind == REJECTED:
             if outcome.reason == POOL_FULL:
                 self.rejected_pool_full -= 1
@@ -121,12 +107,7 @@ class ContiguousAllocator:
                 self.rejected_fragmented -= 1
         elif kind == FREED:
             start, length, used = outcome.start, outcome.length, outcome.used
-            runs = self.runs
-            runs.remove(start - outcome.left)
-            if outcome.left:
-                runs.add(start - outcome.left, outcome.left)
-            if outcome.right:
-                runs.add(start + length, outcome.right)
+            self.runs.unrelease(start, length, outcome.left, outcome.right)
             self.allocations[outcome.request_id] = (start, length, used)
             self.used += used
             self.reserved += length - used

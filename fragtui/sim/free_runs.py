@@ -5,14 +5,18 @@ holds the runs that start in it) answers first fit and next fit by descending to
 bucket whose longest run fits: O(log buckets) however many holes there are. Best and worst fit
 use a sorted list of (length, start) keys, kept only when a policy needs it. The tree's root is
 the largest free run, which every step's metrics want.
+
+Updates come in the four shapes an allocator needs, each touching one or two buckets and
+climbing the tree once: `take` (an admission carves the front of a run), `release` (a free
+merges with its neighbours), and their exact inverses `untake` and `unrelease`.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, insort
 
-_MAX_LEAVES = 1 << 16
-_TARGET_BUCKET = 8  # slots per bucket when the pool is small enough
+_MAX_LEAVES = 1 << 14
+_BUCKET = 64  # slots per bucket when the pool is small enough
 
 
 class FreeRuns:
@@ -21,14 +25,17 @@ class FreeRuns:
         self.by_start: dict[int, int] = {}  # start -> length
         self.by_end: dict[int, int] = {}  # end -> start
         leaves = 1
-        while leaves < _MAX_LEAVES and leaves * _TARGET_BUCKET < total_slots:
+        while leaves < _MAX_LEAVES and leaves * _BUCKET < total_slots:
             leaves *= 2
         self._leaves = leaves
         self._width = max(1, -(-total_slots // leaves))  # slots per bucket
         self._tree = [0] * (2 * leaves)
-        self._buckets: dict[int, list[int]] = {}  # bucket -> sorted run starts
+        self._buckets: list[list[int]] = [[] for _ in range(leaves)]  # sorted run starts
         self._key = total_slots + 1
         self._sizes: list[int] | None = [] if track_sizes else None  # length*key + start
+        if total_slots:
+            self._insert(0, total_slots)
+            self._refresh(0)
 
     # -- queries -------------------------------------------------------------------------
 
@@ -53,19 +60,17 @@ class FreeRuns:
 
     def next_fit(self, need: int, cursor: int) -> int | None:
         """The lowest run of at least `need` slots starting at or after `cursor`, else wrap."""
-        tree = self._tree
-        if tree[1] < need:
+        if self._tree[1] < need:
             return None
-        bucket = min(cursor // self._width, self._leaves - 1) if cursor < self.total_slots else self._leaves
-        if bucket < self._leaves:
+        if cursor < self.total_slots:
+            bucket = cursor // self._width
             start = self._fit_in_bucket(bucket, need, cursor)
             if start is not None:
                 return start
-            i = bucket + 1 + self._leaves
-            if i < 2 * self._leaves:
-                found = self._leftmost_from(i, need)
-                if found is not None:
-                    return found
+            if bucket + 1 < self._leaves:
+                start = self._leftmost_from(bucket + 1 + self._leaves, need)
+                if start is not None:
+                    return start
         return self.first_fit(need)
 
     def best_fit(self, need: int) -> int | None:
@@ -90,55 +95,103 @@ class FreeRuns:
 
     # -- updates -------------------------------------------------------------------------
 
-    def add(self, start: int, length: int) -> None:
+    def take(self, start: int, need: int) -> None:
+        """The run at `start` gives up its first `need` slots."""
+        length = self._delete(start)
+        if length > need:
+            self._insert(start + need, length - need)
+            self._raise(start + need, length - need)
+        self._refresh(start // self._width)
+
+    def untake(self, start: int, need: int) -> None:
+        """Undo `take(start, need)`: the slots rejoin what is left of their run."""
+        self.release(start, need)
+
+    def release(self, start: int, length: int) -> tuple[int, int]:
+        """Free [start, start+length), merging with free neighbours.
+
+        Returns the lengths of the left and right neighbours it merged with (0 for none)."""
+        left = right = 0
+        left_start = self.by_end.get(start)
+        if left_start is not None:
+            left = self._delete(left_start)
+        end = start + length
+        if end in self.by_start:
+            right = self._delete(end)
+            if end // self._width != (start - left) // self._width:
+                self._refresh(end // self._width)  # that bucket lost a run: may shrink
+        merged = left + length + right
+        self._insert(start - left, merged)
+        self._raise(start - left, merged)  # a merge only grows its own bucket's longest run
+        return left, right
+
+    def unrelease(self, start: int, length: int, left: int, right: int) -> None:
+        """Undo `release(start, length)`, which merged with `left` and `right` free slots."""
+        merged = start - left
+        self._delete(merged)
+        if left:
+            self._insert(merged, left)
+        self._refresh(merged // self._width)
+        if right:
+            end = start + length
+            self._insert(end, right)
+            self._raise(end, right)
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _insert(self, start: int, length: int) -> None:
         self.by_start[start] = length
         self.by_end[start + length] = start
-        bucket = start // self._width
-        starts = self._buckets.get(bucket)
-        if starts is None:
-            self._buckets[bucket] = [start]
+        starts = self._buckets[start // self._width]
+        if not starts or starts[-1] < start:
+            starts.append(start)
         else:
             insort(starts, start)
         if self._sizes is not None:
             insort(self._sizes, length * self._key + start)
-        tree = self._tree
-        i = bucket + self._leaves
-        while i and tree[i] < length:  # a longer run can only raise the maxima above it
-            tree[i] = length
-            i >>= 1
 
-    def remove(self, start: int) -> int:
+    def _delete(self, start: int) -> int:
         length = self.by_start.pop(start)
         del self.by_end[start + length]
-        bucket = start // self._width
-        starts = self._buckets[bucket]
-        starts.remove(start)
+        self._buckets[start // self._width].remove(start)
         if self._sizes is not None:
             sizes = self._sizes
             del sizes[bisect_left(sizes, length * self._key + start)]
-        tree = self._tree
-        i = bucket + self._leaves
-        if tree[i] == length:  # only the run that set a maximum can lower it
-            by_start = self.by_start
-            if starts:
-                tree[i] = max([by_start[s] for s in starts])
-            else:
-                tree[i] = 0
-                del self._buckets[bucket]
-            i >>= 1
-            while i:
-                best = max(tree[2 * i], tree[2 * i + 1])
-                if tree[i] == best:
-                    break
-                tree[i] = best
-                i >>= 1
         return length
 
-    # -- internals -----------------------------------------------------------------------
+    def _raise(self, start: int, length: int) -> None:
+        """A run of `length` now starts at `start`: lift the maxima above it that it beats."""
+        tree = self._tree
+        i = start // self._width + self._leaves
+        while i and tree[i] < length:
+            tree[i] = length
+            i >>= 1
+
+    def _refresh(self, bucket: int) -> None:
+        """Recompute a bucket's longest run and carry the change up the tree."""
+        by_start = self.by_start
+        best = 0
+        for start in self._buckets[bucket]:
+            length = by_start[start]
+            if length > best:
+                best = length
+        tree = self._tree
+        i = bucket + self._leaves
+        if tree[i] == best:
+            return
+        tree[i] = best
+        while i > 1:
+            sibling = tree[i ^ 1]
+            if sibling > best:
+                best = sibling
+            i >>= 1
+            if tree[i] == best:
+                return
+            tree[i] = best
 
     def _fit_in_bucket(self, bucket: int, need: int, at_least: int) -> int | None:
         by_start = self.by_start
-        for start in self._buckets.get(bucket, ()):
+        for start in self._buckets[bucket]:
             if start >= at_least and by_start[start] >= need:
                 return start
         return None
