@@ -15,3 +15,16 @@ def azure_dir() -> Path:
 import sys
 
 sys.path.insert(0, str(Path(__file__).parent))  # the shared helpers: strategies, invariants
+
+import asyncio
+import inspect
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """Run `async def` tests (Textual's Pilot) on a fresh event loop, without another plugin."""
+    if inspect.iscoroutinefunction(pyfuncitem.obj):
+        names = pyfuncitem._fixtureinfo.argnames
+        asyncio.run(pyfuncitem.obj(**{name: pyfuncitem.funcargs[name] for name in names}))
+        return True
+    return None

@@ -1,0 +1,1 @@
+"""The Textual app: widgets draw what fragtui.view computes from fragtui.sim."""

@@ -1,0 +1,61 @@
+"""The help screen: the two kinds of waste, in this app's own numbers, and the keys."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+LESSON = """\
+# What you are looking at
+
+Both panes are the same pool of **token slots** (one slot holds one token's KV entry),
+fed the same requests. Only the way memory is handed out differs.
+
+**Contiguous** (left) gives every request one unbroken run of `max_len` slots, because it
+cannot know how long the request will grow. **Paged** (right) cuts the pool into blocks of
+`block_size` slots and gives a request only the blocks its tokens fill, from anywhere.
+
+## Internal fragmentation: waste inside an allocation
+
+In the seed, each request holds 32 tokens but contiguous reserves 512 slots for it:
+512 − 32 = **480 reserved slots** nobody can use. Eight such runs fill the 4,096-slot pool
+(⌊4096 / 512⌋ = 8), wasting 8 × 480 = **3,840 slots**, while 56 requests are turned away.
+
+Paged gives each request ⌈32 / 16⌉ = 2 blocks: no slot reserved, all 64 requests admitted
+in 128 of the 256 blocks. Its only internal waste is the unfilled tail of a request's last
+block, always less than one block: press `U` for 33 tokens and each request wastes 15 slots
+in its third block (64 × 15 = 960).
+
+## External fragmentation: waste between allocations
+
+When requests leave, contiguous gets holes. A new request needs one run as long as its
+reservation; if free space is plentiful but split into runs that are each too short, it is
+rejected as **fragmented**, and those free slots are **stranded** (drawn in their own colour).
+`ext frag % = 1 − largest free run / free`. Paged has none: any free block will do.
+
+## Colours
+
+used · reserved (held, empty) · free · stranded (free, but in a run too short for a
+max_len request) · unusable (past the last whole block). `c` colours by request instead,
+so you can see paged's blocks scattered across the pool.
+
+## Keys
+"""
+
+
+class HelpScreen(ModalScreen):
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "close help")]
+
+    def __init__(self, keys: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.keys = keys
+
+    def compose(self) -> ComposeResult:
+        table = "| key | does |\n|---|---|\n" + "".join(
+            f"| `{key}` | {what} |\n" for key, what in self.keys
+        )
+        with VerticalScroll(id="help-body"):
+            yield Markdown(LESSON + table + "\nPress `escape` or `?` to close.")

@@ -1,0 +1,216 @@
+"""One pool drawn as a grid of cells: a Line API widget, never a widget per cell.
+
+Each character shows two cell rows with a half block (upper half: foreground colour, lower
+half: background colour). Under NO_COLOR each character is one cell with a glyph per state.
+Strips are cached per row; a step drops only the rows it changed.
+"""
+
+from __future__ import annotations
+
+from rich.color import Color as RichColor
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from fragtui.sim.snapshot import FREE, NOBODY, RESERVED, STRANDED, UNUSABLE, USED
+from fragtui.view.cells import BEYOND, cell_info, cell_row, owner_row
+from fragtui.view.layout import GridLayout, fit_layout
+from fragtui.view.picture import Picture, Ranges
+
+STATE_CLASSES = {
+    USED: "pool--used",
+    RESERVED: "pool--reserved",
+    FREE: "pool--free",
+    STRANDED: "pool--stranded",
+    UNUSABLE: "pool--unusable",
+}
+# Monochrome glyphs: distinct shapes, not just shades.
+GLYPHS = {USED: "█", RESERVED: "▒", FREE: "·", STRANDED: "×", UNUSABLE: "╱", BEYOND: " "}
+HALF = "▀"
+
+# Colour by request: a categorical palette; a request's reserved slots are a dim shade of it.
+REQUEST_COLOURS = (
+    "#56B4E9", "#E69F00", "#009E73", "#F0E442", "#0072B2", "#D55E00",
+    "#CC79A7", "#8FD3C1", "#B8A1E3", "#F4A582", "#92C5DE", "#C2E699",
+)
+
+
+class PoolGrid(ScrollView, can_focus=False):
+    COMPONENT_CLASSES = set(STATE_CLASSES.values())
+
+    class Hovered(Message):
+        """The pointer is over cells of this grid (or left it: `text` is empty)."""
+
+        def __init__(self, grid: PoolGrid, text: str) -> None:
+            super().__init__()
+            self.grid = grid
+            self.text = text
+
+    def __init__(self, allocator: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.allocator = allocator
+        self.pane_title = allocator
+        self.picture: Picture | None = None
+        self.grid_layout: GridLayout | None = None
+        self.block_size = 1
+        self.zoom = False
+        self.by_request = False
+        self.requests: dict = {}
+        self._strips: dict[int, Strip] = {}
+        self._styles: dict[tuple, Style] = {}
+        self._pad = 0
+
+    # -- what to draw --------------------------------------------------------------------
+
+    @property
+    def monochrome(self) -> bool:
+        return bool(getattr(self.app, "no_color", False))
+
+    def show(self, picture: Picture, block_size: int, requests: dict) -> None:
+        """Draw a new picture from scratch."""
+        self.picture, self.block_size, self.requests = picture, block_size, requests
+        self._relayout()
+
+    def patch(self, ranges: Ranges) -> None:
+        """The slots in `ranges` changed: repaint just their rows."""
+        layout = self.grid_layout
+        if layout is None:
+            return
+        rows: set[int] = set()
+        for start, end in ranges:
+            rows.update(layout.text_rows_for(start, end))
+        for row in rows:
+            self._strips.pop(row, None)
+            self.refresh_line(row)
+
+    def set_mode(self, *, zoom: bool | None = None, by_request: bool | None = None) -> None:
+        if zoom is not None:
+            self.zoom = zoom
+        if by_request is not None:
+            self.by_request = by_request
+        self._relayout()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+        self._strips.clear()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._relayout()
+
+    def _relayout(self) -> None:
+        self._strips.clear()
+        if self.picture is None or not self.size.width:
+            return
+        per_char = 1 if self.monochrome else 2
+        width, height = self.scrollable_content_region.size
+        self.grid_layout = fit_layout(
+            self.picture.total_slots, self.block_size, width, height, per_char, zoom=self.zoom
+        )
+        self._pad = max(0, (width - self.grid_layout.cells_per_row) // 2)
+        self.virtual_size = Size(width, self.grid_layout.text_rows)
+        k = self.grid_layout.slots_per_cell
+        scale = "1 cell = 1 slot" if k == 1 else f"1 cell = {k} slots"
+        self.border_title = self.pane_title
+        self.border_subtitle = scale + (" · zoomed" if self.zoom else "")
+        self.refresh()
+
+    # -- drawing -------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        row = y + self.scroll_offset.y
+        strip = self._strips.get(row)
+        if strip is None:
+            strip = self._strips[row] = self._render_row(row)
+        return strip.crop_extend(self.scroll_offset.x, self.scroll_offset.x + self.size.width, self.rich_style)
+
+    def _render_row(self, row: int) -> Strip:
+        layout, picture = self.grid_layout, self.picture
+        if layout is None or picture is None or row >= layout.text_rows:
+            return Strip.blank(self.size.width, self.rich_style)
+        per_char = layout.cells_per_char_row
+        rows = [cell_row(picture, layout, row * per_char + i) for i in range(per_char)]
+        if self.by_request and not self.monochrome:
+            keys = [self._request_keys(picture, layout, row * per_char + i, states)
+                    for i, states in enumerate(rows)]
+        else:
+            keys = rows
+        if per_char == 2:
+            cells = list(zip(keys[0], keys[1]))
+            glyph = lambda key: HALF  # noqa: E731
+        else:
+            cells = list(keys[0])
+            glyph = lambda key: GLYPHS[key]  # noqa: E731
+        segments = [Segment(" " * self._pad, self.rich_style)] if self._pad else []
+        start = 0
+        for x in range(1, len(cells) + 1):
+            if x == len(cells) or cells[x] != cells[start]:
+                key = cells[start]
+                segments.append(Segment(glyph(key) * (x - start), self._style(key)))
+                start = x
+        return Strip(segments)
+
+    def _request_keys(self, picture: Picture, layout: GridLayout, row: int, states: bytes) -> list:
+        owners = owner_row(picture, layout, row, states)
+        return [
+            (state, owner) if owner != NOBODY else state for state, owner in zip(states, owners)
+        ]
+
+    def _style(self, key) -> Style:
+        """The style of a character: key is (top, bottom) with half blocks, else one cell."""
+        style = self._styles.get(key)
+        if style is None:
+            if self.grid_layout is not None and self.grid_layout.cells_per_char_row == 2:
+                top, bottom = key
+                style = Style(color=self._colour(top), bgcolor=self._colour(bottom))
+            else:
+                style = Style(color=self._colour(key), bgcolor=self.rich_style.bgcolor)
+            self._styles[key] = style
+        return style
+
+    def _colour(self, key) -> RichColor | None:
+        """A cell's colour: its state's, or its request's (dimmed where reserved)."""
+        if isinstance(key, tuple):
+            state, owner = key
+            base = REQUEST_COLOURS[owner % len(REQUEST_COLOURS)]
+            colour = RichColor.parse(base)
+            if state == RESERVED:
+                background = self.rich_style.bgcolor or RichColor.parse("#000000")
+                colour = _blend(colour, background, 0.65)
+            return colour
+        if key == BEYOND:
+            return self.rich_style.bgcolor
+        return self.get_component_rich_style(STATE_CLASSES[key]).color
+
+    # -- hovering ------------------------------------------------------------------------
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        self.post_message(self.Hovered(self, self.describe_at(event.x, event.y)))
+
+    def on_leave(self, event: events.Leave) -> None:
+        self.post_message(self.Hovered(self, ""))
+
+    def describe_at(self, x: int, y: int) -> str:
+        """What the cells under character (x, y) of the widget hold."""
+        layout, picture = self.grid_layout, self.picture
+        if layout is None or picture is None:
+            return ""
+        x -= self._pad
+        row = (y + self.scroll_offset.y) * layout.cells_per_char_row
+        parts = []
+        for i, mark in enumerate(("▀", "▄") if layout.cells_per_char_row == 2 else ("",)):
+            span = layout.cell_at(x, row + i)
+            if span is not None:
+                info = cell_info(picture, *span)
+                parts.append(f"{mark} {info.describe(self.requests)}".strip())
+        return f"{self.allocator}: " + "   ".join(parts) if parts else ""
+
+
+def _blend(colour: RichColor, background: RichColor, amount: float) -> RichColor:
+    a, b = colour.get_truecolor(), background.get_truecolor()
+    mix = [round(x + (y - x) * amount) for x, y in zip(a, b)]
+    return RichColor.from_rgb(*mix)

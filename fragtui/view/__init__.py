@@ -1,0 +1,1 @@
+"""Model state → what to draw: pictures, layouts, cell rows, words. Pure; no Textual here."""

@@ -1,0 +1,94 @@
+"""Rows of cells: what one row of the grid shows, and what one cell holds.
+
+With several slots per cell, a cell shows the state most of its slots are in (ties go to the
+more telling state: used, reserved, stranded, free, unusable), so shares stay honest at any
+scale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fragtui.sim.snapshot import FREE, NOBODY, RESERVED, STATE_NAMES, STRANDED, UNUSABLE, USED
+from fragtui.view.layout import GridLayout
+from fragtui.view.picture import Picture
+
+BEYOND = 5  # a cell past the end of the pool
+_PRIORITY = (USED, RESERVED, STRANDED, FREE, UNUSABLE)
+
+
+def cell_row(picture: Picture, layout: GridLayout, row: int) -> bytes:
+    """The state of every cell in cell row `row`, BEYOND past the pool's end."""
+    k, cells = layout.slots_per_cell, layout.cells_per_row
+    start = row * layout.row_slots
+    states = picture.states
+    if k == 1:
+        out = bytes(states[start:start + cells])
+    else:
+        out = bytes(_majority(states, a, min(a + k, len(states))) for a in range(start, start + cells * k, k)
+                    if a < len(states))
+    return out + bytes([BEYOND]) * (cells - len(out))
+
+
+def owner_row(picture: Picture, layout: GridLayout, row: int, states: bytes) -> list[int]:
+    """Who holds each cell of a row: the owner of its first slot in the cell's state."""
+    k = layout.slots_per_cell
+    start = row * layout.row_slots
+    slots = picture.states
+    owners = []
+    for x, state in enumerate(states):
+        if state not in (USED, RESERVED):
+            owners.append(NOBODY)
+            continue
+        a = start + x * k
+        if k > 1:
+            a = slots.find(state, a, a + k)
+        owners.append(picture.owner(a))
+    return owners
+
+
+def _majority(states: bytearray, a: int, b: int) -> int:
+    first = states[a]
+    if states.count(first, a, b) == b - a:
+        return first
+    return max(_PRIORITY, key=lambda s: (states.count(s, a, b), -_PRIORITY.index(s)))
+
+
+@dataclass(frozen=True)
+class CellInfo:
+    """What hovering a cell tells: its slots, how they are split, who holds them."""
+
+    start: int
+    end: int
+    counts: dict[str, int]
+    owners: tuple[int, ...]
+    blocks: tuple[int, int] | None
+
+    def describe(self, requests: dict[int, object]) -> str:
+        slots = f"slot {self.start}" if self.end - self.start == 1 else f"slots {self.start}–{self.end - 1}"
+        split = ", ".join(f"{n} {name}" if len(self.counts) > 1 else name for name, n in self.counts.items())
+        parts = [slots, split]
+        for rid in self.owners[:3]:
+            request = requests.get(rid)
+            detail = f" {request.used}/{request.max_len}" if request is not None else ""
+            parts.append(f"r{rid}{detail}")
+        if len(self.owners) > 3:
+            parts.append(f"+{len(self.owners) - 3} more")
+        if self.blocks is not None:
+            first, last = self.blocks
+            parts.append(f"block {first}" if first == last else f"blocks {first}–{last}")
+        return " · ".join(parts)
+
+
+def cell_info(picture: Picture, start: int, end: int) -> CellInfo:
+    states = picture.states
+    counts = {STATE_NAMES[s]: states.count(s, start, end) for s in _PRIORITY}
+    counts = {name: n for name, n in counts.items() if n}
+    owners: list[int] = []
+    for slot in range(start, end):
+        rid = picture.owner(slot) if states[slot] in (USED, RESERVED) else NOBODY
+        if rid != NOBODY and (not owners or owners[-1] != rid) and rid not in owners:
+            owners.append(rid)
+    first, last = picture.block(start), picture.block(end - 1)
+    blocks = (first, last) if first is not None and last is not None else None
+    return CellInfo(start, end, counts, tuple(owners), blocks)

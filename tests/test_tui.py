@@ -1,0 +1,182 @@
+"""The TUI driven by keys, checked against the model and against the screen."""
+
+import re
+
+from fragtui.sim.params import Params
+from fragtui.tui.app import FragApp
+from tui_helpers import screen_text, sidebar_rows
+
+
+async def press_n(pilot, key, n):
+    for _ in range(n):
+        await pilot.press(key)
+    await pilot.pause()
+
+
+async def test_opens_on_the_seed_at_step_0_paused():
+    app = FragApp()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        assert app.sim.step == 0 and app.sim.total_steps == 64
+        assert app._timer is None
+        text = screen_text(app)
+        assert "seed" in text and "step 0/64" in text and "paused" in text
+        assert sidebar_rows(app)["admitted"] == ["0", "0"]
+
+
+async def test_eight_steps_admit_eight_on_both_sides():
+    app = FragApp()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await press_n(pilot, "space", 8)
+        assert app.sim.step == 8
+        assert app.sim.metrics("contiguous").admitted == app.sim.metrics("paged").admitted == 8
+        assert sidebar_rows(app)["admitted"] == ["8", "8"]
+
+
+async def test_sixty_four_steps_then_back_to_zero():
+    app = FragApp()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await press_n(pilot, "space", 64)
+        rows = sidebar_rows(app)
+        assert rows["admitted"] == ["8", "64"]
+        assert rows["wasted"] == ["3840", "0"]
+        assert rows["rejected"] == ["56", "0"]
+        text = screen_text(app)
+        assert re.search(r"admitted\s+8\s+64", text)
+        assert re.search(r"wasted\s+3840\s+0", text)
+        assert "step 64: r63 arrives" in text
+        assert "rejected, pool full" in text
+
+        await press_n(pilot, "left", 64)
+        assert app.sim.step == 0
+        rows = sidebar_rows(app)
+        for label in ("admitted", "rejected", "live", "used", "reserved", "wasted"):
+            assert rows[label] == ["0", "0"], label
+        assert rows["free"] == ["4096", "4096"]
+
+
+async def test_space_and_right_step_left_and_backspace_undo():
+    app = FragApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("space", "right", "right")
+        assert app.sim.step == 3
+        await pilot.press("backspace", "left")
+        assert app.sim.step == 1
+        await pilot.press("end")
+        assert app.sim.step == 64
+        await pilot.press("home")
+        assert app.sim.step == 0
+
+
+async def test_block_size_down_and_up_replays_to_the_same_step():
+    app = FragApp(Params(used_len=33))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await press_n(pilot, "space", 40)
+        assert sidebar_rows(app)["wasted"] == ["3832", str(40 * 15)]
+        await pilot.press("k")
+        await pilot.pause()
+        assert (app.sim.step, app.session.params.block_size) == (40, 8)
+        assert sidebar_rows(app)["wasted"] == ["3832", str(40 * 7)]  # ⌈33/8⌉·8 − 33 = 7
+        assert app.query_one("#paged").border_title == "paged · block 8 · fifo"
+        await pilot.press("K")
+        await pilot.pause()
+        assert (app.sim.step, app.session.params.block_size) == (40, 16)
+        assert sidebar_rows(app)["wasted"] == ["3832", str(40 * 15)]
+
+
+async def test_a_bad_parameter_change_is_refused_and_nothing_is_lost():
+    app = FragApp()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await press_n(pilot, "space", 10)
+        for _ in range(5):  # max_len 512 → 256 → 128 → 64 → 32 → 16: below used_len 32
+            await pilot.press("m")
+        await pilot.pause()
+        assert app.session.params.max_len == 32
+        assert app.sim.step == 10
+        assert any("used_len" in n.message or "max_len" in n.message for n in app._notifications)
+        assert sidebar_rows(app)["admitted"] == ["10", "10"]  # max_len 32: every request fits
+
+
+async def test_play_runs_to_the_end_and_stops():
+    app = FragApp(speed=128)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("p")
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if app.sim.at_end and app._timer is None:
+                break
+        assert app.sim.at_end and app._timer is None
+        assert "end of scenario" in screen_text(app)
+
+
+async def test_speed_keys_and_manual_events():
+    app = FragApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("right_square_bracket")
+        assert app.speed == 16
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        assert app.speed == 4
+        await pilot.press("space", "space", "f")
+        assert app.sim.step == 3 and app.sim.last.event.id == 0
+        assert app.sim.metrics("contiguous").live == 1
+        await pilot.press("a")
+        assert app.sim.last.event.request.id == 64
+        assert app.sim.total_steps == 66
+        await pilot.press("r")
+        assert (app.sim.step, app.sim.total_steps) == (0, 64)
+
+
+async def test_policies_cycle_and_replay():
+    app = FragApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("space", "o", "O", "O")
+        assert (app.session.params.placement, app.session.params.order) == ("best", "lowest")
+        assert app.sim.step == 1
+
+
+async def test_help_opens_and_closes():
+    app = FragApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Internal fragmentation" in text and "External fragmentation" in text
+        assert "480 reserved slots" in text and "64 × 15 = 960" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "Internal fragmentation" not in screen_text(app)
+
+
+async def test_every_key_is_in_the_command_palette():
+    app = FragApp()
+    async with app.run_test(size=(120, 40)):
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        for expected in ("Step forward one event", "Step back (exact undo)", "Play / pause",
+                         "Reset the scenario", "Free the oldest live request", "Slower autoplay",
+                         "Faster autoplay", "First step", "Last step", "max_len up", "block_size down",
+                         "Cycle paged free order", "Colour by state / by request", "This help",
+                         "Save an svg screenshot"):
+            assert expected in titles, expected
+
+
+async def test_a_small_terminal_shows_a_notice_and_recovers():
+    app = FragApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        assert "terminal too small" in screen_text(app)
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "terminal too small" not in text and "step 0/64" in text
+
+
+async def test_hover_describes_the_cells_under_the_pointer():
+    app = FragApp()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await press_n(pilot, "space", 2)
+        grid = app.query_one("#contiguous")
+        text = grid.describe_at(grid._pad, 0)
+        assert text.startswith("contiguous: ▀ slot 0 · used · r0 32/512")
+        await pilot.hover("#paged", offset=(grid._pad + 1, 1))
+        await pilot.pause()
+        assert "paged:" in str(app.query_one("#hover").content)

@@ -1,0 +1,23 @@
+"""Reading a running app the way a user reads the screen."""
+
+import io
+
+from rich.console import Console
+
+
+def screen_text(app) -> str:
+    """The whole screen as plain text, as a terminal would show it."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, record=True)
+    console.print(app.screen._compositor.render_update(full=True))
+    return console.export_text()
+
+
+def sidebar_rows(app) -> dict[str, list[str]]:
+    """The sidebar's table: label -> [contiguous, paged]."""
+    text = str(app.query_one("#tallies").content)
+    rows = {}
+    for line in text.splitlines()[1:]:
+        *label, c, p = line.split()
+        rows[" ".join(label)] = [c, p]
+    return rows
