@@ -180,3 +180,19 @@ async def test_hover_describes_the_cells_under_the_pointer():
         await pilot.hover("#paged", offset=(grid._pad + 1, 1))
         await pilot.pause()
         assert "paged:" in str(app.query_one("#hover").content)
+
+
+async def test_zoom_shows_one_slot_per_cell_and_scrolls_both_pools():
+    app = FragApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        grid = app.query_one("#contiguous")
+        assert grid.grid_layout.slots_per_cell > 1
+        await pilot.press("z")
+        await pilot.pause()
+        assert grid.grid_layout.slots_per_cell == 1
+        assert grid.border_subtitle == "1 cell = 1 slot · zoomed"
+        assert grid.virtual_size.height > grid.scrollable_content_region.height
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert grid.scroll_offset.y > 0
+        assert app.query_one("#paged").scroll_offset.y == grid.scroll_offset.y

@@ -79,6 +79,8 @@ class FragApp(App):
         Binding("O", "cycle('order')", "free order", show=False, id="order"),
         Binding("c", "colour_mode", "colour", id="colour"),
         Binding("z", "zoom", "zoom", id="zoom"),
+        Binding("pageup", "scroll_pools(-1)", "scroll up", show=False),
+        Binding("pagedown", "scroll_pools(1)", "scroll down", show=False),
         Binding("question_mark", "help", "help", id="help"),
         Binding("ctrl+s", "screenshot", "screenshot", show=False, priority=True, id="screenshot"),
         Binding("q", "quit", "quit", id="quit"),
@@ -102,6 +104,7 @@ class FragApp(App):
         ("O", "paged free order: fifo → lifo → lowest", None),
         ("c", "colour by state / by request", "colour_mode"),
         ("z", "zoom: fit the pool / one slot per cell, scrolling", "zoom"),
+        ("pgup / pgdn", "scroll both pools (zoomed, or the mouse wheel)", None),
         ("?", "this help", "help"),
         ("ctrl+s", "save an SVG screenshot", "screenshot"),
         ("q", "quit", "quit"),
@@ -335,6 +338,13 @@ class FragApp(App):
         self.zoom = not self.zoom
         for grid in self.query(PoolGrid):
             grid.set_mode(zoom=self.zoom)
+
+    def action_scroll_pools(self, direction: int) -> None:
+        for grid in self.query(PoolGrid):
+            if direction > 0:
+                grid.scroll_page_down(animate=False)
+            else:
+                grid.scroll_page_up(animate=False)
 
     def on_pool_grid_hovered(self, message: PoolGrid.Hovered) -> None:
         self.query_one("#hover", Static).update(message.text or HOVER_HINT)
