@@ -7,15 +7,27 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import fields, replace
+from dataclasses import fields
 from typing import NoReturn, Sequence
 
 from fragtui.sim.errors import FragtuiError, ParamError
 from fragtui.sim.params import Params, parse_field
-from fragtui.sim.simulation import Simulation
-from fragtui.sim.workloads import build_workload
+from fragtui.sim.scenarios import SCENARIOS, get_scenario
 
 PARAM_NAMES = [f.name for f in fields(Params)]
+PARAM_HELP = {
+    "arrivals": "requests to generate (default 64; a trace: all its rows)",
+    "lengths": "constant | uniform:A:B | lognormal:MU:SIGMA | azure-conv | azure-code",
+    "frees": "none | every-other | churn:P",
+    "ops": "an op list such as +32,+64/1024,-0",
+    "trace": "a trace file: the Azure CSV, a CSV with a used/tokens column, or one number per line",
+    "kv_memory": "KV cache size, e.g. 24GiB (with --model: sets --total-slots)",
+    "model": "llama-3-8b | llama-3-70b | llama-2-7b | llama-2-13b | mistral-7b | opt-13b | L:H:D:DTYPE",
+    "placement": "first | best | worst | next",
+    "order": "fifo | lifo | lowest",
+    "reservation": "max | pow2 | oracle",
+    "mode": "event | serving",
+}
 
 
 class UsageError(FragtuiError):
@@ -30,50 +42,112 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_params(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("run parameters (defaults: the seed lab)")
+    group = parser.add_argument_group("run parameters (defaults: the scenario's, else the seed's)")
+    group.add_argument("--scenario", default=argparse.SUPPRESS, metavar="NAME",
+                       help="one of " + ", ".join(SCENARIOS))
     defaults = Params()
     for name in PARAM_NAMES:
         flag = "--" + name.replace("_", "-")
-        default = getattr(defaults, name)
-        group.add_argument(flag, dest=name, metavar=name.upper(), default=None, help=f"default: {default}")
+        help_text = PARAM_HELP.get(name, f"default {getattr(defaults, name)}")
+        group.add_argument(flag, dest=name, metavar=name.upper(), default=argparse.SUPPRESS, help=help_text)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="fragtui", description="Watch KV-cache fragmentation: contiguous vs paged.")
     _add_params(parser)
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    tui = parser.add_argument_group("presenting")
+    tui.add_argument("--autoplay", action="store_true", help="start playing at once")
+    tui.add_argument("--speed", default="8", help="autoplay steps per second (default 8)")
+    tui.add_argument("--steps", default="0", help="open at this step")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
     report = sub.add_parser("report", help="run to the end and print every metric for both allocators")
     _add_params(report)
-    report.add_argument("--json", action="store_true", help="print one JSON object")
+    report.add_argument("--json", action="store_true", help="one JSON object, with every step")
+
+    sweep = sub.add_parser("sweep", help="paged admissions, tail waste and block-table entries per block size")
+    _add_params(sweep)
+    sweep.add_argument("--block-sizes", default="1,4,16,64,256", help="comma-separated (default 1,4,16,64,256)")
+    sweep.add_argument("--json", action="store_true", help="one JSON object")
+
+    sub.add_parser("scenarios", help="list the named scenarios and what each shows")
     return parser
 
 
 def params_from(args: argparse.Namespace) -> Params:
-    """The defaults, overridden by whatever options were given, validated."""
+    """The scenario's parameters (the seed's by default), overridden by the options given."""
     given = {}
     for name in PARAM_NAMES:
         text = getattr(args, name, None)
         if text is not None:
             given[name] = parse_field(name, text)
-    return replace(Params(), **given).validated()
+    return get_scenario(getattr(args, "scenario", "seed")).build(**given)
+
+
+def number_option(name: str, text: str, low: float, high: float, whole: bool = True) -> float:
+    """A numeric presenter option, or one clear line saying what is allowed."""
+    try:
+        value = int(text) if whole else float(text)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        kind = "a whole number" if whole else "a number"
+        raise ParamError(name, text, f"must be {kind} from {low:g} to {high:g}")
+    return value
 
 
 def run_report(args: argparse.Namespace) -> int:
     from fragtui.report import report_json, report_text
+    from fragtui.sim.simulation import Simulation
+    from fragtui.sim.workloads import build_workload
 
     params = params_from(args)
     workload = build_workload(params)
     sim = Simulation(params, workload.events).run()
-    print(report_json(sim, workload) if args.json else report_text(sim, workload))
+    scenario = getattr(args, "scenario", "seed")
+    print(report_json(sim, workload, scenario) if args.json else report_text(sim, workload))
     return 0
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    from fragtui.report import sweep_json, sweep_text
+    from fragtui.sim.sweep import parse_block_sizes, sweep
+    from fragtui.sim.workloads import build_workload
+
+    params = params_from(args)
+    sizes = parse_block_sizes(args.block_sizes, params.total_slots)
+    workload = build_workload(params)
+    rows = sweep(params, workload.events, sizes)
+    print(sweep_json(params, rows) if args.json else sweep_text(params, rows, workload))
+    return 0
+
+
+def run_scenarios(args: argparse.Namespace) -> int:
+    from fragtui.report import scenarios_text
+
+    print(scenarios_text())
+    return 0
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    params = params_from(args)
+    speed = number_option("speed", args.speed, 0.1, 1000, whole=False)
+    steps = number_option("steps", args.steps, 0, 10**7)
+    from fragtui.tui.app import FragApp
+
+    app = FragApp(params, scenario=getattr(args, "scenario", "seed"), autoplay=args.autoplay,
+                  speed=speed, start_step=steps)
+    app.run()
+    return app.return_code or 0
+
+
+COMMANDS = {"report": run_report, "sweep": run_sweep, "scenarios": run_scenarios}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        if args.command == "report":
-            return run_report(args)
-        return run_tui(args)
+        return COMMANDS.get(args.command, run_tui)(args)
     except ParamError as error:
         print(f"fragtui: {error.describe('flag')}", file=sys.stderr)
     except FragtuiError as error:
@@ -81,11 +155,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 2
-
-
-def run_tui(args: argparse.Namespace) -> int:
-    params = params_from(args)
-    from fragtui.tui.app import FragApp
-
-    FragApp(params).run()
-    return 0

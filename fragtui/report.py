@@ -1,12 +1,18 @@
-"""`fragtui report`: a finished run's numbers as text or JSON."""
+"""What the non-interactive commands print: report, sweep and scenarios, as text or JSON."""
 
 from __future__ import annotations
 
 import json
+import textwrap
 from dataclasses import asdict
 
 from fragtui.sim.metrics import Metrics
-from fragtui.sim.simulation import ALLOCATORS, Simulation
+from fragtui.sim.outcomes import ADMITTED, FREED, REJECTED
+from fragtui.sim.params import Params
+from fragtui.sim.requests import Arrive
+from fragtui.sim.scenarios import SCENARIOS
+from fragtui.sim.simulation import ALLOCATORS, Simulation, StepRecord
+from fragtui.sim.sweep import SweepRow
 from fragtui.sim.workloads import Workload
 
 # (label, how to read it off Metrics): the rows of the text table, in order.
@@ -53,14 +59,21 @@ def report_text(sim: Simulation, workload: Workload) -> str:
     lines.append("")
     if c:
         lines.append(f"paged admitted {p / c:.2f}× as many requests as contiguous ({p} vs {c}).")
-    lines.append(f"{sim.step} events; " + _params_line(sim))
+    lines.append(f"{sim.step} events ({workload.source}); " + _params_line(sim.params))
     if workload.dropped:
-        lines.append(f"{workload.dropped} requests longer than max_len were dropped before arriving.")
+        lines.append(
+            f"{workload.dropped} requests longer than max_len {sim.params.max_len} were dropped before arriving."
+        )
+    last = _last_fragmented(sim)
+    if last is not None:
+        lines.append(f"last fragmented rejection: step {last.index}, r{last.contiguous.request_id} "
+                     f"needed {last.contiguous.length} contiguous slots.")
     return "\n".join(lines)
 
 
-def report_json(sim: Simulation, workload: Workload) -> str:
+def report_json(sim: Simulation, workload: Workload, scenario: str = "seed") -> str:
     data: dict[str, object] = {
+        "scenario": scenario,
         "params": asdict(sim.params),
         "events": sim.step,
         "dropped": workload.dropped,
@@ -69,15 +82,83 @@ def report_json(sim: Simulation, workload: Workload) -> str:
         entry = sim.metrics(name).as_dict()
         entry["peaks"] = sim.peaks(name)
         data[name] = entry
-    return json.dumps(data, indent=2)
+    requests = {e.request.id: e.request for e in sim.events if isinstance(e, Arrive)}
+    data["steps"] = [step_json(record, requests) for record in sim.records]
+    return json.dumps(data, indent=1)
+
+
+def step_json(record: StepRecord, requests: dict) -> dict:
+    """One step: the event, then what each allocator did.
+
+    contiguous `start`/`length`: the run admitted or freed; for a rejection, start is null and
+    length is the reservation that did not fit. paged `blocks`: block ids in block-table order."""
+    event = record.event
+    request = requests.get(event.id)
+    c, p = record.contiguous, record.paged
+    contiguous: dict = {"outcome": c.kind, "reason": c.reason, "start": None, "length": None}
+    if c.kind in (ADMITTED, FREED):
+        contiguous.update(start=c.start, length=c.length)
+    elif c.kind == REJECTED:
+        contiguous["length"] = c.length
+    return {
+        "step": record.index,
+        "event": {
+            "kind": event.kind,
+            "id": event.id,
+            "used": request.used if request else None,
+            "max_len": request.max_len if request else None,
+        },
+        "contiguous": contiguous,
+        "paged": {"outcome": p.kind, "reason": p.reason, "blocks": list(p.blocks)},
+    }
+
+
+def sweep_text(params: Params, rows: list[SweepRow], workload: Workload) -> str:
+    lines = [f"{'block_size':>10} {'admitted':>9} {'rejected':>9} {'tail waste':>11} {'tail %':>7} {'block-table entries':>20}"]
+    for r in rows:
+        lines.append(
+            f"{r.block_size:>10} {r.admitted:>9} {r.rejected:>9} {r.tail_waste:>11} "
+            f"{r.tail_waste_pct:>7.1f} {r.block_table_entries:>20}"
+        )
+    lines.append("")
+    lines.append(f"paged, {workload.source}, {params.total_slots} slots, at the end of the stream; "
+                 "tail % = tail waste / slots held.")
+    return "\n".join(lines)
+
+
+def sweep_json(params: Params, rows: list[SweepRow]) -> str:
+    data = {
+        "params": asdict(params),
+        "rows": [
+            {**asdict(r), "tail_waste_pct": round(r.tail_waste_pct, 3)} for r in rows
+        ],
+    }
+    return json.dumps(data, indent=1)
+
+
+def scenarios_text() -> str:
+    blocks = []
+    for s in SCENARIOS.values():
+        overrides = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in s.params.items() if k != "ops")
+        if "ops" in s.params:
+            overrides += " --ops …"
+        head = f"{s.name} — {s.title}" + (f"\n  ({overrides.strip()})" if overrides.strip() else "")
+        blocks.append(head + "\n" + textwrap.fill(s.about, 88, initial_indent="  ", subsequent_indent="  "))
+    return "\n\n".join(blocks)
+
+
+def _last_fragmented(sim: Simulation) -> StepRecord | None:
+    for record in reversed(sim.records):
+        if record.contiguous.reason == "fragmented":
+            return record
+    return None
 
 
 def _row(label: str, contiguous: object, paged: object) -> str:
     return f"{label:<26}{contiguous!s:>12}{paged!s:>12}"
 
 
-def _params_line(sim: Simulation) -> str:
-    p = sim.params
+def _params_line(p: Params) -> str:
     return (
         f"total_slots={p.total_slots} max_len={p.max_len} block_size={p.block_size} "
         f"placement={p.placement} order={p.order} reservation={p.reservation}"

@@ -75,3 +75,75 @@ def test_bad_input_is_one_line_and_exit_2(argv, names):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr
     assert lines[0].startswith("fragtui: " + names + ":")
+
+
+def test_sweep_with_33_tokens(capsys):
+    status, out, _ = run(capsys, "sweep", "--used-len", "33")
+    assert status == 0
+    rows = [line.split() for line in out.splitlines()[1:6]]
+    assert [r[0] for r in rows] == ["1", "4", "16", "64", "256"]
+    assert [r[1] for r in rows] == ["64", "64", "64", "64", "16"]
+    assert [r[3] for r in rows] == ["0", "192", "960", "1984", "3568"]
+    assert [r[5] for r in rows] == ["2112", "576", "192", "64", "16"]
+
+
+def test_sweep_json(capsys):
+    _, out, _ = run(capsys, "sweep", "--used-len", "33", "--block-sizes", "16,64", "--json")
+    rows = json.loads(out)["rows"]
+    assert [(r["block_size"], r["tail_waste"], r["tail_waste_pct"]) for r in rows] == [(16, 960, 31.25), (64, 1984, 48.438)]
+
+
+OPS = "+32/512,+32/512,+32/512,+32/512,-1,-3,+100/1024"
+
+
+def test_report_on_an_op_list_shows_the_fragmented_rejection(capsys):
+    _, out, _ = run(capsys, "report", "--ops", OPS, "--total-slots", "2048", "--max-len", "1024")
+    assert "last fragmented rejection: step 7, r4 needed 1024 contiguous slots." in out
+    _, out, _ = run(capsys, "report", "--ops", OPS, "--total-slots", "2048", "--max-len", "1024", "--json")
+    steps = json.loads(out)["steps"]
+    assert len(steps) == 7
+    assert steps[-1] == {
+        "step": 7,
+        "event": {"kind": "arrive", "id": 4, "used": 100, "max_len": 1024},
+        "contiguous": {"outcome": "rejected", "reason": "fragmented", "start": None, "length": 1024},
+        "paged": {"outcome": "admitted", "reason": None, "blocks": [8, 9, 10, 11, 12, 13, 14]},
+    }
+    assert steps[4]["contiguous"] == {"outcome": "freed", "reason": None, "start": 512, "length": 512}
+    assert steps[4]["paged"] == {"outcome": "freed", "reason": None, "blocks": [2, 3]}
+    assert steps[0]["event"] == {"kind": "arrive", "id": 0, "used": 32, "max_len": 512}
+
+
+def test_scenario_option_and_listing(capsys):
+    _, out, _ = run(capsys, "report", "--scenario", "tail-waste")
+    assert out.splitlines()[1] == "paged: admitted=64 rejected=0 wasted=960"
+    _, out, _ = run(capsys, "report", "--scenario", "tail-waste", "--used-len", "34")
+    assert out.splitlines()[1] == "paged: admitted=64 rejected=0 wasted=896"  # options beat the scenario
+    _, out, _ = run(capsys, "scenarios")
+    for name in ("seed", "tail-waste", "external-frag", "churn", "azure-conv", "azure-code", "block-size"):
+        assert f"\n{name} — " in "\n" + out
+
+
+def test_report_on_the_real_conv_trace(capsys, azure_dir):
+    trace = str(azure_dir / "AzureLLMInferenceTrace_conv.csv")
+    status, out, _ = run(capsys, "report", "--trace", trace, "--total-slots", "65536", "--max-len", "16384")
+    assert status == 0
+    assert "19366 events (trace AzureLLMInferenceTrace_conv.csv: 19366 requests)" in out
+    assert out.splitlines()[0] == "contiguous: admitted=4 rejected=19362 wasted=63572"
+
+
+@pytest.mark.parametrize(
+    "argv, starts",
+    [
+        (["report", "--scenario", "nope"], "fragtui: --scenario 'nope': must be one of"),
+        (["report", "--trace", "tests/fixtures/bad_value.csv"], "fragtui: tests/fixtures/bad_value.csv:3: used 'abc'"),
+        (["report", "--ops", "+32,-5"], "fragtui: --ops '+32,-5': op 2 '-5': only 1 arrivals so far"),
+        (["sweep", "--block-sizes", "16,0"], "fragtui: --block-sizes '16,0': must be whole numbers"),
+        (["report", "--lengths", "uniform:9:3"], "fragtui: --lengths 'uniform:9:3': uniform:A:B needs"),
+        (["report", "--ops", "+1", "--trace", "x.csv"], "fragtui: --trace 'x.csv': cannot be combined with --ops"),
+        (["--speed", "fast"], "fragtui: --speed 'fast': must be a number"),
+    ],
+)
+def test_more_bad_input_is_one_line_and_exit_2(argv, starts):
+    result = subprocess.run([sys.executable, "-m", "fragtui", *argv], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith(starts), result.stderr

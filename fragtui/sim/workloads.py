@@ -1,22 +1,100 @@
-"""Turn parameters into the event stream both allocators see."""
+"""Turn parameters into the event stream both allocators see.
+
+Arrivals come from an op list, a trace file, or a length distribution; a request longer than
+its max_len is dropped before it arrives (as vLLM's benchmark sampler skips such requests) and
+counted, never clipped. Frees are then added: `none`, `every-other` (after the wave) or
+`churn:P` (after each arrival, with probability P, a random live request leaves). All
+randomness comes from the seed, one stream per purpose, so changing the frees never changes
+the lengths.
+"""
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
-from fragtui.sim.params import Params
+from fragtui.sim.errors import FragtuiError
+from fragtui.sim.lengths import parse_lengths
+from fragtui.sim.ops import parse_ops
+from fragtui.sim.params import Params, parse_frees
 from fragtui.sim.requests import Arrive, Event, Free, Request
+from fragtui.sim.traces import load_trace
+
+MAX_DRAWS_PER_ARRIVAL = 100
 
 
 @dataclass(frozen=True)
 class Workload:
     events: list[Event]
     dropped: int = 0  # requests longer than their max_len, dropped before they arrive
+    source: str = ""  # where the arrivals came from, in a few words
 
 
 def build_workload(params: Params) -> Workload:
-    arrivals = [Arrive(Request(i, params.used_len, params.max_len)) for i in range(params.arrivals)]
-    events: list[Event] = list(arrivals)
-    if params.frees == "every-other":
-        events += [Free(a.request.id) for a in arrivals[::2]]
-    return Workload(events)
+    if params.ops is not None:
+        events = parse_ops(params.ops, params.max_len)
+        return Workload(events, 0, f"op list of {len(events)} ops")
+    if params.trace is not None:
+        requests, dropped, source = _from_trace(params)
+    else:
+        requests, dropped, source = _from_lengths(params)
+    return Workload(add_frees(requests, params.frees, params.seed), dropped, source)
+
+
+def _from_lengths(params: Params) -> tuple[list[Request], int, str]:
+    lengths = parse_lengths(params.lengths, params.used_len)
+    rng = random.Random(f"lengths:{params.seed}")
+    wanted, dropped = params.arrival_count, 0
+    requests: list[Request] = []
+    while len(requests) < wanted:
+        used = lengths.sample(rng)
+        if used > params.max_len:
+            dropped += 1
+            if dropped > MAX_DRAWS_PER_ARRIVAL * (wanted + 10):
+                raise FragtuiError(
+                    f"--lengths {params.lengths}: only {len(requests)} of {dropped + len(requests)} sampled "
+                    f"requests fit max_len {params.max_len}; raise --max-len"
+                )
+            continue
+        requests.append(Request(len(requests), used, params.max_len, prompt=used))
+    if params.lengths == "constant":
+        source = f"{wanted} arrivals of {params.used_len} tokens"
+    else:
+        source = f"{wanted} arrivals, lengths {params.lengths}"
+    return requests, dropped, source
+
+
+def _from_trace(params: Params) -> tuple[list[Request], int, str]:
+    trace = load_trace(params.trace)
+    limit = len(trace.rows) if params.arrivals is None else params.arrivals
+    requests: list[Request] = []
+    dropped = 0
+    for row in trace.rows:
+        if len(requests) >= limit:
+            break
+        if row.used > params.max_len:
+            dropped += 1
+            continue
+        requests.append(Request(len(requests), row.used, params.max_len, row.prompt, row.output))
+    name = trace.path.rsplit("/", 1)[-1]
+    return requests, dropped, f"trace {name}: {len(requests)} requests"
+
+
+def add_frees(requests: list[Request], frees: str, seed: int) -> list[Event]:
+    kind, p = parse_frees(frees)
+    arrivals: list[Event] = [Arrive(r) for r in requests]
+    if kind == "none":
+        return arrivals
+    if kind == "every-other":
+        return arrivals + [Free(r.id) for r in requests[::2]]
+    rng = random.Random(f"frees:{seed}")
+    events: list[Event] = []
+    live: list[int] = []
+    for arrival in arrivals:
+        events.append(arrival)
+        live.append(arrival.id)
+        if rng.random() < p:
+            i = rng.randrange(len(live))
+            live[i], live[-1] = live[-1], live[i]
+            events.append(Free(live.pop()))
+    return events

@@ -1,0 +1,95 @@
+"""Request-length distributions: how many tokens each generated request holds.
+
+`constant` (every request holds used_len), `uniform:A:B` (inclusive), `lognormal:MU:SIGMA`
+(of ln tokens, rounded, at least 1), and `azure-conv` / `azure-code`: the Azure LLM inference
+trace 2023's percentiles, sampled by inverse CDF with linear interpolation between percentiles
+(figures embedded with attribution in data/azure_percentiles.json).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from fragtui.sim.errors import ParamError
+
+ALLOWED = "must be constant, uniform:A:B, lognormal:MU:SIGMA, azure-conv or azure-code"
+EMPIRICAL = ("azure-conv", "azure-code")
+
+
+@dataclass(frozen=True)
+class Lengths:
+    """A length distribution; `sample(rng)` draws one length in tokens."""
+
+    kind: str
+    a: float = 0
+    b: float = 0
+    percentiles: tuple[int, ...] = ()
+
+    def sample(self, rng: random.Random) -> int:
+        if self.kind == "constant":
+            return int(self.a)
+        if self.kind == "uniform":
+            return rng.randint(int(self.a), int(self.b))
+        if self.kind == "lognormal":
+            return max(1, round(rng.lognormvariate(self.a, self.b)))
+        return sample_percentiles(self.percentiles, rng)
+
+    @property
+    def mean(self) -> float:
+        if self.kind == "constant":
+            return self.a
+        if self.kind == "uniform":
+            return (self.a + self.b) / 2
+        if self.kind == "lognormal":
+            return math.exp(self.a + self.b**2 / 2)
+        p = self.percentiles
+        return sum((p[i] + p[i + 1]) / 2 for i in range(100)) / 100
+
+
+def sample_percentiles(percentiles: tuple[int, ...], rng: random.Random) -> int:
+    """Inverse CDF through 101 percentile points (0..100), linear between them."""
+    u = rng.random() * 100
+    i = min(int(u), 99)
+    low, high = percentiles[i], percentiles[i + 1]
+    return max(1, round(low + (high - low) * (u - i)))
+
+
+@lru_cache(maxsize=1)
+def azure_percentiles() -> dict:
+    text = resources.files("fragtui.sim").joinpath("data/azure_percentiles.json").read_text()
+    return json.loads(text)
+
+
+def azure(kind: str, column: str) -> Lengths:
+    """`kind` "conv"/"code"; `column` "context", "generated" or "total"."""
+    return Lengths("empirical", percentiles=tuple(azure_percentiles()[kind][f"{column}_percentiles"]))
+
+
+def parse_lengths(text: str, used_len: int, name: str = "lengths") -> Lengths:
+    """Parse a --lengths value; `constant` means every request holds used_len tokens."""
+    text = text.strip()
+    if text == "constant":
+        return Lengths("constant", used_len)
+    if text in EMPIRICAL:
+        return azure(text.split("-")[1], "total")
+    kind, _, rest = text.partition(":")
+    parts = rest.split(":")
+    try:
+        if kind == "uniform" and len(parts) == 2:
+            a, b = int(parts[0]), int(parts[1])
+            if not 1 <= a <= b:
+                raise ParamError(name, text, "uniform:A:B needs whole numbers 1 ≤ A ≤ B")
+            return Lengths("uniform", a, b)
+        if kind == "lognormal" and len(parts) == 2:
+            mu, sigma = float(parts[0]), float(parts[1])
+            if not (math.isfinite(mu) and math.isfinite(sigma) and 0 <= sigma <= 5 and -5 <= mu <= 20):
+                raise ParamError(name, text, "lognormal:MU:SIGMA needs −5 ≤ MU ≤ 20 and 0 ≤ SIGMA ≤ 5")
+            return Lengths("lognormal", mu, sigma)
+    except ValueError:
+        pass
+    raise ParamError(name, text, ALLOWED)

@@ -1,0 +1,113 @@
+"""Named scenarios: parameters that tell one story each, and what to watch for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fragtui.sim.errors import ParamError
+from fragtui.sim.params import Params
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    title: str
+    about: str  # what to watch, one paragraph
+    params: dict = field(default_factory=dict)  # overrides of the seed's parameters
+
+    def build(self, **overrides: object) -> Params:
+        """The scenario's parameters with `overrides` on top, validated."""
+        return Params(**{**self.params, **overrides}).validated()
+
+
+# Eight requests of varied length, each with its own max_len of 512, fill 4,096 slots; the
+# even ones leave, so four 512-slot holes (2,048 free) sit between live runs; then a request
+# with max_len 1024 needs one 1,024-slot run. Then r1 leaves and merges with both holes beside it.
+EXTERNAL_FRAG_OPS = (
+    "+64/512,+96/512,+48/512,+128/512,+80/512,+64/512,+112/512,+72/512,"
+    "-0,-2,-4,-6,"
+    "+300,"
+    "-1,+300,"
+    "+500"
+)
+
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in [
+        Scenario(
+            "seed",
+            "one wave of 64 short requests",
+            "64 requests of 32 tokens arrive into 4,096 slots. Contiguous reserves max_len = 512 "
+            "slots for each, so after 8 admissions the pool is full: each run holds 32 used slots "
+            "and 480 reserved ones, and the other 56 requests are rejected. Paged gives each "
+            "request 2 blocks of 16 and admits all 64, using half the pool.",
+        ),
+        Scenario(
+            "tail-waste",
+            "paged's only waste: the last block",
+            "Like the seed, but each request holds 33 tokens: one more than two blocks. Paged now "
+            "needs 3 blocks per request and wastes 15 slots in each last block (64 × 15 = 960), "
+            "still less than one block per request. Try k/K to halve or double block_size and "
+            "watch that tail waste move.",
+            {"used_len": 33},
+        ),
+        Scenario(
+            "external-frag",
+            "free space that cannot be used",
+            "Eight requests reserve 512 slots each and fill the pool; the even ones leave, so "
+            "2,048 slots are free, but in four separate 512-slot holes (stranded, in their own "
+            "colour). At step 13 a request with max_len 1024 arrives: contiguous rejects it as "
+            "fragmented although free ≥ its reservation, while paged admits it in 19 blocks. "
+            "When r1 leaves, it and the holes on either side merge into one 1,536-slot run and "
+            "the next such request fits; the one after that is fragmented again.",
+            {"max_len": 1024, "ops": EXTERNAL_FRAG_OPS},
+        ),
+        Scenario(
+            "churn",
+            "requests come and go",
+            "300 requests of 16 to 256 tokens arrive while random live ones leave (churn 0.8). "
+            "Contiguous reserves the next power of two (Orca Pow2), so its runs differ in size and "
+            "leaving requests leave holes of every size: watch ext frag %, the stranded slots and "
+            "the rejections marked fragmented. Press c to colour by request: paged's blocks end "
+            "up scattered across the pool, and it does not matter.",
+            {"lengths": "uniform:16:256", "arrivals": 300, "frees": "churn:0.8", "reservation": "pow2"},
+        ),
+        Scenario(
+            "azure-conv",
+            "real conversation lengths",
+            "Request lengths drawn from the Azure LLM inference trace 2023 (conversation service; "
+            "prompt + output, median about 1,100 tokens) into 65,536 slots with max_len 8,192, "
+            "with churn. A few requests longer than max_len are dropped before they arrive. "
+            "Contiguous fits only 8 requests at a time; paged fits dozens.",
+            {"lengths": "azure-conv", "total_slots": 65536, "max_len": 8192, "arrivals": 400,
+             "frees": "churn:0.5"},
+        ),
+        Scenario(
+            "azure-code",
+            "real code-completion lengths",
+            "Request lengths from the Azure trace's code-completion service: long prompts (median "
+            "about 1,500 tokens) and short outputs, into 65,536 slots with max_len 8,192, with "
+            "churn. Reserving max_len for requests this uneven wastes most of the pool.",
+            {"lengths": "azure-code", "total_slots": 65536, "max_len": 8192, "arrivals": 400,
+             "frees": "churn:0.5"},
+        ),
+        Scenario(
+            "block-size",
+            "the block-size trade-off",
+            "The seed's wave with 33-token requests. The chart shows, for block_size 1, 4, 16, 64 "
+            "and 256, paged's tail waste against its block-table entries: small blocks waste "
+            "nothing but need many table entries; big blocks need few entries but waste most of "
+            "each last block, and at 256 only 16 requests fit. Press k/K to move along it.",
+            {"used_len": 33},
+        ),
+    ]
+}
+
+ALLOWED = "must be one of " + ", ".join(SCENARIOS)
+
+
+def get_scenario(name: str) -> Scenario:
+    try:
+        return SCENARIOS[name]
+    except KeyError:
+        raise ParamError("scenario", name, ALLOWED) from None
