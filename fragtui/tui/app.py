@@ -21,12 +21,16 @@ from fragtui.sim.contiguous import PLACEMENTS
 from fragtui.sim.errors import FragtuiError, ParamError
 from fragtui.sim.paged import ORDERS
 from fragtui.sim.params import Params
+from fragtui.sim.kv import format_bytes
+from fragtui.sim.scenarios import SCENARIOS, get_scenario
 from fragtui.sim.session import Session
 from fragtui.sim.simulation import StepRecord
 from fragtui.view.narration import narrate
 from fragtui.view.picture import ContiguousPicture, PagedPicture
 from fragtui.tui.help import HelpScreen
+from fragtui.tui.param_editor import ParamEditor
 from fragtui.tui.pool_grid import PoolGrid
+from fragtui.tui.scenario_picker import ScenarioPicker
 from fragtui.tui.sidebar import Sidebar
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
@@ -59,7 +63,7 @@ class FragApp(App):
     BINDINGS = [
         Binding("space,right", "step", "step", id="step"),
         Binding("left,backspace", "back", "back", id="back"),
-        Binding("p", "play", "play/pause", id="play"),
+        Binding("p", "play", "play", id="play"),
         Binding("left_square_bracket", "slower", "slower", show=False, id="slower"),
         Binding("right_square_bracket", "faster", "faster", show=False, id="faster"),
         Binding("home", "first", "first step", show=False, id="first"),
@@ -77,8 +81,10 @@ class FragApp(App):
         Binding("T", "param('total_slots', 1)", "total_slots up", show=False),
         Binding("o", "cycle('placement')", "placement", show=False, id="placement"),
         Binding("O", "cycle('order')", "free order", show=False, id="order"),
-        Binding("c", "colour_mode", "colour", id="colour"),
-        Binding("z", "zoom", "zoom", id="zoom"),
+        Binding("s", "pick_scenario", "scenario", id="scenario"),
+        Binding("e", "edit_params", "edit", id="edit"),
+        Binding("c", "colour_mode", "colour", show=False, id="colour"),
+        Binding("z", "zoom", "zoom", show=False, id="zoom"),
         Binding("pageup", "scroll_pools(-1)", "scroll up", show=False),
         Binding("pagedown", "scroll_pools(1)", "scroll down", show=False),
         Binding("question_mark", "help", "help", id="help"),
@@ -102,6 +108,8 @@ class FragApp(App):
         ("t / T", "total_slots halve / double", None),
         ("o", "contiguous placement: first → best → worst → next", None),
         ("O", "paged free order: fifo → lifo → lowest", None),
+        ("s", "pick a scenario", "pick_scenario"),
+        ("e", "edit every parameter", "edit_params"),
         ("c", "colour by state / by request", "colour_mode"),
         ("z", "zoom: fit the pool / one slot per cell, scrolling", "zoom"),
         ("pgup / pgdn", "scroll both pools (zoomed, or the mouse wheel)", None),
@@ -171,6 +179,8 @@ class FragApp(App):
     def redraw(self) -> None:
         """Paint both pools from scratch and every text."""
         sim, params = self.sim, self.session.params
+        about = SCENARIOS[self.scenario].about if self.scenario in SCENARIOS else ""
+        self.query_one(Sidebar).show_about(f"[b]what to watch[/b]\n{about}" if about else "")
         self.pictures = {
             "contiguous": ContiguousPicture(sim.contiguous, params.max_len),
             "paged": PagedPicture(sim.paged),
@@ -194,7 +204,7 @@ class FragApp(App):
 
     def refresh_texts(self) -> None:
         self.query_one("#header", Static).update(self._header())
-        self.query_one(Sidebar).show(self.sim)
+        self.query_one(Sidebar).show(self.sim, chart=self.scenario == "block-size")
         self.query_one("#narration", Static).update(narrate(self.sim))
 
     def _header(self) -> str:
@@ -202,9 +212,21 @@ class FragApp(App):
         state = "▶ playing" if self._timer is not None else "paused"
         if sim.at_end and sim.total_steps:
             state = "end of scenario"
+        edited = "*" if p != self.session.initial_params or self.session.manual else ""
+        slots = f"{p.total_slots} slots"
+        if p.bytes_per_token:
+            slots += f" = {format_bytes(p.total_slots * p.bytes_per_token)} of {p.model}"
+        if p.ops is not None:
+            source = "op list"
+        elif p.trace is not None:
+            source = "trace " + p.trace.rsplit("/", 1)[-1]
+        elif p.lengths != "constant":
+            source = f"lengths {p.lengths}"
+        else:
+            source = f"used {p.used_len}"
         return (
-            f"[b]{self.scenario}[/b]  step {sim.step}/{sim.total_steps}  │  "
-            f"{p.total_slots} slots · max_len {p.max_len} · used {p.used_len} · block {p.block_size}"
+            f"[b]{self.scenario}{edited}[/b]  step {sim.step}/{sim.total_steps}  │  "
+            f"{slots} · max_len {p.max_len} · {source} · block {p.block_size}"
             f"  │  {state} {self.speed:g}/s"
         )
 
@@ -328,6 +350,27 @@ class FragApp(App):
         return True
 
     # -- looking -------------------------------------------------------------------------
+
+    def action_pick_scenario(self) -> None:
+        self.push_screen(ScenarioPicker(self.scenario), self.load_scenario)
+
+    def load_scenario(self, name: str | None) -> None:
+        """Open scenario `name` at step 0 (None: keep what is open)."""
+        if name is None:
+            return
+        self._stop()
+        self.session = Session(get_scenario(name).build())
+        self.scenario = name
+        self.redraw()
+
+    def action_edit_params(self) -> None:
+        def applied(changes: dict | None) -> None:
+            if changes:
+                self.redraw()
+                changed = ", ".join(f"{k} {v}" for k, v in changes.items())
+                self.notify(f"{changed}: replayed to step {self.sim.step}", timeout=2)
+
+        self.push_screen(ParamEditor(self.session.params, lambda c: self.session.set_params(**c)), applied)
 
     def action_colour_mode(self) -> None:
         self.by_request = not self.by_request

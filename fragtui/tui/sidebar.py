@@ -5,10 +5,13 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Sparkline, Static
+from textual.widgets import Static
 
 from fragtui.sim.simulation import Simulation
+from fragtui.sim.sweep import sweep
+from fragtui.tui.sweep_chart import SweepChart
 from fragtui.view.sidebar import ratio_line, tally_rows
+from fragtui.view.sparkline import sparkline
 
 SPARK_POINTS = 120  # enough to see the shape; cheap however long the run
 
@@ -17,20 +20,31 @@ class Sidebar(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(id="tallies")
         yield Static(id="ratio")
-        yield Static("waste share over steps", classes="spark-title")
-        yield Static("contiguous", classes="spark-label")
-        yield Sparkline([0], id="waste-contiguous")
-        yield Static("paged", classes="spark-label")
-        yield Sparkline([0], id="waste-paged")
+        with Vertical(id="sparks"):
+            yield Static("waste share over steps (0–100%)", classes="spark-title")
+            yield Static(id="waste-contiguous", classes="spark")
+            yield Static(id="waste-paged", classes="spark")
+        yield SweepChart(id="sweep-chart")
+        yield Static(id="about")
+
+    def show_about(self, text: str) -> None:
+        self.query_one("#about", Static).update(text)
 
     _sim: Simulation | None = None
 
+    _chart = False
+    _chart_key: tuple | None = None
+
     def on_resize(self) -> None:
         if self._sim is not None:
-            self.show(self._sim)
+            self.show(self._sim, self._chart)
 
-    def show(self, sim: Simulation) -> None:
-        self._sim = sim
+    def show(self, sim: Simulation, chart: bool = False) -> None:
+        """Tally `sim` now; with `chart`, the block-size trade-off instead of the sparklines."""
+        self._sim, self._chart = sim, chart
+        self.set_class(chart, "-chart")
+        if chart:
+            self._show_chart(sim)
         c, p = sim.metrics("contiguous"), sim.metrics("paged")
         rows = tally_rows(c, p, compact=self.content_region.width < 34)
         value_width = max(6, *(len(v) for _, a, b in rows for v in (a, b)))
@@ -42,8 +56,22 @@ class Sidebar(Vertical):
             table.append(f"{label:<{label_width}} {a:>{value_width}} {b:>{value_width}}{end}")
         self.query_one("#tallies", Static).update(table)
         self.query_one("#ratio", Static).update(ratio_line(c, p))
-        for name in ("contiguous", "paged"):
-            self.query_one(f"#waste-{name}", Sparkline).data = waste_share_points(sim, name)
+        if not chart:
+            width = max(1, self.content_region.width - 8)
+            for name in ("contiguous", "paged"):
+                line = sparkline(waste_share_points(sim, name), width)
+                share = 100 * (c if name == "contiguous" else p).waste_share
+                self.query_one(f"#waste-{name}", Static).update(
+                    Text.assemble((f"{name[:6]:<7}", "dim"), (line, self.app.theme_variables.get("pool-reserved", "")), f" {share:.0f}%")
+                )
+
+    def _show_chart(self, sim: Simulation) -> None:
+        """The sweep is over the whole stream, so it only changes with the parameters."""
+        key = (sim.params, len(sim.events))
+        if key != self._chart_key:
+            self._chart_key = key
+            self._rows = sweep(sim.params, sim.events)
+        self.query_one(SweepChart).show(self._rows, sim.params.block_size)
 
 
 def waste_share_points(sim: Simulation, name: str) -> list[float]:

@@ -1,0 +1,65 @@
+"""`e`: edit every parameter at once. A bad value is named inline; nothing changes until all are good."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from fragtui.sim.errors import FragtuiError, ParamError
+from fragtui.sim.params import Params, parse_field
+
+EDITABLE = [f.name for f in fields(Params) if f.name != "mode"]
+
+
+class ParamEditor(ModalScreen[dict | None]):
+    """Dismisses with the changed values, already validated by `check`, or None."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "cancel")]
+
+    def __init__(self, params: Params, check) -> None:
+        super().__init__()
+        self.params = params
+        self.check = check  # changes -> raises ParamError/FragtuiError if they cannot be applied
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="editor"):
+            yield Static("[b]Parameters[/b] — enter applies (replaying to this step), escape cancels")
+            with Grid(id="editor-grid"):
+                for name in EDITABLE:
+                    value = getattr(self.params, name)
+                    yield Label(name)
+                    yield Input("" if value is None else str(value), id=f"edit-{name}",
+                                placeholder="none" if value is None else "")
+            yield Static(id="editor-error")
+
+    def on_mount(self) -> None:
+        self.query_one(f"#edit-{EDITABLE[0]}", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.apply()
+
+    def apply(self) -> None:
+        changes = {}
+        try:
+            for name in EDITABLE:
+                value = parse_field(name, self.query_one(f"#edit-{name}", Input).value)
+                if value != getattr(self.params, name):
+                    changes[name] = value
+            self.check(changes)
+        except ParamError as error:
+            self.show_error(error.describe("field"), error.name)
+            return
+        except FragtuiError as error:
+            self.show_error(str(error), None)
+            return
+        self.dismiss(changes)
+
+    def show_error(self, message: str, name: str | None) -> None:
+        self.query_one("#editor-error", Static).update(f"[b]not applied:[/b] {message}")
+        if name in EDITABLE:
+            self.query_one(f"#edit-{name}", Input).focus()

@@ -1,0 +1,141 @@
+"""What-if in the TUI: scenarios, the parameter editor, the block-size chart."""
+
+import pytest
+
+from fragtui.sim.scenarios import SCENARIOS, get_scenario
+from fragtui.sim.snapshot import STRANDED
+from fragtui.tui.app import FragApp
+from tui_helpers import screen_text, sidebar_rows
+
+
+def scenario_app(name):
+    return FragApp(get_scenario(name).build(), scenario=name)
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+async def test_every_scenario_opens_and_steps_to_its_end(name):
+    app = scenario_app(name)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert name in screen_text(app)
+        await pilot.press("space", "space", "end")
+        await pilot.pause()
+        assert app.sim.at_end
+        c, p = app.sim.metrics("contiguous"), app.sim.metrics("paged")
+        rows = sidebar_rows(app)
+        assert rows["admitted"] == [str(c.admitted), str(p.admitted)]
+        assert rows["wasted"] == [str(c.wasted), str(p.wasted)]
+        await pilot.press("left")
+        assert app.sim.step == app.sim.total_steps - 1
+
+
+async def test_external_frag_shows_stranded_cells_and_the_fragmented_rejection():
+    app = scenario_app("external-frag")
+    async with app.run_test(size=(160, 50)) as pilot:
+        for _ in range(13):
+            await pilot.press("space")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "contiguous: rejected, fragmented: 2048 free but the largest run is 512 < 1024" in text
+        assert "paged: blocks 42–60" in text
+        assert sidebar_rows(app)["fragmented"] == ["1", "0"]
+        grid = app.query_one("#contiguous")
+        assert grid.picture.states.count(STRANDED) == 2048
+        stranded = grid.get_component_rich_style("pool--stranded").color
+        colours = {seg.style.color for row in range(grid.grid_layout.text_rows) for seg in grid.render_line(row)}
+        assert stranded in colours
+
+
+async def test_scenario_picker_opens_the_chosen_scenario():
+    app = FragApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("space", "s")
+        await pilot.pause()
+        assert "free space that cannot be used" in screen_text(app)
+        await pilot.press("down", "down", "enter")
+        await pilot.pause()
+        assert app.scenario == "external-frag" and app.sim.step == 0
+        assert app.session.params.max_len == 1024
+        await pilot.press("s", "escape")
+        assert app.scenario == "external-frag"
+
+
+async def test_parameter_editor_applies_good_values_and_replays():
+    app = FragApp()
+    async with app.run_test(size=(160, 50)) as pilot:
+        for _ in range(20):
+            await pilot.press("space")
+        await pilot.press("e")
+        await pilot.pause()
+        editor = app.screen
+        editor.query_one("#edit-used_len").value = "33"
+        editor.query_one("#edit-block_size").value = "8"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert (app.session.params.used_len, app.session.params.block_size) == (33, 8)
+        assert app.sim.step == 20
+        assert sidebar_rows(app)["wasted"] == [str(8 * 479), str(20 * 7)]
+        assert "seed*" in screen_text(app)
+
+
+async def test_parameter_editor_names_a_bad_value_inline_and_keeps_everything():
+    app = FragApp()
+    async with app.run_test(size=(160, 50)) as pilot:
+        for _ in range(20):
+            await pilot.press("space")
+        before = app.sim.snapshot()
+        await pilot.press("e")
+        await pilot.pause()
+        editor = app.screen
+        editor.query_one("#edit-block_size").value = "0"
+        editor.query_one("#edit-max_len").value = "1024"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is editor  # still open, with the error
+        error = str(editor.query_one("#editor-error").content)
+        assert "block_size 0: must be a whole number from 1 to 16,777,216" in error
+        editor.query_one("#edit-block_size").value = "16"
+        editor.query_one("#edit-lengths").value = "uniform:9:3"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "lengths 'uniform:9:3'" in str(editor.query_one("#editor-error").content)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is not editor
+        assert app.session.params.max_len == 512 and app.sim.step == 20
+        assert app.sim.snapshot() == before
+
+
+async def test_a_missing_trace_in_the_editor_is_an_inline_error():
+    app = FragApp()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one("#edit-trace").value = "/nonexistent/trace.csv"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "/nonexistent/trace.csv: cannot read" in str(app.screen.query_one("#editor-error").content)
+        assert app.session.params.trace is None
+
+
+async def test_block_size_scenario_charts_the_trade_off():
+    app = scenario_app("block-size")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        chart = str(app.query_one("#sweep-chart").content)
+        lines = [[word for word in line.split() if word[0].isdigit()] for line in chart.splitlines()[2:7]]
+        assert [tuple(line) for line in lines] == [
+            ("1", "0", "2112"), ("4", "192", "576"), ("16", "960", "192"), ("64", "1984", "64"), ("256*", "3568", "16")
+        ]
+        assert "* block 256: only 16 admitted" in chart
+        await pilot.press("K")
+        await pilot.pause()
+        assert app.session.params.block_size == 32
+
+
+async def test_kv_sizing_shows_memory_beside_slots():
+    app = FragApp(get_scenario("seed").build(kv_memory="512MiB", model="llama-3-8b"))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        assert app.session.params.total_slots == 4096
+        assert "4096 slots = 512 MiB of llama-3-8b" in screen_text(app)
