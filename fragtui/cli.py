@@ -71,6 +71,21 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--json", action="store_true", help="one JSON object")
 
     sub.add_parser("scenarios", help="list the named scenarios and what each shows")
+
+    shot = sub.add_parser("screenshot", help="render the app at a step to an SVG file")
+    _add_params(shot)
+    shot.add_argument("--steps", default="0", help="the step to show (default 0)")
+    shot.add_argument("--size", default="160x50", help="WIDTHxHEIGHT (default 160x50)")
+    shot.add_argument("--color-mode", default="state", help="state | request (default state)")
+    shot.add_argument("--press", default="", help="keys to press first, comma-separated (e.g. question_mark)")
+    shot.add_argument("-o", "--output", required=True, metavar="FILE.svg")
+
+    rec = sub.add_parser("record", help="record the app stepping through a scenario (asciicast v2)")
+    _add_params(rec)
+    rec.add_argument("--steps", default=None, help="how many steps to record (default: to the end)")
+    rec.add_argument("--fps", default="4", help="frames (steps) per second (default 4)")
+    rec.add_argument("--size", default="160x50", help="WIDTHxHEIGHT (default 160x50)")
+    rec.add_argument("-o", "--output", required=True, metavar="FILE.cast")
     return parser
 
 
@@ -141,7 +156,49 @@ def run_tui(args: argparse.Namespace) -> int:
     return app.return_code or 0
 
 
-COMMANDS = {"report": run_report, "sweep": run_sweep, "scenarios": run_scenarios}
+def run_screenshot(args: argparse.Namespace) -> int:
+    from fragtui.capture import parse_size, screenshot
+
+    params = params_from(args)
+    if args.color_mode not in ("state", "request"):
+        raise ParamError("color_mode", args.color_mode, "must be state or request")
+    path = screenshot(
+        params,
+        args.output,
+        scenario=getattr(args, "scenario", "seed"),
+        steps=number_option("steps", args.steps, 0, 10**7),
+        size=parse_size(args.size),
+        color_mode=args.color_mode,
+        press=tuple(k.strip() for k in args.press.split(",") if k.strip()),
+    )
+    print(f"wrote {path}")
+    return 0
+
+
+def run_record(args: argparse.Namespace) -> int:
+    from fragtui.capture import parse_size, record
+
+    params = params_from(args)
+    steps = None if args.steps is None else number_option("steps", args.steps, 0, 10**6)
+    frames = record(
+        params,
+        args.output,
+        scenario=getattr(args, "scenario", "seed"),
+        steps=steps,
+        fps=number_option("fps", args.fps, 0.1, 60, whole=False),
+        size=parse_size(args.size),
+    )
+    print(f"wrote {args.output}: {frames} frames")
+    return 0
+
+
+COMMANDS = {
+    "report": run_report,
+    "sweep": run_sweep,
+    "scenarios": run_scenarios,
+    "screenshot": run_screenshot,
+    "record": run_record,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -34,7 +34,7 @@ from fragtui.tui.scenario_picker import ScenarioPicker
 from fragtui.tui.sidebar import Sidebar
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
-HOVER_HINT = "point at a cell to see its slots, state, request and block"
+HOVER_HINT = "· point at a cell for its slots, state, request and block"
 SPEEDS = (1, 2, 4, 8, 16, 32, 64, 128)  # steps per second
 REBUILD_AFTER = 256  # a jump longer than this redraws from scratch instead of patching
 
@@ -126,12 +126,14 @@ class FragApp(App):
         autoplay: bool = False,
         speed: float = 8,
         start_step: int = 0,
+        by_request: bool = False,
     ) -> None:
         super().__init__()
         self.session = Session(params or Params())
         self.scenario = scenario
         self.speed = speed
-        self.by_request = False
+        self.by_request = by_request
+        self.recording = False  # `fragtui record` steps the app as if it were playing
         self.zoom = False
         self._autoplay = autoplay
         self._start_step = start_step
@@ -151,7 +153,7 @@ class FragApp(App):
                 yield PoolGrid("paged", id="paged")
             yield Sidebar(id="sidebar")
         yield Static(id="narration")
-        yield Static(HOVER_HINT, id="hover")
+        yield Static(id="hover")
         yield Footer()
         yield Static(
             f"terminal too small: fragtui needs at least {MIN_WIDTH}×{MIN_HEIGHT}", id="too-small"
@@ -191,6 +193,7 @@ class FragApp(App):
             grid.pane_title = self._pane_title(name)
             grid.zoom, grid.by_request = self.zoom, self.by_request
             grid.show(picture, params.block_size, requests)
+        self.show_legend()
         self.refresh_texts()
 
     def _patch(self, record: StepRecord, undone: bool) -> None:
@@ -209,7 +212,7 @@ class FragApp(App):
 
     def _header(self) -> str:
         p, sim = self.session.params, self.sim
-        state = "▶ playing" if self._timer is not None else "paused"
+        state = "▶ playing" if self._timer is not None or self.recording else "paused"
         if sim.at_end and sim.total_steps:
             state = "end of scenario"
         edited = "*" if p != self.session.initial_params or self.session.manual else ""
@@ -376,6 +379,7 @@ class FragApp(App):
         self.by_request = not self.by_request
         for grid in self.query(PoolGrid):
             grid.set_mode(by_request=self.by_request)
+        self.show_legend()
 
     def action_zoom(self) -> None:
         self.zoom = not self.zoom
@@ -390,7 +394,15 @@ class FragApp(App):
                 grid.scroll_page_up(animate=False)
 
     def on_pool_grid_hovered(self, message: PoolGrid.Hovered) -> None:
-        self.query_one("#hover", Static).update(message.text or HOVER_HINT)
+        if message.text:
+            self.query_one("#hover", Static).update(message.text)
+        else:
+            self.show_legend()
+
+    def show_legend(self) -> None:
+        legend = self.query_one("#contiguous", PoolGrid).legend()
+        legend.append(HOVER_HINT, "dim")
+        self.query_one("#hover", Static).update(legend)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen([(key, what) for key, what, _ in self.KEY_HELP]))

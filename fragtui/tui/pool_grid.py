@@ -10,13 +10,14 @@ from __future__ import annotations
 from rich.color import Color as RichColor
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual import events
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from fragtui.sim.snapshot import FREE, NOBODY, RESERVED, STRANDED, UNUSABLE, USED
+from fragtui.sim.snapshot import FREE, NOBODY, RESERVED, STATE_NAMES, STRANDED, UNUSABLE, USED
 from fragtui.view.cells import BEYOND, cell_info, cell_row, owner_row
 from fragtui.view.layout import GridLayout, fit_layout
 from fragtui.view.picture import Picture, Ranges
@@ -32,10 +33,11 @@ STATE_CLASSES = {
 GLYPHS = {USED: "█", RESERVED: "▒", FREE: "·", STRANDED: "×", UNUSABLE: "╱", BEYOND: " "}
 HALF = "▀"
 
-# Colour by request: a categorical palette; a request's reserved slots are a dim shade of it.
+# Colour by request: a categorical palette (without the stranded colour, which keeps its
+# meaning); a request's reserved slots are a dim shade of its colour.
 REQUEST_COLOURS = (
     "#56B4E9", "#E69F00", "#009E73", "#F0E442", "#0072B2", "#D55E00",
-    "#CC79A7", "#8FD3C1", "#B8A1E3", "#F4A582", "#92C5DE", "#C2E699",
+    "#D9D9D9", "#8FD3C1", "#B8A1E3", "#F4A582", "#92C5DE", "#C2E699",
 )
 
 
@@ -185,6 +187,22 @@ class PoolGrid(ScrollView, can_focus=False):
         if key == BEYOND:
             return self.rich_style.bgcolor
         return self.get_component_rich_style(STATE_CLASSES[key]).color
+
+    def legend(self) -> Text:
+        """What each colour (or glyph) means, for the current mode."""
+        legend = Text()
+        states = (USED, RESERVED, FREE, STRANDED, UNUSABLE)
+        if self.by_request and not self.monochrome:
+            legend.append("colour = request, dim = its reserved slots  ")
+            states = (FREE, STRANDED, UNUSABLE)
+        for state in states:
+            if self.monochrome:
+                legend.append(GLYPHS[state] * 2 + " ")
+            else:
+                legend.append("██", Style(color=self._colour(state)))
+                legend.append(" ")
+            legend.append(STATE_NAMES[state] + "  ")
+        return legend
 
     # -- hovering ------------------------------------------------------------------------
 
