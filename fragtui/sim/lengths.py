@@ -13,7 +13,7 @@ import math
 import random
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
 from fragtui.sim.errors import ParamError
 
@@ -61,8 +61,7 @@ def sample_percentiles(percentiles: tuple[int, ...], rng: random.Random) -> int:
 
 @lru_cache(maxsize=1)
 def azure_percentiles() -> dict:
-    text = resources.files("fragtui.sim").joinpath("data/azure_percentiles.json").read_text()
-    return json.loads(text)
+    return json.loads((Path(__file__).parent / "data" / "azure_percentiles.json").read_text(encoding="utf-8"))
 
 
 def azure(kind: str, column: str) -> Lengths:

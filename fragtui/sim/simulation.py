@@ -137,8 +137,8 @@ class Simulation:
     def allocator(self, name: str) -> ContiguousAllocator | PagedAllocator:
         return self.contiguous if name == "contiguous" else self.paged
 
-    def metrics(self, name: str) -> Metrics:
-        return measure(self.allocator(name), self.params.max_len)
+    def metrics(self, name: str, holes: bool = True) -> Metrics:
+        return measure(self.allocator(name), self.params.max_len, holes)
 
     def peaks(self, name: str) -> dict[str, int]:
         series = self.series[name]

@@ -27,11 +27,8 @@ from fragtui.sim.session import Session
 from fragtui.sim.simulation import StepRecord
 from fragtui.view.narration import narrate
 from fragtui.view.picture import ContiguousPicture, PagedPicture
-from fragtui.tui.help import HelpScreen
-from fragtui.tui.param_editor import ParamEditor
 from fragtui.tui.pool_grid import PoolGrid
-from fragtui.tui.scenario_picker import ScenarioPicker
-from fragtui.tui.sidebar import Sidebar
+from fragtui.tui.sidebar import Sidebar, set_text
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 HOVER_HINT = "· point at a cell for its slots, state, request and block"
@@ -206,9 +203,9 @@ class FragApp(App):
                 self.query_one(f"#{name}", PoolGrid).requests[record.event.id] = record.event.request
 
     def refresh_texts(self) -> None:
-        self.query_one("#header", Static).update(self._header())
+        set_text(self.query_one("#header", Static), self._header())
         self.query_one(Sidebar).show(self.sim, chart=self.scenario == "block-size")
-        self.query_one("#narration", Static).update(narrate(self.sim))
+        set_text(self.query_one("#narration", Static), narrate(self.sim))
 
     def _header(self) -> str:
         p, sim = self.session.params, self.sim
@@ -355,6 +352,8 @@ class FragApp(App):
     # -- looking -------------------------------------------------------------------------
 
     def action_pick_scenario(self) -> None:
+        from fragtui.tui.scenario_picker import ScenarioPicker  # screens load when first used: faster start
+
         self.push_screen(ScenarioPicker(self.scenario), self.load_scenario)
 
     def load_scenario(self, name: str | None) -> None:
@@ -367,6 +366,8 @@ class FragApp(App):
         self.redraw()
 
     def action_edit_params(self) -> None:
+        from fragtui.tui.param_editor import ParamEditor
+
         def applied(changes: dict | None) -> None:
             if changes:
                 self.redraw()
@@ -395,16 +396,18 @@ class FragApp(App):
 
     def on_pool_grid_hovered(self, message: PoolGrid.Hovered) -> None:
         if message.text:
-            self.query_one("#hover", Static).update(message.text)
+            set_text(self.query_one("#hover", Static), message.text)
         else:
             self.show_legend()
 
     def show_legend(self) -> None:
         legend = self.query_one("#contiguous", PoolGrid).legend()
         legend.append(HOVER_HINT, "dim")
-        self.query_one("#hover", Static).update(legend)
+        set_text(self.query_one("#hover", Static), legend)
 
     def action_help(self) -> None:
+        from fragtui.tui.help import HelpScreen
+
         self.push_screen(HelpScreen([(key, what) for key, what, _ in self.KEY_HELP]))
 
     def action_screenshot(self) -> None:

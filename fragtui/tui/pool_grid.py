@@ -64,6 +64,7 @@ class PoolGrid(ScrollView, can_focus=False):
         self.requests: dict = {}
         self._strips: dict[int, Strip] = {}
         self._styles: dict[tuple, Style] = {}
+        self._base: Style | None = None
         self._pad = 0
 
     # -- what to draw --------------------------------------------------------------------
@@ -100,6 +101,14 @@ class PoolGrid(ScrollView, can_focus=False):
         super().notify_style_update()
         self._styles.clear()
         self._strips.clear()
+        self._base = None
+
+    @property
+    def base_style(self) -> Style:
+        """The widget's own style (its background), computed once per style change."""
+        if self._base is None:
+            self._base = self.rich_style
+        return self._base
 
     def on_resize(self, event: events.Resize) -> None:
         self._relayout()
@@ -127,13 +136,15 @@ class PoolGrid(ScrollView, can_focus=False):
         row = y + self.scroll_offset.y
         strip = self._strips.get(row)
         if strip is None:
-            strip = self._strips[row] = self._render_row(row)
-        return strip.crop_extend(self.scroll_offset.x, self.scroll_offset.x + self.size.width, self.rich_style)
+            # Rows are cached already padded to the widget's width: nothing to crop later.
+            strip = self._render_row(row).extend_cell_length(self.scrollable_content_region.width, self.base_style)
+            self._strips[row] = strip
+        return strip
 
     def _render_row(self, row: int) -> Strip:
         layout, picture = self.grid_layout, self.picture
         if layout is None or picture is None or row >= layout.text_rows:
-            return Strip.blank(self.size.width, self.rich_style)
+            return Strip.blank(self.size.width, self.base_style)
         per_char = layout.cells_per_char_row
         rows = [cell_row(picture, layout, row * per_char + i) for i in range(per_char)]
         if self.by_request and not self.monochrome:
@@ -147,7 +158,7 @@ class PoolGrid(ScrollView, can_focus=False):
         else:
             cells = list(keys[0])
             glyph = lambda key: GLYPHS[key]  # noqa: E731
-        segments = [Segment(" " * self._pad, self.rich_style)] if self._pad else []
+        segments = [Segment(" " * self._pad, self.base_style)] if self._pad else []
         start = 0
         for x in range(1, len(cells) + 1):
             if x == len(cells) or cells[x] != cells[start]:
@@ -170,7 +181,7 @@ class PoolGrid(ScrollView, can_focus=False):
                 top, bottom = key
                 style = Style(color=self._colour(top), bgcolor=self._colour(bottom))
             else:
-                style = Style(color=self._colour(key), bgcolor=self.rich_style.bgcolor)
+                style = Style(color=self._colour(key), bgcolor=self.base_style.bgcolor)
             self._styles[key] = style
         return style
 
@@ -181,11 +192,11 @@ class PoolGrid(ScrollView, can_focus=False):
             base = REQUEST_COLOURS[owner % len(REQUEST_COLOURS)]
             colour = RichColor.parse(base)
             if state == RESERVED:
-                background = self.rich_style.bgcolor or RichColor.parse("#000000")
+                background = self.base_style.bgcolor or RichColor.parse("#000000")
                 colour = _blend(colour, background, 0.65)
             return colour
         if key == BEYOND:
-            return self.rich_style.bgcolor
+            return self.base_style.bgcolor
         return self.get_component_rich_style(STATE_CLASSES[key]).color
 
     def legend(self) -> Text:

@@ -16,6 +16,17 @@ from fragtui.view.sparkline import sparkline
 SPARK_POINTS = 120  # enough to see the shape; cheap however long the run
 
 
+def set_text(static: Static, content) -> None:
+    """Update a fixed-size Static only if its content changed, without a relayout.
+
+    A plain `update` reflows the whole screen; per step, that alone would cost more than
+    everything else the step does."""
+    key = str(content) if not hasattr(content, "spans") else (content.plain, tuple(content.spans))
+    if getattr(static, "_fragtui_last", None) != key:
+        static._fragtui_last = key
+        static.update(content, layout=False)
+
+
 class Sidebar(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(id="tallies")
@@ -45,7 +56,7 @@ class Sidebar(Vertical):
         self.set_class(chart, "-chart")
         if chart:
             self._show_chart(sim)
-        c, p = sim.metrics("contiguous"), sim.metrics("paged")
+        c, p = sim.metrics("contiguous", holes=False), sim.metrics("paged", holes=False)
         rows = tally_rows(c, p, compact=self.content_region.width < 34)
         value_width = max(6, *(len(v) for _, a, b in rows for v in (a, b)))
         label_width = max(len(label) for label, _, _ in rows)
@@ -54,14 +65,14 @@ class Sidebar(Vertical):
         for i, (label, a, b) in enumerate(rows):
             end = "\n" if i < len(rows) - 1 else ""
             table.append(f"{label:<{label_width}} {a:>{value_width}} {b:>{value_width}}{end}")
-        self.query_one("#tallies", Static).update(table)
-        self.query_one("#ratio", Static).update(ratio_line(c, p))
+        set_text(self.query_one("#tallies", Static), table)
+        set_text(self.query_one("#ratio", Static), ratio_line(c, p))
         if not chart:
             width = max(1, self.content_region.width - 8)
             for name in ("contiguous", "paged"):
                 line = sparkline(waste_share_points(sim, name), width)
                 share = 100 * (c if name == "contiguous" else p).waste_share
-                self.query_one(f"#waste-{name}", Static).update(
+                set_text(self.query_one(f"#waste-{name}", Static), 
                     Text.assemble((f"{name[:6]:<7}", "dim"), (line, self.app.theme_variables.get("pool-reserved", "")), f" {share:.0f}%")
                 )
 

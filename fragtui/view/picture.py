@@ -32,7 +32,7 @@ class ContiguousPicture:
         for rid, (start, length, used) in self.pool.allocations.items():
             self._hold(start, length, used, rid)
         for start, length in self.pool.runs.by_start.items():
-            self._free(start, length)
+            self._free(start, length, length)
 
     def owner(self, slot: int) -> int:
         return self.owners[slot]
@@ -41,27 +41,39 @@ class ContiguousPicture:
         return None
 
     def apply(self, outcome: ContiguousOutcome, undone: bool = False) -> Ranges:
-        """Patch after `outcome` happened (or was undone); returns the ranges touched."""
+        """Patch after `outcome` happened (or was undone); returns the ranges touched.
+
+        A free run next to the change is repainted only if it crossed the stranded threshold:
+        the tail run of a big pool can hold millions of slots whose look did not change."""
         start, length = outcome.start, outcome.length
         runs = self.pool.runs.by_start
+        end = start + length
         if outcome.kind == ADMITTED:
             if undone:  # the reservation rejoined the run it came from
                 whole = runs[start]
-                self._free(start, whole)
-                return [(start, start + whole)]
+                self._free(start, length, whole)
+                return [(start, end)] + self._refree(end, whole - length, whole - length, whole)
             self._hold(start, length, outcome.used, outcome.request_id)
-            rest = runs.get(start + length, 0)  # what is left of the run it came from
-            self._free(start + length, rest)
-            return [(start, start + length + rest)]
+            rest = runs.get(end, 0)  # what is left of the run it came from
+            return [(start, end)] + self._refree(end, rest, rest + length, rest)
         if outcome.kind == FREED:
             left, right = outcome.left, outcome.right
+            merged = left + length + right
             if undone:
-                self._free(start - left, left)
                 self._hold(start, length, outcome.used, outcome.request_id)
-                self._free(start + length, right)
-            else:
-                self._free(start - left, left + length + right)
-            return [(start - left, start + length + right)]
+                return ([(start, end)] + self._refree(start - left, left, merged, left)
+                        + self._refree(end, right, merged, right))
+            self._free(start, length, merged)
+            return ([(start, end)] + self._refree(start - left, left, left, merged)
+                    + self._refree(end, right, right, merged))
+        return []
+
+    def _refree(self, start: int, length: int, was: int, now: int) -> Ranges:
+        """Free slots [start, start+length) were in a run of `was` slots and are now in one of
+        `now`: repaint (and report) them only if that moved them across the stranded threshold."""
+        if length and (was < self.stranded_below) != (now < self.stranded_below):
+            self._free(start, length, now)
+            return [(start, start + length)]
         return []
 
     def _hold(self, start: int, length: int, used: int, rid: int) -> None:
@@ -69,9 +81,10 @@ class ContiguousPicture:
         self.states[start + used:start + length] = bytes([RESERVED]) * (length - used)
         self.owners[start:start + length] = array("i", [rid]) * length
 
-    def _free(self, start: int, length: int) -> None:
+    def _free(self, start: int, length: int, run: int) -> None:
+        """Free slots [start, start+length), part of a free run of `run` slots."""
         if length:
-            state = STRANDED if length < self.stranded_below else FREE
+            state = STRANDED if run < self.stranded_below else FREE
             self.states[start:start + length] = bytes([state]) * length
             self.owners[start:start + length] = array("i", [NOBODY]) * length
 

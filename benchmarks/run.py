@@ -1,0 +1,300 @@
+"""Measure every row of DESIGN §9 and print medians and ratios: `python benchmarks/run.py`.
+
+Each measurement is repeated and the median reported; this machine class is noisy, so compare
+figures from one run. `--quick` does fewer repeats. Nothing here is asserted in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+AZURE = ROOT.parent / "shared" / "data" / "azure-llm-2023"
+sys.path.insert(0, str(ROOT))
+
+from fragtui.sim.contiguous import ContiguousAllocator  # noqa: E402
+from fragtui.sim.paged import PagedAllocator  # noqa: E402
+from fragtui.sim.requests import Request  # noqa: E402
+
+RESULTS: list[tuple[str, str, str, bool | None]] = []  # (what, measured, target, met)
+
+
+def report(what: str, measured: str, target: str, met: bool | None) -> None:
+    RESULTS.append((what, measured, target, met))
+    mark = {True: "met", False: "NOT MET", None: ""}[met]
+    print(f"  {what:<58} {measured:>22}   target {target:<22} {mark}", flush=True)
+
+
+# -- 1. allocator throughput ---------------------------------------------------------------
+
+def churn_events(total_slots: int, n: int, mean: int, seed: int = 1):
+    """Prefill to ~90% with small requests, then n events of 50/50 arrive/free: thousands of holes."""
+    rng = random.Random(seed)
+    live, prefill, events, rid = [], [], [], 0
+    for _ in range(int(total_slots * 0.9 / (mean + 0.5))):
+        prefill.append(("a", Request(rid, rng.randint(1, 2 * mean), 4 * mean)))
+        live.append(rid)
+        rid += 1
+    for _ in range(n):
+        if live and rng.random() < 0.5:
+            i = rng.randrange(len(live))
+            live[i], live[-1] = live[-1], live[i]
+            events.append(("f", live.pop()))
+        else:
+            events.append(("a", Request(rid, rng.randint(1, 2 * mean), 4 * mean)))
+            live.append(rid)
+            rid += 1
+    return prefill, events
+
+
+def drive(pool, events) -> float:
+    admit, free = pool.admit, pool.free_request
+    start = time.perf_counter()
+    for kind, x in events:
+        if kind == "a":
+            admit(x)
+        else:
+            free(x)
+    return time.perf_counter() - start
+
+
+def bench_allocators(repeats: int) -> None:
+    print("event-mode allocator throughput (100k mixed events after a prefill)")
+    for total, mean in ((65_536, 16), (1_048_576, 256)):
+        prefill, events = churn_events(total, 100_000, mean)
+        cases = [
+            ("contiguous first fit", lambda: ContiguousAllocator(total, "oracle", "first"), 300e3),
+            ("contiguous best fit", lambda: ContiguousAllocator(total, "oracle", "best"), None),
+            ("contiguous next fit", lambda: ContiguousAllocator(total, "oracle", "next"), None),
+            ("paged fifo (block 16)", lambda: PagedAllocator(total, 16, "fifo"), 1e6),
+            ("paged lifo (block 16)", lambda: PagedAllocator(total, 16, "lifo"), None),
+            ("paged lowest (block 16)", lambda: PagedAllocator(total, 16, "lowest"), None),
+        ]
+        for name, make, target in cases:
+            rates, holes = [], 0
+            for _ in range(repeats):
+                pool = make()
+                drive(pool, prefill)
+                rates.append(len(events) / drive(pool, events))
+                holes = len(pool.runs) if isinstance(pool, ContiguousAllocator) else holes
+            rate = statistics.median(rates)
+            detail = f"{rate / 1e3:,.0f}k ev/s" + (f", {holes:,} holes" if holes else "")
+            if target and total == 65_536:
+                report(f"{name} @ {total:,} slots", detail, f"≥ {target / 1e3:,.0f}k ev/s", rate >= target)
+            else:
+                report(f"{name} @ {total:,} slots", detail, "(measured)", None)
+
+
+# -- 2. step + repaint ---------------------------------------------------------------------
+
+BIG = dict(total_slots=1 << 20, max_len=8192, lengths="uniform:16:4096", arrivals=300, frees="churn:0.5")
+HUGE = dict(total_slots=1 << 24, max_len=65536, lengths="uniform:16:65536", arrivals=200, frees="churn:0.5")
+
+
+async def _pilot_cpu(params, steps: int, key: str, size=(200, 60)) -> list[float]:
+    """CPU time of pressing `key` and pause(0), per press, through Textual's Pilot."""
+    from fragtui.tui.app import FragApp
+
+    app = FragApp(params, scenario="bench")
+    times = []
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        for _ in range(steps):
+            start = time.process_time()
+            await pilot.press(key)
+            await pilot.pause(0)
+            times.append(time.process_time() - start)
+    return times
+
+
+def _pty_cpu(args: list[str], keys: bytes, size=(200, 60)) -> float:
+    """Run fragtui in a pseudo-terminal of `size`, type `keys` one by one, quit; the child's CPU seconds."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(sys.executable, [sys.executable, "-m", "fragtui", *args])
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
+
+    def drain(seconds: float) -> bytes:
+        out, end = b"", time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            if select.select([fd], [], [], left)[0]:
+                try:
+                    out += os.read(fd, 1 << 16)
+                except OSError:
+                    break
+        return out
+
+    seen = b""
+    for _ in range(100):  # wait for the first paint
+        seen += drain(0.1)
+        if b"step" in seen:
+            break
+    for key in keys:
+        os.write(fd, bytes([key]))
+        drain(0.03)
+    os.write(fd, b"q")
+    drain(0.5)
+    _, _, usage = os.wait4(pid, 0)
+    os.close(fd)
+    return usage.ru_utime + usage.ru_stime
+
+
+def bench_step_repaint(repeats: int) -> None:
+    from fragtui.sim.params import Params
+    from fragtui.sim.scenarios import get_scenario
+
+    print("step + repaint CPU time at 200×60")
+    cases = [
+        ("seed (4,096 slots)", get_scenario("seed").build(), ["--scenario", "seed"], 8e-3),
+        ("1,048,576-slot pool", Params(**BIG).validated(),
+         [f"--{k.replace('_', '-')}={v}" for k, v in BIG.items()], 16e-3),
+        ("16,777,216-slot pool", Params(**HUGE).validated(),
+         [f"--{k.replace('_', '-')}={v}" for k, v in HUGE.items()], None),
+    ]
+    for name, params, args, target in cases:
+        steps = 60
+        stepping, idle = [], []
+        for _ in range(repeats):
+            stepping += asyncio.run(_pilot_cpu(params, steps, "space"))
+            idle += asyncio.run(_pilot_cpu(params, 20, "x"))  # an unbound key: Pilot's own cost
+        step = statistics.median(stepping) - statistics.median(idle)
+        target_text = f"≤ {target * 1e3:.0f} ms" if target else "(measured)"
+        report(f"Pilot: {name} (press+pause(0) − unbound key)", f"{step * 1e3:.1f} ms", target_text,
+               step <= target if target else None)
+        if sys.platform.startswith("linux"):
+            keys = 50
+            with_steps = statistics.median(_pty_cpu(args, b" " * keys) for _ in range(repeats))
+            without = statistics.median(_pty_cpu(args, b"x" * keys) for _ in range(repeats))
+            per_step = (with_steps - without) / keys
+            report(f"terminal: {name} (process CPU per step)", f"{per_step * 1e3:.1f} ms", target_text,
+                   per_step <= target if target else None)
+
+
+# -- 3. start to first paint ----------------------------------------------------------------
+
+FIRST_PAINT = """
+import sys, time
+from textual.app import App
+{make}
+async def painted(pilot):
+    await pilot.pause()
+    print(time.time(), flush=True)
+    pilot.app.exit()
+app.run(headless=True, size=(160, 50), auto_pilot=painted)
+"""
+BLANK = "app = App()"
+FRAGTUI = "from fragtui.tui.app import FragApp\napp = FragApp()"
+
+
+def _first_paint(make: str) -> float:
+    start = time.time()
+    out = subprocess.run([sys.executable, "-c", FIRST_PAINT.format(make=make)], capture_output=True,
+                         text=True, check=True, cwd=ROOT)
+    return float(out.stdout.strip().splitlines()[-1]) - start
+
+
+def bench_first_paint(repeats: int) -> None:
+    print("start to first paint (headless, 160×50, fresh process each time)")
+    blank, ours = [], []
+    for _ in range(repeats):  # interleaved, so both see the same machine
+        blank.append(_first_paint(BLANK))
+        ours.append(_first_paint(FRAGTUI))
+    b, o = statistics.median(blank), statistics.median(ours)
+    report("blank Textual app", f"{b * 1e3:.0f} ms", "(baseline)", None)
+    report("fragtui, seed", f"{o * 1e3:.0f} ms = {o / b:.2f}× blank", "≤ 1.5× blank", o <= 1.5 * b)
+
+
+# -- 4. the Azure conv trace through report ------------------------------------------------
+
+def bench_trace(repeats: int) -> None:
+    trace = AZURE / "AzureLLMInferenceTrace_conv.csv"
+    if not trace.exists():
+        print(f"(skipping the trace: {trace} is not here)")
+        return
+    print("the Azure conv trace (19,366 requests) through `fragtui report`, whole process")
+    cases = [
+        ("event mode", ["--total-slots", "65536", "--max-len", "16384"], 1.0),
+        ("serving mode", ["--mode", "serving", "--total-slots", "65536", "--max-len", "16384"], 5.0),
+    ]
+    for name, options, target in cases:
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            result = subprocess.run([sys.executable, "-m", "fragtui", "report", "--trace", str(trace), *options],
+                                    capture_output=True, text=True, cwd=ROOT)
+            times.append(time.perf_counter() - start)
+        if result.returncode:
+            report(f"report --trace conv, {name}", "failed: " + result.stderr.strip()[:40], f"≤ {target:g} s", False)
+            continue
+        median = statistics.median(times)
+        report(f"report --trace conv, {name}", f"{median:.2f} s", f"≤ {target:g} s", median <= target)
+
+
+# -- 5. memory of a long history ------------------------------------------------------------
+
+HISTORY = """
+import json, resource
+from fragtui.sim.params import Params
+from fragtui.sim.simulation import Simulation
+from fragtui.sim.workloads import build_workload
+def rss():
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS")) * 1024
+params = Params(total_slots=65536, max_len=1024, lengths="uniform:16:1024", arrivals=66667, frees="churn:0.5").validated()
+events = build_workload(params).events[:100_000]
+before = rss()
+sim = Simulation(params, events).run()
+print(json.dumps({"steps": sim.step, "rss": rss(), "history": rss() - before}))
+"""
+
+
+def bench_history() -> None:
+    print("resident memory after a 100k-step history (65,536 slots, churn)")
+    out = subprocess.run([sys.executable, "-c", HISTORY], capture_output=True, text=True, check=True, cwd=ROOT)
+    data = json.loads(out.stdout)
+    mb = data["rss"] / 2**20
+    report(f"{data['steps']:,} steps: whole process RSS (history alone {data['history'] / 2**20:.0f} MB)",
+           f"{mb:.0f} MB", "≤ 200 MB", mb <= 200)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("--only", default="", help="comma-separated: allocators,repaint,paint,trace,history")
+    args = parser.parse_args()
+    repeats = 1 if args.quick else 5
+    only = set(filter(None, args.only.split(",")))
+    print(f"fragtui benchmarks · Python {sys.version.split()[0]} · {os.cpu_count()} cores · "
+          f"{'quick' if args.quick else 'medians of 5'}\n")
+    sections = {
+        "allocators": lambda: bench_allocators(repeats),
+        "repaint": lambda: bench_step_repaint(1 if args.quick else 3),
+        "paint": lambda: bench_first_paint(3 if args.quick else 7),
+        "trace": lambda: bench_trace(repeats),
+        "history": bench_history,
+    }
+    for name, run in sections.items():
+        if not only or name in only:
+            run()
+            print()
+    unmet = [r for r in RESULTS if r[3] is False]
+    print(f"{sum(r[3] is True for r in RESULTS)} targets met, {len(unmet)} not met")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""A hypothesis state machine over a session: arrive, free, step, step back, change a parameter
+and replay. After every rule the invariants hold and the state equals a replay from scratch."""
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from fragtui.sim.contiguous import PLACEMENTS, RESERVATIONS
+from fragtui.sim.errors import ParamError
+from fragtui.sim.paged import ORDERS
+from fragtui.sim.params import Params
+from fragtui.sim.session import Session
+from fragtui.sim.simulation import Simulation
+from invariants import check_invariants
+
+
+class SessionMachine(RuleBasedStateMachine):
+    @initialize(
+        total=st.integers(64, 600),
+        block=st.sampled_from([1, 2, 4, 8, 16]),
+        frees=st.sampled_from(["none", "every-other", "churn:0.5"]),
+        seed=st.integers(0, 5),
+    )
+    def start(self, total, block, frees, seed):
+        params = Params(total_slots=total, max_len=64, used_len=10, block_size=block, arrivals=30,
+                        lengths="uniform:1:64", frees=frees, seed=seed)
+        self.session = Session(params.validated())
+
+    @rule(n=st.integers(1, 10))
+    def step_forward(self, n):
+        for _ in range(n):
+            self.session.sim.step_forward()
+
+    @rule(n=st.integers(1, 10))
+    def step_back(self, n):
+        for _ in range(n):
+            self.session.sim.step_back()
+
+    @rule()
+    def arrive(self):
+        self.session.inject_arrival()
+
+    @rule()
+    def free_oldest(self):
+        self.session.free_oldest()
+
+    @rule(
+        name=st.sampled_from(["block_size", "used_len", "total_slots", "max_len", "placement", "order", "reservation"]),
+        data=st.data(),
+    )
+    def change_parameter(self, name, data):
+        choices = {
+            "block_size": st.integers(1, 32),
+            "used_len": st.integers(1, 80),
+            "total_slots": st.integers(16, 800),
+            "max_len": st.integers(8, 128),
+            "placement": st.sampled_from(PLACEMENTS),
+            "order": st.sampled_from(ORDERS),
+            "reservation": st.sampled_from(RESERVATIONS),
+        }
+        value = data.draw(choices[name])
+        before = (self.session.params, self.session.sim.step, self.session.sim.snapshot())
+        try:
+            self.session.set_params(**{name: value})
+        except ParamError:
+            # refused: nothing changed
+            assert (self.session.params, self.session.sim.step, self.session.sim.snapshot()) == before
+            return
+        assert self.session.sim.step == min(before[1], self.session.sim.total_steps)
+
+    @invariant()
+    def invariants_hold(self):
+        check_invariants(self.session.sim)
+
+    @invariant()
+    def equals_a_replay_from_scratch(self):
+        sim = self.session.sim
+        fresh = Simulation(self.session.params, sim.events)
+        fresh.goto(sim.step)
+        assert fresh.snapshot() == sim.snapshot()
+        assert fresh.metrics("contiguous") == sim.metrics("contiguous")
+        assert fresh.metrics("paged") == sim.metrics("paged")
+
+
+SessionMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
+TestSession = SessionMachine.TestCase
