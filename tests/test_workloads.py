@@ -11,7 +11,7 @@ from fragtui.sim.kv import MODELS, format_bytes, parse_bytes, parse_model
 from fragtui.sim.lengths import azure, parse_lengths
 from fragtui.sim.ops import parse_ops
 from fragtui.sim.params import Params
-from fragtui.sim.requests import Arrive, Free
+from fragtui.sim.requests import Arrive
 from fragtui.sim.traces import load_trace
 from fragtui.sim.workloads import build_workload
 

@@ -38,12 +38,7 @@ class ContiguousAllocator:
         self.rejected_fragmented = 0
         self.used = 0
         self.reserved = 0  # reserved but empty: internal fragmentation
-        self._find = {
-            "first": self.runs.first_fit,
-            "best": self.runs.best_fit,
-            "worst": self.runs.worst_fit,
-            "next": lambda need: self.runs.next_fit(need, self.cursor),
-        }[placement]
+        self._find = _placement(self, placement)
 
     @property
     def free(self) -> int:
@@ -113,6 +108,23 @@ class ContiguousAllocator:
             self.reserved += length - used
         self.cursor = outcome.cursor
 
+    def clone(self) -> ContiguousAllocator:
+        """An independent copy (serving mode's history checkpoints)."""
+        twin = ContiguousAllocator.__new__(ContiguousAllocator)
+        twin.__dict__.update(self.__dict__)
+        twin.runs = self.runs.clone()
+        twin.allocations = dict(self.allocations)
+        twin._find = _placement(twin, self.placement)  # bound to the copy's own runs
+        return twin
+
     def stranded(self, threshold: int) -> int:
         """Free slots in runs too short for a reservation of `threshold` slots."""
         return sum(length for length in self.runs.by_start.values() if length < threshold)
+
+
+def _placement(pool: ContiguousAllocator, placement: str):
+    """The function that picks a run for `need` slots, bound to this pool's free runs."""
+    runs = pool.runs
+    if placement == "next":
+        return lambda need: runs.next_fit(need, pool.cursor)
+    return {"first": runs.first_fit, "best": runs.best_fit, "worst": runs.worst_fit}[placement]

@@ -93,6 +93,16 @@ class FreeRuns:
         """Every free run as (start, length), by address."""
         return sorted(self.by_start.items())
 
+    def clone(self) -> FreeRuns:
+        """An independent copy (serving mode's history checkpoints)."""
+        twin = FreeRuns.__new__(FreeRuns)
+        twin.__dict__.update(self.__dict__)
+        twin.by_start, twin.by_end = dict(self.by_start), dict(self.by_end)
+        twin._tree = list(self._tree)
+        twin._buckets = [list(b) for b in self._buckets]
+        twin._sizes = None if self._sizes is None else list(self._sizes)
+        return twin
+
     # -- updates -------------------------------------------------------------------------
 
     def take(self, start: int, need: int) -> None:

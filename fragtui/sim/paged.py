@@ -8,8 +8,6 @@ ignores the queue and always hands out the lowest free block ids.
 
 from __future__ import annotations
 
-from collections import deque
-
 from fragtui.sim.outcomes import ADMITTED, FREED, NOOP, POOL_FULL, REJECTED, PagedOutcome
 from fragtui.sim.requests import Request
 
@@ -46,6 +44,11 @@ class _FifoQueue:
     def order(self) -> list[int]:
         return self._q[self._head:]
 
+    def copy(self) -> _FifoQueue:
+        twin = _FifoQueue(0)
+        twin._q, twin._head = list(self._q), self._head
+        return twin
+
 
 class _LifoQueue:
     """A stack whose end is the head; freed blocks are handed out next, last block first."""
@@ -57,6 +60,8 @@ class _LifoQueue:
         return len(self._q)
 
     def take(self, n: int) -> tuple[int, ...]:
+        if not n:
+            return ()  # q[-0:] would be the whole queue
         q = self._q
         blocks = q[-n:]
         del q[-n:]
@@ -75,6 +80,11 @@ class _LifoQueue:
 
     def order(self) -> list[int]:
         return self._q[::-1]
+
+    def copy(self) -> _LifoQueue:
+        twin = _LifoQueue(0)
+        twin._q = list(self._q)
+        return twin
 
 
 class _LowestQueue:
@@ -121,6 +131,11 @@ class _LowestQueue:
     def order(self) -> list[int]:
         flags = self._free
         return [b for b in range(self._low, len(flags)) if flags[b]]
+
+    def copy(self) -> _LowestQueue:
+        twin = _LowestQueue(0)
+        twin._free, twin._count, twin._low = bytearray(self._free), self._count, self._low
+        return twin
 
 
 _QUEUES = {"fifo": _FifoQueue, "lifo": _LifoQueue, "lowest": _LowestQueue}
@@ -205,3 +220,45 @@ class PagedAllocator:
     def free_block_ids(self) -> list[int]:
         """Free blocks in the order they will be handed out."""
         return self.queue.order()
+
+    # -- serving mode --------------------------------------------------------------------
+
+    def grow(self, request_id: int) -> int:
+        """Give a live request one more block, from the head of the free queue; returns it.
+
+        Serving mode calls this when a request's next token crosses a block boundary. The
+        request's `used` stays what it was admitted with (the caller counts tokens), so the
+        new block adds to `reserved`. Raises ValueError when no block is free.
+        """
+        if not len(self.queue):
+            raise ValueError("no free block to grow into")
+        blocks, used = self.tables[request_id]
+        (block,) = self.queue.take(1)
+        self.tables[request_id] = (blocks + (block,), used)
+        self.reserved += self.block_size
+        self.block_table_entries += 1
+        return block
+
+    def grow_each(self, request_ids: list[int]) -> None:
+        """As `grow` for each of `request_ids` in turn (the same blocks, in the same order),
+        with one take from the free queue. Raises ValueError if too few blocks are free."""
+        wanted, free = len(request_ids), len(self.queue)
+        if not wanted:
+            return  # (a lifo queue's take(0) would hand out every block)
+        if wanted > free:
+            raise ValueError(f"{wanted} blocks wanted, {free} free")
+        tables = self.tables
+        for request_id, block in zip(request_ids, self.queue.take(wanted)):
+            blocks, used = tables[request_id]
+            tables[request_id] = (blocks + (block,), used)
+        self.reserved += wanted * self.block_size
+        self.block_table_entries += wanted
+
+    def clone(self) -> PagedAllocator:
+        """An independent copy (serving mode's history checkpoints); block tables are tuples,
+        so sharing them is safe."""
+        twin = PagedAllocator.__new__(PagedAllocator)
+        twin.__dict__.update(self.__dict__)
+        twin.tables = dict(self.tables)
+        twin.queue = self.queue.copy()
+        return twin

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from fragtui.sim.contiguous import ContiguousAllocator
 from fragtui.sim.paged import PagedAllocator
 
-# Per-slot states, as stored in a state map.
-FREE, USED, RESERVED, STRANDED, UNUSABLE = range(5)
-STATE_NAMES = ("free", "used", "reserved", "stranded", "unusable")
+# Per-slot states, as stored in a state map. INTERNAL (held, never to be used) only arises in
+# serving mode, where "reserved" means held for tokens still to come.
+FREE, USED, RESERVED, STRANDED, UNUSABLE, INTERNAL = range(6)
+STATE_NAMES = ("free", "used", "reserved", "stranded", "unusable", "internal")
 NOBODY = -1
 
 

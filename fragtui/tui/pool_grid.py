@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from fragtui.sim.snapshot import FREE, NOBODY, RESERVED, STATE_NAMES, STRANDED, UNUSABLE, USED
+from fragtui.sim.snapshot import FREE, INTERNAL, NOBODY, RESERVED, STATE_NAMES, STRANDED, UNUSABLE, USED
 from fragtui.view.cells import BEYOND, cell_info, cell_row, owner_row
 from fragtui.view.layout import GridLayout, fit_layout
 from fragtui.view.picture import Picture, Ranges
@@ -28,9 +28,10 @@ STATE_CLASSES = {
     FREE: "pool--free",
     STRANDED: "pool--stranded",
     UNUSABLE: "pool--unusable",
+    INTERNAL: "pool--internal",
 }
 # Monochrome glyphs: distinct shapes, not just shades.
-GLYPHS = {USED: "█", RESERVED: "▒", FREE: "·", STRANDED: "×", UNUSABLE: "╱", BEYOND: " "}
+GLYPHS = {USED: "█", RESERVED: "▒", INTERNAL: "░", FREE: "·", STRANDED: "×", UNUSABLE: "╱", BEYOND: " "}
 HALF = "▀"
 
 # Colour by request: a categorical palette (without the stranded colour, which keeps its
@@ -62,6 +63,8 @@ class PoolGrid(ScrollView, can_focus=False):
         self.zoom = False
         self.by_request = False
         self.requests: dict = {}
+        self.legend_states: tuple[int, ...] = (USED, RESERVED, FREE, STRANDED, UNUSABLE)
+        self.state_labels: dict[int, str] = {}  # a mode's own words for states
         self._strips: dict[int, Strip] = {}
         self._styles: dict[tuple, Style] = {}
         self._base: Style | None = None
@@ -191,7 +194,7 @@ class PoolGrid(ScrollView, can_focus=False):
             state, owner = key
             base = REQUEST_COLOURS[owner % len(REQUEST_COLOURS)]
             colour = RichColor.parse(base)
-            if state == RESERVED:
+            if state in (RESERVED, INTERNAL):
                 background = self.base_style.bgcolor or RichColor.parse("#000000")
                 colour = _blend(colour, background, 0.65)
             return colour
@@ -202,18 +205,21 @@ class PoolGrid(ScrollView, can_focus=False):
     def legend(self) -> Text:
         """What each colour (or glyph) means, for the current mode."""
         legend = Text()
-        states = (USED, RESERVED, FREE, STRANDED, UNUSABLE)
+        states = self.legend_states
         if self.by_request and not self.monochrome:
             legend.append("colour = request, dim = its reserved slots  ")
-            states = (FREE, STRANDED, UNUSABLE)
+            states = tuple(s for s in states if s not in (USED, RESERVED, INTERNAL))
         for state in states:
             if self.monochrome:
                 legend.append(GLYPHS[state] * 2 + " ")
             else:
                 legend.append("██", Style(color=self._colour(state)))
                 legend.append(" ")
-            legend.append(STATE_NAMES[state] + "  ")
+            legend.append(self.state_labels.get(state, STATE_NAMES[state]) + "  ")
         return legend
+
+    def state_colour(self, state: int) -> RichColor | None:
+        return self._colour(state)
 
     # -- hovering ------------------------------------------------------------------------
 

@@ -1,19 +1,19 @@
-"""Both allocators' tallies in one table, the paged/contiguous ratio, and waste over time."""
+"""Both allocators' tallies in one table, the paged/contiguous ratio, and the picture over time:
+sparklines, stacked bars of the memory breakdown, or the block-size chart."""
 
 from __future__ import annotations
 
+from typing import Callable
+
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from fragtui.sim.simulation import Simulation
-from fragtui.sim.sweep import sweep
 from fragtui.tui.sweep_chart import SweepChart
-from fragtui.view.sidebar import ratio_line, tally_rows
 from fragtui.view.sparkline import sparkline
-
-SPARK_POINTS = 120  # enough to see the shape; cheap however long the run
+from fragtui.view.stage import SidebarData
 
 
 def set_text(static: Static, content) -> None:
@@ -32,63 +32,71 @@ class Sidebar(Vertical):
         yield Static(id="tallies")
         yield Static(id="ratio")
         with Vertical(id="sparks"):
-            yield Static("waste share over steps (0–100%)", classes="spark-title")
-            yield Static(id="waste-contiguous", classes="spark")
-            yield Static(id="waste-paged", classes="spark")
+            yield Static(classes="spark-title", id="spark-title")
+            yield Static(id="spark-contiguous", classes="spark")
+            yield Static(id="spark-paged", classes="spark")
+        with Vertical(id="bars"):
+            yield Static(classes="spark-title", id="bars-title")
+            yield Static(id="bar-contiguous", classes="spark")
+            yield Static(id="bar-paged", classes="spark")
         yield SweepChart(id="sweep-chart")
         yield Static(id="about")
 
     def show_about(self, text: str) -> None:
         self.query_one("#about", Static).update(text)
 
-    _sim: Simulation | None = None
-
-    _chart = False
-    _chart_key: tuple | None = None
+    _source = None
 
     def on_resize(self) -> None:
-        if self._sim is not None:
-            self.show(self._sim, self._chart)
+        if self._source is not None:
+            self.show(*self._source)
 
-    def show(self, sim: Simulation, chart: bool = False) -> None:
-        """Tally `sim` now; with `chart`, the block-size trade-off instead of the sparklines."""
-        self._sim, self._chart = sim, chart
-        self.set_class(chart, "-chart")
-        if chart:
-            self._show_chart(sim)
-        c, p = sim.metrics("contiguous", holes=False), sim.metrics("paged", holes=False)
-        rows = tally_rows(c, p, compact=self.content_region.width < 34)
-        value_width = max(6, *(len(v) for _, a, b in rows for v in (a, b)))
-        label_width = max(len(label) for label, _, _ in rows)
+    def show(self, data_for: Callable[[bool], SidebarData], colour_of: Callable[[int], object]) -> None:
+        """Draw `data_for(compact)`, compact when narrow; `colour_of(state)` gives a pool
+        state's colour. Drawn again on a resize, when the width may call for other labels."""
+        self._source = (data_for, colour_of)
+        data = data_for(self.content_region.width < 34)
+        value_width = max(6, *(len(v) for _, a, b in data.rows for v in (a, b)))
+        label_width = max(len(label) for label, _, _ in data.rows)
         table = Text(no_wrap=True, overflow="ellipsis")
         table.append(f"{'':<{label_width}} {'contig':>{value_width}} {'paged':>{value_width}}\n", "bold")
-        for i, (label, a, b) in enumerate(rows):
-            end = "\n" if i < len(rows) - 1 else ""
+        for i, (label, a, b) in enumerate(data.rows):
+            end = "\n" if i < len(data.rows) - 1 else ""
             table.append(f"{label:<{label_width}} {a:>{value_width}} {b:>{value_width}}{end}")
         set_text(self.query_one("#tallies", Static), table)
-        set_text(self.query_one("#ratio", Static), ratio_line(c, p))
-        if not chart:
-            width = max(1, self.content_region.width - 8)
-            for name in ("contiguous", "paged"):
-                line = sparkline(waste_share_points(sim, name), width)
-                share = 100 * (c if name == "contiguous" else p).waste_share
-                set_text(self.query_one(f"#waste-{name}", Static), 
-                    Text.assemble((f"{name[:6]:<7}", "dim"), (line, self.app.theme_variables.get("pool-reserved", "")), f" {share:.0f}%")
-                )
+        set_text(self.query_one("#ratio", Static), data.ratio)
+        width = max(1, self.content_region.width - 12)  # name, then the line, then " 100%"
+        self.set_class(bool(data.sparks), "-sparks")
+        self.set_class(bool(data.bars), "-bars")
+        self.set_class(data.chart is not None, "-chart")
+        if data.sparks:
+            set_text(self.query_one("#spark-title", Static), data.spark_title)
+            for name, (points, now) in data.sparks.items():
+                line = Text.assemble((f"{name[:6]:<7}", "dim"), (sparkline(points, width), self._accent()),
+                                     f" {100 * now:.0f}%")
+                set_text(self.query_one(f"#spark-{name}", Static), line)
+        if data.bars:
+            set_text(self.query_one("#bars-title", Static), data.bars_title)
+            for name, shares in data.bars.items():
+                line = Text.assemble((f"{name[:6]:<7}", "dim"))
+                line.append_text(stacked_bar(shares, width + 5, colour_of))
+                set_text(self.query_one(f"#bar-{name}", Static), line)
+        if data.chart is not None:
+            self.query_one(SweepChart).show(data.chart, data.block_size)
 
-    def _show_chart(self, sim: Simulation) -> None:
-        """The sweep is over the whole stream, so it only changes with the parameters."""
-        key = (sim.params, len(sim.events))
-        if key != self._chart_key:
-            self._chart_key = key
-            self._rows = sweep(sim.params, sim.events)
-        self.query_one(SweepChart).show(self._rows, sim.params.block_size)
+    def _accent(self) -> str:
+        return self.app.theme_variables.get("pool-reserved", "")
 
 
-def waste_share_points(sim: Simulation, name: str) -> list[float]:
-    """reserved / (used + reserved) after each step, sampled down to SPARK_POINTS."""
-    series = sim.series[name]
-    used, reserved = series["used"], series["reserved"]
-    n = len(used)
-    picks = range(n) if n <= SPARK_POINTS else [i * (n - 1) // (SPARK_POINTS - 1) for i in range(SPARK_POINTS)]
-    return [reserved[i] / (used[i] + reserved[i]) if used[i] + reserved[i] else 0.0 for i in picks]
+def stacked_bar(shares: dict[int, float], width: int, colour_of: Callable[[int], object]) -> Text:
+    """One line, `width` cells, split between states in proportion to their shares."""
+    bar = Text()
+    total = sum(shares.values()) or 1
+    used = 0
+    items = list(shares.items())
+    for i, (state, share) in enumerate(items):
+        cells = width - used if i == len(items) - 1 else round(width * share / total)
+        cells = max(0, min(cells, width - used))
+        bar.append("█" * cells, Style(color=colour_of(state)))
+        used += cells
+    return bar

@@ -1,7 +1,7 @@
 """Rows of cells: what one row of the grid shows, and what one cell holds.
 
 With several slots per cell, a cell shows the state most of its slots are in (ties go to the
-more telling state: used, reserved, stranded, free, unusable), so shares stay honest at any
+more telling state: used, reserved, internal, stranded, free, unusable), so shares stay honest at any
 scale.
 """
 
@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fragtui.sim.snapshot import FREE, NOBODY, RESERVED, STATE_NAMES, STRANDED, UNUSABLE, USED
+from fragtui.sim.snapshot import FREE, INTERNAL, NOBODY, RESERVED, STATE_NAMES, STRANDED, UNUSABLE, USED
 from fragtui.view.layout import GridLayout
 from fragtui.view.picture import Picture
 
-BEYOND = 5  # a cell past the end of the pool
-_PRIORITY = (USED, RESERVED, STRANDED, FREE, UNUSABLE)
+BEYOND = 6  # a cell past the end of the pool
+_PRIORITY = (USED, RESERVED, INTERNAL, STRANDED, FREE, UNUSABLE)
+_HELD = (USED, RESERVED, INTERNAL)
 
 
 def cell_row(picture: Picture, layout: GridLayout, row: int) -> bytes:
@@ -37,7 +38,7 @@ def owner_row(picture: Picture, layout: GridLayout, row: int, states: bytes) -> 
     slots = picture.states
     owners = []
     for x, state in enumerate(states):
-        if state not in (USED, RESERVED):
+        if state not in _HELD:
             owners.append(NOBODY)
             continue
         a = start + x * k
@@ -86,7 +87,7 @@ def cell_info(picture: Picture, start: int, end: int) -> CellInfo:
     counts = {name: n for name, n in counts.items() if n}
     owners: list[int] = []
     for slot in range(start, end):
-        rid = picture.owner(slot) if states[slot] in (USED, RESERVED) else NOBODY
+        rid = picture.owner(slot) if states[slot] in _HELD else NOBODY
         if rid != NOBODY and (not owners or owners[-1] != rid) and rid not in owners:
             owners.append(rid)
     first, last = picture.block(start), picture.block(end - 1)

@@ -1,0 +1,325 @@
+"""`ServingRun`: one allocator serving one stream of requests, with exact history; `compare`."""
+
+from __future__ import annotations
+
+import random
+from bisect import bisect_right
+from typing import Iterable
+
+from fragtui.sim.contiguous import PLACEMENTS, RESERVATIONS, ContiguousAllocator
+from fragtui.sim.paged import ORDERS
+from fragtui.sim.serving.engine import NEVER, _Engine
+from fragtui.sim.serving.memory import _ContiguousMemory, _PagedMemory
+from fragtui.sim.serving.types import (
+    ALLOCATORS,
+    Breakdown,
+    ContiguousHolding,
+    ContiguousPool,
+    PagedHolding,
+    PagedPool,
+    RequestState,
+    ServingMetrics,
+    ServingRequest,
+    TickRecord,
+)
+
+_STALE = object()  # `last` not known after a fast replay; worked out when asked
+
+
+class ServingRun:
+    """One allocator serving one stream of requests, tick by tick, with exact history."""
+
+    def __init__(
+        self,
+        requests: Iterable,
+        *,
+        allocator: str,
+        total_slots: int,
+        max_len: int,
+        block_size: int = 16,
+        reservation: str = "max",
+        placement: str = "first",
+        order: str = "fifo",
+        history: bool = True,
+        checkpoint_every: int = 1024,
+    ) -> None:
+        """`requests` are ServingRequests or anything with id, arrival_tick, prompt and output
+        (such as fragtui.sim.requests.Request). `history=False` keeps no checkpoints but the
+        start, for runs that only want metrics."""
+        _check_choice("allocator", allocator, ALLOCATORS)
+        _check_choice("reservation", reservation, RESERVATIONS)
+        _check_choice("placement", placement, PLACEMENTS)
+        _check_choice("order", order, ORDERS)
+        for name, value in (("total_slots", total_slots), ("max_len", max_len), ("block_size", block_size),
+                            ("checkpoint_every", checkpoint_every)):
+            if value < 1:
+                raise ValueError(f"{name} must be at least 1, got {value}")
+        self.allocator = allocator
+        self.total_slots = total_slots
+        self.max_len = max_len
+        self.block_size = block_size
+        self.reservation = reservation
+        self.placement = placement
+        self.order = order
+        self.requests = _checked_requests(requests, max_len)
+        if allocator == "contiguous":
+            memory = _ContiguousMemory(total_slots, max_len, reservation, placement)
+        else:
+            memory = _PagedMemory(total_slots, block_size, order)
+        self._engine = _Engine(self.requests, memory, block_size)
+        self._history = history
+        self._every = checkpoint_every
+        self._checkpoints = [(0, self._engine.clone())]  # (tick, engine), by tick
+        self._last: TickRecord | None | object = None
+        self._end: int | None = None  # the last tick count, once seen
+
+    # -- position ------------------------------------------------------------------------
+
+    @property
+    def tick(self) -> int:
+        """How many ticks have run."""
+        return self._engine.tick
+
+    @property
+    def done(self) -> bool:
+        """Every request completed or rejected."""
+        return self._engine.done
+
+    @property
+    def end_tick(self) -> int | None:
+        """The tick count at which the run is over, once the run has got there."""
+        return self._end
+
+    @property
+    def last(self) -> TickRecord | None:
+        """The record of the tick just run; None at tick 0."""
+        if self._last is _STALE:
+            self._seek(self.tick)
+        return self._last
+
+    # -- moving --------------------------------------------------------------------------
+
+    def step(self) -> TickRecord | None:
+        """Run one tick; None once the run is over."""
+        engine = self._engine
+        if engine.done:
+            self._end = engine.tick
+            return None
+        quiet = engine.stretch(engine.tick + 1) if engine.next_event() > engine.tick else None
+        if quiet is not None:
+            grown, completed, first_arrival = quiet
+            arrived = tuple(r.id for r in self.requests[first_arrival:engine.next_arrival])
+            record = TickRecord(engine.tick - 1, (), arrived, (), (), tuple(grown), (), tuple(completed),
+                                len(engine.running), engine.breakdown())
+        else:
+            t, freed, (a, b), admitted, rejected, grown, preempted, completed, batch = engine.run_tick()
+            arrived = tuple(r.id for r in self.requests[a:b])
+            record = TickRecord(t, tuple(freed), arrived, tuple(admitted), tuple(rejected), tuple(grown),
+                                tuple(preempted), tuple(completed), batch, engine.breakdown())
+        self._maybe_checkpoint()
+        if engine.done:
+            self._end = engine.tick
+        self._last = record
+        return record
+
+    def step_back(self) -> TickRecord | None:
+        """Undo the last tick exactly; returns its record, None at tick 0."""
+        if self.tick == 0:
+            return None
+        undone = self.last
+        self.goto(self.tick - 1)
+        return undone
+
+    def goto(self, tick: int) -> None:
+        """Go to the state after `tick` ticks (clamped to the run's end)."""
+        target = max(0, tick)
+        if self._end is not None:
+            target = min(target, self._end)
+        if target != self.tick or self._last is _STALE:
+            self._seek(target)
+
+    def run(self) -> ServingRun:
+        """Run to the end."""
+        self._forward(NEVER)
+        self._end = self.tick
+        self._last = _STALE
+        return self
+
+    def _seek(self, target: int) -> None:
+        """Be at `target` with `last` known: restore, fast-forward to target − 1, step once."""
+        before = max(0, target - 1)
+        index = bisect_right(self._checkpoints, before, key=lambda c: c[0]) - 1
+        if target <= self.tick or self._checkpoints[index][0] > self.tick:
+            self._engine = self._checkpoints[index][1].clone()
+        if target == 0:
+            self._last = None
+            return
+        self._forward(target - 1)
+        if self._engine.tick == target - 1 and not self._engine.done:
+            self.step()
+        else:  # over before the target
+            self._end = self._engine.tick
+            self._seek(self._end)
+
+    def _forward(self, target: float) -> None:
+        """Run to tick `target` (or the end) without records, a stretch at a time."""
+        engine = self._engine
+        while engine.tick < target and not engine.done:
+            event = engine.next_event()
+            if event == engine.tick or engine.stretch(min(event, target)) is None:
+                engine.run_tick()
+            self._maybe_checkpoint()
+        self._last = _STALE
+
+    def _maybe_checkpoint(self) -> None:
+        if not self._history:
+            return
+        tick, engine = self._checkpoints[-1]
+        if self._engine.tick > tick and self._engine.work - engine.work >= self._every:
+            self._checkpoints.append((self._engine.tick, self._engine.clone()))
+
+    # -- reading -------------------------------------------------------------------------
+
+    def breakdown(self) -> Breakdown:
+        """The pool after the current tick."""
+        return self._engine.breakdown()
+
+    def running(self) -> tuple[RequestState, ...]:
+        """Requests holding memory, in admission order (finished ones until the next tick)."""
+        e = self._engine
+        states = []
+        for rid, (_, base, _) in e.running.items():
+            request = e.by_id[rid]
+            states.append(_state(request, base + e.tick - request.prompt))
+        return tuple(states)
+
+    def waiting(self, limit: int | None = None) -> tuple[RequestState, ...]:
+        """The waiting queue, head first (the first `limit` of it)."""
+        e = self._engine
+        limit = len(self.requests) if limit is None else limit
+        states = [_state(e.by_id[rid], generated) for rid, generated in list(e.preempted)[:limit]]
+        stop = min(e.next_arrival, e.next_fresh + limit - len(states))
+        states += (_state(r, 0) for r in self.requests[e.next_fresh:stop])
+        return tuple(states)
+
+    @property
+    def waiting_count(self) -> int:
+        e = self._engine
+        return len(e.preempted) + e.next_arrival - e.next_fresh
+
+    def completed(self) -> tuple[int, ...]:
+        """Ids of completed requests, in completion order."""
+        return tuple(self._engine.completed_log[:self._engine.completed])
+
+    def rejected(self) -> tuple[int, ...]:
+        """Ids of requests that could never fit the pool, in rejection order."""
+        return tuple(self._engine.rejected_log[:self._engine.rejected])
+
+    def metrics(self) -> ServingMetrics:
+        e = self._engine
+        ticks, queued = e.tick, e.queued_ticks
+        return ServingMetrics(
+            ticks=ticks,
+            arrived=e.next_arrival,
+            admitted=e.admitted,
+            completed=e.completed,
+            rejected=e.rejected,
+            preemptions=e.preemptions,
+            tokens_generated=e.generated,
+            queued_ticks=queued,
+            throughput=_ratio(e.completed, ticks),
+            mean_batch=_ratio(e.batch_sum, ticks),
+            mean_batch_queued=_ratio(e.batch_sum_queued, queued),
+            mean_queueing_delay=_ratio(e.delay_sum, e.admitted),
+            breakdown=e.breakdown_of(ticks, e.sums),
+            breakdown_queued=e.breakdown_of(queued, e.sums_queued),
+        )
+
+    def snapshot(self) -> ContiguousPool | PagedPool:
+        """Who holds which slots now, for drawing."""
+        e = self._engine
+        allocator = e.memory.allocator
+
+        def tokens(rid: int) -> int:
+            return e.running[rid][1] + e.tick
+
+        if isinstance(allocator, ContiguousAllocator):
+            holdings = (
+                ContiguousHolding(rid, start, length, tokens(rid), e.final_of[rid])
+                for rid, (start, length, _) in allocator.allocations.items()
+            )
+            head = e.head_final()
+            return ContiguousPool(
+                self.total_slots,
+                tuple(sorted(holdings, key=lambda h: h.start)),
+                tuple(allocator.runs.runs()),
+                0 if head is None else e.memory.reservation_of(head),
+            )
+        return PagedPool(
+            self.total_slots,
+            self.block_size,
+            tuple(PagedHolding(rid, allocator.tables[rid][0], tokens(rid), final)
+                  for rid, (_, _, final) in e.running.items()),
+            tuple(allocator.free_block_ids()),
+            allocator.unusable,
+        )
+
+
+def compare(
+    requests: Iterable,
+    *,
+    total_slots: int,
+    max_len: int,
+    block_size: int = 16,
+    order: str = "fifo",
+    placement: str = "first",
+) -> dict[str, ServingMetrics]:
+    """Orca Max, Orca Pow2, Orca Oracle and paged on the same requests, run to the end."""
+    requests = list(requests)
+    kinds = {policy: dict(allocator="contiguous", reservation=policy, placement=placement) for policy in RESERVATIONS}
+    kinds["paged"] = dict(allocator="paged", block_size=block_size, order=order)
+    # One run at a time, so that only one is alive.
+    return {
+        name: ServingRun(requests, total_slots=total_slots, max_len=max_len, history=False, **kind).run().metrics()
+        for name, kind in kinds.items()
+    }
+
+
+def poisson_arrivals(count: int, rate_per_tick: float, rng: random.Random) -> list[int]:
+    """Arrival ticks of a Poisson process: exponential gaps, summed, floored."""
+    if rate_per_tick <= 0:
+        raise ValueError(f"rate_per_tick must be positive, got {rate_per_tick}")
+    ticks, now = [], 0.0
+    for _ in range(count):
+        now += rng.expovariate(rate_per_tick)
+        ticks.append(int(now))
+    return ticks
+
+
+def _checked_requests(requests: Iterable, max_len: int) -> tuple[ServingRequest, ...]:
+    checked = [ServingRequest(r.id, r.arrival_tick, r.prompt, r.output) for r in requests]
+    ids = set()
+    for r in checked:
+        if r.id in ids:
+            raise ValueError(f"request id {r.id} appears twice")
+        ids.add(r.id)
+        if r.prompt < 1 or r.output < 1 or r.arrival_tick < 0:
+            raise ValueError(f"request {r.id}: prompt={r.prompt} output={r.output} "
+                             f"arrival_tick={r.arrival_tick}; prompt and output must be at least 1, "
+                             "arrival_tick at least 0")
+        if r.final > max_len:
+            raise ValueError(f"request {r.id}: prompt + output = {r.final} exceeds max_len {max_len}")
+    return tuple(sorted(checked, key=lambda r: (r.arrival_tick, r.id)))
+
+
+def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} {value!r}: must be one of {', '.join(allowed)}")
+
+
+def _state(request: ServingRequest, generated: int) -> RequestState:
+    return RequestState(request.id, request.arrival_tick, request.prompt, request.output, generated)
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else 0.0

@@ -1,0 +1,132 @@
+"""Serving mode's data in and out: requests, tick records, the memory breakdown, metrics, pools."""
+
+from __future__ import annotations
+
+from dataclasses import astuple, dataclass
+
+ALLOCATORS = ("contiguous", "paged")
+CATEGORIES = ("token_states", "reserved", "internal", "stranded", "free", "unusable")
+
+@dataclass(frozen=True, slots=True)
+class ServingRequest:
+    id: int
+    arrival_tick: int
+    prompt: int
+    output: int
+
+    @property
+    def final(self) -> int:
+        return self.prompt + self.output
+
+
+@dataclass(frozen=True, slots=True)
+class Breakdown:
+    """The pool in the paper's categories (PagedAttention §3, Fig. 2), in slots.
+
+    Per tick the values are whole numbers; averaged over ticks they are floats."""
+
+    token_states: float = 0  # tokens held
+    reserved: float = 0  # held for tokens still to come that will come
+    internal: float = 0  # held, never to be used
+    stranded: float = 0  # free, in runs too short for the head of the queue (contiguous)
+    free: float = 0  # other free slots
+    unusable: float = 0  # past the last whole block (paged)
+
+    @property
+    def total(self) -> float:
+        return sum(astuple(self))
+
+    def share(self, category: str) -> float:
+        """`category` as a fraction of the pool."""
+        total = self.total
+        return getattr(self, category) / total if total else 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        return dict(zip(CATEGORIES, astuple(self)))
+
+
+@dataclass(frozen=True, slots=True)
+class RequestState:
+    """A request as it stands: `generated` output tokens so far (kept across preemptions)."""
+
+    id: int
+    arrival_tick: int
+    prompt: int
+    output: int
+    generated: int
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt + self.generated
+
+    @property
+    def final(self) -> int:
+        return self.prompt + self.output
+
+
+@dataclass(frozen=True, slots=True)
+class TickRecord:
+    """What tick `tick` (0-based) did, by request id, and the pool after it."""
+
+    tick: int
+    freed: tuple[int, ...]
+    arrived: tuple[int, ...]
+    admitted: tuple[int, ...]  # readmissions after a preemption included
+    rejected: tuple[int, ...]  # could never fit the pool
+    grown: tuple[int, ...]  # took one more block (paged)
+    preempted: tuple[int, ...]  # in the order they were preempted
+    completed: tuple[int, ...]
+    batch: int  # running after admission
+    breakdown: Breakdown
+
+
+@dataclass(frozen=True, slots=True)
+class ServingMetrics:
+    ticks: int
+    arrived: int
+    admitted: int  # first admissions only
+    completed: int
+    rejected: int
+    preemptions: int
+    tokens_generated: int
+    queued_ticks: int  # ticks that ended with a non-empty waiting queue
+    throughput: float  # completed / ticks
+    mean_batch: float  # running after admission, over all ticks
+    mean_batch_queued: float  # the same over queued ticks
+    mean_queueing_delay: float  # first admission tick − arrival tick, over admitted requests
+    breakdown: Breakdown  # mean over all ticks
+    breakdown_queued: Breakdown  # mean over queued ticks: the memory-bound regime
+
+
+@dataclass(frozen=True, slots=True)
+class ContiguousHolding:
+    id: int
+    start: int
+    reservation: int
+    tokens: int
+    final: int
+
+
+@dataclass(frozen=True, slots=True)
+class ContiguousPool:
+    total_slots: int
+    holdings: tuple[ContiguousHolding, ...]  # by start
+    free_runs: tuple[tuple[int, int], ...]  # (start, length) by start
+    stranded_below: int  # free runs shorter than this are stranded; 0 with an empty queue
+
+
+@dataclass(frozen=True, slots=True)
+class PagedHolding:
+    id: int
+    blocks: tuple[int, ...]  # block table
+    tokens: int
+    final: int
+
+
+@dataclass(frozen=True, slots=True)
+class PagedPool:
+    total_slots: int
+    block_size: int
+    holdings: tuple[PagedHolding, ...]  # in admission order
+    free_blocks: tuple[int, ...]  # in the order they will be handed out
+    unusable: int
