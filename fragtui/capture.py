@@ -56,7 +56,7 @@ def screenshot(
         for key in press:
             await pilot.press(key)
         await pilot.pause()
-        svg.append(app.export_screenshot(title=f"fragtui · {scenario} · step {app.sim.step}"))
+        svg.append(app.export_screenshot(title=f"fragtui · {scenario} · {app.stage.unit} {app.stage.step}"))
         app.exit()
 
     app.run(headless=True, size=size, auto_pilot=autopilot)
@@ -95,9 +95,9 @@ def record(
     async def autopilot(pilot) -> None:
         await pilot.pause()
         frame()
-        remaining = app.sim.total_steps if steps is None else steps
+        remaining = app.stage.total_steps if steps is None else steps
         for _ in range(remaining):
-            if app.sim.at_end:
+            if app.stage.at_end:
                 break
             await pilot.press("space")
             await pilot.pause()

@@ -27,6 +27,10 @@ PARAM_HELP = {
     "order": "fifo | lifo | lowest",
     "reservation": "max | pow2 | oracle",
     "mode": "event | serving",
+    "rate": "serving: Poisson arrivals per tick (default 1)",
+    "prompt_len": "serving: constant | N | uniform:A:B | lognormal:MU:SIGMA | sharegpt | azure-conv | azure-code",
+    "output_len": "serving: as --prompt-len",
+    "time_scale": "serving: ticks per second of a trace's timestamps (default 20)",
 }
 
 
@@ -117,10 +121,29 @@ def run_report(args: argparse.Namespace) -> int:
     from fragtui.sim.workloads import build_workload
 
     params = params_from(args)
+    if params.mode == "serving":
+        return run_serving_report(args, params)
     workload = build_workload(params)
     sim = Simulation(params, workload.events).run()
     scenario = getattr(args, "scenario", "seed")
     print(report_json(sim, workload, scenario) if args.json else report_text(sim, workload))
+    return 0
+
+
+def run_serving_report(args: argparse.Namespace, params) -> int:
+    from fragtui.serving_report import serving_json, serving_text
+    from fragtui.sim.serving import compare
+    from fragtui.sim.serving.workload import build_serving_workload
+
+    workload = build_serving_workload(params)
+    results = compare(workload.requests, total_slots=params.total_slots, max_len=params.max_len,
+                      block_size=params.block_size, order=params.order, placement=params.placement)
+    scenario = getattr(args, "scenario", "seed")
+    paper = scenario == "paper"
+    if args.json:
+        print(serving_json(params, workload, results, scenario, paper))
+    else:
+        print(serving_text(params, workload, results, paper))
     return 0
 
 

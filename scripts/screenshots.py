@@ -18,6 +18,7 @@ SHOTS = {
     "external-frag-step-13.svg": ["--scenario", "external-frag", "--steps", "13"],
     "churn-by-request.svg": ["--scenario", "churn", "--steps", "250", "--color-mode", "request"],
     "block-size-chart.svg": ["--scenario", "block-size", "--steps", "64"],
+    "paper-serving.svg": ["--scenario", "paper", "--steps", "300"],
     "help.svg": ["--press", "question_mark", "--size", "120x40"],
 }
 

@@ -56,8 +56,8 @@ async def test_render_line_gives_each_cell_its_state_colours():
     sim = tiny_sim()
     async with app.run_test(size=(20, 6)) as pilot:
         contiguous, paged = app.query_one("#contiguous"), app.query_one("#paged")
-        contiguous.show(ContiguousPicture(sim.contiguous, 24), 4, {})
-        paged.show(PagedPicture(sim.paged), 4, {})
+        contiguous.show(ContiguousPicture(sim.contiguous, 24), 4, lambda rid: "")
+        paged.show(PagedPicture(sim.paged), 4, lambda rid: "")
         await pilot.pause()
         layout = contiguous.grid_layout
         assert (layout.cells_per_row, layout.slots_per_cell, layout.text_rows) == (16, 1, 1)
@@ -83,7 +83,7 @@ async def test_colour_by_request_uses_each_requests_colour():
     sim = tiny_sim()
     async with app.run_test(size=(20, 6)) as pilot:
         paged = app.query_one("#paged")
-        paged.show(PagedPicture(sim.paged), 4, {})
+        paged.show(PagedPicture(sim.paged), 4, lambda rid: "")
         paged.set_mode(by_request=True)
         await pilot.pause()
         got = cells(paged.render_line(0), paged._pad)
@@ -99,7 +99,7 @@ async def test_a_step_repaints_only_the_rows_it_changed():
     async with app.run_test(size=(100, 40)) as pilot:
         grid = app.query_one("#paged")
         picture = PagedPicture(sim.paged)
-        grid.show(picture, 16, {})
+        grid.show(picture, 16, lambda rid: "")
         await pilot.pause()
         for row in range(grid.grid_layout.text_rows):
             grid.render_line(row)

@@ -22,3 +22,10 @@ def test_seed_at_80x24(snap_compare):
 def test_colour_by_request_after_frees(snap_compare):
     keys = ["space"] * 24 + ["f"] * 3 + ["a"] * 4 + ["c"]
     assert snap_compare(FragApp(), press=keys, terminal_size=(160, 50))
+
+
+def test_serving_mode_paper_at_tick_40(snap_compare):
+    from fragtui.sim.scenarios import get_scenario
+
+    app = FragApp(get_scenario("paper").build(arrivals=60), scenario="paper")
+    assert snap_compare(app, press=["space"] * 40, terminal_size=(160, 50))

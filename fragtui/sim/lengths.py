@@ -18,6 +18,11 @@ from pathlib import Path
 from fragtui.sim.errors import ParamError
 
 ALLOWED = "must be constant, uniform:A:B, lognormal:MU:SIGMA, azure-conv or azure-code"
+TOKEN_ALLOWED = "must be constant, N, uniform:A:B, lognormal:MU:SIGMA, sharegpt, azure-conv or azure-code"
+# ShareGPT as the PagedAttention paper reports it: mean 161 prompt and 338 output tokens. Its
+# spread is our assumption: lognormal with sigma 1 (ShareGPT's lengths are long-tailed).
+SHAREGPT_MEANS = {"prompt": 161, "output": 338}
+SHAREGPT_SIGMA = 1.0
 EMPIRICAL = ("azure-conv", "azure-code")
 
 
@@ -92,3 +97,19 @@ def parse_lengths(text: str, used_len: int, name: str = "lengths") -> Lengths:
     except ValueError:
         pass
     raise ParamError(name, text, ALLOWED)
+
+
+def parse_token_lengths(text: str, used_len: int, column: str, name: str) -> Lengths:
+    """A serving-mode --prompt-len/--output-len value; `column` is "prompt" or "output"."""
+    text = text.strip()
+    if text.isdigit() and int(text) >= 1:
+        return Lengths("constant", int(text))
+    if text == "sharegpt":
+        sigma = SHAREGPT_SIGMA
+        return Lengths("lognormal", math.log(SHAREGPT_MEANS[column]) - sigma**2 / 2, sigma)
+    if text in EMPIRICAL:
+        return azure(text.split("-")[1], "context" if column == "prompt" else "generated")
+    try:
+        return parse_lengths(text, used_len, name)
+    except ParamError:
+        raise ParamError(name, text, TOKEN_ALLOWED) from None

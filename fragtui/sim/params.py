@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields, replace
 from fragtui.sim.contiguous import PLACEMENTS, RESERVATIONS
 from fragtui.sim.errors import ParamError
 from fragtui.sim.kv import parse_bytes, parse_model
-from fragtui.sim.lengths import parse_lengths
+from fragtui.sim.lengths import parse_lengths, parse_token_lengths
 from fragtui.sim.paged import ORDERS
 
 MAX_SLOTS = 1 << 24  # 16,777,216: the largest pool the TUI is built to draw
@@ -35,6 +35,11 @@ class Params:
     kv_memory: str | None = None  # with model: sets total_slots
     model: str | None = None
     mode: str = "event"
+    # serving mode
+    rate: float = 1.0  # Poisson arrivals per tick
+    prompt_len: str = "constant"  # constant (= used_len), N, uniform, lognormal, sharegpt, azure-*
+    output_len: str = "constant"
+    time_scale: float = 20.0  # ticks per second of a trace's timestamps
 
     def with_(self, **changes: object) -> Params:
         """A copy with `changes`, validated: raises ParamError and leaves self as it was.
@@ -83,7 +88,11 @@ class Params:
         _choice("order", self.order, ORDERS)
         _choice("reservation", self.reservation, RESERVATIONS)
         _choice("mode", self.mode, MODES)
+        _number("rate", self.rate, 1e-6, 1e6)
+        _number("time_scale", self.time_scale, 1e-6, 1e6)
         parse_lengths(self.lengths, self.used_len)
+        parse_token_lengths(self.prompt_len, self.used_len, "prompt", "prompt_len")
+        parse_token_lengths(self.output_len, self.used_len, "output", "output_len")
         parse_frees(self.frees)
         if self.model is not None:
             parse_model(self.model)
@@ -93,6 +102,14 @@ class Params:
         if len(sources) > 1:
             first, second = sources[:2]
             raise ParamError(second, getattr(self, second), f"cannot be combined with --{first}")
+        if self.mode == "serving":
+            if self.ops is not None:
+                raise ParamError("ops", self.ops, "is for event mode; serving mode takes --prompt-len and --output-len")
+            if self.frees != "none":
+                raise ParamError("frees", self.frees, "is for event mode; in serving mode requests leave when they finish")
+            if self.lengths not in ("constant", "azure-conv", "azure-code"):
+                raise ParamError("lengths", self.lengths,
+                                 "in serving mode must be constant, azure-conv or azure-code (or use --prompt-len/--output-len)")
         if self.ops is not None:
             if self.frees != "none":
                 raise ParamError("frees", self.frees, "cannot be combined with --ops (an op list says its own frees)")
@@ -117,6 +134,7 @@ def parse_frees(text: str) -> tuple[str, float]:
 
 
 INT_FIELDS = frozenset(f.name for f in fields(Params) if f.type in ("int", "int | None"))
+FLOAT_FIELDS = frozenset(f.name for f in fields(Params) if f.type == "float")
 OPTIONAL_FIELDS = frozenset(f.name for f in fields(Params) if "None" in f.type)
 
 
@@ -129,12 +147,22 @@ def parse_field(name: str, text: str) -> object:
         if not cleaned.lstrip("-").isdigit():
             raise ParamError(name, text, "must be a whole number")
         return int(cleaned)
+    if name in FLOAT_FIELDS:
+        try:
+            return float(text.strip())
+        except ValueError:
+            raise ParamError(name, text, "must be a number") from None
     return text.strip()
 
 
 def _whole(name: str, value: int, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise ParamError(name, value, f"must be a whole number from {low:,} to {high:,}")
+
+
+def _number(name: str, value: float, low: float, high: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise ParamError(name, value, f"must be a number from {low:g} to {high:g}")
 
 
 def _choice(name: str, value: str, allowed: tuple[str, ...]) -> None:

@@ -119,7 +119,7 @@ class FragApp(App):
             grid.pane_title = self.stage.pane_title(name)
             grid.zoom, grid.by_request = self.zoom, self.by_request
             grid.legend_states, grid.state_labels = self.stage.legend_states, self.stage.state_labels
-            grid.show(self.stage.pictures[name], self.stage.params.block_size, self.stage.requests)
+            grid.show(self.stage.pictures[name], self.stage.params.block_size, self.stage.request_detail)
         self.show_legend()
         self.refresh_texts()
 

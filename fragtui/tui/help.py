@@ -36,6 +36,15 @@ reservation; if free space is plentiful but split into runs that are each too sh
 rejected as **fragmented**, and those free slots are **stranded** (drawn in their own colour).
 `ext frag % = 1 − largest free run / free`. Paged has none: any free block will do.
 
+## Serving mode (`--mode serving`, the `paper` scenario)
+
+Here a step is a **tick**: every running request appends one token. Contiguous (Orca) must
+reserve at admission for the request's final length: `max` (max_len), `pow2` (the next power
+of two) or `oracle` (exactly). So its held memory splits into token states, **future tokens**
+(reserved, will be used), **internal frag** (reserved, never used) and, while requests wait,
+**stranded** free runs too short for the head of the queue. Paged takes blocks as tokens come
+and, when none is free, preempts the newest request. The sidebar's bars are the paper's Fig. 2.
+
 ## Colours
 
 used · reserved (held, empty) · free · stranded (free, but in a run too short for a

@@ -62,7 +62,7 @@ class PoolGrid(ScrollView, can_focus=False):
         self.block_size = 1
         self.zoom = False
         self.by_request = False
-        self.requests: dict = {}
+        self.request_detail = lambda rid: ""  # how full request `rid` is, for hovering
         self.legend_states: tuple[int, ...] = (USED, RESERVED, FREE, STRANDED, UNUSABLE)
         self.state_labels: dict[int, str] = {}  # a mode's own words for states
         self._strips: dict[int, Strip] = {}
@@ -76,9 +76,9 @@ class PoolGrid(ScrollView, can_focus=False):
     def monochrome(self) -> bool:
         return bool(getattr(self.app, "no_color", False))
 
-    def show(self, picture: Picture, block_size: int, requests: dict) -> None:
-        """Draw a new picture from scratch."""
-        self.picture, self.block_size, self.requests = picture, block_size, requests
+    def show(self, picture: Picture, block_size: int, request_detail) -> None:
+        """Draw a new picture from scratch; `request_detail(id)` describes a request on hover."""
+        self.picture, self.block_size, self.request_detail = picture, block_size, request_detail
         self._relayout()
 
     def patch(self, ranges: Ranges) -> None:
@@ -241,7 +241,7 @@ class PoolGrid(ScrollView, can_focus=False):
             span = layout.cell_at(x, row + i)
             if span is not None:
                 info = cell_info(picture, *span)
-                parts.append(f"{mark} {info.describe(self.requests)}".strip())
+                parts.append(f"{mark} {info.describe(self.request_detail)}".strip())
         return f"{self.allocator}: " + "   ".join(parts) if parts else ""
 
 

@@ -63,7 +63,10 @@ class Sidebar(Vertical):
         for i, (label, a, b) in enumerate(data.rows):
             end = "\n" if i < len(data.rows) - 1 else ""
             table.append(f"{label:<{label_width}} {a:>{value_width}} {b:>{value_width}}{end}")
-        set_text(self.query_one("#tallies", Static), table)
+        tallies = self.query_one("#tallies", Static)
+        if tallies.styles.height is None or tallies.styles.height.value != len(data.rows) + 1:
+            tallies.styles.height = len(data.rows) + 1  # one relayout when the mode changes, not per step
+        set_text(tallies, table)
         set_text(self.query_one("#ratio", Static), data.ratio)
         width = max(1, self.content_region.width - 12)  # name, then the line, then " 100%"
         self.set_class(bool(data.sparks), "-sparks")

@@ -65,14 +65,14 @@ class CellInfo:
     owners: tuple[int, ...]
     blocks: tuple[int, int] | None
 
-    def describe(self, requests: dict[int, object]) -> str:
+    def describe(self, request_detail) -> str:
+        """`request_detail(id)` says how full a request is, e.g. "32/512"."""
         slots = f"slot {self.start}" if self.end - self.start == 1 else f"slots {self.start}–{self.end - 1}"
         split = ", ".join(f"{n} {name}" if len(self.counts) > 1 else name for name, n in self.counts.items())
         parts = [slots, split]
         for rid in self.owners[:3]:
-            request = requests.get(rid)
-            detail = f" {request.used}/{request.max_len}" if request is not None else ""
-            parts.append(f"r{rid}{detail}")
+            detail = request_detail(rid)
+            parts.append(f"r{rid} {detail}" if detail else f"r{rid}")
         if len(self.owners) > 3:
             parts.append(f"+{len(self.owners) - 3} more")
         if self.blocks is not None:

@@ -74,9 +74,10 @@ class EventStage:
     def at_end(self) -> bool:
         return self.sim.at_end
 
-    @property
-    def requests(self) -> dict:
-        return self.session.requests
+    def request_detail(self, rid: int) -> str:
+        """`used/max_len` of request `rid`, for hovering."""
+        event = next((e for e in self.sim.events if e.kind == "arrive" and e.id == rid), None)
+        return f"{event.request.used}/{event.request.max_len}" if event else ""
 
     # -- moving --------------------------------------------------------------------------
 

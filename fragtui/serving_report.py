@@ -1,0 +1,96 @@
+"""`fragtui report --mode serving`: one workload through Orca Max, Pow2, Oracle and paged."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+from fragtui.sim.kv import format_bytes
+from fragtui.sim.params import Params
+from fragtui.sim.serving import CATEGORIES, ServingMetrics
+from fragtui.sim.serving.workload import ServingWorkload
+
+COLUMNS = {"max": "Orca Max", "pow2": "Orca Pow2", "oracle": "Orca Oracle", "paged": "paged"}
+CATEGORY_LABELS = {
+    "token_states": "token states",
+    "reserved": "reserved (will be used)",
+    "internal": "internal frag (never used)",
+    "stranded": "external frag (stranded)",
+    "free": "other free",
+    "unusable": "unusable",
+}
+
+# The PagedAttention paper (Kwon et al., SOSP 2023): OPT-13B, 12 GiB of KV cache, ShareGPT.
+PAPER = {
+    "token_states_pct": {"orca": (20.4, 38.2), "vllm": 96.3},  # §3, Fig. 2
+    "mean_batch": {"max": 7.00, "pow2": 9.81, "oracle": 13.62, "paged": 30.42},  # Fig. 13, 2 req/s
+}
+
+
+def serving_text(params: Params, workload: ServingWorkload, results: dict[str, ServingMetrics],
+                 paper: bool = False) -> str:
+    lines = [_title(params, workload), ""]
+    queued = {name: m.queued_ticks for name, m in results.items()}
+    lines.append("memory while requests wait (mean over ticks with a non-empty queue), % of the pool:")
+    lines.append(_row("", *COLUMNS.values()))
+    for category in CATEGORIES:
+        if category == "unusable" and not any(m.breakdown_queued.unusable for m in results.values()):
+            continue
+        lines.append(_row(CATEGORY_LABELS[category],
+                          *(f"{100 * m.breakdown_queued.share(category):.1f}" for m in results.values())))
+    lines.append("")
+    lines.append(_row("avg batch size (queued)", *(f"{m.mean_batch_queued:.2f}" for m in results.values())))
+    lines.append(_row("avg batch size (all ticks)", *(f"{m.mean_batch:.2f}" for m in results.values())))
+    lines.append(_row("completed per tick", *(f"{m.throughput:.3f}" for m in results.values())))
+    lines.append(_row("mean queueing delay", *(f"{m.mean_queueing_delay:.1f}" for m in results.values())))
+    lines.append(_row("preemptions", *(str(m.preemptions) for m in results.values())))
+    lines.append(_row("ticks (queued)", *(f"{m.ticks} ({queued[n]})" for n, m in results.items())))
+    if any(m.rejected for m in results.values()):
+        lines.append(_row("never fit the pool", *(str(m.rejected) for m in results.values())))
+    if paper:
+        orca_low, orca_high = PAPER["token_states_pct"]["orca"]
+        batch = PAPER["mean_batch"]
+        lines += [
+            "",
+            "the PagedAttention paper, same setting (OPT-13B, 12 GiB KV cache, ShareGPT, 2 req/s on an A100):",
+            _row("token states % (Fig. 2)", f"{orca_low}–{orca_high}", "", "", f"{PAPER['token_states_pct']['vllm']}"),
+            _row("avg batch size (Fig. 13)", *(f"{batch[name]:.2f}" for name in COLUMNS)),
+            "(the paper's Orca token-state range covers its three variants together)",
+        ]
+    return "\n".join(lines)
+
+
+def serving_json(params: Params, workload: ServingWorkload, results: dict[str, ServingMetrics],
+                 scenario: str, paper: bool = False) -> str:
+    data: dict[str, object] = {
+        "mode": "serving",
+        "scenario": scenario,
+        "params": asdict(params),
+        "requests": len(workload.requests),
+        "dropped": workload.dropped,
+        "allocators": {name: _metrics_json(m) for name, m in results.items()},
+    }
+    if paper:
+        data["paper"] = PAPER
+    return json.dumps(data, indent=1)
+
+
+def _metrics_json(m: ServingMetrics) -> dict:
+    data = asdict(m)
+    data["breakdown"] = m.breakdown.as_dict()
+    data["breakdown_queued"] = m.breakdown_queued.as_dict()
+    data["shares_queued"] = {c: round(m.breakdown_queued.share(c), 6) for c in CATEGORIES}
+    return data
+
+
+def _title(params: Params, workload: ServingWorkload) -> str:
+    slots = f"{params.total_slots} slots"
+    if params.bytes_per_token:
+        slots += f" = {format_bytes(params.total_slots * params.bytes_per_token)} of {params.model}"
+    dropped = f"; {workload.dropped} dropped (longer than max_len or no output)" if workload.dropped else ""
+    return (f"serving: {workload.source}; {slots}, max_len {params.max_len}, block {params.block_size}, "
+            f"{params.placement} fit{dropped}")
+
+
+def _row(label: str, *values: str) -> str:
+    return f"{label:<28}" + "".join(f"{v:>13}" for v in values)

@@ -1,0 +1,142 @@
+"""Serving mode end to end: workloads from parameters, `report --mode serving`, the TUI by tick."""
+
+import json
+
+import pytest
+
+from fragtui.cli import main
+from fragtui.sim.errors import ParamError
+from fragtui.sim.params import Params
+from fragtui.sim.scenarios import get_scenario
+from fragtui.sim.serving.workload import build_serving_workload
+from fragtui.tui.app import FragApp
+from tui_helpers import screen_text, sidebar_rows
+
+
+def serving(**changes):
+    return Params(mode="serving", **changes).validated()
+
+
+def test_generated_requests_are_seeded_and_within_max_len():
+    params = serving(prompt_len="sharegpt", output_len="sharegpt", max_len=1024, arrivals=300, rate=0.5)
+    workload = build_serving_workload(params)
+    assert len(workload.requests) == 300 and workload.dropped > 0
+    assert all(r.prompt + r.output <= 1024 and r.prompt >= 1 and r.output >= 1 for r in workload.requests)
+    ticks = [r.arrival_tick for r in workload.requests]
+    assert ticks == sorted(ticks) and 450 < ticks[-1] < 750  # 300 arrivals at 0.5 per tick
+    assert build_serving_workload(params).requests == workload.requests
+
+
+def test_constant_lengths_and_plain_numbers():
+    workload = build_serving_workload(serving(prompt_len="100", output_len="constant", used_len=7, arrivals=5))
+    assert {(r.prompt, r.output) for r in workload.requests} == {(100, 7)}
+
+
+def test_azure_lengths_draw_prompt_and_output_from_their_columns():
+    workload = build_serving_workload(serving(lengths="azure-code", max_len=16384, arrivals=2000))
+    prompts = sorted(r.prompt for r in workload.requests)
+    outputs = sorted(r.output for r in workload.requests)
+    assert 1300 < prompts[1000] < 1650  # the trace's median context: 1469
+    assert 8 < outputs[1000] < 20  # median generated: 13
+
+
+def test_a_trace_gives_lengths_and_arrival_times(azure_dir):
+    params = serving(trace=str(azure_dir / "AzureLLMInferenceTrace_conv.csv"), max_len=16384, arrivals=100,
+                     time_scale=10)
+    requests = build_serving_workload(params).requests
+    assert (requests[0].prompt, requests[0].output, requests[0].arrival_tick) == (374, 44, 0)
+    assert requests[-1].arrival_tick > 0
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"ops": "+1"}, "--ops '+1': is for event mode"),
+        ({"frees": "churn:0.5"}, "--frees 'churn:0.5': is for event mode"),
+        ({"lengths": "uniform:1:9"}, "--lengths 'uniform:1:9': in serving mode must be"),
+        ({"rate": 0.0}, "--rate 0.0: must be a number from"),
+        ({"prompt_len": "lots"}, "--prompt-len 'lots': must be constant, N, uniform"),
+    ],
+)
+def test_serving_parameters_are_checked(changes, message):
+    with pytest.raises(ParamError) as error:
+        serving(**changes)
+    assert error.value.describe().startswith(message)
+
+
+def read_table(out: str) -> dict[str, list[str]]:
+    rows = {}
+    for line in out.splitlines():
+        label, values = line[:28].strip(), line[28:].split()
+        if label and values:
+            rows[label] = values
+    return rows
+
+
+def test_the_paper_scenario_orders_max_pow2_oracle_paged(capsys):
+    assert main(["report", "--scenario", "paper"]) == 0
+    out = capsys.readouterr().out
+    rows = read_table(out)
+    batch = [float(v) for v in rows["avg batch size (queued)"]]
+    assert batch == sorted(batch) and len(set(batch)) == 4
+    tokens = [float(v) for v in rows["token states"]]
+    assert tokens[3] > 90 and tokens[0] < 40
+    assert "15728 slots = 12.0 GiB of opt-13b" in out
+    assert rows["avg batch size (Fig. 13)"] == ["7.00", "9.81", "13.62", "30.42"]
+
+
+def test_the_same_ordering_on_azure_conv_lengths(capsys):
+    assert main(["report", "--scenario", "paper", "--lengths", "azure-conv", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    batch = [data["allocators"][name]["mean_batch_queued"] for name in ("max", "pow2", "oracle", "paged")]
+    assert batch == sorted(batch)
+    paged = data["allocators"]["paged"]
+    assert paged["shares_queued"]["token_states"] > 0.9
+    assert abs(sum(paged["breakdown_queued"].values()) - 15728) < 1e-6
+    assert data["dropped"] > 0 and data["paper"]["mean_batch"]["paged"] == 30.42
+
+
+async def test_the_tui_steps_a_serving_run_tick_by_tick():
+    app = FragApp(get_scenario("paper").build(arrivals=60), scenario="paper")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        assert "tick 0/" in screen_text(app)
+        for _ in range(40):
+            await pilot.press("space")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "tick 40/" in text and "tick 40:" in text
+        assert "token states" in text and "internal frag" in text and "future tokens" in text
+        rows = sidebar_rows(app)
+        contiguous, paged = app.stage.runs["contiguous"], app.stage.runs["paged"]
+        assert rows["running (batch)"] == [str(len(contiguous.running())), str(len(paged.running()))]
+        assert rows["token states %"][1] == f"{100 * paged.breakdown().share('token_states'):.1f}"
+        before = app.stage.pictures["paged"].states[:]
+        await pilot.press("space", "left")
+        assert app.stage.tick == 40 and app.stage.pictures["paged"].states == before
+        await pilot.press("end")
+        assert app.stage.at_end
+        await pilot.press("f")
+        await pilot.pause()
+        assert any("serving mode" in n.message for n in app._notifications)
+        await pilot.press("K")  # block size 32, replayed to the same tick
+        await pilot.pause()
+        assert app.stage.params.block_size == 32
+
+
+@pytest.mark.parametrize("reservation", ["max", "pow2", "oracle"])
+def test_the_serving_picture_draws_exactly_the_breakdown(reservation):
+    from fragtui.sim.snapshot import FREE, INTERNAL, RESERVED, STRANDED, UNUSABLE, USED
+    from fragtui.view.serving_stage import ServingStage
+
+    params = serving(total_slots=1000, max_len=200, block_size=16, prompt_len="uniform:1:120",
+                     output_len="uniform:1:80", arrivals=40, rate=0.5, reservation=reservation)
+    stage = ServingStage(params)
+    states = {"token_states": USED, "reserved": RESERVED, "internal": INTERNAL,
+              "stranded": STRANDED, "free": FREE, "unusable": UNUSABLE}
+    while not stage.at_end:
+        stage.forward()
+        for name, run in stage.runs.items():
+            picture, breakdown = stage.pictures[name], run.breakdown()
+            for category, state in states.items():
+                assert picture.states.count(state) == getattr(breakdown, category), (name, stage.tick, category)
