@@ -127,7 +127,8 @@ async def test_block_size_scenario_charts_the_trade_off():
     app = scenario_app("block-size")
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.pause()
-        chart = str(app.query_one("#sweep-chart").content)
+        sidebar = str(app.query_one("#sidebar").content)
+        chart = sidebar[sidebar.index("block-size trade-off"):]
         lines = [[word for word in line.split() if word[0].isdigit()] for line in chart.splitlines()[2:7]]
         assert [tuple(line) for line in lines] == [
             ("1", "0", "2112"), ("4", "192", "576"), ("16", "960", "192"), ("64", "1984", "64"), ("256*", "3568", "16")

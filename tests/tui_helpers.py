@@ -15,9 +15,9 @@ def screen_text(app) -> str:
 
 def sidebar_rows(app) -> dict[str, list[str]]:
     """The sidebar's table: label -> [contiguous, paged]."""
-    text = str(app.query_one("#tallies").content)
+    text = str(app.query_one("#sidebar").content)
     rows = {}
-    for line in text.splitlines()[1:]:
+    for line in text.split("\n\n")[0].splitlines()[1:]:  # the table, under its header line
         *label, c, p = line.split()
         rows[" ".join(label)] = [c, p]
     return rows

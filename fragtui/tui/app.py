@@ -13,6 +13,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
+from rich.text import Text
 from textual.widgets import Footer, Static
 
 from fragtui.sim.contiguous import PLACEMENTS
@@ -24,6 +25,7 @@ from fragtui.sim.scenarios import SCENARIOS, get_scenario
 from fragtui.tui import keys
 from fragtui.tui.pool_grid import PoolGrid
 from fragtui.tui.sidebar import Sidebar, set_text
+from fragtui.tui.text_lines import TextLines
 from fragtui.view.stages import make_stage
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
@@ -84,14 +86,16 @@ class FragApp(App):
     # -- layout --------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(id="header")
+        # What changes every step sits together at the top: Textual repaints the box around
+        # everything that changed, so the step counter and the narration belong side by side.
+        yield TextLines(id="header")
+        yield TextLines(id="narration")
         with Horizontal(id="main"):
             with Horizontal(id="pools"):
                 yield PoolGrid("contiguous", id="contiguous")
                 yield PoolGrid("paged", id="paged")
             yield Sidebar(id="sidebar")
-        yield Static(id="narration")
-        yield Static(id="hover")
+        yield TextLines(id="hover")
         yield Footer()
         yield Static(f"terminal too small: fragtui needs at least {MIN_WIDTH}×{MIN_HEIGHT}", id="too-small")
 
@@ -134,9 +138,9 @@ class FragApp(App):
         self.refresh_texts()
 
     def refresh_texts(self) -> None:
-        set_text(self.query_one("#header", Static), self._header())
+        set_text(self.query_one("#header", TextLines), self._header())
         self.query_one(Sidebar).show(self.stage.sidebar, self.query_one("#contiguous", PoolGrid).state_colour)
-        set_text(self.query_one("#narration", Static), self.stage.narration())
+        set_text(self.query_one("#narration", TextLines), Text(self.stage.narration()))
 
     def _header(self) -> str:
         p, stage = self.stage.params, self.stage
@@ -296,14 +300,14 @@ class FragApp(App):
 
     def on_pool_grid_hovered(self, message: PoolGrid.Hovered) -> None:
         if message.text:
-            set_text(self.query_one("#hover", Static), message.text)
+            set_text(self.query_one("#hover", TextLines), Text(message.text))
         else:
             self.show_legend()
 
     def show_legend(self) -> None:
         legend = self.query_one("#contiguous", PoolGrid).legend()
         legend.append(HOVER_HINT, "dim")
-        set_text(self.query_one("#hover", Static), legend)
+        set_text(self.query_one("#hover", TextLines), legend)
 
     def action_help(self) -> None:
         from fragtui.tui.help import HelpScreen

@@ -1,5 +1,6 @@
-"""Both allocators' tallies in one table, the paged/contiguous ratio, and the picture over time:
-sparklines, stacked bars of the memory breakdown, or the block-size chart."""
+"""Both allocators' tallies in one table, the paged/contiguous ratio, and the picture over time
+(sparklines, stacked bars of the memory breakdown, or the block-size chart), then what to
+watch. One text widget: a step repaints only the lines whose text changed."""
 
 from __future__ import annotations
 
@@ -7,47 +8,28 @@ from typing import Callable
 
 from rich.style import Style
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import Static
 
-from fragtui.tui.sweep_chart import SweepChart
+from fragtui.tui.sweep_chart import sweep_chart
+from fragtui.tui.text_lines import TextLines
 from fragtui.view.sparkline import sparkline
 from fragtui.view.stage import SidebarData
 
 
-def set_text(static: Static, content) -> None:
-    """Update a fixed-size Static only if its content changed, without a relayout.
-
-    A plain `update` reflows the whole screen; per step, that alone would cost more than
-    everything else the step does."""
-    key = str(content) if not hasattr(content, "spans") else (content.plain, tuple(content.spans))
-    if getattr(static, "_fragtui_last", None) != key:
-        static._fragtui_last = key
-        static.update(content, layout=False)
+def set_text(widget: TextLines, content) -> None:
+    widget.update(content)
 
 
-class Sidebar(Vertical):
-    def compose(self) -> ComposeResult:
-        yield Static(id="tallies")
-        yield Static(id="ratio")
-        with Vertical(id="sparks"):
-            yield Static(classes="spark-title", id="spark-title")
-            yield Static(id="spark-contiguous", classes="spark")
-            yield Static(id="spark-paged", classes="spark")
-        with Vertical(id="bars"):
-            yield Static(classes="spark-title", id="bars-title")
-            yield Static(id="bar-contiguous", classes="spark")
-            yield Static(id="bar-paged", classes="spark")
-        yield SweepChart(id="sweep-chart")
-        yield Static(id="about")
-
-    def show_about(self, text: str) -> None:
-        self.query_one("#about", Static).update(text)
-
+class Sidebar(TextLines):
     _source = None
+    _about = ""
 
     def on_resize(self) -> None:
+        super().on_resize()
+        if self._source is not None:
+            self.show(*self._source)
+
+    def show_about(self, text: str) -> None:
+        self._about = text
         if self._source is not None:
             self.show(*self._source)
 
@@ -55,40 +37,44 @@ class Sidebar(Vertical):
         """Draw `data_for(compact)`, compact when narrow; `colour_of(state)` gives a pool
         state's colour. Drawn again on a resize, when the width may call for other labels."""
         self._source = (data_for, colour_of)
-        data = data_for(self.content_region.width < 34)
-        value_width = max(6, *(len(v) for _, a, b in data.rows for v in (a, b)))
-        label_width = max(len(label) for label, _, _ in data.rows)
-        table = Text(no_wrap=True, overflow="ellipsis")
-        table.append(f"{'':<{label_width}} {'contig':>{value_width}} {'paged':>{value_width}}\n", "bold")
-        for i, (label, a, b) in enumerate(data.rows):
-            end = "\n" if i < len(data.rows) - 1 else ""
-            table.append(f"{label:<{label_width}} {a:>{value_width}} {b:>{value_width}}{end}")
-        tallies = self.query_one("#tallies", Static)
-        if tallies.styles.height is None or tallies.styles.height.value != len(data.rows) + 1:
-            tallies.styles.height = len(data.rows) + 1  # one relayout when the mode changes, not per step
-        set_text(tallies, table)
-        set_text(self.query_one("#ratio", Static), data.ratio)
-        width = max(1, self.content_region.width - 12)  # name, then the line, then " 100%"
-        self.set_class(bool(data.sparks), "-sparks")
-        self.set_class(bool(data.bars), "-bars")
-        self.set_class(data.chart is not None, "-chart")
+        width = self.content_region.width
+        data = data_for(width < 34)
+        text = tally_table(data.rows)
+        text.append("\n\n")
+        text.append(Text(data.ratio, style="bold " + self._variable("success")))
+        line_width = max(1, width - 12)  # name, then the line, then " 100%"
         if data.sparks:
-            set_text(self.query_one("#spark-title", Static), data.spark_title)
+            text.append(f"\n\n{data.spark_title}", "dim")
             for name, (points, now) in data.sparks.items():
-                line = Text.assemble((f"{name[:6]:<7}", "dim"), (sparkline(points, width), self._accent()),
-                                     f" {100 * now:.0f}%")
-                set_text(self.query_one(f"#spark-{name}", Static), line)
+                text.append(f"\n{name[:6]:<7}", "dim")
+                text.append(sparkline(points, line_width), self._variable("pool-reserved"))
+                text.append(f" {100 * now:.0f}%")
         if data.bars:
-            set_text(self.query_one("#bars-title", Static), data.bars_title)
+            text.append(f"\n\n{data.bars_title}", "dim")
             for name, shares in data.bars.items():
-                line = Text.assemble((f"{name[:6]:<7}", "dim"))
-                line.append_text(stacked_bar(shares, width + 5, colour_of))
-                set_text(self.query_one(f"#bar-{name}", Static), line)
+                text.append(f"\n{name[:6]:<7}", "dim")
+                text.append_text(stacked_bar(shares, line_width + 5, colour_of))
         if data.chart is not None:
-            self.query_one(SweepChart).show(data.chart, data.block_size)
+            text.append("\n\n")
+            text.append_text(sweep_chart(data.chart, data.block_size, self._variable("pool-reserved"),
+                                         self._variable("pool-used")))
+        if self._about:
+            text.append("\n\n")
+            text.append_text(Text.from_markup(self._about, style="dim"))
+        self.update(text)
 
-    def _accent(self) -> str:
-        return self.app.theme_variables.get("pool-reserved", "")
+    def _variable(self, name: str) -> str:
+        return self.app.theme_variables.get(name, "")
+
+
+def tally_table(rows: list[tuple[str, str, str]]) -> Text:
+    value_width = max(6, *(len(v) for _, a, b in rows for v in (a, b)))
+    label_width = max(len(label) for label, _, _ in rows)
+    table = Text(no_wrap=True, overflow="ellipsis")
+    table.append(f"{'':<{label_width}} {'contig':>{value_width}} {'paged':>{value_width}}", "bold")
+    for label, a, b in rows:
+        table.append(f"\n{label:<{label_width}} {a:>{value_width}} {b:>{value_width}}")
+    return table
 
 
 def stacked_bar(shares: dict[int, float], width: int, colour_of: Callable[[int], object]) -> Text:

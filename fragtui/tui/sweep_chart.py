@@ -3,35 +3,32 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
 
 from fragtui.sim.sweep import SweepRow
 
 BAR = 7  # characters for the longest bar
 
 
-class SweepChart(Static):
-    def show(self, rows: list[SweepRow], current: int) -> None:
-        waste_colour = self.app.theme_variables.get("pool-reserved", "yellow")
-        entries_colour = self.app.theme_variables.get("pool-used", "blue")
-        most_waste = max((r.tail_waste for r in rows), default=0) or 1
-        most_entries = max((r.block_table_entries for r in rows), default=0) or 1
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append("block-size trade-off (paged)\n", "bold")
-        text.append(f"{'block':>5} {'tail waste':<13} {'table entries':<13}\n", "dim")
-        for r in rows:
-            style = "bold reverse" if r.block_size == current else ""
-            text.append(f"{r.block_size:>4}" + ("*" if r.rejected else " "), style)
-            text.append(f" {r.tail_waste:>5} ")
-            text.append(_bar(r.tail_waste, most_waste), waste_colour)
-            text.append(f" {r.block_table_entries:>5} ")
-            text.append(_bar(r.block_table_entries, most_entries), entries_colour)
-            text.append("\n")
-        for r in rows:
-            if r.rejected:
-                text.append(f"* block {r.block_size}: only {r.admitted} admitted\n", "dim")
-        text.append("tiny blocks waste nothing but need\nlong tables; big ones, the reverse", "dim")
-        self.update(text)
+def sweep_chart(rows: list[SweepRow], current: int, waste_colour: str, entries_colour: str) -> Text:
+    """Per block size: tail waste and block-table entries as bars; `current` highlighted."""
+    most_waste = max((r.tail_waste for r in rows), default=0) or 1
+    most_entries = max((r.block_table_entries for r in rows), default=0) or 1
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append("block-size trade-off (paged)\n", "bold")
+    text.append(f"{'block':>5} {'tail waste':<13} {'table entries':<13}\n", "dim")
+    for r in rows:
+        style = "bold reverse" if r.block_size == current else ""
+        text.append(f"{r.block_size:>4}" + ("*" if r.rejected else " "), style)
+        text.append(f" {r.tail_waste:>5} ")
+        text.append(_bar(r.tail_waste, most_waste), waste_colour)
+        text.append(f" {r.block_table_entries:>5} ")
+        text.append(_bar(r.block_table_entries, most_entries), entries_colour)
+        text.append("\n")
+    for r in rows:
+        if r.rejected:
+            text.append(f"* block {r.block_size}: only {r.admitted} admitted\n", "dim")
+    text.append("tiny blocks waste nothing but need\nlong tables; big ones, the reverse", "dim")
+    return text
 
 
 def _bar(value: int, most: int) -> str:
