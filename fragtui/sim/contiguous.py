@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from fragtui.sim.free_runs import FreeRuns
 from fragtui.sim.outcomes import ADMITTED, FRAGMENTED, FREED, NOOP, POOL_FULL, REJECTED, ContiguousOutcome
+
 from fragtui.sim.requests import Request
 
 RESERVATIONS = ("max", "pow2", "oracle")
+_new = tuple.__new__  # outcomes are tuples: one C call each
 PLACEMENTS = ("first", "best", "worst", "next")
 
 
@@ -65,10 +67,10 @@ class ContiguousAllocator:
             else:
                 self.rejected_fragmented += 1
                 reason = FRAGMENTED
-            return ContiguousOutcome(REJECTED, reason, request.id, -1, need, used, 0, 0, self.cursor)
+            return _new(ContiguousOutcome, (REJECTED, reason, request.id, -1, need, used, 0, 0, self.cursor))
         self.runs.take(start, need)
         self.allocations[request.id] = (start, need, used)
-        outcome = ContiguousOutcome(ADMITTED, None, request.id, start, need, used, 0, 0, self.cursor)
+        outcome = _new(ContiguousOutcome, (ADMITTED, None, request.id, start, need, used, 0, 0, self.cursor))
         self.cursor = start + need
         self.admitted += 1
         self.used += used
@@ -78,12 +80,12 @@ class ContiguousAllocator:
     def free_request(self, request_id: int) -> ContiguousOutcome:
         allocation = self.allocations.pop(request_id, None)
         if allocation is None:
-            return ContiguousOutcome(NOOP, None, request_id, -1, 0, 0, 0, 0, self.cursor)
+            return _new(ContiguousOutcome, (NOOP, None, request_id, -1, 0, 0, 0, 0, self.cursor))
         start, length, used = allocation
         left, right = self.runs.release(start, length)
         self.used -= used
         self.reserved -= length - used
-        return ContiguousOutcome(FREED, None, request_id, start, length, used, left, right, self.cursor)
+        return _new(ContiguousOutcome, (FREED, None, request_id, start, length, used, left, right, self.cursor))
 
     def undo(self, outcome: ContiguousOutcome) -> None:
         """Exactly reverse `outcome`, which must be the last thing this allocator did."""

@@ -106,12 +106,35 @@ class FreeRuns:
     # -- updates -------------------------------------------------------------------------
 
     def take(self, start: int, need: int) -> None:
-        """The run at `start` gives up its first `need` slots."""
-        length = self._delete(start)
+        """The run at `start` gives up its first `need` slots.
+
+        The hot path of every admission, so written out in full: the rest of the run keeps
+        the run's place in its bucket (no run can start between the two), and only the
+        buckets that changed are refreshed."""
+        by_start, width = self.by_start, self._width
+        length = by_start.pop(start)
+        bucket = start // width
+        starts = self._buckets[bucket]
+        sizes = self._sizes
+        if sizes is not None:
+            del sizes[bisect_left(sizes, length * self._key + start)]
         if length > need:
-            self._insert(start + need, length - need)
-            self._raise(start + need, length - need)
-        self._refresh(start // self._width)
+            rest_start, rest = start + need, length - need
+            by_start[rest_start] = rest
+            self.by_end[start + length] = rest_start
+            rest_bucket = rest_start // width
+            if rest_bucket == bucket:
+                starts[starts.index(start)] = rest_start
+            else:
+                starts.remove(start)
+                self._buckets[rest_bucket].insert(0, rest_start)  # the lowest start there
+                self._raise(rest_start, rest)
+            if sizes is not None:
+                insort(sizes, rest * self._key + rest_start)
+        else:
+            del self.by_end[start + length]
+            starts.remove(start)
+        self._refresh(bucket)
 
     def untake(self, start: int, need: int) -> None:
         """Undo `take(start, need)`: the slots rejoin what is left of their run."""
@@ -120,19 +143,38 @@ class FreeRuns:
     def release(self, start: int, length: int) -> tuple[int, int]:
         """Free [start, start+length), merging with free neighbours.
 
-        Returns the lengths of the left and right neighbours it merged with (0 for none)."""
+        Returns the lengths of the left and right neighbours it merged with (0 for none).
+        The hot path of every free: a left neighbour keeps its place in its bucket and just
+        grows; a merge only raises the maxima above the merged run's bucket."""
+        by_start, by_end, width, sizes = self.by_start, self.by_end, self._width, self._sizes
         left = right = 0
-        left_start = self.by_end.get(start)
-        if left_start is not None:
-            left = self._delete(left_start)
+        merged_start = by_end.pop(start, None)
+        if merged_start is not None:  # a free run ends where this one starts: grow it
+            left = by_start[merged_start]
+            if sizes is not None:
+                del sizes[bisect_left(sizes, left * self._key + merged_start)]
+        else:
+            merged_start = start
+            starts = self._buckets[start // width]
+            if not starts or starts[-1] < start:
+                starts.append(start)
+            else:
+                insort(starts, start)
         end = start + length
-        if end in self.by_start:
-            right = self._delete(end)
-            if end // self._width != (start - left) // self._width:
-                self._refresh(end // self._width)  # that bucket lost a run: may shrink
+        right = by_start.pop(end, 0)
+        if right:
+            del by_end[end + right]
+            self._buckets[end // width].remove(end)
+            if sizes is not None:
+                del sizes[bisect_left(sizes, right * self._key + end)]
+            if end // width != merged_start // width:
+                self._refresh(end // width)  # that bucket lost a run: its maximum may fall
         merged = left + length + right
-        self._insert(start - left, merged)
-        self._raise(start - left, merged)  # a merge only grows its own bucket's longest run
+        by_start[merged_start] = merged
+        by_end[merged_start + merged] = merged_start
+        if sizes is not None:
+            insort(sizes, merged * self._key + merged_start)
+        self._raise(merged_start, merged)
         return left, right
 
     def unrelease(self, start: int, length: int, left: int, right: int) -> None:

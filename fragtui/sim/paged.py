@@ -12,6 +12,7 @@ from fragtui.sim.outcomes import ADMITTED, FREED, NOOP, POOL_FULL, REJECTED, Pag
 from fragtui.sim.requests import Request
 
 ORDERS = ("fifo", "lifo", "lowest")
+_new = tuple.__new__  # outcomes are tuples: one C call each
 
 
 class _FifoQueue:
@@ -154,12 +155,17 @@ class PagedAllocator:
         self.rejected_pool_full = 0
         self.rejected_fragmented = 0  # always 0: any free block serves
         self.used = 0
-        self.reserved = 0  # the unfilled tail of each request's last block
-        self.block_table_entries = 0
+        self.free_blocks = self.num_blocks  # len(queue), kept as a number: cheaper to read
+        self.held_blocks = 0  # Σ blocks of live requests: their block-table entries
 
     @property
-    def free_blocks(self) -> int:
-        return len(self.queue)
+    def reserved(self) -> int:
+        """The unfilled tail of each request's last block."""
+        return self.held_blocks * self.block_size - self.used
+
+    @property
+    def block_table_entries(self) -> int:
+        return self.held_blocks
 
     @property
     def free(self) -> int:
@@ -175,27 +181,27 @@ class PagedAllocator:
     def admit(self, request: Request) -> PagedOutcome:
         used = request.used
         need = -(-used // self.block_size)
-        if need > len(self.queue):
+        if need > self.free_blocks:
             self.rejected_pool_full += 1
-            return PagedOutcome(REJECTED, POOL_FULL, request.id, (), used)
+            return _new(PagedOutcome, (REJECTED, POOL_FULL, request.id, (), used))
         blocks = self.queue.take(need)
         self.tables[request.id] = (blocks, used)
-        self.admitted += 1
+        self.free_blocks -= need
+        self.held_blocks += need
         self.used += used
-        self.reserved += need * self.block_size - used
-        self.block_table_entries += need
-        return PagedOutcome(ADMITTED, None, request.id, blocks, used)
+        self.admitted += 1
+        return _new(PagedOutcome, (ADMITTED, None, request.id, blocks, used))
 
     def free_request(self, request_id: int) -> PagedOutcome:
         entry = self.tables.pop(request_id, None)
         if entry is None:
-            return PagedOutcome(NOOP, None, request_id)
+            return _new(PagedOutcome, (NOOP, None, request_id, (), 0))
         blocks, used = entry
         self.queue.give(blocks)
+        self.free_blocks += len(blocks)
+        self.held_blocks -= len(blocks)
         self.used -= used
-        self.reserved -= len(blocks) * self.block_size - used
-        self.block_table_entries -= len(blocks)
-        return PagedOutcome(FREED, None, request_id, blocks, used)
+        return _new(PagedOutcome, (FREED, None, request_id, blocks, used))
 
     def undo(self, outcome: PagedOutcome) -> None:
         """Exactly reverse `outcome`, which must be the last thing this allocator did."""
@@ -204,18 +210,18 @@ class PagedAllocator:
         if kind == ADMITTED:
             del self.tables[outcome.request_id]
             self.queue.untake(blocks)
+            self.free_blocks += len(blocks)
+            self.held_blocks -= len(blocks)
             self.admitted -= 1
             self.used -= used
-            self.reserved -= len(blocks) * self.block_size - used
-            self.block_table_entries -= len(blocks)
         elif kind == REJECTED:
             self.rejected_pool_full -= 1
         elif kind == FREED:
             self.queue.ungive(blocks)
             self.tables[outcome.request_id] = (blocks, used)
+            self.free_blocks -= len(blocks)
+            self.held_blocks += len(blocks)
             self.used += used
-            self.reserved += len(blocks) * self.block_size - used
-            self.block_table_entries += len(blocks)
 
     def free_block_ids(self) -> list[int]:
         """Free blocks in the order they will be handed out."""
@@ -230,19 +236,19 @@ class PagedAllocator:
         request's `used` stays what it was admitted with (the caller counts tokens), so the
         new block adds to `reserved`. Raises ValueError when no block is free.
         """
-        if not len(self.queue):
+        if not self.free_blocks:
             raise ValueError("no free block to grow into")
         blocks, used = self.tables[request_id]
         (block,) = self.queue.take(1)
         self.tables[request_id] = (blocks + (block,), used)
-        self.reserved += self.block_size
-        self.block_table_entries += 1
+        self.free_blocks -= 1
+        self.held_blocks += 1
         return block
 
     def grow_each(self, request_ids: list[int]) -> None:
         """As `grow` for each of `request_ids` in turn (the same blocks, in the same order),
         with one take from the free queue. Raises ValueError if too few blocks are free."""
-        wanted, free = len(request_ids), len(self.queue)
+        wanted, free = len(request_ids), self.free_blocks
         if not wanted:
             return  # (a lifo queue's take(0) would hand out every block)
         if wanted > free:
@@ -251,8 +257,8 @@ class PagedAllocator:
         for request_id, block in zip(request_ids, self.queue.take(wanted)):
             blocks, used = tables[request_id]
             tables[request_id] = (blocks + (block,), used)
-        self.reserved += wanted * self.block_size
-        self.block_table_entries += wanted
+        self.free_blocks -= wanted
+        self.held_blocks += wanted
 
     def clone(self) -> PagedAllocator:
         """An independent copy (serving mode's history checkpoints); block tables are tuples,
