@@ -101,8 +101,9 @@ class FragApp(App):
 
     def on_mount(self) -> None:
         self.stage.goto(self._start_step)
-        self.redraw()
-        self._check_size(self.size.width, self.size.height)
+        with self.batch_update():
+            self.redraw()
+            self._check_size(self.size.width, self.size.height)
         if self._autoplay:
             self.action_play()
 

@@ -118,24 +118,33 @@ class PoolGrid(ScrollView, can_focus=False):
 
     def _relayout(self) -> None:
         self._strips.clear()
+        if self._fit():
+            virtual = Size(self.scrollable_content_region.width, self.grid_layout.text_rows)
+            if self.virtual_size != virtual:  # a new virtual size means a new layout: only when it changes
+                self.virtual_size = virtual
+            self.refresh()
+
+    def _fit(self) -> bool:
+        """Work out the layout for the current size; False if there is nothing to lay out yet."""
         if self.picture is None or not self.size.width:
-            return
+            return False
         per_char = 1 if self.monochrome else 2
         width, height = self.scrollable_content_region.size
         self.grid_layout = fit_layout(
             self.picture.total_slots, self.block_size, width, height, per_char, zoom=self.zoom
         )
         self._pad = max(0, (width - self.grid_layout.cells_per_row) // 2)
-        self.virtual_size = Size(width, self.grid_layout.text_rows)
         k = self.grid_layout.slots_per_cell
         scale = "1 cell = 1 slot" if k == 1 else f"1 cell = {k} slots"
         self.border_title = self.pane_title
         self.border_subtitle = scale + (" · zoomed" if self.zoom else "")
-        self.refresh()
+        return True
 
     # -- drawing -------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
+        if self.grid_layout is None:  # painted before the first resize: lay the grid out now
+            self._fit()
         row = y + self.scroll_offset.y
         strip = self._strips.get(row)
         if strip is None:

@@ -81,13 +81,15 @@ class TextLines(Widget):
         for y in changed:
             self._strips.pop(y, None)
         self._lines = lines
-        if len(lines) != len(old) and old:
+        if len(lines) != len(old) and self.styles.height is not None and self.styles.height.is_auto:
             self.refresh(layout=True)  # an auto height follows the line count
         elif changed:
             self.refresh(*(Region(0, y, width, 1) for y in changed))
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
+        if not self._lines and width:  # painted before the first resize: lay the text out now
+            self._lines = self._wrap(width)
         strip = self._strips.get(y)
         if strip is None:
             if self._base is None:
