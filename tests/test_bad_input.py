@@ -38,6 +38,7 @@ CLI_CASES = [
     (["report", "--ops", "+32,-9"], "--ops '+32,-9': op 2 '-9': only 1 arrivals so far"),
     (["report", "--ops", "+999/10"], "--ops '+999/10': op 1 '+999/10': 999 tokens exceed its max_len 10"),
     (["report", "--ops", "+1", "--frees", "every-other"], "--frees 'every-other': cannot be combined with --ops"),
+    (["report", "--ops", "+1", "--trace", "x.csv"], "--trace 'x.csv': cannot be combined with --ops"),
     # KV sizing
     (["report", "--kv-memory", "24GiB"], "--kv-memory '24GiB': needs --model"),
     (["report", "--kv-memory", "lots", "--model", "opt-13b"], "--kv-memory 'lots': must be a size"),
