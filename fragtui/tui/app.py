@@ -30,7 +30,8 @@ from fragtui.view.stages import make_stage
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 HOVER_HINT = "· point at a cell for its slots, state, request and block"
-SPEEDS = (1, 2, 4, 8, 16, 32, 64, 128)  # steps per second
+SPEEDS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)  # steps per second
+FRAMES_PER_SECOND = 32  # past this speed, autoplay takes several steps per frame
 POOLS = ("contiguous", "paged")
 
 THEME_DEFAULTS = {
@@ -70,6 +71,7 @@ class FragApp(App):
         self._autoplay = autoplay
         self._start_step = start_step
         self._timer: Timer | None = None
+        self._steps_per_frame = 1
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return {**super().get_theme_variable_defaults(), **THEME_DEFAULTS}
@@ -180,12 +182,20 @@ class FragApp(App):
         else:
             if self.stage.at_end:
                 self.goto(0)
-            self._timer = self.set_interval(1 / self.speed, self._tick)
+            self._start_timer()
         self.refresh_texts()
+
+    def _start_timer(self) -> None:
+        frames = min(self.speed, FRAMES_PER_SECOND)
+        self._steps_per_frame = max(1, round(self.speed / frames))
+        self._timer = self.set_interval(1 / frames, self._tick)
 
     def _tick(self) -> None:
         if not self.stage.at_end:
-            self.action_step()
+            if self._steps_per_frame == 1:
+                self.action_step()
+            else:
+                self.goto(self.stage.step + self._steps_per_frame)
         if self.stage.at_end:
             self._stop()
             self.refresh_texts()
@@ -199,7 +209,7 @@ class FragApp(App):
         self.speed = speed
         if self._timer is not None:
             self._stop()
-            self._timer = self.set_interval(1 / self.speed, self._tick)
+            self._start_timer()
         self.refresh_texts()
 
     def action_slower(self) -> None:

@@ -96,8 +96,14 @@ class TextLines(Widget):
                 self._base = self.rich_style
             base = self._base
             if y < len(self._lines):
-                segments = self._lines[y].render(self.app.console)
-                strip = Strip(Segment.apply_style(segments, base)).crop_extend(0, width, base)
+                line = self._lines[y]
+                if not line.spans and not line.style and line.cell_len <= width:
+                    # Plain text (most of the sidebar's table): one segment, padded.
+                    segments = [Segment(line.plain + " " * (width - line.cell_len), base)]
+                    strip = Strip(segments, width)
+                else:
+                    segments = line.render(self.app.console)
+                    strip = Strip(Segment.apply_style(segments, base)).crop_extend(0, width, base)
             else:
                 strip = Strip.blank(width, base)
             self._strips[y] = strip
