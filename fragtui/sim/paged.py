@@ -156,16 +156,21 @@ class PagedAllocator:
         self.rejected_fragmented = 0  # always 0: any free block serves
         self.used = 0
         self.free_blocks = self.num_blocks  # len(queue), kept as a number: cheaper to read
-        self.held_blocks = 0  # Σ blocks of live requests: their block-table entries
+        self._take, self._give = self.queue.take, self.queue.give  # the hot calls, bound once
+
+    @property
+    def held_blocks(self) -> int:
+        """Blocks in live requests' tables: their block-table entries."""
+        return self.num_blocks - self.free_blocks
 
     @property
     def reserved(self) -> int:
         """The unfilled tail of each request's last block."""
-        return self.held_blocks * self.block_size - self.used
+        return (self.num_blocks - self.free_blocks) * self.block_size - self.used
 
     @property
     def block_table_entries(self) -> int:
-        return self.held_blocks
+        return self.num_blocks - self.free_blocks
 
     @property
     def free(self) -> int:
@@ -184,10 +189,9 @@ class PagedAllocator:
         if need > self.free_blocks:
             self.rejected_pool_full += 1
             return _new(PagedOutcome, (REJECTED, POOL_FULL, request.id, (), used))
-        blocks = self.queue.take(need)
+        blocks = self._take(need)
         self.tables[request.id] = (blocks, used)
         self.free_blocks -= need
-        self.held_blocks += need
         self.used += used
         self.admitted += 1
         return _new(PagedOutcome, (ADMITTED, None, request.id, blocks, used))
@@ -197,9 +201,8 @@ class PagedAllocator:
         if entry is None:
             return _new(PagedOutcome, (NOOP, None, request_id, (), 0))
         blocks, used = entry
-        self.queue.give(blocks)
+        self._give(blocks)
         self.free_blocks += len(blocks)
-        self.held_blocks -= len(blocks)
         self.used -= used
         return _new(PagedOutcome, (FREED, None, request_id, blocks, used))
 
@@ -211,7 +214,6 @@ class PagedAllocator:
             del self.tables[outcome.request_id]
             self.queue.untake(blocks)
             self.free_blocks += len(blocks)
-            self.held_blocks -= len(blocks)
             self.admitted -= 1
             self.used -= used
         elif kind == REJECTED:
@@ -220,7 +222,6 @@ class PagedAllocator:
             self.queue.ungive(blocks)
             self.tables[outcome.request_id] = (blocks, used)
             self.free_blocks -= len(blocks)
-            self.held_blocks += len(blocks)
             self.used += used
 
     def free_block_ids(self) -> list[int]:
@@ -242,7 +243,6 @@ class PagedAllocator:
         (block,) = self.queue.take(1)
         self.tables[request_id] = (blocks + (block,), used)
         self.free_blocks -= 1
-        self.held_blocks += 1
         return block
 
     def grow_each(self, request_ids: list[int]) -> None:
@@ -258,7 +258,6 @@ class PagedAllocator:
             blocks, used = tables[request_id]
             tables[request_id] = (blocks + (block,), used)
         self.free_blocks -= wanted
-        self.held_blocks += wanted
 
     def clone(self) -> PagedAllocator:
         """An independent copy (serving mode's history checkpoints); block tables are tuples,
@@ -267,4 +266,5 @@ class PagedAllocator:
         twin.__dict__.update(self.__dict__)
         twin.tables = dict(self.tables)
         twin.queue = self.queue.copy()
+        twin._take, twin._give = twin.queue.take, twin.queue.give
         return twin
