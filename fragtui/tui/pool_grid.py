@@ -56,7 +56,7 @@ class PoolGrid(ScrollView, can_focus=False):
     def __init__(self, allocator: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.allocator = allocator
-        self.pane_title = allocator
+        self.pane_title = allocator  # e.g. "contiguous · first fit · reserve max"
         self.picture: Picture | None = None
         self.grid_layout: GridLayout | None = None
         self.block_size = 1
@@ -135,9 +135,13 @@ class PoolGrid(ScrollView, can_focus=False):
         )
         self._pad = max(0, (width - self.grid_layout.cells_per_row) // 2)
         k = self.grid_layout.slots_per_cell
-        scale = "1 cell = 1 slot" if k == 1 else f"1 cell = {k} slots"
-        self.border_title = self.pane_title
-        self.border_subtitle = scale + (" · zoomed" if self.zoom else "")
+        scale = ("1 cell = 1 slot" if k == 1 else f"1 cell = {k} slots") + (" · zoomed" if self.zoom else "")
+        name, _, details = self.pane_title.partition(" · ")
+        # The scale goes in the title when there is room; the policies go underneath.
+        if len(name) + len(scale) + 7 <= self.size.width:
+            self.border_title, self.border_subtitle = f"{name} · {scale}", details
+        else:
+            self.border_title, self.border_subtitle = name, scale
         return True
 
     # -- drawing -------------------------------------------------------------------------
