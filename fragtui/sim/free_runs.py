@@ -56,7 +56,11 @@ class FreeRuns:
             i <<= 1
             if tree[i] < need:
                 i += 1
-        return self._fit_in_bucket(i - leaves, need, 0)
+        by_start = self.by_start
+        for start in self._buckets[i - leaves]:  # the bucket holds a fit: find the lowest
+            if by_start[start] >= need:
+                return start
+        raise AssertionError("free-run tree out of date")  # pragma: no cover
 
     def next_fit(self, need: int, cursor: int) -> int | None:
         """The lowest run of at least `need` slots starting at or after `cursor`, else wrap."""
@@ -222,11 +226,15 @@ class FreeRuns:
     def _refresh(self, bucket: int) -> None:
         """Recompute a bucket's longest run and carry the change up the tree."""
         by_start = self.by_start
-        best = 0
-        for start in self._buckets[bucket]:
-            length = by_start[start]
-            if length > best:
-                best = length
+        starts = self._buckets[bucket]
+        if len(starts) == 1:  # the usual case: one run per bucket
+            best = by_start[starts[0]]
+        else:
+            best = 0
+            for start in starts:
+                length = by_start[start]
+                if length > best:
+                    best = length
         tree = self._tree
         i = bucket + self._leaves
         if tree[i] == best:
