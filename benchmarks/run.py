@@ -72,7 +72,7 @@ def drive(pool, events) -> float:
 
 def bench_allocators(repeats: int) -> None:
     print("event-mode allocator throughput (100k mixed events after a prefill; [loop]: the machine's speed then)")
-    for total, mean in ((65_536, 16), (1_048_576, 256)):
+    for total, mean in ((65_536, 4), (1_048_576, 64)):  # sizes 1..2·mean: ~2,000 and ~6,000 holes
         prefill, events = churn_events(total, 100_000, mean)
         cases = [
             ("contiguous first fit", lambda: ContiguousAllocator(total, "oracle", "first"), 300e3),
@@ -295,7 +295,7 @@ sys.path.insert(0, {root!r}); sys.path.insert(0, {bench!r})
 from run import churn_events, drive
 from fragtui.sim.contiguous import ContiguousAllocator
 from fragtui.sim.paged import PagedAllocator
-prefill, events = churn_events(65_536, 20_000, 16)  # the same stream whatever n, so it cancels out
+prefill, events = churn_events(65_536, 20_000, 4)  # the same stream whatever n, so it cancels out
 pool = ContiguousAllocator(65_536, "oracle", "first") if {kind!r} == "first" else PagedAllocator(65_536, 16, "fifo")
 drive(pool, prefill)
 drive(pool, events[:{n}])

@@ -16,7 +16,7 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 
 _MAX_LEAVES = 1 << 14
-_BUCKET = 64  # slots per bucket when the pool is small enough
+_BUCKET = 256  # slots per bucket when the pool is small enough (measured best: 64 and 1024 cost more)
 
 
 class FreeRuns:
