@@ -15,10 +15,8 @@ from dataclasses import dataclass
 
 from fragtui.sim.errors import FragtuiError
 from fragtui.sim.lengths import parse_lengths
-from fragtui.sim.ops import parse_ops
 from fragtui.sim.params import Params, parse_frees
 from fragtui.sim.requests import Arrive, Event, Free, Request
-from fragtui.sim.traces import load_trace
 
 MAX_DRAWS_PER_ARRIVAL = 100
 
@@ -32,6 +30,8 @@ class Workload:
 
 def build_workload(params: Params) -> Workload:
     if params.ops is not None:
+        from fragtui.sim.ops import parse_ops  # (op lists and traces load only when used)
+
         events = parse_ops(params.ops, params.max_len)
         return Workload(events, 0, f"op list of {len(events)} ops")
     if params.trace is not None:
@@ -65,6 +65,8 @@ def _from_lengths(params: Params) -> tuple[list[Request], int, str]:
 
 
 def _from_trace(params: Params) -> tuple[list[Request], int, str]:
+    from fragtui.sim.traces import load_trace
+
     trace = load_trace(params.trace)
     limit = len(trace.rows) if params.arrivals is None else params.arrivals
     requests: list[Request] = []

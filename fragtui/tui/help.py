@@ -56,6 +56,14 @@ so you can see paged's blocks scattered across the pool.
 
 
 class HelpScreen(ModalScreen):
+    # Each screen carries its own styles, parsed only when it first opens.
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen #help-body {
+        width: 90%; max-width: 100; height: 90%;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    """
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "close help")]
 
     def __init__(self, keys: list[tuple[str, str]]) -> None:

@@ -13,6 +13,15 @@ from fragtui.sim.scenarios import SCENARIOS
 
 
 class ScenarioPicker(ModalScreen[str | None]):
+    DEFAULT_CSS = """
+    ScenarioPicker { align: center middle; }
+    #picker {
+        width: 90%; max-width: 100; height: auto; max-height: 90%;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    #picker-list { height: auto; max-height: 12; margin: 1 0; }
+    #picker-about { height: auto; min-height: 4; color: $foreground-muted; }
+    """
     BINDINGS = [Binding("escape", "dismiss(None)", "cancel")]
 
     def __init__(self, current: str) -> None:
