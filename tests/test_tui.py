@@ -197,3 +197,17 @@ async def test_zoom_shows_one_slot_per_cell_and_scrolls_both_pools():
         await pilot.pause()
         assert grid.scroll_offset.y > 0
         assert app.query_one("#paged").scroll_offset.y == grid.scroll_offset.y
+
+
+async def test_the_keys_line_is_clickable():
+    app = FragApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        bar = app.query_one("#keys")
+        assert "space step" in bar.content and "? help" in bar.content and "^p palette" in bar.content
+        x = bar.content.index("space")
+        await pilot.click("#keys", offset=(x, 0))
+        await pilot.pause()
+        assert app.sim.step == 1
+        await pilot.click("#keys", offset=(bar.content.index("? help"), 0))
+        await pilot.pause()
+        assert "Internal fragmentation" in screen_text(app)

@@ -14,7 +14,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
 from rich.text import Text
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from fragtui.sim.contiguous import PLACEMENTS
 from fragtui.sim.errors import FragtuiError, ParamError
@@ -23,6 +23,7 @@ from fragtui.sim.paged import ORDERS
 from fragtui.sim.params import Params
 from fragtui.sim.scenarios import SCENARIOS, get_scenario
 from fragtui.tui import keys
+from fragtui.tui.key_bar import KeyBar
 from fragtui.tui.pool_grid import PoolGrid
 from fragtui.tui.sidebar import Sidebar, set_text
 from fragtui.tui.text_lines import TextLines
@@ -98,7 +99,7 @@ class FragApp(App):
                 yield PoolGrid("paged", id="paged")
             yield Sidebar(id="sidebar")
         yield TextLines(id="hover")
-        yield Footer()
+        yield KeyBar(keys.KEY_BAR, keys.KEY_BAR_RIGHT, id="keys")
         yield Static(f"terminal too small: fragtui needs at least {MIN_WIDTH}×{MIN_HEIGHT}", id="too-small")
 
     def on_mount(self) -> None:

@@ -80,3 +80,15 @@ EXTRA_COMMANDS = [
 ] + [
     (f"{name} {'down' if up == 0 else 'up'}", f"param('{name}', {up})") for name in PARAM_STEPS for up in (0, 1)
 ]
+
+# The keys line: (key as shown, what it does, action), and the palette at the far right.
+KEY_BAR = [
+    ("space", "step", "step"),
+    ("←", "back", "back"),
+    ("p", "play", "play"),
+    ("s", "scenario", "pick_scenario"),
+    ("e", "edit", "edit_params"),
+    ("?", "help", "help"),
+    ("q", "quit", "quit"),
+]
+KEY_BAR_RIGHT = ("^p", "palette", "command_palette")
