@@ -8,6 +8,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
+from fragtui.tui.modal import modal_css
+
 LESSON = """\
 # What you are looking at
 
@@ -57,13 +59,7 @@ so you can see paged's blocks scattered across the pool.
 
 class HelpScreen(ModalScreen):
     # Each screen carries its own styles, parsed only when it first opens.
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen #help-body {
-        width: 90%; max-width: 100; height: 90%;
-        border: round $accent; background: $surface; padding: 0 1;
-    }
-    """
+    DEFAULT_CSS = modal_css("HelpScreen", "#help-body", height="90%")
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "close help")]
 
     def __init__(self, keys: list[tuple[str, str]]) -> None:

@@ -12,6 +12,7 @@ from textual.widgets import Input, Label, Static
 
 from fragtui.sim.errors import FragtuiError, ParamError
 from fragtui.sim.params import Params, parse_field
+from fragtui.tui.modal import modal_css
 
 EDITABLE = [f.name for f in fields(Params) if f.name != "mode"]
 
@@ -19,12 +20,7 @@ EDITABLE = [f.name for f in fields(Params) if f.name != "mode"]
 class ParamEditor(ModalScreen[dict | None]):
     """Dismisses with the changed values, already validated by `check`, or None."""
 
-    DEFAULT_CSS = """
-    ParamEditor { align: center middle; }
-    #editor {
-        width: 90%; max-width: 100; height: auto; max-height: 90%;
-        border: round $accent; background: $surface; padding: 0 1;
-    }
+    DEFAULT_CSS = modal_css("ParamEditor", "#editor") + """
     #editor-grid { grid-size: 4; grid-columns: 14 1fr 14 1fr; grid-rows: 3; height: auto; margin: 1 0; }
     #editor-grid Label { padding: 1 1 0 0; text-align: right; width: 100%; }
     #editor-error { color: $error; height: auto; min-height: 1; }

@@ -10,15 +10,11 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from fragtui.sim.scenarios import SCENARIOS
+from fragtui.tui.modal import modal_css
 
 
 class ScenarioPicker(ModalScreen[str | None]):
-    DEFAULT_CSS = """
-    ScenarioPicker { align: center middle; }
-    #picker {
-        width: 90%; max-width: 100; height: auto; max-height: 90%;
-        border: round $accent; background: $surface; padding: 0 1;
-    }
+    DEFAULT_CSS = modal_css("ScenarioPicker", "#picker") + """
     #picker-list { height: auto; max-height: 12; margin: 1 0; }
     #picker-about { height: auto; min-height: 4; color: $foreground-muted; }
     """
