@@ -180,9 +180,6 @@ class PagedAllocator:
     def live(self) -> int:
         return len(self.tables)
 
-    def blocks_for(self, used: int) -> int:
-        return -(-used // self.block_size)
-
     def admit(self, request: Request) -> PagedOutcome:
         used = request.used
         need = -(-used // self.block_size)

@@ -21,10 +21,6 @@ class Session:
         self.manual: list[tuple[int, Event]] = []  # (position in the stream, event), in order
         self.workload, self.sim, self.manual = self._build(self.params)
 
-    @property
-    def requests(self) -> dict[int, Request]:
-        return {e.request.id: e.request for e in self.sim.events if isinstance(e, Arrive)}
-
     def set_params(self, **changes: object) -> None:
         """Replay the stream under new parameters to the current step.
 

@@ -25,7 +25,7 @@ from fragtui.sim.scenarios import SCENARIOS, get_scenario
 from fragtui.tui import keys
 from fragtui.tui.key_bar import KeyBar
 from fragtui.tui.pool_grid import PoolGrid
-from fragtui.tui.sidebar import Sidebar, set_text
+from fragtui.tui.sidebar import Sidebar
 from fragtui.tui.text_lines import TextLines
 from fragtui.view.stages import make_stage
 
@@ -84,7 +84,8 @@ class FragApp(App):
 
     @property
     def session(self):
-        return self.stage.session
+        """The event session (event mode only)."""
+        return getattr(self.stage, "session", None)
 
     # -- layout --------------------------------------------------------------------------
 
@@ -142,9 +143,9 @@ class FragApp(App):
         self.refresh_texts()
 
     def refresh_texts(self) -> None:
-        set_text(self.query_one("#header", TextLines), self._header())
+        self.query_one("#header", TextLines).update(self._header())
         self.query_one(Sidebar).show(self.stage.sidebar, self.query_one("#contiguous", PoolGrid).state_colour)
-        set_text(self.query_one("#narration", TextLines), Text(self.stage.narration()))
+        self.query_one("#narration", TextLines).update(Text(self.stage.narration()))
 
     def _header(self) -> str:
         p, stage = self.stage.params, self.stage
@@ -312,14 +313,14 @@ class FragApp(App):
 
     def on_pool_grid_hovered(self, message: PoolGrid.Hovered) -> None:
         if message.text:
-            set_text(self.query_one("#hover", TextLines), Text(message.text))
+            self.query_one("#hover", TextLines).update(Text(message.text))
         else:
             self.show_legend()
 
     def show_legend(self) -> None:
         legend = self.query_one("#contiguous", PoolGrid).legend()
         legend.append(HOVER_HINT, "dim")
-        set_text(self.query_one("#hover", TextLines), legend)
+        self.query_one("#hover", TextLines).update(legend)
 
     def action_help(self) -> None:
         from fragtui.tui.help import HelpScreen

@@ -12,7 +12,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -91,7 +91,9 @@ class PoolGrid(ScrollView, can_focus=False):
             rows.update(layout.text_rows_for(start, end))
         for row in rows:
             self._strips.pop(row, None)
-            self.refresh_line(row)
+        if rows:  # (refresh() with no regions would repaint the whole grid)
+            top, width = self.scroll_offset.y, self.size.width
+            self.refresh(*(Region(0, row - top, width, 1) for row in rows))
 
     def set_mode(self, *, zoom: bool | None = None, by_request: bool | None = None) -> None:
         if zoom is not None:

@@ -15,10 +15,6 @@ from fragtui.view.sparkline import sparkline
 from fragtui.view.stage import SidebarData
 
 
-def set_text(widget: TextLines, content) -> None:
-    widget.update(content)
-
-
 class Sidebar(TextLines):
     _source = None
     _about = ""

@@ -54,10 +54,6 @@ class ServingStage:
         return self.runs
 
     @property
-    def session(self):
-        return self
-
-    @property
     def edited(self) -> bool:
         return self.params != self.initial_params
 
