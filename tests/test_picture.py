@@ -26,21 +26,13 @@ def check_patch(picture, before, ranges, after_fresh):
 def test_patched_pictures_equal_fresh_ones_forward_and_back(params, events):
     sim = Simulation(params, events)
     contiguous, paged = fresh(sim)
-    while True:
-        c_before, p_before = bytes(contiguous.states), bytes(paged.states)
-        record = sim.step_forward()
-        if record is None:
-            break
-        c_fresh, p_fresh = fresh(sim)
-        check_patch(contiguous, c_before, contiguous.apply(record.contiguous), c_fresh)
-        check_patch(paged, p_before, paged.apply(record.paged), p_fresh)
-        assert contiguous.owners == c_fresh.owners and paged.block_owners == p_fresh.block_owners
-    while True:
-        c_before, p_before = bytes(contiguous.states), bytes(paged.states)
-        record = sim.step_back()
-        if record is None:
-            break
-        c_fresh, p_fresh = fresh(sim)
-        check_patch(contiguous, c_before, contiguous.apply(record.contiguous, undone=True), c_fresh)
-        check_patch(paged, p_before, paged.apply(record.paged, undone=True), p_fresh)
-        assert contiguous.owners == c_fresh.owners and paged.block_owners == p_fresh.block_owners
+    for move, undone in ((sim.step_forward, False), (sim.step_back, True)):
+        while True:
+            c_before, p_before = bytes(contiguous.states), bytes(paged.states)
+            record = move()
+            if record is None:
+                break
+            c_fresh, p_fresh = fresh(sim)
+            check_patch(contiguous, c_before, contiguous.apply(record.contiguous, undone), c_fresh)
+            check_patch(paged, p_before, paged.apply(record.paged, undone), p_fresh)
+            assert contiguous.owners == c_fresh.owners and paged.block_owners == p_fresh.block_owners
