@@ -37,7 +37,15 @@ class _FifoQueue:
         self._q.extend(reversed(table))
 
     def untake(self, blocks: tuple[int, ...]) -> None:
-        self._head -= len(blocks)  # they still sit just before the head
+        """Undo the last take. Its blocks sit just before the head, unless a later take
+        (undone since) dropped the consumed prefix: then the head is at 0 and they go back
+        in front of it. Undo is last-in first-out, so there is no third case."""
+        n = len(blocks)
+        if self._head >= n:
+            self._head -= n
+        else:
+            assert self._head == 0, "fifo queue: untake out of order"
+            self._q[:0] = blocks
 
     def ungive(self, table: tuple[int, ...]) -> None:
         del self._q[-len(table):]
