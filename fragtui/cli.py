@@ -139,7 +139,7 @@ def run_serving_report(args: argparse.Namespace, params) -> int:
     results = compare(workload.requests, total_slots=params.total_slots, max_len=params.max_len,
                       block_size=params.block_size, order=params.order, placement=params.placement)
     scenario = getattr(args, "scenario", "seed")
-    paper = scenario == "paper"
+    paper = get_scenario(scenario).paper
     if args.json:
         print(serving_json(params, workload, results, scenario, paper))
     else:

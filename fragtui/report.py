@@ -8,35 +8,13 @@ from dataclasses import asdict
 
 from fragtui.sim.metrics import Metrics
 from fragtui.sim.outcomes import ADMITTED, FREED, REJECTED
+from fragtui.sim.pair import SIDES
 from fragtui.sim.params import Params
-from fragtui.sim.requests import Arrive
 from fragtui.sim.scenarios import SCENARIOS
-from fragtui.sim.simulation import ALLOCATORS, Simulation, StepRecord
+from fragtui.sim.simulation import Simulation, StepRecord
 from fragtui.sim.sweep import SweepRow
 from fragtui.sim.workloads import Workload
-
-# (label, how to read it off Metrics): the rows of the text table, in order.
-ROWS: list[tuple[str, object]] = [
-    ("admitted", lambda m: m.admitted),
-    ("rejected", lambda m: m.rejected),
-    ("  pool-full", lambda m: m.rejected_pool_full),
-    ("  fragmented", lambda m: m.rejected_fragmented),
-    ("live", lambda m: m.live),
-    ("used", lambda m: m.used),
-    ("reserved", lambda m: m.reserved),
-    ("free", lambda m: m.free),
-    ("unusable", lambda m: m.unusable),
-    ("stranded", lambda m: m.stranded),
-    ("largest free run", lambda m: m.largest_free_run),
-    ("holes", lambda m: m.holes),
-    ("ext frag %", lambda m: f"{100 * m.ext_frag:.1f}"),
-    ("utilization %", lambda m: f"{100 * m.utilization:.1f}"),
-    ("waste share %", lambda m: f"{100 * m.waste_share:.1f}"),
-    ("block-table entries", lambda m: m.block_table_entries),
-    ("wasted", lambda m: m.wasted),
-]
-
-PEAK_ROWS = ("live", "used", "reserved", "block_table_entries")
+from fragtui.view.rows import METRIC_ROWS, PEAK_FIELDS
 
 
 def summary_line(name: str, m: Metrics) -> str:
@@ -45,14 +23,15 @@ def summary_line(name: str, m: Metrics) -> str:
 
 
 def report_text(sim: Simulation, workload: Workload) -> str:
-    metrics = {name: sim.metrics(name) for name in ALLOCATORS}
-    peaks = {name: sim.peaks(name) for name in ALLOCATORS}
-    lines = [summary_line(name, metrics[name]) for name in ALLOCATORS]
+    metrics = {side: sim.metrics(side) for side in SIDES}
+    peaks = {side: sim.peaks(side) for side in SIDES}
+    lines = [summary_line(side, metrics[side]) for side in SIDES]
     lines.append("")
     lines.append(_row("", "contiguous", "paged"))
-    for label, read in ROWS:
-        lines.append(_row(label, read(metrics["contiguous"]), read(metrics["paged"])))
-    for field in PEAK_ROWS:
+    for row in METRIC_ROWS:
+        if row.report:
+            lines.append(_row(row.label, row.text(metrics["contiguous"]), row.text(metrics["paged"])))
+    for field in PEAK_FIELDS:
         label = "peak " + field.replace("_", " ")
         lines.append(_row(label, peaks["contiguous"][field], peaks["paged"][field]))
     c, p = metrics["contiguous"].admitted, metrics["paged"].admitted
@@ -78,24 +57,23 @@ def report_json(sim: Simulation, workload: Workload, scenario: str = "seed") -> 
         "events": sim.step,
         "dropped": workload.dropped,
     }
-    for name in ALLOCATORS:
-        entry = sim.metrics(name).as_dict()
-        entry["peaks"] = sim.peaks(name)
-        data[name] = entry
-    requests = {e.request.id: e.request for e in sim.events if isinstance(e, Arrive)}
-    data["steps"] = [step_json(record, requests) for record in sim.records]
+    for side in SIDES:
+        entry: dict[str, object] = dict(sim.metrics(side).as_dict())
+        entry["peaks"] = sim.peaks(side)
+        data[side] = entry
+    data["steps"] = [step_json(record, sim) for record in sim.records]
     return json.dumps(data, indent=1)
 
 
-def step_json(record: StepRecord, requests: dict) -> dict:
+def step_json(record: StepRecord, sim: Simulation) -> dict[str, object]:
     """One step: the event, then what each allocator did.
 
     contiguous `start`/`length`: the run admitted or freed; for a rejection, start is null and
     length is the reservation that did not fit. paged `blocks`: block ids in block-table order."""
     event = record.event
-    request = requests.get(event.id)
+    request = sim.request(event.id)
     c, p = record.contiguous, record.paged
-    contiguous: dict = {"outcome": c.kind, "reason": c.reason, "start": None, "length": None}
+    contiguous: dict[str, object] = {"outcome": c.kind, "reason": c.reason, "start": None, "length": None}
     if c.kind in (ADMITTED, FREED):
         contiguous.update(start=c.start, length=c.length)
     elif c.kind == REJECTED:

@@ -7,18 +7,11 @@ from dataclasses import asdict
 
 from fragtui.sim.kv import format_bytes
 from fragtui.sim.params import Params
-from fragtui.sim.serving import CATEGORIES, ServingMetrics
+from fragtui.sim.serving import ServingMetrics
 from fragtui.sim.serving.workload import ServingWorkload
+from fragtui.view.rows import CATEGORIES
 
 COLUMNS = {"max": "Orca Max", "pow2": "Orca Pow2", "oracle": "Orca Oracle", "paged": "paged"}
-CATEGORY_LABELS = {
-    "token_states": "token states",
-    "reserved": "reserved (will be used)",
-    "internal": "internal frag (never used)",
-    "stranded": "external frag (stranded)",
-    "free": "other free",
-    "unusable": "unusable",
-}
 
 # The PagedAttention paper (Kwon et al., SOSP 2023): OPT-13B, 12 GiB of KV cache, ShareGPT.
 PAPER = {
@@ -34,10 +27,10 @@ def serving_text(params: Params, workload: ServingWorkload, results: dict[str, S
     lines.append("memory while requests wait (mean over ticks with a non-empty queue), % of the pool:")
     lines.append(_row("", *COLUMNS.values()))
     for category in CATEGORIES:
-        if category == "unusable" and not any(m.breakdown_queued.unusable for m in results.values()):
+        if category.key == "unusable" and not any(m.breakdown_queued.unusable for m in results.values()):
             continue
-        lines.append(_row(CATEGORY_LABELS[category],
-                          *(f"{100 * m.breakdown_queued.share(category):.1f}" for m in results.values())))
+        lines.append(_row(category.label,
+                          *(f"{100 * m.breakdown_queued.share(category.key):.1f}" for m in results.values())))
     lines.append("")
     lines.append(_row("avg batch size (queued)", *(f"{m.mean_batch_queued:.2f}" for m in results.values())))
     lines.append(_row("avg batch size (all ticks)", *(f"{m.mean_batch:.2f}" for m in results.values())))
@@ -75,11 +68,11 @@ def serving_json(params: Params, workload: ServingWorkload, results: dict[str, S
     return json.dumps(data, indent=1)
 
 
-def _metrics_json(m: ServingMetrics) -> dict:
+def _metrics_json(m: ServingMetrics) -> dict[str, object]:
     data = asdict(m)
     data["breakdown"] = m.breakdown.as_dict()
     data["breakdown_queued"] = m.breakdown_queued.as_dict()
-    data["shares_queued"] = {c: round(m.breakdown_queued.share(c), 6) for c in CATEGORIES}
+    data["shares_queued"] = {c.key: round(m.breakdown_queued.share(c.key), 6) for c in CATEGORIES}
     return data
 
 

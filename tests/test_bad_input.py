@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tui_helpers import sim_of
 from fragtui.cli import main
 from fragtui.tui.app import FragApp
 
@@ -105,7 +106,7 @@ async def test_the_parameter_editor_refuses_in_place_and_keeps_everything(field,
     async with app.run_test(size=(160, 50)) as pilot:
         for _ in range(10):
             await pilot.press("space")
-        before = (app.stage.params, app.sim.step, app.sim.snapshot())
+        before = (app.stage.params, sim_of(app).step, sim_of(app).snapshot())
         await pilot.press("e")
         await pilot.pause()
         editor = app.screen
@@ -117,7 +118,7 @@ async def test_the_parameter_editor_refuses_in_place_and_keeps_everything(field,
         assert message in error and "\n" not in error
         await pilot.press("escape")
         await pilot.pause()
-        assert (app.stage.params, app.sim.step, app.sim.snapshot()) == before
+        assert (app.stage.params, sim_of(app).step, sim_of(app).snapshot()) == before
 
 
 async def test_keys_that_would_make_a_bad_value_notify_and_keep_everything():
@@ -125,11 +126,11 @@ async def test_keys_that_would_make_a_bad_value_notify_and_keep_everything():
     async with app.run_test(size=(160, 50)) as pilot:
         for _ in range(5):
             await pilot.press("space")
-        before = (app.stage.params, app.sim.snapshot())
+        before = (app.stage.params, sim_of(app).snapshot())
         for key in ["k"] * 6:  # block_size 16 → 8 → 4 → 2 → 1, then refused
             await pilot.press(key)
         await pilot.pause()
         assert app.stage.params.block_size == 1
         assert any("block_size 0" in n.message for n in app._notifications)
         await pilot.press(*"KKKK")
-        assert (app.stage.params, app.sim.snapshot()) == before
+        assert (app.stage.params, sim_of(app).snapshot()) == before

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tui_helpers import sim_of
 from fragtui.cli import main
 from fragtui.tui.app import FragApp
 
@@ -74,17 +75,17 @@ async def test_autoplay_runs_to_the_end_and_stops():
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(300):
             await pilot.pause(0.02)
-            if app.sim.at_end and app._timer is None:
+            if sim_of(app).at_end and app._timer is None:
                 break
-        assert app.sim.at_end and app._timer is None
-        assert app.sim.metrics("paged").admitted == 64
+        assert sim_of(app).at_end and app._timer is None
+        assert sim_of(app).metrics("paged").admitted == 64
 
 
 async def test_open_at_a_step():
     app = FragApp(start_step=8)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        assert app.sim.step == 8
+        assert sim_of(app).step == 8
 
 
 def test_the_readme_shows_exactly_the_screenshots_the_script_makes():

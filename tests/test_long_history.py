@@ -65,5 +65,5 @@ def test_the_reported_reproduction_steps_back_and_forward_cleanly():
     sim.goto(0)
     assert sim.paged.free_blocks == len(sim.paged.queue) == 4096
     record = sim.step_forward()
-    assert tuple(record.paged.blocks) == (0, 1)
-    assert sim.step_forward().paged.blocks == (2, 3)
+    assert record.paged.blocks == [0, 1]
+    assert sim.step_forward().paged.blocks == [2, 3]

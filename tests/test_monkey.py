@@ -9,29 +9,30 @@ import textual.app
 
 from fragtui.sim.scenarios import get_scenario
 from fragtui.tui.app import MIN_HEIGHT, MIN_WIDTH, FragApp
-from tui_helpers import sidebar_rows
+from fragtui.tui.keys import key_names
+from fragtui.view.picture import Picture
+from tui_helpers import sim_of, sidebar_rows
 
-KEYS = [
-    "space", "right", "left", "backspace", "p", "left_square_bracket", "right_square_bracket",
-    "home", "end", "r", "f", "a", "m", "M", "u", "U", "k", "K", "t", "T", "o", "O", "c", "z",
-    "pageup", "pagedown", "question_mark", "s", "e", "escape", "enter", "down", "up", "tab",
-]
+# Every key the app binds (but saving files), and the keys its dialogs use.
+KEYS = [key for key in key_names() if key not in ("ctrl+s", "q")] + ["escape", "enter", "down", "up", "tab"]
 # Stepping is what a user does most; weight it so runs get deep into the stream.
 WEIGHTS = [6 if key in ("space", "right") else 2 if key in ("left", "f", "a") else 1 for key in KEYS]
 
 
 def tallies_match(app) -> None:
+    for picture, pool in zip(app.stage.pictures, app.stage.engine.pools):
+        assert picture.states == Picture(pool).states  # patched all the way, still exact
     if app.screen is not app.screen_stack[0]:
         return  # a modal screen is open
     if app.size.width < MIN_WIDTH or app.size.height < MIN_HEIGHT:
         return  # the too-small notice is showing
     rows = sidebar_rows(app)
     if app.stage.mode == "serving":
-        c, p = (app.stage.runs[name] for name in ("contiguous", "paged"))
+        c, p = app.stage.engine.runs
         assert rows["running (batch)"] == [str(len(c.running())), str(len(p.running()))]
         assert rows["completed"] == [str(c.metrics().completed), str(p.metrics().completed)]
         return
-    c, p = app.sim.metrics("contiguous"), app.sim.metrics("paged")
+    c, p = sim_of(app).metrics("contiguous"), sim_of(app).metrics("paged")
     assert rows["admitted"] == [str(c.admitted), str(p.admitted)]
     assert rows["rejected"] == [str(c.rejected), str(p.rejected)]
     assert rows["wasted"] == [str(c.wasted), str(p.wasted)]

@@ -9,13 +9,13 @@ from fragtui.sim.requests import Request
 
 @pytest.mark.parametrize(
     "order, c_blocks",
-    [("fifo", (5, 6, 7)), ("lifo", (2, 1, 0)), ("lowest", (0, 1, 2))],
+    [("fifo", [5, 6, 7]), ("lifo", [2, 1, 0]), ("lowest", [0, 1, 2])],
 )
 def test_free_orders_on_the_design_example(order, c_blocks):
     """8 blocks: A=40 tokens takes [0,1,2]; B=17 takes [3,4]; free A; then C=33."""
     pool = PagedAllocator(8 * 16, 16, order)
-    assert pool.admit(Request(0, 40, 512)).blocks == (0, 1, 2)
-    assert pool.admit(Request(1, 17, 512)).blocks == (3, 4)
+    assert pool.admit(Request(0, 40, 512)).blocks == [0, 1, 2]
+    assert pool.admit(Request(1, 17, 512)).blocks == [3, 4]
     pool.free_request(0)
     assert pool.admit(Request(2, 33, 512)).blocks == c_blocks
 
@@ -44,7 +44,7 @@ def test_lifo_hands_out_a_freed_requests_last_block_first_across_two_frees():
     pool.free_request(0)  # queue: 1 0 4 5
     pool.free_request(1)  # queue: 3 2 1 0 4 5
     assert pool.free_block_ids() == [3, 2, 1, 0, 4, 5]
-    assert pool.admit(Request(2, 12, 512)).blocks == (3, 2, 1)
+    assert pool.admit(Request(2, 12, 512)).blocks == [3, 2, 1]
 
 
 def test_all_or_nothing():
@@ -77,4 +77,4 @@ def test_the_external_fragmentation_case_is_admitted_in_seven_blocks():
     outcome = pool.admit(Request(4, 100, 1024))
     assert outcome.kind == ADMITTED
     assert len(outcome.blocks) == 7
-    assert outcome.blocks == (8, 9, 10, 11, 12, 13, 14)  # fifo: the never-used blocks come first
+    assert outcome.blocks == [8, 9, 10, 11, 12, 13, 14]  # fifo: the never-used blocks come first

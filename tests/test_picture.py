@@ -1,19 +1,23 @@
-"""The per-slot picture, patched step by step, always equals one painted from scratch, and
-reports every slot whose look changed."""
+"""One picture serves both modes: patched move by move from what each move changed, it always
+equals a picture painted from scratch, and it reports every slot whose look changed."""
 
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from fragtui.sim.contiguous import PLACEMENTS, RESERVATIONS
+from fragtui.sim.event_engine import EventEngine
+from fragtui.sim.paged import ORDERS
+from fragtui.sim.params import Params
+from fragtui.sim.serving.pair import ServingEngine
 from fragtui.sim.simulation import Simulation
-from fragtui.view.picture import ContiguousPicture, PagedPicture
+from fragtui.view.picture import Picture
 from strategies import event_streams, pool_params
 
 
-def fresh(sim):
-    return ContiguousPicture(sim.contiguous, sim.params.max_len), PagedPicture(sim.paged)
-
-
-def check_patch(picture, before, ranges, after_fresh):
-    assert picture.states == after_fresh.states
+def check_patch(picture, pool, before, ranges):
+    fresh = Picture(pool)
+    assert picture.states == fresh.states
+    assert picture.owners == fresh.owners
     touched = set()
     for a, b in ranges:
         touched.update(range(a, b))
@@ -21,18 +25,42 @@ def check_patch(picture, before, ranges, after_fresh):
     assert changed <= touched
 
 
+def walk(engine):
+    """Every move to the end and all the way back, each checked against a fresh picture."""
+    pictures = engine.pools.map(Picture)
+    for move in (engine.forward, engine.back):
+        while True:
+            before = pictures.map(lambda p: bytes(p.states))
+            changes = move()
+            if changes is None:
+                break
+            pools = engine.pools
+            for picture, pool, change, old in zip(pictures, pools, changes, before):
+                check_patch(picture, pool, old, picture.apply(pool, change))
+    assert engine.step == 0
+
+
 @settings(max_examples=120, deadline=None)
 @given(params=pool_params(), events=event_streams())
-def test_patched_pictures_equal_fresh_ones_forward_and_back(params, events):
-    sim = Simulation(params, events)
-    contiguous, paged = fresh(sim)
-    for move, undone in ((sim.step_forward, False), (sim.step_back, True)):
-        while True:
-            c_before, p_before = bytes(contiguous.states), bytes(paged.states)
-            record = move()
-            if record is None:
-                break
-            c_fresh, p_fresh = fresh(sim)
-            check_patch(contiguous, c_before, contiguous.apply(record.contiguous, undone), c_fresh)
-            check_patch(paged, p_before, paged.apply(record.paged, undone), p_fresh)
-            assert contiguous.owners == c_fresh.owners and paged.block_owners == p_fresh.block_owners
+def test_event_mode_patches_equal_fresh_pictures_forward_and_back(params, events):
+    engine = EventEngine(params)
+    engine.sim = Simulation(params, events)
+    walk(engine)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    total=st.integers(40, 600),
+    block=st.sampled_from([1, 3, 8, 16]),
+    reservation=st.sampled_from(RESERVATIONS),
+    placement=st.sampled_from(PLACEMENTS),
+    order=st.sampled_from(ORDERS),
+    seed=st.integers(0, 50),
+    rate=st.sampled_from([0.2, 1.0, 3.0]),
+)
+def test_serving_mode_patches_equal_fresh_pictures_forward_and_back(total, block, reservation, placement, order,
+                                                                     seed, rate):
+    params = Params(mode="serving", total_slots=total, block_size=min(block, total), max_len=40, arrivals=12,
+                    prompt_len="uniform:1:20", output_len="uniform:1:20", reservation=reservation,
+                    placement=placement, order=order, seed=seed, rate=rate).validated()
+    walk(ServingEngine(params))

@@ -7,10 +7,12 @@ from textual.app import App
 
 import fragtui.tui.app as tui_app
 from fragtui.sim.params import Params
+from fragtui.sim.pool import Change
 from fragtui.sim.requests import Arrive, Free, Request
 from fragtui.sim.simulation import Simulation
 from fragtui.tui.pool_grid import PoolGrid, REQUEST_COLOURS
-from fragtui.view.picture import ContiguousPicture, PagedPicture
+from fragtui.sim.pools import BlockPool, RunPool
+from fragtui.view.picture import Picture
 
 CSS = Path(tui_app.__file__).with_name("app.tcss")
 
@@ -56,8 +58,8 @@ async def test_render_line_gives_each_cell_its_state_colours():
     sim = tiny_sim()
     async with app.run_test(size=(20, 6)) as pilot:
         contiguous, paged = app.query_one("#contiguous"), app.query_one("#paged")
-        contiguous.show(ContiguousPicture(sim.contiguous, 24), 4, lambda rid: "")
-        paged.show(PagedPicture(sim.paged), 4, lambda rid: "")
+        contiguous.show(Picture(RunPool(sim.contiguous, 24)), 4, lambda rid: "")
+        paged.show(Picture(BlockPool(sim.paged)), 4, lambda rid: "")
         await pilot.pause()
         layout = contiguous.grid_layout
         assert (layout.cells_per_row, layout.slots_per_cell, layout.text_rows) == (16, 1, 1)
@@ -83,7 +85,7 @@ async def test_colour_by_request_uses_each_requests_colour():
     sim = tiny_sim()
     async with app.run_test(size=(20, 6)) as pilot:
         paged = app.query_one("#paged")
-        paged.show(PagedPicture(sim.paged), 4, lambda rid: "")
+        paged.show(Picture(BlockPool(sim.paged)), 4, lambda rid: "")
         paged.set_mode(by_request=True)
         await pilot.pause()
         got = cells(paged.render_line(0), paged._pad)
@@ -98,12 +100,13 @@ async def test_a_step_repaints_only_the_rows_it_changed():
     sim = Simulation(params, [Arrive(Request(i, 32, 512)) for i in range(3)])
     async with app.run_test(size=(100, 40)) as pilot:
         grid = app.query_one("#paged")
-        picture = PagedPicture(sim.paged)
+        pool = BlockPool(sim.paged)
+        picture = Picture(pool)
         grid.show(picture, 16, lambda rid: "")
         await pilot.pause()
         for row in range(grid.grid_layout.text_rows):
             grid.render_line(row)
         cached = set(grid._strips)
         record = sim.step_forward()
-        grid.patch(picture.apply(record.paged))
+        grid.patch(picture.apply(pool, Change(replaced=(record.paged.request_id,))))
         assert cached - set(grid._strips) == {0}  # blocks 0–1 sit in the first row only

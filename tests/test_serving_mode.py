@@ -108,17 +108,17 @@ async def test_the_tui_steps_a_serving_run_tick_by_tick():
         assert "tick 40/" in text and "tick 40:" in text
         assert "token states" in text and "internal frag" in text and "future tokens" in text
         rows = sidebar_rows(app)
-        contiguous, paged = app.stage.runs["contiguous"], app.stage.runs["paged"]
+        contiguous, paged = app.stage.engine.runs
         assert rows["running (batch)"] == [str(len(contiguous.running())), str(len(paged.running()))]
         assert rows["token states %"][1] == f"{100 * paged.breakdown().share('token_states'):.1f}"
-        before = app.stage.pictures["paged"].states[:]
+        before = app.stage.pictures.paged.states[:]
         await pilot.press("space", "left")
-        assert app.stage.tick == 40 and app.stage.pictures["paged"].states == before
+        assert app.stage.step == 40 and app.stage.pictures.paged.states == before
         await pilot.press("end")
         assert app.stage.at_end
-        await pilot.press("f")
+        await pilot.press("f")  # no manual frees in serving mode: nothing happens
         await pilot.pause()
-        assert any("serving mode" in n.message for n in app._notifications)
+        assert app.stage.at_end and not app._notifications
         await pilot.press("K")  # block size 32, replayed to the same tick
         await pilot.pause()
         assert app.stage.params.block_size == 32
@@ -126,17 +126,16 @@ async def test_the_tui_steps_a_serving_run_tick_by_tick():
 
 @pytest.mark.parametrize("reservation", ["max", "pow2", "oracle"])
 def test_the_serving_picture_draws_exactly_the_breakdown(reservation):
-    from fragtui.sim.snapshot import FREE, INTERNAL, RESERVED, STRANDED, UNUSABLE, USED
-    from fragtui.view.serving_stage import ServingStage
+    from fragtui.view.rows import CATEGORIES
+    from fragtui.view.stage import make_stage
 
     params = serving(total_slots=1000, max_len=200, block_size=16, prompt_len="uniform:1:120",
                      output_len="uniform:1:80", arrivals=40, rate=0.5, reservation=reservation)
-    stage = ServingStage(params)
-    states = {"token_states": USED, "reserved": RESERVED, "internal": INTERNAL,
-              "stranded": STRANDED, "free": FREE, "unusable": UNUSABLE}
+    stage = make_stage(params)
+    states = {c.key: c.state for c in CATEGORIES}
     while not stage.at_end:
         stage.forward()
-        for name, run in stage.runs.items():
-            picture, breakdown = stage.pictures[name], run.breakdown()
+        for picture, run in zip(stage.pictures, stage.engine.runs):
+            breakdown = run.breakdown()
             for category, state in states.items():
-                assert picture.states.count(state) == getattr(breakdown, category), (name, stage.tick, category)
+                assert picture.states.count(state) == getattr(breakdown, category), (stage.step, category)

@@ -9,7 +9,7 @@ from fragtui.sim.contiguous import PLACEMENTS, RESERVATIONS
 from fragtui.sim.errors import ParamError
 from fragtui.sim.paged import ORDERS
 from fragtui.sim.params import Params
-from fragtui.sim.session import Session
+from fragtui.sim.event_engine import EventEngine
 from fragtui.sim.simulation import Simulation
 from invariants import check_invariants
 
@@ -24,7 +24,7 @@ class SessionMachine(RuleBasedStateMachine):
     def start(self, total, block, frees, seed):
         params = Params(total_slots=total, max_len=64, used_len=10, block_size=block, arrivals=30,
                         lengths="uniform:1:64", frees=frees, seed=seed)
-        self.session = Session(params.validated())
+        self.session = EventEngine(params.validated())
 
     @rule(n=st.integers(1, 10))
     def step_forward(self, n):
@@ -42,7 +42,8 @@ class SessionMachine(RuleBasedStateMachine):
 
     @rule()
     def free_oldest(self):
-        self.session.free_oldest()
+        if self.session.sim.contiguous.allocations or self.session.sim.paged.tables:
+            self.session.free_oldest()
 
     @rule(
         name=st.sampled_from(["block_size", "used_len", "total_slots", "max_len", "placement", "order", "reservation"]),

@@ -3,8 +3,10 @@
 import re
 
 from fragtui.sim.params import Params
+from fragtui.sim.scenarios import get_scenario
+from fragtui.tui.keys import KEYS
 from fragtui.tui.app import FragApp
-from tui_helpers import screen_text, sidebar_rows
+from tui_helpers import sim_of, screen_text, sidebar_rows
 
 
 async def press_n(pilot, key, n):
@@ -17,7 +19,7 @@ async def test_opens_on_the_seed_at_step_0_paused():
     app = FragApp()
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.pause()
-        assert app.sim.step == 0 and app.sim.total_steps == 64
+        assert sim_of(app).step == 0 and sim_of(app).total_steps == 64
         assert app._timer is None
         text = screen_text(app)
         assert "seed" in text and "step 0/64" in text and "paused" in text
@@ -28,8 +30,8 @@ async def test_eight_steps_admit_eight_on_both_sides():
     app = FragApp()
     async with app.run_test(size=(160, 50)) as pilot:
         await press_n(pilot, "space", 8)
-        assert app.sim.step == 8
-        assert app.sim.metrics("contiguous").admitted == app.sim.metrics("paged").admitted == 8
+        assert sim_of(app).step == 8
+        assert sim_of(app).metrics("contiguous").admitted == sim_of(app).metrics("paged").admitted == 8
         assert sidebar_rows(app)["admitted"] == ["8", "8"]
 
 
@@ -48,7 +50,7 @@ async def test_sixty_four_steps_then_back_to_zero():
         assert "rejected, pool full" in text
 
         await press_n(pilot, "left", 64)
-        assert app.sim.step == 0
+        assert sim_of(app).step == 0
         rows = sidebar_rows(app)
         for label in ("admitted", "rejected", "live", "used", "reserved", "wasted"):
             assert rows[label] == ["0", "0"], label
@@ -59,13 +61,13 @@ async def test_space_and_right_step_left_and_backspace_undo():
     app = FragApp()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("space", "right", "right")
-        assert app.sim.step == 3
+        assert sim_of(app).step == 3
         await pilot.press("backspace", "left")
-        assert app.sim.step == 1
+        assert sim_of(app).step == 1
         await pilot.press("end")
-        assert app.sim.step == 64
+        assert sim_of(app).step == 64
         await pilot.press("home")
-        assert app.sim.step == 0
+        assert sim_of(app).step == 0
 
 
 async def test_block_size_down_and_up_replays_to_the_same_step():
@@ -75,13 +77,13 @@ async def test_block_size_down_and_up_replays_to_the_same_step():
         assert sidebar_rows(app)["wasted"] == ["3832", str(40 * 15)]
         await pilot.press("k")
         await pilot.pause()
-        assert (app.sim.step, app.session.params.block_size) == (40, 8)
+        assert (sim_of(app).step, app.stage.engine.params.block_size) == (40, 8)
         assert sidebar_rows(app)["wasted"] == ["3832", str(40 * 7)]  # ⌈33/8⌉·8 − 33 = 7
         assert app.query_one("#paged").border_title == "paged · 1 cell = 1 slot"
         assert app.query_one("#paged").border_subtitle == "block 8 · fifo"
         await pilot.press("K")
         await pilot.pause()
-        assert (app.sim.step, app.session.params.block_size) == (40, 16)
+        assert (sim_of(app).step, app.stage.engine.params.block_size) == (40, 16)
         assert sidebar_rows(app)["wasted"] == ["3832", str(40 * 15)]
 
 
@@ -92,8 +94,8 @@ async def test_a_bad_parameter_change_is_refused_and_nothing_is_lost():
         for _ in range(5):  # max_len 512 → 256 → 128 → 64 → 32 → 16: below used_len 32
             await pilot.press("m")
         await pilot.pause()
-        assert app.session.params.max_len == 32
-        assert app.sim.step == 10
+        assert app.stage.engine.params.max_len == 32
+        assert sim_of(app).step == 10
         assert any("used_len" in n.message or "max_len" in n.message for n in app._notifications)
         assert sidebar_rows(app)["admitted"] == ["10", "10"]  # max_len 32: every request fits
 
@@ -104,9 +106,9 @@ async def test_play_runs_to_the_end_and_stops():
         await pilot.press("p")
         for _ in range(200):
             await pilot.pause(0.02)
-            if app.sim.at_end and app._timer is None:
+            if sim_of(app).at_end and app._timer is None:
                 break
-        assert app.sim.at_end and app._timer is None
+        assert sim_of(app).at_end and app._timer is None
         assert "end of scenario" in screen_text(app)
 
 
@@ -118,21 +120,21 @@ async def test_speed_keys_and_manual_events():
         await pilot.press("left_square_bracket", "left_square_bracket")
         assert app.speed == 4
         await pilot.press("space", "space", "f")
-        assert app.sim.step == 3 and app.sim.last.event.id == 0
-        assert app.sim.metrics("contiguous").live == 1
+        assert sim_of(app).step == 3 and sim_of(app).last.event.id == 0
+        assert sim_of(app).metrics("contiguous").live == 1
         await pilot.press("a")
-        assert app.sim.last.event.request.id == 64
-        assert app.sim.total_steps == 66
+        assert sim_of(app).last.event.request.id == 64
+        assert sim_of(app).total_steps == 66
         await pilot.press("r")
-        assert (app.sim.step, app.sim.total_steps) == (0, 64)
+        assert (sim_of(app).step, sim_of(app).total_steps) == (0, 64)
 
 
 async def test_policies_cycle_and_replay():
     app = FragApp()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("space", "o", "O", "O")
-        assert (app.session.params.placement, app.session.params.order) == ("best", "lowest")
-        assert app.sim.step == 1
+        assert (app.stage.engine.params.placement, app.stage.engine.params.order) == ("best", "lowest")
+        assert sim_of(app).step == 1
 
 
 async def test_help_opens_and_closes():
@@ -148,16 +150,32 @@ async def test_help_opens_and_closes():
         assert "Internal fragmentation" not in screen_text(app)
 
 
-async def test_every_key_is_in_the_command_palette():
+async def test_every_key_is_in_the_command_palette_by_its_human_name():
     app = FragApp()
     async with app.run_test(size=(120, 40)):
+        commands = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        for key in KEYS:
+            assert key.title in commands, key.title
+            assert commands[key.title].startswith(key.shown.replace(" / ", " or "))
+        assert commands["Halve max_len"] == "m or M · max_len: halve / double (replayed to this step)"
+        assert "Save an SVG screenshot" in commands
+        assert not any("(" in title or "_" in title.split()[0] for title in commands)  # no action syntax
+
+
+async def test_serving_mode_greys_out_what_has_no_meaning_there():
+    app = FragApp(get_scenario("paper").build(), scenario="paper")
+    async with app.run_test(size=(160, 50)) as pilot:
         titles = {c.title for c in app.get_system_commands(app.screen)}
-        for expected in ("Step forward one event", "Step back (exact undo)", "Play / pause",
-                         "Reset the scenario", "Free the oldest live request", "Slower autoplay",
-                         "Faster autoplay", "First step", "Last step", "max_len up", "block_size down",
-                         "Cycle paged free order", "Colour by state / by request", "This help",
-                         "Save an svg screenshot"):
-            assert expected in titles, expected
+        assert "Step forward" in titles
+        for gone in ("Free the oldest live request", "Inject an arrival", "Increase used_len", "Decrease used_len"):
+            assert gone not in titles
+        assert app.check_action("free", ()) is None and app.check_action("param", ("used_len", 1)) is None
+        assert app.check_action("param", ("max_len", 1)) is True
+        before = (app.stage.step, app.stage.params)
+        for key in ("f", "a", "u", "U"):
+            await pilot.press(key)
+        await pilot.pause()
+        assert (app.stage.step, app.stage.params) == before
 
 
 async def test_a_small_terminal_shows_a_notice_and_recovers():
@@ -207,7 +225,7 @@ async def test_the_keys_line_is_clickable():
         x = bar.content.index("space")
         await pilot.click("#keys", offset=(x, 0))
         await pilot.pause()
-        assert app.sim.step == 1
+        assert sim_of(app).step == 1
         await pilot.click("#keys", offset=(bar.content.index("? help"), 0))
         await pilot.pause()
         assert "Internal fragmentation" in screen_text(app)

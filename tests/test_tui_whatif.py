@@ -5,7 +5,7 @@ import pytest
 from fragtui.sim.scenarios import SCENARIOS, get_scenario
 from fragtui.sim.snapshot import STRANDED
 from fragtui.tui.app import FragApp
-from tui_helpers import screen_text, sidebar_rows
+from tui_helpers import sim_of, screen_text, sidebar_rows
 
 
 def scenario_app(name):
@@ -22,14 +22,14 @@ async def test_every_scenario_opens_and_steps_to_its_end(name):
         await pilot.pause()
         assert app.stage.at_end
         if app.stage.mode == "event":
-            c, p = app.sim.metrics("contiguous"), app.sim.metrics("paged")
+            c, p = sim_of(app).metrics("contiguous"), sim_of(app).metrics("paged")
             rows = sidebar_rows(app)
             assert rows["admitted"] == [str(c.admitted), str(p.admitted)]
             assert rows["wasted"] == [str(c.wasted), str(p.wasted)]
         else:
-            c, p = (app.stage.runs[n].metrics() for n in ("contiguous", "paged"))
+            c, p = (run.metrics() for run in app.stage.engine.runs)
             assert sidebar_rows(app)["completed"] == [str(c.completed), str(p.completed)]
-            assert c.completed == p.completed == len(app.stage.workload.requests)
+            assert c.completed == p.completed == len(app.stage.engine.workload.requests)
         await pilot.press("left")
         assert app.stage.step == app.stage.total_steps - 1
 
@@ -59,8 +59,8 @@ async def test_scenario_picker_opens_the_chosen_scenario():
         assert "free space that cannot be used" in screen_text(app)
         await pilot.press("down", "down", "enter")
         await pilot.pause()
-        assert app.scenario == "external-frag" and app.sim.step == 0
-        assert app.session.params.max_len == 1024
+        assert app.scenario == "external-frag" and sim_of(app).step == 0
+        assert app.stage.engine.params.max_len == 1024
         await pilot.press("s", "escape")
         assert app.scenario == "external-frag"
 
@@ -77,8 +77,8 @@ async def test_parameter_editor_applies_good_values_and_replays():
         editor.query_one("#edit-block_size").value = "8"
         await pilot.press("enter")
         await pilot.pause()
-        assert (app.session.params.used_len, app.session.params.block_size) == (33, 8)
-        assert app.sim.step == 20
+        assert (app.stage.engine.params.used_len, app.stage.engine.params.block_size) == (33, 8)
+        assert sim_of(app).step == 20
         assert sidebar_rows(app)["wasted"] == [str(8 * 479), str(20 * 7)]
         assert "seed*" in screen_text(app)
 
@@ -88,7 +88,7 @@ async def test_parameter_editor_names_a_bad_value_inline_and_keeps_everything():
     async with app.run_test(size=(160, 50)) as pilot:
         for _ in range(20):
             await pilot.press("space")
-        before = app.sim.snapshot()
+        before = sim_of(app).snapshot()
         await pilot.press("e")
         await pilot.pause()
         editor = app.screen
@@ -107,8 +107,8 @@ async def test_parameter_editor_names_a_bad_value_inline_and_keeps_everything():
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is not editor
-        assert app.session.params.max_len == 512 and app.sim.step == 20
-        assert app.sim.snapshot() == before
+        assert app.stage.engine.params.max_len == 512 and sim_of(app).step == 20
+        assert sim_of(app).snapshot() == before
 
 
 async def test_a_missing_trace_in_the_editor_is_an_inline_error():
@@ -120,7 +120,7 @@ async def test_a_missing_trace_in_the_editor_is_an_inline_error():
         await pilot.press("enter")
         await pilot.pause()
         assert "/nonexistent/trace.csv: cannot read" in str(app.screen.query_one("#editor-error").content)
-        assert app.session.params.trace is None
+        assert app.stage.engine.params.trace is None
 
 
 async def test_block_size_scenario_charts_the_trade_off():
@@ -136,12 +136,12 @@ async def test_block_size_scenario_charts_the_trade_off():
         assert "* block 256: only 16 admitted" in chart
         await pilot.press("K")
         await pilot.pause()
-        assert app.session.params.block_size == 32
+        assert app.stage.engine.params.block_size == 32
 
 
 async def test_kv_sizing_shows_memory_beside_slots():
     app = FragApp(get_scenario("seed").build(kv_memory="512MiB", model="llama-3-8b"))
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.pause()
-        assert app.session.params.total_slots == 4096
+        assert app.stage.engine.params.total_slots == 4096
         assert "4096 slots = 512 MiB of llama-3-8b" in screen_text(app)

@@ -21,3 +21,8 @@ def sidebar_rows(app) -> dict[str, list[str]]:
         *label, c, p = line.split()
         rows[" ".join(label)] = [c, p]
     return rows
+
+
+def sim_of(app):
+    """The event simulation behind an app in event mode."""
+    return app.stage.engine.sim

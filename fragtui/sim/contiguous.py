@@ -8,9 +8,10 @@ Placement (which run): `first`, `best`, `worst`, `next`; ties go to the lowest a
 
 from __future__ import annotations
 
+from typing import Callable
+
 from fragtui.sim.free_runs import FreeRuns
 from fragtui.sim.outcomes import ADMITTED, FRAGMENTED, FREED, NOOP, POOL_FULL, REJECTED, ContiguousOutcome
-
 from fragtui.sim.requests import Request
 
 RESERVATIONS = ("max", "pow2", "oracle")
@@ -49,6 +50,27 @@ class ContiguousAllocator:
     @property
     def live(self) -> int:
         return len(self.allocations)
+
+    @property
+    def largest(self) -> int:
+        """The longest free run."""
+        return self.runs.largest
+
+    @property
+    def holes(self) -> int:
+        """How many free runs there are."""
+        return len(self.runs)
+
+    def requested(self, request_id: int) -> int:
+        """The slots live request `request_id` reserved (here, exactly its run)."""
+        return self.allocations[request_id][1]
+
+    def free_run_at(self, slot: int) -> tuple[int, int] | None:
+        return self.runs.run_at(slot)
+
+    def free_runs(self) -> list[tuple[int, int]]:
+        """Every free run as (start, length), by address."""
+        return self.runs.runs()
 
     def admit(self, request: Request) -> ContiguousOutcome:
         used = request.used
@@ -123,10 +145,17 @@ class ContiguousAllocator:
         """Free slots in runs too short for a reservation of `threshold` slots."""
         return sum(length for length in self.runs.by_start.values() if length < threshold)
 
+    def stranded_threshold(self, max_len: int) -> int:
+        """The run a max_len request needs: shorter free runs are stranded."""
+        return max_len
 
-def _placement(pool: ContiguousAllocator, placement: str):
+
+def _placement(pool: ContiguousAllocator, placement: str) -> Callable[[int], int | None]:
     """The function that picks a run for `need` slots, bound to this pool's free runs."""
     runs = pool.runs
     if placement == "next":
         return lambda need: runs.next_fit(need, pool.cursor)
-    return {"first": runs.first_fit, "best": runs.best_fit, "worst": runs.worst_fit}[placement]
+    fits: dict[str, Callable[[int], int | None]] = {
+        "first": runs.first_fit, "best": runs.best_fit, "worst": runs.worst_fit,
+    }
+    return fits[placement]

@@ -13,7 +13,7 @@ merges with its neighbours), and their exact inverses `untake` and `unrelease`.
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right, insort
 
 _MAX_LEAVES = 1 << 14
 _BUCKET = 256  # slots per bucket when the pool is small enough (measured best: 64 and 1024 cost more)
@@ -92,6 +92,23 @@ class FreeRuns:
             return None
         sizes = self._sizes
         return sizes[bisect_left(sizes, largest * self._key)] % self._key
+
+    def run_at(self, slot: int) -> tuple[int, int] | None:
+        """The free run (start, length) holding `slot`, or None if the slot is held.
+
+        The run starts in the slot's bucket or, failing that, it is the last run of the
+        nearest bucket to the left that has any: found by the tree, never by a scan."""
+        starts = self._buckets[slot // self._width]
+        i = bisect_right(starts, slot)
+        if i:
+            start = starts[i - 1]
+        else:
+            before = self._last_start_before(slot // self._width)
+            if before is None:
+                return None
+            start = before
+        length = self.by_start[start]
+        return (start, length) if slot < start + length else None
 
     def runs(self) -> list[tuple[int, int]]:
         """Every free run as (start, length), by address."""
@@ -248,6 +265,22 @@ class FreeRuns:
             if tree[i] == best:
                 return
             tree[i] = best
+
+    def _last_start_before(self, bucket: int) -> int | None:
+        """The highest run start in the buckets left of `bucket` (a bucket holds runs
+        exactly when its tree leaf is above 0)."""
+        tree, leaves = self._tree, self._leaves
+        i = bucket + leaves
+        while i > 1:
+            if i & 1 and tree[i - 1]:  # a right child whose left sibling holds runs
+                i -= 1
+                break
+            i >>= 1
+        else:
+            return None
+        while i < leaves:
+            i = 2 * i + 1 if tree[2 * i + 1] else 2 * i
+        return self._buckets[i - leaves][-1]
 
     def _fit_in_bucket(self, bucket: int, need: int, at_least: int) -> int | None:
         by_start = self.by_start

@@ -67,13 +67,9 @@ class Metrics:
         return data
 
 
-def series_row(allocator: ContiguousAllocator | PagedAllocator) -> tuple[int, ...]:
+def series_row(a: ContiguousAllocator | PagedAllocator) -> tuple[int, ...]:
     """The cheap tallies, in SERIES_FIELDS order: O(1) for both allocators."""
-    a = allocator
-    if isinstance(a, PagedAllocator):
-        largest, entries = a.free_blocks * a.block_size, a.block_table_entries
-    else:
-        largest, entries = a.runs.largest, a.live
+    entries = a.block_table_entries if isinstance(a, PagedAllocator) else a.live
     return (
         a.admitted,
         a.rejected_pool_full + a.rejected_fragmented,
@@ -82,22 +78,21 @@ def series_row(allocator: ContiguousAllocator | PagedAllocator) -> tuple[int, ..
         a.used,
         a.reserved,
         a.free,
-        largest,
+        a.largest,
         entries,
     )
 
 
-def measure(allocator: ContiguousAllocator | PagedAllocator, max_len: int, holes: bool = True) -> Metrics:
+def measure(a: ContiguousAllocator | PagedAllocator, max_len: int, holes: bool = True) -> Metrics:
     """All metrics now. `max_len` sets what counts as stranded (contiguous only); `holes=False`
     skips counting paged's free-block runs, which is O(blocks log blocks)."""
-    a = allocator
     admitted, rejected, fragmented, live, used, reserved, free, largest, entries = series_row(a)
     if isinstance(a, PagedAllocator):
-        holes = _free_block_runs(a) if holes else None
+        count = _free_block_runs(a) if holes else None
         stranded, unusable = 0, a.unusable
     else:
-        holes = len(a.runs)
-        stranded, unusable = a.stranded(max_len), 0
+        count = a.holes
+        stranded, unusable = a.stranded(a.stranded_threshold(max_len)), 0
     return Metrics(
         admitted=admitted,
         rejected=rejected,
@@ -109,7 +104,7 @@ def measure(allocator: ContiguousAllocator | PagedAllocator, max_len: int, holes
         free=free,
         unusable=unusable,
         largest_free_run=largest,
-        holes=holes,
+        holes=count,
         stranded=stranded,
         block_table_entries=entries,
         total_slots=a.total_slots,

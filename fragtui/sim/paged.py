@@ -8,11 +8,35 @@ ignores the queue and always hands out the lowest free block ids.
 
 from __future__ import annotations
 
+from typing import Protocol, Sequence
+
 from fragtui.sim.outcomes import ADMITTED, FREED, NOOP, POOL_FULL, REJECTED, PagedOutcome
 from fragtui.sim.requests import Request
 
 ORDERS = ("fifo", "lifo", "lowest")
 _new = tuple.__new__  # outcomes are tuples: one C call each
+
+
+class FreeQueue(Protocol):
+    """The free blocks in the order they will be handed out, with exact inverses for undo."""
+
+    def __len__(self) -> int: ...
+
+    def take(self, n: int) -> list[int]:
+        """The next `n` blocks, in the order handed out."""
+        ...
+
+    def give(self, table: Sequence[int]) -> None:
+        """A freed block table comes back, last block first."""
+        ...
+
+    def untake(self, blocks: Sequence[int]) -> None: ...
+
+    def ungive(self, table: Sequence[int]) -> None: ...
+
+    def order(self) -> list[int]: ...
+
+    def copy(self) -> FreeQueue: ...
 
 
 class _FifoQueue:
@@ -25,18 +49,18 @@ class _FifoQueue:
     def __len__(self) -> int:
         return len(self._q) - self._head
 
-    def take(self, n: int) -> tuple[int, ...]:
+    def take(self, n: int) -> list[int]:
         q, head = self._q, self._head
         if head > 4096 and head * 2 > len(q):  # drop the consumed prefix now and then
             del q[:head]
             head = 0
         self._head = head + n
-        return tuple(q[head:head + n])
+        return q[head:head + n]
 
-    def give(self, table: tuple[int, ...]) -> None:
+    def give(self, table: Sequence[int]) -> None:
         self._q.extend(reversed(table))
 
-    def untake(self, blocks: tuple[int, ...]) -> None:
+    def untake(self, blocks: Sequence[int]) -> None:
         """Undo the last take. Its blocks sit just before the head, unless a later take
         (undone since) dropped the consumed prefix: then the head is at 0 and they go back
         in front of it. Undo is last-in first-out, so there is no third case."""
@@ -47,7 +71,7 @@ class _FifoQueue:
             assert self._head == 0, "fifo queue: untake out of order"
             self._q[:0] = blocks
 
-    def ungive(self, table: tuple[int, ...]) -> None:
+    def ungive(self, table: Sequence[int]) -> None:
         del self._q[-len(table):]
 
     def order(self) -> list[int]:
@@ -68,23 +92,24 @@ class _LifoQueue:
     def __len__(self) -> int:
         return len(self._q)
 
-    def take(self, n: int) -> tuple[int, ...]:
+    def take(self, n: int) -> list[int]:
         if not n:
-            return ()  # q[-0:] would be the whole queue
+            return []  # q[-0:] would be the whole queue
         q = self._q
         blocks = q[-n:]
         del q[-n:]
-        return tuple(reversed(blocks))
+        blocks.reverse()
+        return blocks
 
-    def give(self, table: tuple[int, ...]) -> None:
+    def give(self, table: Sequence[int]) -> None:
         # Released last-first and put at the head as a group: the table's last block ends up
         # at the head, which is the end of this list.
         self._q.extend(table)
 
-    def untake(self, blocks: tuple[int, ...]) -> None:
+    def untake(self, blocks: Sequence[int]) -> None:
         self._q.extend(reversed(blocks))
 
-    def ungive(self, table: tuple[int, ...]) -> None:
+    def ungive(self, table: Sequence[int]) -> None:
         del self._q[-len(table):]
 
     def order(self) -> list[int]:
@@ -107,7 +132,7 @@ class _LowestQueue:
     def __len__(self) -> int:
         return self._count
 
-    def take(self, n: int) -> tuple[int, ...]:
+    def take(self, n: int) -> list[int]:
         flags, find = self._free, self._free.find
         blocks = []
         at = self._low
@@ -118,9 +143,9 @@ class _LowestQueue:
             at += 1
         self._low = at
         self._count -= n
-        return tuple(blocks)
+        return blocks
 
-    def give(self, table: tuple[int, ...]) -> None:
+    def give(self, table: Sequence[int]) -> None:
         flags = self._free
         for block in table:
             flags[block] = 1
@@ -131,7 +156,7 @@ class _LowestQueue:
 
     untake = give
 
-    def ungive(self, table: tuple[int, ...]) -> None:
+    def ungive(self, table: Sequence[int]) -> None:
         flags = self._free
         for block in table:
             flags[block] = 0
@@ -147,29 +172,27 @@ class _LowestQueue:
         return twin
 
 
-_QUEUES = {"fifo": _FifoQueue, "lifo": _LifoQueue, "lowest": _LowestQueue}
+_QUEUES: dict[str, type[FreeQueue]] = {"fifo": _FifoQueue, "lifo": _LifoQueue, "lowest": _LowestQueue}
 
 
 class PagedAllocator:
+    """Block tables are lists: serving mode grows them a block at a time, in amortized O(1).
+    A table handed out in an outcome is never changed afterwards except by such growth."""
+
     def __init__(self, total_slots: int, block_size: int, order: str = "fifo") -> None:
         self.total_slots = total_slots
         self.block_size = block_size
         self.order = order
         self.num_blocks = total_slots // block_size
         self.unusable = total_slots - self.num_blocks * block_size  # past the last whole block
-        self.queue = _QUEUES[order](self.num_blocks)
-        self.tables: dict[int, tuple[tuple[int, ...], int]] = {}  # id -> (block table, used)
+        self.queue: FreeQueue = _QUEUES[order](self.num_blocks)
+        self.tables: dict[int, tuple[list[int], int]] = {}  # id -> (block table, used)
         self.admitted = 0
         self.rejected_pool_full = 0
         self.rejected_fragmented = 0  # always 0: any free block serves
         self.used = 0
         self.free_blocks = self.num_blocks  # len(queue), kept as a number: cheaper to read
         self._take, self._give = self.queue.take, self.queue.give  # the hot calls, bound once
-
-    @property
-    def held_blocks(self) -> int:
-        """Blocks in live requests' tables: their block-table entries."""
-        return self.num_blocks - self.free_blocks
 
     @property
     def reserved(self) -> int:
@@ -187,6 +210,11 @@ class PagedAllocator:
     @property
     def live(self) -> int:
         return len(self.tables)
+
+    @property
+    def largest(self) -> int:
+        """Any free block serves, so all free blocks are one usable run."""
+        return self.free_blocks * self.block_size
 
     def admit(self, request: Request) -> PagedOutcome:
         used = request.used
@@ -240,13 +268,12 @@ class PagedAllocator:
 
         Serving mode calls this when a request's next token crosses a block boundary. The
         request's `used` stays what it was admitted with (the caller counts tokens), so the
-        new block adds to `reserved`. Raises ValueError when no block is free.
-        """
+        new block adds to `reserved`. Raises ValueError when no block is free (a caller's
+        mistake: the engine checks first)."""
         if not self.free_blocks:
             raise ValueError("no free block to grow into")
-        blocks, used = self.tables[request_id]
-        (block,) = self.queue.take(1)
-        self.tables[request_id] = (blocks + (block,), used)
+        (block,) = self._take(1)
+        self.tables[request_id][0].append(block)
         self.free_blocks -= 1
         return block
 
@@ -259,17 +286,16 @@ class PagedAllocator:
         if wanted > free:
             raise ValueError(f"{wanted} blocks wanted, {free} free")
         tables = self.tables
-        for request_id, block in zip(request_ids, self.queue.take(wanted)):
-            blocks, used = tables[request_id]
-            tables[request_id] = (blocks + (block,), used)
+        for request_id, block in zip(request_ids, self._take(wanted)):
+            tables[request_id][0].append(block)
         self.free_blocks -= wanted
 
     def clone(self) -> PagedAllocator:
-        """An independent copy (serving mode's history checkpoints); block tables are tuples,
-        so sharing them is safe."""
+        """An independent copy (serving mode's history checkpoints): tables grow in place,
+        so each is copied."""
         twin = PagedAllocator.__new__(PagedAllocator)
         twin.__dict__.update(self.__dict__)
-        twin.tables = dict(self.tables)
+        twin.tables = {rid: (list(blocks), used) for rid, (blocks, used) in self.tables.items()}
         twin.queue = self.queue.copy()
         twin._take, twin._give = twin.queue.take, twin.queue.give
         return twin

@@ -7,17 +7,11 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    """A request holding `used` tokens; `max_len` is what a max reservation sets aside.
-
-    Serving mode also fills `prompt`, `output` and `arrival_tick`; event mode ignores them.
-    """
+    """A request holding `used` tokens; `max_len` is what a max reservation sets aside."""
 
     id: int
     used: int
     max_len: int
-    prompt: int = 0
-    output: int = 0
-    arrival_tick: int = 0
 
 
 @dataclass(frozen=True, slots=True)

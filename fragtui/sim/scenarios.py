@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from fragtui.sim.errors import ParamError
 from fragtui.sim.params import Params
@@ -13,7 +14,9 @@ class Scenario:
     name: str
     title: str
     about: str  # what to watch, one paragraph
-    params: dict = field(default_factory=dict)  # overrides of the seed's parameters
+    params: dict[str, Any] = field(default_factory=dict)  # overrides of the seed's parameters
+    chart: str | None = None  # a chart the sidebar draws: "block-size"
+    paper: bool = False  # the report sets the PagedAttention paper's figures beside ours
 
     def build(self, **overrides: object) -> Params:
         """The scenario's parameters with `overrides` on top, validated."""
@@ -102,6 +105,7 @@ SCENARIOS: dict[str, Scenario] = {
             "paper` sets Max, Pow2 and Oracle against paged beside the paper's Fig. 2 and 13.",
             {"mode": "serving", "kv_memory": "12GiB", "model": "opt-13b", "max_len": 2048,
              "prompt_len": "sharegpt", "output_len": "sharegpt", "arrivals": 400, "rate": 1.0},
+            paper=True,
         ),
         Scenario(
             "block-size",
@@ -111,6 +115,7 @@ SCENARIOS: dict[str, Scenario] = {
             "nothing but need many table entries; big blocks need few entries but waste most of "
             "each last block, and at 256 only 16 requests fit. Press k/K to move along it.",
             {"used_len": 33},
+            chart="block-size",
         ),
     ]
 }

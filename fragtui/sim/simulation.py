@@ -16,11 +16,10 @@ from fragtui.sim.contiguous import ContiguousAllocator
 from fragtui.sim.metrics import SERIES_FIELDS, Metrics, measure, series_row
 from fragtui.sim.outcomes import ContiguousOutcome, PagedOutcome
 from fragtui.sim.paged import PagedAllocator
+from fragtui.sim.pair import Pair, Side
 from fragtui.sim.params import Params
-from fragtui.sim.requests import Arrive, Event
+from fragtui.sim.requests import Arrive, Event, Request
 from fragtui.sim.snapshot import ContiguousSnapshot, PagedSnapshot
-
-ALLOCATORS = ("contiguous", "paged")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +48,7 @@ class Series:
         for column in self._columns:
             column.pop()
 
-    def __getitem__(self, name: str) -> array:
+    def __getitem__(self, name: str) -> array[int]:
         return self.columns[name]
 
     def peak(self, name: str) -> int:
@@ -60,10 +59,11 @@ class Simulation:
     def __init__(self, params: Params, events: Iterable[Event]) -> None:
         self.params = params
         self.events: list[Event] = list(events)
+        self._requests = {e.request.id: e.request for e in self.events if isinstance(e, Arrive)}
         self.contiguous = ContiguousAllocator(params.total_slots, params.reservation, params.placement)
         self.paged = PagedAllocator(params.total_slots, params.block_size, params.order)
         self.records: list[StepRecord] = []
-        self.series = {"contiguous": Series(), "paged": Series()}
+        self.series = Pair(Series(), Series())
         self._record_series()
 
     # -- position ------------------------------------------------------------------------
@@ -110,7 +110,7 @@ class Simulation:
         record = self.records.pop()
         self.paged.undo(record.paged)
         self.contiguous.undo(record.contiguous)
-        for series in self.series.values():
+        for series in self.series:
             series.pop()
         return record
 
@@ -130,18 +130,22 @@ class Simulation:
     def insert_event(self, event: Event) -> StepRecord | None:
         """Put a manual event next in the stream and apply it."""
         self.events.insert(self.step, event)
+        if isinstance(event, Arrive):
+            self._requests[event.request.id] = event.request
         return self.step_forward()
 
     # -- reading -------------------------------------------------------------------------
 
-    def allocator(self, name: str) -> ContiguousAllocator | PagedAllocator:
-        return self.contiguous if name == "contiguous" else self.paged
+    def request(self, rid: int) -> Request | None:
+        """The request with id `rid` in the stream, if any."""
+        return self._requests.get(rid)
 
-    def metrics(self, name: str, holes: bool = True) -> Metrics:
-        return measure(self.allocator(name), self.params.max_len, holes)
+    def metrics(self, side: Side, holes: bool = True) -> Metrics:
+        allocator = self.contiguous if side == "contiguous" else self.paged
+        return measure(allocator, self.params.max_len, holes)
 
-    def peaks(self, name: str) -> dict[str, int]:
-        series = self.series[name]
+    def peaks(self, side: Side) -> dict[str, int]:
+        series = self.series[side]
         return {field: series.peak(field) for field in SERIES_FIELDS}
 
     def snapshot(self) -> tuple[ContiguousSnapshot, PagedSnapshot]:
@@ -149,5 +153,5 @@ class Simulation:
         return ContiguousSnapshot.of(self.contiguous), PagedSnapshot.of(self.paged)
 
     def _record_series(self) -> None:
-        self.series["contiguous"].append(series_row(self.contiguous))
-        self.series["paged"].append(series_row(self.paged))
+        self.series.contiguous.append(series_row(self.contiguous))
+        self.series.paged.append(series_row(self.paged))

@@ -56,7 +56,7 @@ def _from_lengths(params: Params) -> tuple[list[Request], int, str]:
                     f"requests fit max_len {params.max_len}; raise --max-len"
                 )
             continue
-        requests.append(Request(len(requests), used, params.max_len, prompt=used))
+        requests.append(Request(len(requests), used, params.max_len))
     if params.lengths == "constant":
         source = f"{wanted} arrivals of {params.used_len} tokens"
     else:
@@ -77,7 +77,7 @@ def _from_trace(params: Params) -> tuple[list[Request], int, str]:
         if row.used > params.max_len:
             dropped += 1
             continue
-        requests.append(Request(len(requests), row.used, params.max_len, row.prompt, row.output))
+        requests.append(Request(len(requests), row.used, params.max_len))
     name = trace.path.rsplit("/", 1)[-1]
     return requests, dropped, f"trace {name}: {len(requests)} requests"
 

@@ -6,20 +6,22 @@ reports it changed is handed to the widgets, so only the changed rows of each gr
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Callable, Iterable
 
+from rich.text import Text
 from textual import events
+from textual.actions import parse as parse_action
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
-from rich.text import Text
 from textual.widgets import Static
 
 from fragtui.sim.contiguous import PLACEMENTS
 from fragtui.sim.errors import FragtuiError, ParamError
 from fragtui.sim.kv import format_bytes
 from fragtui.sim.paged import ORDERS
+from fragtui.sim.pair import Pair
 from fragtui.sim.params import Params
 from fragtui.sim.scenarios import SCENARIOS, get_scenario
 from fragtui.tui import keys
@@ -27,13 +29,14 @@ from fragtui.tui.key_bar import KeyBar
 from fragtui.tui.pool_grid import PoolGrid
 from fragtui.tui.sidebar import Sidebar
 from fragtui.tui.text_lines import TextLines
-from fragtui.view.stages import make_stage
+from fragtui.view.picture import Ranges
+from fragtui.view.stage import Stage, make_stage
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 HOVER_HINT = "· point at a cell for its slots, state, request and block"
 SPEEDS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)  # steps per second
 FRAMES_PER_SECOND = 32  # past this speed, autoplay takes several steps per frame
-POOLS = ("contiguous", "paged")
+MANUAL_ACTIONS = {"free", "arrive"}
 
 THEME_DEFAULTS = {
     # Okabe–Ito hues: told apart with any common colour-vision deficiency.
@@ -45,12 +48,11 @@ THEME_DEFAULTS = {
 }
 
 
-class FragApp(App):
+class FragApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "fragtui"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = keys.BINDINGS
-    KEY_HELP = keys.KEY_HELP
 
     def __init__(
         self,
@@ -64,7 +66,8 @@ class FragApp(App):
     ) -> None:
         super().__init__()
         self.scenario = scenario
-        self.stage = make_stage(params or Params(), scenario)
+        chart = SCENARIOS[scenario].chart if scenario in SCENARIOS else None
+        self.stage: Stage = make_stage(params or Params(), chart)
         self.speed = speed
         self.by_request = by_request
         self.recording = False  # `fragtui record` steps the app as if it were playing
@@ -77,17 +80,7 @@ class FragApp(App):
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return {**super().get_theme_variable_defaults(), **THEME_DEFAULTS}
 
-    @property
-    def sim(self):
-        """The event simulation (event mode), or the pair of serving runs."""
-        return self.stage.sim
-
-    @property
-    def session(self):
-        """The event session (event mode only)."""
-        return getattr(self.stage, "session", None)
-
-    # -- layout --------------------------------------------------------------------------
+    # -- layout ----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         # What changes every step sits together at the top: Textual repaints the box around
@@ -100,7 +93,7 @@ class FragApp(App):
                 yield PoolGrid("paged", id="paged")
             yield Sidebar(id="sidebar")
         yield TextLines(id="hover")
-        yield KeyBar(keys.KEY_BAR, keys.KEY_BAR_RIGHT, id="keys")
+        yield KeyBar(keys.bar_keys(), keys.PALETTE_KEY, id="keys")
         yield Static(f"terminal too small: fragtui needs at least {MIN_WIDTH}×{MIN_HEIGHT}", id="too-small")
 
     def on_mount(self) -> None:
@@ -117,37 +110,42 @@ class FragApp(App):
     def _check_size(self, width: int, height: int) -> None:
         self.screen.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
 
-    # -- drawing -------------------------------------------------------------------------
+    def grid(self, side: str) -> PoolGrid:
+        return self.query_one(f"#{side}", PoolGrid)
+
+    # -- drawing ---------------------------------------------------------------------------
 
     def redraw(self) -> None:
         """Both pools from the stage's pictures, and every text."""
         about = SCENARIOS[self.scenario].about if self.scenario in SCENARIOS else ""
-        self.query_one(Sidebar).show_about(f"[b]what to watch[/b]\n{about}" if about else "")
-        for name in POOLS:
-            grid = self.query_one(f"#{name}", PoolGrid)
-            grid.pane_title = self.stage.pane_title(name)
+        self.query_one(Sidebar).show_about(about)
+        words = self.stage.words
+        for side, picture in self.stage.pictures.items():
+            grid = self.grid(side)
+            grid.pane_title = words.pane_title(side)
             grid.zoom, grid.by_request = self.zoom, self.by_request
-            grid.legend_states, grid.state_labels = self.stage.legend_states, self.stage.state_labels
-            grid.show(self.stage.pictures[name], self.stage.params.block_size, self.stage.request_detail)
+            grid.legend_states = words.legend
+            grid.show(picture, self.stage.params.block_size, words.request_detail)
         self.show_legend()
         self.refresh_texts()
+        self.refresh_bindings()
 
-    def show_changes(self, changes) -> None:
+    def show_changes(self, changes: Pair[Ranges] | None) -> None:
         """Repaint what a stage move changed (None: everything)."""
         if changes is None:
             self.redraw()
             return
-        for name, ranges in changes.items():
+        for side, ranges in changes.items():
             if ranges:
-                self.query_one(f"#{name}", PoolGrid).patch(ranges)
+                self.grid(side).patch(ranges)
         self.refresh_texts()
 
     def refresh_texts(self) -> None:
         self.query_one("#header", TextLines).update(self._header())
-        self.query_one(Sidebar).show(self.stage.sidebar, self.query_one("#contiguous", PoolGrid).state_colour)
-        self.query_one("#narration", TextLines).update(Text(self.stage.narration()))
+        self.query_one(Sidebar).show(self.stage.words.sidebar, self.grid("contiguous").state_colour)
+        self.query_one("#narration", TextLines).update(Text(self.stage.words.narration()))
 
-    def _header(self) -> str:
+    def _header(self) -> Text:
         p, stage = self.stage.params, self.stage
         state = "▶ playing" if self._timer is not None or self.recording else "paused"
         if stage.at_end and stage.total_steps:
@@ -155,18 +153,21 @@ class FragApp(App):
         slots = f"{p.total_slots} slots"
         if p.bytes_per_token:
             slots += f" = {format_bytes(p.total_slots * p.bytes_per_token)} of {p.model}"
-        return (
-            f"[b]{self.scenario}{'*' if stage.edited else ''}[/b]  {stage.unit} {stage.step}/{stage.total_steps}"
-            f"  │  {slots} · max_len {p.max_len} · {stage.source()} · block {p.block_size}"
+        header = Text()
+        header.append(f"{self.scenario}{'*' if stage.edited else ''}", "bold")
+        header.append(
+            f"  {stage.unit} {stage.step}/{stage.total_steps}"
+            f"  │  {slots} · max_len {p.max_len} · {stage.words.source()} · block {p.block_size}"
             f"  │  {state} {self.speed:g}/s"
         )
+        return header
 
-    # -- stepping ------------------------------------------------------------------------
+    # -- stepping --------------------------------------------------------------------------
 
     def action_step(self) -> None:
         self.show_changes(self.stage.forward())
 
-    def action_back(self) -> None:
+    def action_step_back(self) -> None:
         self.show_changes(self.stage.back())
 
     def goto(self, step: int) -> None:
@@ -220,7 +221,15 @@ class FragApp(App):
     def action_faster(self) -> None:
         self._set_speed(min([s for s in SPEEDS if s > self.speed], default=SPEEDS[-1]))
 
-    # -- changing the run ----------------------------------------------------------------
+    # -- changing the run ------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Actions that mean nothing in this mode are shown greyed out and do nothing."""
+        if action in MANUAL_ACTIONS:
+            return True if self.stage.can(action) else None
+        if action == "param" and parameters and parameters[0] in self.stage.words.inert:
+            return None
+        return True
 
     def action_reset(self) -> None:
         self._stop()
@@ -233,11 +242,11 @@ class FragApp(App):
     def action_arrive(self) -> None:
         self._manual(self.stage.inject_arrival)
 
-    def _manual(self, move) -> None:
+    def _manual(self, move: Callable[[], Pair[Ranges]]) -> None:
         try:
             changes = move()
-        except (LookupError, FragtuiError) as error:
-            self.notify(str(error).strip("'\""), severity="warning")
+        except FragtuiError as error:
+            self.say(str(error), severity="warning")
             return
         self.show_changes(changes)
 
@@ -255,18 +264,23 @@ class FragApp(App):
         try:
             self.stage.set_params(**changes)
         except ParamError as error:
-            self.notify(error.describe("field"), title="not changed", severity="error")
+            self.say(error.describe("field"), title="not changed", severity="error")
             return False
         except FragtuiError as error:
-            self.notify(str(error), title="not changed", severity="error")
+            self.say(str(error), title="not changed", severity="error")
             return False
         self._replayed(changes)
         return True
 
-    def _replayed(self, changes: dict) -> None:
+    def _replayed(self, changes: dict[str, object]) -> None:
         self.redraw()
         changed = ", ".join(f"{k} {v}" for k, v in changes.items())
-        self.notify(f"{changed}: replayed to {self.stage.unit} {self.stage.step}", timeout=2)
+        self.say(f"{changed}: replayed to {self.stage.unit} {self.stage.step}", timeout=2)
+
+    def say(self, message: str, *, title: str = "", severity: str = "information", timeout: float | None = None) -> None:
+        """One notification at a time, the newest; user text is never read as markup."""
+        self.clear_notifications()
+        self.notify(message, title=title, severity=severity, timeout=timeout, markup=False)  # type: ignore[arg-type]
 
     def action_pick_scenario(self) -> None:
         from fragtui.tui.scenario_picker import ScenarioPicker  # screens load when first used: faster start
@@ -278,20 +292,21 @@ class FragApp(App):
         if name is None:
             return
         self._stop()
-        self.stage = make_stage(get_scenario(name).build(), name)
+        scenario = get_scenario(name)
+        self.stage = make_stage(scenario.build(), scenario.chart)
         self.scenario = name
         self.redraw()
 
     def action_edit_params(self) -> None:
         from fragtui.tui.param_editor import ParamEditor
 
-        def applied(changes: dict | None) -> None:
+        def applied(changes: dict[str, object] | None) -> None:
             if changes:
                 self._replayed(changes)
 
         self.push_screen(ParamEditor(self.stage.params, lambda c: self.stage.set_params(**c)), applied)
 
-    # -- looking -------------------------------------------------------------------------
+    # -- looking ---------------------------------------------------------------------------
 
     def action_colour_mode(self) -> None:
         self.by_request = not self.by_request
@@ -318,23 +333,24 @@ class FragApp(App):
             self.show_legend()
 
     def show_legend(self) -> None:
-        legend = self.query_one("#contiguous", PoolGrid).legend()
+        legend = self.grid("contiguous").legend()
         legend.append(HOVER_HINT, "dim")
         self.query_one("#hover", TextLines).update(legend)
 
     def action_help(self) -> None:
         from fragtui.tui.help import HelpScreen
 
-        self.push_screen(HelpScreen([(key, what) for key, what, _ in self.KEY_HELP]))
+        self.push_screen(HelpScreen(keys.help_rows()))
 
-    def action_screenshot(self) -> None:
-        path = self.save_screenshot()
-        self.notify(f"saved {path}")
+    def action_save_svg(self) -> None:
+        name = f"fragtui-{self.scenario}-{self.stage.unit}-{self.stage.step}.svg"
+        path = self.save_screenshot(filename=name)
+        self.say(f"saved {path}")
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for key, what, action in self.KEY_HELP:
-            if action is not None:
-                yield SystemCommand(what.capitalize(), f"key: {key}", lambda a=action: self.run_action(a))
-        for title, action in keys.EXTRA_COMMANDS:
-            yield SystemCommand(title, f"action: {action}", lambda a=action: self.run_action(a))
+        for key in keys.KEYS:
+            _, name, parameters = parse_action(key.action)
+            if self.check_action(name, parameters) is True:
+                yield SystemCommand(key.title, f"{key.shown.replace(' / ', ' or ')} · {key.help}",
+                                    lambda a=key.action: self.run_action(a))  # type: ignore[misc]

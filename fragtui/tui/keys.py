@@ -1,94 +1,93 @@
-"""Every key of the app, what the help screen says about it, and the palette's extra commands."""
+"""Every key of the app, once: bindings, the help screen, the command palette, the key bar and
+the monkey test all derive from this one registry."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 from textual.binding import Binding
 
+PARAM_KEYS = (("max_len", "mM"), ("used_len", "uU"), ("block_size", "kK"), ("total_slots", "tT"))
+
 # How each parameter key changes its value: parameter -> (down, up).
-PARAM_STEPS = {
+PARAM_STEPS: dict[str, tuple[Callable[[int], int], Callable[[int], int]]] = {
     "max_len": (lambda v: v // 2, lambda v: v * 2),
     "used_len": (lambda v: v - 1, lambda v: v + 1),
     "block_size": (lambda v: v // 2, lambda v: v * 2),
     "total_slots": (lambda v: v // 2, lambda v: v * 2),
 }
 
+
+@dataclass(frozen=True)
+class Key:
+    keys: str  # Textual's key names, comma-separated
+    action: str
+    title: str  # the command palette's name for it
+    shown: str  # how the help screen writes the key (keys sharing a help line share this)
+    help: str  # the help screen's line; consecutive keys with the same line are one row
+    bar: str = ""  # its word on the key bar, if it is there
+
+
+def _param_keys() -> list[Key]:
+    words = {"max_len": ("Halve", "Double", "halve / double"), "used_len": ("Decrease", "Increase", "− 1 / + 1"),
+             "block_size": ("Halve", "Double", "halve / double"), "total_slots": ("Halve", "Double", "halve / double")}
+    out = []
+    for name, letters in PARAM_KEYS:
+        down, up, both = words[name]
+        for direction, (letter, verb) in enumerate(zip(letters, (down, up))):
+            out.append(Key(letter, f"param('{name}', {direction})", f"{verb} {name}", f"{letters[0]} / {letters[1]}",
+                           f"{name}: {both} (replayed to this step)"))
+    return out
+
+
+KEYS: tuple[Key, ...] = (
+    Key("space,right", "step", "Step forward", "space / →", "step forward one event (serving: one tick)", bar="step"),
+    Key("left,backspace", "step_back", "Step back", "← / backspace", "step back (exact undo)", bar="back"),
+    Key("p", "play", "Play or pause", "p", "play / pause", bar="play"),
+    Key("left_square_bracket", "slower", "Slower autoplay", "[ / ]", "slower / faster autoplay (1 to 1,024 steps/s)"),
+    Key("right_square_bracket", "faster", "Faster autoplay", "[ / ]", "slower / faster autoplay (1 to 1,024 steps/s)"),
+    Key("home", "first", "First step", "home / end", "first / last step"),
+    Key("end", "last", "Last step", "home / end", "first / last step"),
+    Key("r", "reset", "Reset the scenario", "r", "reset the scenario"),
+    Key("f", "free", "Free the oldest live request", "f", "free the oldest live request (event mode)"),
+    Key("a", "arrive", "Inject an arrival", "a", "inject an arrival of used_len tokens (event mode)"),
+    *_param_keys(),
+    Key("o", "cycle('placement')", "Next contiguous placement", "o", "contiguous placement: first → best → worst → next"),
+    Key("O", "cycle('order')", "Next paged free order", "O", "paged free order: fifo → lifo → lowest"),
+    Key("s", "pick_scenario", "Pick a scenario", "s", "pick a scenario", bar="scenario"),
+    Key("e", "edit_params", "Edit every parameter", "e", "edit every parameter", bar="edit"),
+    Key("c", "colour_mode", "Colour by state or by request", "c", "colour by state / by request"),
+    Key("z", "zoom", "Zoom: fit or one slot per cell", "z", "zoom: fit the pool / one slot per cell, scrolling"),
+    Key("pageup", "scroll_pools(-1)", "Scroll the pools up", "pgup / pgdn", "scroll both pools (zoomed, or the mouse wheel)"),
+    Key("pagedown", "scroll_pools(1)", "Scroll the pools down", "pgup / pgdn", "scroll both pools (zoomed, or the mouse wheel)"),
+    Key("question_mark", "help", "Help", "?", "this help", bar="help"),
+    Key("ctrl+s", "save_svg", "Save an SVG screenshot", "ctrl+s", "save an SVG screenshot (named by scenario and step)"),
+    Key("q", "quit", "Quit", "q", "quit", bar="quit"),
+)
+
 BINDINGS = [
-    Binding("space,right", "step", "step", id="step"),
-    Binding("left,backspace", "back", "back", id="back"),
-    Binding("p", "play", "play", id="play"),
-    Binding("left_square_bracket", "slower", "slower", show=False, id="slower"),
-    Binding("right_square_bracket", "faster", "faster", show=False, id="faster"),
-    Binding("home", "first", "first step", show=False, id="first"),
-    Binding("end", "last", "last step", show=False, id="last"),
-    Binding("r", "reset", "reset", show=False, id="reset"),
-    Binding("f", "free", "free oldest", show=False, id="free"),
-    Binding("a", "arrive", "inject arrival", show=False, id="arrive"),
-    *[
-        Binding(key, f"param('{name}', {up})", f"{name} {'up' if up else 'down'}", show=False)
-        for name, keys in (("max_len", "mM"), ("used_len", "uU"), ("block_size", "kK"), ("total_slots", "tT"))
-        for up, key in enumerate(keys)
-    ],
-    Binding("o", "cycle('placement')", "placement", show=False, id="placement"),
-    Binding("O", "cycle('order')", "free order", show=False, id="order"),
-    Binding("s", "pick_scenario", "scenario", id="scenario"),
-    Binding("e", "edit_params", "edit", id="edit"),
-    Binding("c", "colour_mode", "colour", show=False, id="colour"),
-    Binding("z", "zoom", "zoom", show=False, id="zoom"),
-    Binding("pageup", "scroll_pools(-1)", "scroll up", show=False),
-    Binding("pagedown", "scroll_pools(1)", "scroll down", show=False),
-    Binding("question_mark", "help", "help", id="help"),
-    Binding("ctrl+s", "screenshot", "screenshot", show=False, priority=True, id="screenshot"),
-    Binding("q", "quit", "quit", id="quit"),
+    Binding(k.keys, k.action, k.bar or k.title, show=False, priority=k.action == "save_svg") for k in KEYS
 ]
 
-# (keys, what they do, the action the command palette runs or None): the help screen's table.
-KEY_HELP = [
-    ("space / →", "step forward one event", "step"),
-    ("← / backspace", "step back (exact undo)", "back"),
-    ("p", "play / pause", "play"),
-    ("[ / ]", "slower / faster autoplay", None),
-    ("home / end", "first / last step", None),
-    ("r", "reset the scenario", "reset"),
-    ("f", "free the oldest live request", "free"),
-    ("a", "inject an arrival of used_len tokens", "arrive"),
-    ("m / M", "max_len halve / double", None),
-    ("u / U", "used_len − 1 / + 1", None),
-    ("k / K", "block_size halve / double", None),
-    ("t / T", "total_slots halve / double", None),
-    ("o", "contiguous placement: first → best → worst → next", None),
-    ("O", "paged free order: fifo → lifo → lowest", None),
-    ("s", "pick a scenario", "pick_scenario"),
-    ("e", "edit every parameter", "edit_params"),
-    ("c", "colour by state / by request", "colour_mode"),
-    ("z", "zoom: fit the pool / one slot per cell, scrolling", "zoom"),
-    ("pgup / pgdn", "scroll both pools (zoomed, or the mouse wheel)", None),
-    ("?", "this help", "help"),
-    ("ctrl+s", "save an SVG screenshot", "screenshot"),
-    ("q", "quit", "quit"),
-]
 
-# Palette commands for the keys whose help line covers two actions.
-EXTRA_COMMANDS = [
-    ("Slower autoplay", "slower"),
-    ("Faster autoplay", "faster"),
-    ("First step", "first"),
-    ("Last step", "last"),
-    ("Cycle contiguous placement", "cycle('placement')"),
-    ("Cycle paged free order", "cycle('order')"),
-    ("Scroll the pools up", "scroll_pools(-1)"),
-    ("Scroll the pools down", "scroll_pools(1)"),
-] + [
-    (f"{name} {'down' if up == 0 else 'up'}", f"param('{name}', {up})") for name in PARAM_STEPS for up in (0, 1)
-]
+def help_rows() -> list[tuple[str, str]]:
+    """(keys, what they do) for the help screen: one row per help line."""
+    rows: list[tuple[str, str]] = []
+    for key in KEYS:
+        if not rows or rows[-1] != (key.shown, key.help):
+            rows.append((key.shown, key.help))
+    return rows
 
-# The keys line: (key as shown, what it does, action), and the palette at the far right.
-KEY_BAR = [
-    ("space", "step", "step"),
-    ("←", "back", "back"),
-    ("p", "play", "play"),
-    ("s", "scenario", "pick_scenario"),
-    ("e", "edit", "edit_params"),
-    ("?", "help", "help"),
-    ("q", "quit", "quit"),
-]
-KEY_BAR_RIGHT = ("^p", "palette", "command_palette")
+
+def bar_keys() -> list[tuple[str, str, str]]:
+    """(key as shown, word, action) for the key bar, left to right."""
+    return [(key.shown.split(" / ")[0], key.bar, key.action) for key in KEYS if key.bar]
+
+
+def key_names() -> list[str]:
+    """Every key the app binds, as Textual names it (for the monkey test)."""
+    return [name for key in KEYS for name in key.keys.split(",")]
+
+
+PALETTE_KEY = ("^p", "palette", "command_palette")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
@@ -66,6 +67,8 @@ class ParamEditor(ModalScreen[dict | None]):
         self.dismiss(changes)
 
     def show_error(self, message: str, name: str | None) -> None:
-        self.query_one("#editor-error", Static).update(f"[b]not applied:[/b] {message}")
+        text = Text("not applied: ", style="bold")
+        text.append(message, style="not bold")  # the user's own text: never markup
+        self.query_one("#editor-error", Static).update(text)
         if name in EDITABLE:
             self.query_one(f"#edit-{name}", Input).focus()

@@ -17,10 +17,12 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from fragtui.sim.snapshot import FREE, INTERNAL, NOBODY, RESERVED, STATE_NAMES, STRANDED, UNUSABLE, USED
-from fragtui.view.cells import BEYOND, cell_info, cell_row, owner_row
+from typing import Callable, Union
+
+from fragtui.view.cells import cell_info, cell_row, owner_row
 from fragtui.view.layout import GridLayout, fit_layout
 from fragtui.view.picture import Picture, Ranges
+from fragtui.view.states import BEYOND, FREE, INTERNAL, NOBODY, RESERVED, STATE_NAMES, STRANDED, UNUSABLE, USED
 
 STATE_CLASSES = {
     USED: "pool--used",
@@ -40,6 +42,12 @@ REQUEST_COLOURS = (
     "#56B4E9", "#E69F00", "#009E73", "#F0E442", "#0072B2", "#D55E00",
     "#D9D9D9", "#8FD3C1", "#B8A1E3", "#F4A582", "#92C5DE", "#C2E699",
 )
+
+
+# What a cell's colour depends on: its state, or (state, request) when colouring by request;
+# with half blocks a character shows two cells, (top, bottom).
+CellKey = Union[int, tuple[int, int]]
+StyleKey = Union[CellKey, tuple[CellKey, CellKey]]
 
 
 class PoolGrid(ScrollView, can_focus=False):
@@ -62,11 +70,11 @@ class PoolGrid(ScrollView, can_focus=False):
         self.block_size = 1
         self.zoom = False
         self.by_request = False
-        self.request_detail = lambda rid: ""  # how full request `rid` is, for hovering
-        self.legend_states: tuple[int, ...] = (USED, RESERVED, FREE, STRANDED, UNUSABLE)
-        self.state_labels: dict[int, str] = {}  # a mode's own words for states
+        self.request_detail: Callable[[int], str] = lambda rid: ""  # how full request `rid` is, for hovering
+        self.legend_states: tuple[tuple[int, str], ...] = tuple(
+            (state, STATE_NAMES[state]) for state in (USED, RESERVED, FREE, STRANDED, UNUSABLE))
         self._strips: dict[int, Strip] = {}
-        self._styles: dict[tuple, Style] = {}
+        self._styles: dict[StyleKey, Style] = {}
         self._base: Style | None = None
         self._pad = 0
 
@@ -76,7 +84,7 @@ class PoolGrid(ScrollView, can_focus=False):
     def monochrome(self) -> bool:
         return bool(getattr(self.app, "no_color", False))
 
-    def show(self, picture: Picture, block_size: int, request_detail) -> None:
+    def show(self, picture: Picture, block_size: int, request_detail: Callable[[int], str]) -> None:
         """Draw a new picture from scratch; `request_detail(id)` describes a request on hover."""
         self.picture, self.block_size, self.request_detail = picture, block_size, request_detail
         self._relayout()
@@ -185,13 +193,13 @@ class PoolGrid(ScrollView, can_focus=False):
                 start = x
         return Strip(segments)
 
-    def _request_keys(self, picture: Picture, layout: GridLayout, row: int, states: bytes) -> list:
+    def _request_keys(self, picture: Picture, layout: GridLayout, row: int, states: bytes) -> list[CellKey]:
         owners = owner_row(picture, layout, row, states)
         return [
             (state, owner) if owner != NOBODY else state for state, owner in zip(states, owners)
         ]
 
-    def _style(self, key) -> Style:
+    def _style(self, key: StyleKey) -> Style:
         """The style of a character: key is (top, bottom) with half blocks, else one cell."""
         style = self._styles.get(key)
         if style is None:
@@ -203,7 +211,7 @@ class PoolGrid(ScrollView, can_focus=False):
             self._styles[key] = style
         return style
 
-    def _colour(self, key) -> RichColor | None:
+    def _colour(self, key: CellKey) -> RichColor | None:
         """A cell's colour: its state's, or its request's (dimmed where reserved)."""
         if isinstance(key, tuple):
             state, owner = key
@@ -223,14 +231,14 @@ class PoolGrid(ScrollView, can_focus=False):
         states = self.legend_states
         if self.by_request and not self.monochrome:
             legend.append("colour = request, dim = its reserved slots  ")
-            states = tuple(s for s in states if s not in (USED, RESERVED, INTERNAL))
-        for state in states:
+            states = tuple((s, label) for s, label in states if s not in (USED, RESERVED, INTERNAL))
+        for state, label in states:
             if self.monochrome:
                 legend.append(GLYPHS[state] * 2 + " ")
             else:
                 legend.append("██", Style(color=self._colour(state)))
                 legend.append(" ")
-            legend.append(self.state_labels.get(state, STATE_NAMES[state]) + "  ")
+            legend.append(label + "  ")
         return legend
 
     def state_colour(self, state: int) -> RichColor | None:

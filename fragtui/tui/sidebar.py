@@ -12,7 +12,7 @@ from rich.text import Text
 from fragtui.tui.sweep_chart import sweep_chart
 from fragtui.tui.text_lines import TextLines
 from fragtui.view.sparkline import sparkline
-from fragtui.view.stage import SidebarData
+from fragtui.view.words import SidebarData
 
 
 class Sidebar(TextLines):
@@ -25,6 +25,7 @@ class Sidebar(TextLines):
             self.show(*self._source)
 
     def show_about(self, text: str) -> None:
+        """What to watch: plain words, never read as markup."""
         self._about = text
         if self._source is not None:
             self.show(*self._source)
@@ -55,8 +56,8 @@ class Sidebar(TextLines):
             text.append_text(sweep_chart(data.chart, data.block_size, self._variable("pool-reserved"),
                                          self._variable("pool-used")))
         if self._about:
-            text.append("\n\n")
-            text.append_text(Text.from_markup(self._about, style="dim"))
+            text.append("\n\nwhat to watch", "bold dim")
+            text.append("\n" + self._about, "dim")
         self.update(text)
 
     def _variable(self, name: str) -> str:

@@ -111,7 +111,8 @@ class TextLines(Widget):
 
 
 def _as_text(content: RenderableType) -> Text:
+    """Text as given; a plain string is shown as typed, never read as markup."""
     if isinstance(content, Text):
         return content
-    return Text.from_markup(str(content))
+    return Text(str(content))
 

@@ -8,14 +8,13 @@ scale.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
-from fragtui.sim.snapshot import FREE, INTERNAL, NOBODY, RESERVED, STATE_NAMES, STRANDED, UNUSABLE, USED
 from fragtui.view.layout import GridLayout
 from fragtui.view.picture import Picture
+from fragtui.view.states import BEYOND, FREE, HELD, INTERNAL, NOBODY, RESERVED, STATE_NAMES, STRANDED, UNUSABLE, USED
 
-BEYOND = 6  # a cell past the end of the pool
 _PRIORITY = (USED, RESERVED, INTERNAL, STRANDED, FREE, UNUSABLE)
-_HELD = (USED, RESERVED, INTERNAL)
 
 
 def cell_row(picture: Picture, layout: GridLayout, row: int) -> bytes:
@@ -26,7 +25,7 @@ def cell_row(picture: Picture, layout: GridLayout, row: int) -> bytes:
     if k == 1:
         out = bytes(states[start:start + cells])
     else:
-        out = bytes(_majority(states, a, min(a + k, len(states))) for a in range(start, start + cells * k, k)
+        out = bytes(majority(states, a, min(a + k, len(states))) for a in range(start, start + cells * k, k)
                     if a < len(states))
     return out + bytes([BEYOND]) * (cells - len(out))
 
@@ -38,7 +37,7 @@ def owner_row(picture: Picture, layout: GridLayout, row: int, states: bytes) -> 
     slots = picture.states
     owners = []
     for x, state in enumerate(states):
-        if state not in _HELD:
+        if state not in HELD:
             owners.append(NOBODY)
             continue
         a = start + x * k
@@ -48,7 +47,8 @@ def owner_row(picture: Picture, layout: GridLayout, row: int, states: bytes) -> 
     return owners
 
 
-def _majority(states: bytearray, a: int, b: int) -> int:
+def majority(states: bytearray, a: int, b: int) -> int:
+    """The state most of slots [a, b) are in; ties go to the more telling state."""
     first = states[a]
     if states.count(first, a, b) == b - a:
         return first
@@ -65,7 +65,7 @@ class CellInfo:
     owners: tuple[int, ...]
     blocks: tuple[int, int] | None
 
-    def describe(self, request_detail) -> str:
+    def describe(self, request_detail: Callable[[int], str]) -> str:
         """`request_detail(id)` says how full a request is, e.g. "32/512"."""
         slots = f"slot {self.start}" if self.end - self.start == 1 else f"slots {self.start}–{self.end - 1}"
         split = ", ".join(f"{n} {name}" if len(self.counts) > 1 else name for name, n in self.counts.items())
@@ -87,7 +87,7 @@ def cell_info(picture: Picture, start: int, end: int) -> CellInfo:
     counts = {name: n for name, n in counts.items() if n}
     owners: list[int] = []
     for slot in range(start, end):
-        rid = picture.owner(slot) if states[slot] in _HELD else NOBODY
+        rid = picture.owner(slot) if states[slot] in HELD else NOBODY
         if rid != NOBODY and (not owners or owners[-1] != rid) and rid not in owners:
             owners.append(rid)
     first, last = picture.block(start), picture.block(end - 1)

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
+from fragtui.sim.metrics import Metrics
 from fragtui.sim.outcomes import ADMITTED, FRAGMENTED, FREED, NOOP, ContiguousOutcome, PagedOutcome
 from fragtui.sim.requests import Arrive
-from fragtui.sim.simulation import Simulation, StepRecord
+from fragtui.sim.simulation import StepRecord
 
 
-def narrate(sim: Simulation) -> str:
-    """What the last step did, or how to start when nothing has happened yet."""
-    record = sim.last
-    if record is None:
-        if not sim.events:
-            return "step 0: this workload has no events"
-        return f"step 0 of {sim.total_steps}: nothing has happened yet — press space to step, p to play, ? for help"
-    return narrate_record(record, sim)
+def narrate_start(total_steps: int) -> str:
+    if not total_steps:
+        return "step 0: this workload has no events"
+    return f"step 0 of {total_steps}: nothing has happened yet — press space to step, p to play, ? for help"
 
 
-def narrate_record(record: StepRecord, sim: Simulation | None = None) -> str:
+def narrate_record(record: StepRecord, contiguous: Metrics | None = None) -> str:
+    """What step `record` did; `contiguous`, the pool's metrics after it, explains a
+    fragmented rejection."""
     event = record.event
     if isinstance(event, Arrive):
         r = event.request
@@ -25,48 +26,57 @@ def narrate_record(record: StepRecord, sim: Simulation | None = None) -> str:
     else:
         what = f"r{event.id} leaves"
     return (
-        f"step {record.index}: {what} — contiguous: {_contiguous(record.contiguous, sim)}"
+        f"step {record.index}: {what} — contiguous: {_contiguous(record.contiguous, contiguous)}"
         f" · paged: {_paged(record.paged)}"
     )
 
 
-def _contiguous(o: ContiguousOutcome, sim: Simulation | None) -> str:
+def _contiguous(o: ContiguousOutcome, m: Metrics | None) -> str:
     if o.kind == ADMITTED:
-        return f"slots {_span(o.start, o.start + o.length)} ({o.used} used, {o.length - o.used} reserved)"
+        return f"slots {span(o.start, o.start + o.length)} ({o.used} used, {o.length - o.used} reserved)"
     if o.kind == FREED:
         merged = o.left + o.length + o.right
         tail = f", merged into a free run of {merged}" if merged > o.length else ""
-        return f"slots {_span(o.start, o.start + o.length)} freed{tail}"
+        return f"slots {span(o.start, o.start + o.length)} freed{tail}"
     if o.kind == NOOP:
         return "no-op (never admitted here)"
     if o.reason == FRAGMENTED:
-        detail = ""
-        if sim is not None:
-            pool = sim.contiguous
-            detail = f": {pool.free} free but the largest run is {pool.runs.largest} < {o.length}"
+        detail = f": {m.free} free but the largest run is {m.largest_free_run} < {o.length}" if m else ""
         return f"rejected, fragmented{detail}"
     return f"rejected, pool full (needs {o.length})"
 
 
 def _paged(o: PagedOutcome) -> str:
     if o.kind == ADMITTED:
-        return f"{_blocks(o.blocks)}"
+        return blocks_text(o.blocks)
     if o.kind == FREED:
-        return f"{_blocks(o.blocks)} freed"
+        return f"{blocks_text(o.blocks)} freed"
     if o.kind == NOOP:
         return "no-op (never admitted here)"
     return "rejected, pool full"
 
 
-def _span(start: int, end: int) -> str:
+def span(start: int, end: int) -> str:
     return str(start) if end - start == 1 else f"{start}–{end - 1}"
 
 
-def _blocks(blocks: tuple[int, ...]) -> str:
-    """`block 5`, `blocks 16–17` when consecutive, else a list (shortened past six)."""
+def blocks_text(blocks: Sequence[int], most: int = 6) -> str:
+    """`block 5`; `blocks 16–17`; `blocks 921–917` (handed out downwards); `blocks 3, 8–10, 2`:
+    runs of consecutive ids, up or down, collapsed, and past `most` pieces shortened."""
     if len(blocks) == 1:
         return f"block {blocks[0]}"
-    if all(b == blocks[0] + i for i, b in enumerate(blocks)):
-        return f"blocks {blocks[0]}–{blocks[-1]}"
-    shown = ", ".join(map(str, blocks[:6]))
-    return f"blocks {shown}" + (f", … ({len(blocks)} in all)" if len(blocks) > 6 else "")
+    pieces: list[str] = []
+    i = 0
+    while i < len(blocks):
+        j = i + 1
+        step = blocks[j] - blocks[i] if j < len(blocks) else 0
+        if step in (1, -1):
+            while j + 1 < len(blocks) and blocks[j + 1] - blocks[j] == step:
+                j += 1
+            pieces.append(f"{blocks[i]}–{blocks[j]}")
+            i = j + 1
+        else:
+            pieces.append(str(blocks[i]))
+            i += 1
+    shown = ", ".join(pieces[:most])
+    return f"blocks {shown}" + (f", … ({len(blocks)} in all)" if len(pieces) > most else "")

@@ -1,144 +1,185 @@
-"""A pool as a state per slot, kept in step with its allocator.
+"""A pool as a state per slot, kept in step with the pool it draws.
 
-A picture is painted once from the allocator, then patched from each step's outcome (forward
-or undone), so a step costs what it changed, not what the pool holds. Every patch returns the
-slot ranges it touched: the rows a widget must repaint.
+A picture is painted once from a pool (`Pool`, the one contract every engine presents), then
+patched from each move's `Change`: the requests whose holdings were replaced are erased and
+painted again, those that were resized are patched at their end, and the free runs next to
+anything that changed are checked, since a merge or a split can move a run across the
+stranded threshold. A move costs what it changed, never what the pool holds, in either mode.
+Every patch returns the slot ranges it touched: the rows a widget must repaint.
 """
 
 from __future__ import annotations
 
 from array import array
+from typing import Sequence
 
-from fragtui.sim.contiguous import ContiguousAllocator
-from fragtui.sim.outcomes import ADMITTED, FREED, ContiguousOutcome, PagedOutcome
-from fragtui.sim.paged import PagedAllocator
-from fragtui.sim.snapshot import FREE, NOBODY, RESERVED, STRANDED, UNUSABLE, USED
+from fragtui.sim.pool import Change, Holding, Pool
+from fragtui.view.states import FREE, INTERNAL, NOBODY, RESERVED, STRANDED, UNUSABLE, USED
 
 Ranges = list[tuple[int, int]]  # [start, end) slot ranges
 
 
-class ContiguousPicture:
-    """States per slot; free runs shorter than `stranded_below` are stranded."""
+class _Painted:
+    """What the picture drew for one request: enough to erase it or patch its end."""
 
-    def __init__(self, pool: ContiguousAllocator, stranded_below: int) -> None:
-        self.pool = pool
-        self.total_slots = pool.total_slots
-        self.stranded_below = stranded_below
-        self.states = bytearray(self.total_slots)
-        self.owners = array("i", [NOBODY]) * self.total_slots
-        self.repaint()
+    __slots__ = ("starts", "count", "extent", "tokens", "reach")
 
-    def repaint(self) -> None:
-        for rid, (start, length, used) in self.pool.allocations.items():
-            self._hold(start, length, used, rid)
-        for start, length in self.pool.runs.by_start.items():
-            self._free(start, length, length)
-
-    def owner(self, slot: int) -> int:
-        return self.owners[slot]
-
-    def block(self, slot: int) -> int | None:
-        return None
-
-    def apply(self, outcome: ContiguousOutcome, undone: bool = False) -> Ranges:
-        """Patch after `outcome` happened (or was undone); returns the ranges touched.
-
-        A free run next to the change is repainted only if it crossed the stranded threshold:
-        the tail run of a big pool can hold millions of slots whose look did not change."""
-        start, length = outcome.start, outcome.length
-        runs = self.pool.runs.by_start
-        end = start + length
-        if outcome.kind == ADMITTED:
-            if undone:  # the reservation rejoined the run it came from
-                whole = runs[start]
-                self._free(start, length, whole)
-                return [(start, end)] + self._refree(end, whole - length, whole - length, whole)
-            self._hold(start, length, outcome.used, outcome.request_id)
-            rest = runs.get(end, 0)  # what is left of the run it came from
-            return [(start, end)] + self._refree(end, rest, rest + length, rest)
-        if outcome.kind == FREED:
-            left, right = outcome.left, outcome.right
-            merged = left + length + right
-            if undone:
-                self._hold(start, length, outcome.used, outcome.request_id)
-                return ([(start, end)] + self._refree(start - left, left, merged, left)
-                        + self._refree(end, right, merged, right))
-            self._free(start, length, merged)
-            return ([(start, end)] + self._refree(start - left, left, left, merged)
-                    + self._refree(end, right, right, merged))
-        return []
-
-    def _refree(self, start: int, length: int, was: int, now: int) -> Ranges:
-        """Free slots [start, start+length) were in a run of `was` slots and are now in one of
-        `now`: repaint (and report) them only if that moved them across the stranded threshold."""
-        if length and (was < self.stranded_below) != (now < self.stranded_below):
-            self._free(start, length, now)
-            return [(start, start + length)]
-        return []
-
-    def _hold(self, start: int, length: int, used: int, rid: int) -> None:
-        self.states[start:start + used] = bytes([USED]) * used
-        self.states[start + used:start + length] = bytes([RESERVED]) * (length - used)
-        self.owners[start:start + length] = array("i", [rid]) * length
-
-    def _free(self, start: int, length: int, run: int) -> None:
-        """Free slots [start, start+length), part of a free run of `run` slots."""
-        if length:
-            state = STRANDED if run < self.stranded_below else FREE
-            self.states[start:start + length] = bytes([state]) * length
-            self.owners[start:start + length] = array("i", [NOBODY]) * length
+    def __init__(self, holding: Holding) -> None:
+        # `starts` may be a live block table that grows later: `count` says how much was drawn.
+        self.starts: Sequence[int] = holding.starts
+        self.count = len(holding.starts)
+        self.extent = holding.extent
+        self.tokens = holding.tokens
+        self.reach = holding.reach
 
 
-class PagedPicture:
-    """States per slot, owners per block; the tail past the last whole block is unusable."""
+class Picture:
+    """States per slot and owners per block (per slot where there are no blocks)."""
 
-    def __init__(self, pool: PagedAllocator) -> None:
-        self.pool = pool
-        self.total_slots = pool.total_slots
-        self.block_size = pool.block_size
-        self.states = bytearray(self.total_slots)
-        self.block_owners = array("i", [NOBODY]) * pool.num_blocks
-        self.repaint()
+    def __init__(self, pool: Pool) -> None:
+        self.repaint(pool)
 
-    def repaint(self) -> None:
-        usable = self.pool.num_blocks * self.block_size
-        self.states[usable:] = bytes([UNUSABLE]) * (self.total_slots - usable)
-        for rid, (blocks, used) in self.pool.tables.items():
-            self._hold(blocks, used, rid)
+    # -- reading ---------------------------------------------------------------------------
 
     def owner(self, slot: int) -> int:
-        block = slot // self.block_size
-        return self.block_owners[block] if block < len(self.block_owners) else NOBODY
+        unit = slot // self.unit
+        return self.owners[unit] if unit < len(self.owners) else NOBODY
 
     def block(self, slot: int) -> int | None:
+        """The block a slot lies in (None without blocks, or past the last whole block)."""
+        if not self.block_size:
+            return None
         block = slot // self.block_size
-        return block if block < len(self.block_owners) else None
+        return block if block < self.total_slots // self.block_size else None
 
-    def apply(self, outcome: PagedOutcome, undone: bool = False) -> Ranges:
-        if outcome.kind not in (ADMITTED, FREED):
-            return []
-        holds = (outcome.kind == ADMITTED) != undone
-        if holds:
-            self._hold(outcome.blocks, outcome.used, outcome.request_id)
-        else:
-            self._free(outcome.blocks)
-        bs = self.block_size
-        return [(b * bs, b * bs + bs) for b in outcome.blocks]
+    # -- painting --------------------------------------------------------------------------
 
-    def _hold(self, blocks: tuple[int, ...], used: int, rid: int) -> None:
-        bs, states = self.block_size, self.states
-        for block in blocks:
-            start, filled = block * bs, min(used, bs)
-            states[start:start + filled] = bytes([USED]) * filled
-            states[start + filled:start + bs] = bytes([RESERVED]) * (bs - filled)
-            self.block_owners[block] = rid
-            used -= filled
+    def repaint(self, pool: Pool) -> None:
+        """Everything from scratch (the pool's size and blocks may have changed too)."""
+        self.total_slots = total = pool.total_slots
+        self.block_size = pool.block_size  # 0: no blocks
+        self.unit = pool.block_size or 1  # slots per owner entry
+        self.states = bytearray(total)
+        self.owners = array("i", [NOBODY]) * (total // self.unit + 1)
+        self.painted: dict[int, _Painted] = {}
+        self.states[total - pool.unusable:] = bytes([UNUSABLE]) * pool.unusable
+        for holding in pool.holdings():
+            self._paint(holding, [])
+        self.stranded_below = threshold = pool.stranded_below
+        if threshold:
+            for start, length in pool.free_runs():
+                if length < threshold:
+                    self.states[start:start + length] = bytes([STRANDED]) * length
 
-    def _free(self, blocks: tuple[int, ...]) -> None:
-        bs, states, empty = self.block_size, self.states, bytes(self.block_size)
-        for block in blocks:
-            states[block * bs:block * bs + bs] = empty
-            self.block_owners[block] = NOBODY
+    def apply(self, pool: Pool, change: Change) -> Ranges:
+        """Patch after `change` happened to `pool` (now in its new state); returns the ranges
+        touched. Everything that went is erased before anything new is drawn: within one tick
+        a block can pass from one request to another."""
+        ranges: Ranges = []
+        edges: list[int] = []  # slots beside what changed: the free runs there may look different
+        painted = self.painted
+        replaced = list(change.replaced)
+        resized: list[tuple[_Painted, Holding]] = []
+        for rid in change.resized:
+            holding, old = pool.holding(rid), painted.get(rid)
+            if holding is None or old is None or holding.reach != old.reach or holding.extent != old.extent:
+                replaced.append(rid)  # not a resize after all: draw it afresh
+            else:
+                resized.append((old, holding))
+                if len(holding.starts) < old.count:
+                    self._erase(old, len(holding.starts), ranges, edges)
+        for rid in replaced:
+            old = painted.pop(rid, None)
+            if old is not None:
+                self._erase(old, 0, ranges, edges)
+        for rid in replaced:
+            holding = pool.holding(rid)
+            if holding is not None:
+                self._paint(holding, ranges, edges)
+        for old, holding in resized:
+            self._resize(old, holding, ranges)
+        before, self.stranded_below = self.stranded_below, pool.stranded_below
+        if before or self.stranded_below:
+            self._restrand(pool, before, edges, ranges)
+        return ranges
 
+    def _paint(self, holding: Holding, ranges: Ranges, edges: list[int] | None = None) -> None:
+        self.painted[holding.id] = painted = _Painted(holding)
+        self._fill(painted, 0, painted.count * painted.extent, ranges)
+        unit, rid = self.unit, holding.id
+        for start in holding.starts:
+            self.owners[start // unit:(start + holding.extent) // unit] = array("i", [rid]) * (holding.extent // unit or 1)
+            if edges is not None:
+                edges += (start - 1, start + holding.extent)
 
-Picture = ContiguousPicture | PagedPicture
+    def _erase(self, painted: _Painted, first: int, ranges: Ranges, edges: list[int]) -> None:
+        """Free extents `first`.. of what was drawn for a request."""
+        unit, extent, states = self.unit, painted.extent, self.states
+        empty = bytes(extent)  # FREE is 0; runs that strand are fixed up afterwards
+        nobody = array("i", [NOBODY]) * (extent // unit or 1)
+        for i in range(first, painted.count):
+            start = painted.starts[i]
+            states[start:start + extent] = empty
+            self.owners[start // unit:(start + extent) // unit] = nobody
+            ranges.append((start, start + extent))
+            edges += (start - 1, start, start + extent)
+        painted.count = first
+
+    def _resize(self, painted: _Painted, holding: Holding, ranges: Ranges) -> None:
+        """The same holding with its tokens moved, or extents added at its end (any taken from
+        its end are already erased)."""
+        count = len(holding.starts)
+        kept = painted.count * painted.extent
+        low, high = sorted((painted.tokens, holding.tokens))
+        painted.starts, painted.tokens = holding.starts, holding.tokens
+        if count > painted.count:
+            first = painted.count
+            painted.count = count
+            self._fill(painted, kept, count * painted.extent, ranges)
+            unit, rid, extent = self.unit, holding.id, painted.extent
+            for start in holding.starts[first:count]:
+                self.owners[start // unit:(start + extent) // unit] = array("i", [rid]) * (extent // unit or 1)
+        if low < min(high, kept):
+            self._fill(painted, low, min(high, kept), ranges)
+
+    def _fill(self, painted: _Painted, low: int, high: int, ranges: Ranges) -> None:
+        """Draw token offsets [low, high) of a holding: used below its tokens, reserved below
+        its reach, internal beyond."""
+        extent, tokens, reach, states = painted.extent, painted.tokens, painted.reach, self.states
+        i = low // extent
+        while low < high:
+            start = painted.starts[i]
+            base = i * extent
+            a, b = low - base, min(high - base, extent)  # offsets within this extent
+            used = max(a, min(b, tokens - base))
+            coming = max(used, min(b, reach - base))
+            states[start + a:start + used] = bytes([USED]) * (used - a)
+            states[start + used:start + coming] = bytes([RESERVED]) * (coming - used)
+            states[start + coming:start + b] = bytes([INTERNAL]) * (b - coming)
+            ranges.append((start + a, start + b))
+            low = base + b
+            i += 1
+
+    def _restrand(self, pool: Pool, before: int, edges: list[int], ranges: Ranges) -> None:
+        """Free runs are drawn stranded when shorter than the threshold. Check each run beside
+        a change (a merge or a split may have moved it across) and, when the threshold itself
+        moved, every run whose side of it changed."""
+        threshold, total = self.stranded_below, self.total_slots
+        runs = {}
+        for slot in edges:
+            if 0 <= slot < total:
+                run = pool.free_run_at(slot)
+                if run is not None:
+                    runs[run[0]] = run[1]
+        if before != threshold:
+            for start, length in pool.free_runs():
+                if (length < before) != (length < threshold):
+                    runs[start] = length
+        states = self.states
+        for start, length in runs.items():
+            state, other = (STRANDED, FREE) if length < threshold else (FREE, STRANDED)
+            end = start + length
+            # A free run holds only free or stranded slots: one search finds a wrong one.
+            if states.find(other, start, end) != -1:
+                states[start:end] = bytes([state]) * length
+                ranges.append((start, end))

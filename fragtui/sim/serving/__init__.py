@@ -54,13 +54,8 @@ order is one shared log that replays only extend.
 
 from fragtui.sim.serving.run import ServingRun, compare, poisson_arrivals
 from fragtui.sim.serving.types import (
-    ALLOCATORS,
     CATEGORIES,
     Breakdown,
-    ContiguousHolding,
-    ContiguousPool,
-    PagedHolding,
-    PagedPool,
     RequestState,
     ServingMetrics,
     ServingRequest,
@@ -68,13 +63,8 @@ from fragtui.sim.serving.types import (
 )
 
 __all__ = [
-    "ALLOCATORS",
     "CATEGORIES",
     "Breakdown",
-    "ContiguousHolding",
-    "ContiguousPool",
-    "PagedHolding",
-    "PagedPool",
     "RequestState",
     "ServingMetrics",
     "ServingRequest",

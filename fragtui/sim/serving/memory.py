@@ -10,6 +10,8 @@ import copy
 from fragtui.sim.contiguous import ContiguousAllocator, reservation_for
 from fragtui.sim.outcomes import ADMITTED
 from fragtui.sim.paged import PagedAllocator
+from fragtui.sim.pool import Pool, Progress
+from fragtui.sim.pools import BlockPool, RunPool
 from fragtui.sim.requests import Request
 
 class _ContiguousMemory:
@@ -37,7 +39,7 @@ class _ContiguousMemory:
         return self.reservation_of(final) > self.total_slots
 
     def admit(self, rid: int, tokens: int, final: int) -> bool:
-        if self.allocator.runs.largest < self.reservation_of(final):
+        if self.allocator.largest < self.reservation_of(final):
             return False  # no run is long enough, whatever the placement
         # The allocator's own used/reserved then count F, not tokens: we keep our own counts.
         outcome = self.allocator.admit(Request(rid, final, self.max_len))
@@ -59,9 +61,12 @@ class _ContiguousMemory:
         if head_final is not None and free:
             need = self.reservation_of(head_final)
             # A head that did not fit means no run is long enough: all free space strands.
-            runs = self.allocator.runs
-            stranded = free if runs.largest < need else self.allocator.stranded(need)
+            stranded = free if self.allocator.largest < need else self.allocator.stranded(need)
         return self.final_sum, self.held, stranded
+
+    def pool(self, progress: Progress, head_final: int | None) -> Pool:
+        """Free runs too short for the request at the head of the queue are stranded."""
+        return RunPool(self.allocator, 0 if head_final is None else self.reservation_of(head_final), progress)
 
     def clone(self) -> _ContiguousMemory:
         twin = copy.copy(self)
@@ -117,6 +122,9 @@ class _PagedMemory:
 
     def levels(self, head_final: int | None) -> tuple[int, int, int]:
         return self.capped_sum, (self.allocator.num_blocks - self.free_blocks) * self.block_size, 0
+
+    def pool(self, progress: Progress, head_final: int | None) -> Pool:
+        return BlockPool(self.allocator, progress)
 
     def clone(self) -> _PagedMemory:
         twin = copy.copy(self)

@@ -6,17 +6,14 @@ import random
 from bisect import bisect_right
 from typing import Iterable
 
-from fragtui.sim.contiguous import PLACEMENTS, RESERVATIONS, ContiguousAllocator
+from fragtui.sim.contiguous import PLACEMENTS, RESERVATIONS
 from fragtui.sim.paged import ORDERS
+from fragtui.sim.pair import SIDES
+from fragtui.sim.pool import Pool
 from fragtui.sim.serving.engine import NEVER, _Engine
 from fragtui.sim.serving.memory import _ContiguousMemory, _PagedMemory
 from fragtui.sim.serving.types import (
-    ALLOCATORS,
     Breakdown,
-    ContiguousHolding,
-    ContiguousPool,
-    PagedHolding,
-    PagedPool,
     RequestState,
     ServingMetrics,
     ServingRequest,
@@ -46,7 +43,7 @@ class ServingRun:
         """`requests` are ServingRequests or anything with id, arrival_tick, prompt and output
         (such as fragtui.sim.requests.Request). `history=False` keeps no checkpoints but the
         start, for runs that only want metrics."""
-        _check_choice("allocator", allocator, ALLOCATORS)
+        _check_choice("allocator", allocator, SIDES)
         _check_choice("reservation", reservation, RESERVATIONS)
         _check_choice("placement", placement, PLACEMENTS)
         _check_choice("order", order, ORDERS)
@@ -193,6 +190,15 @@ class ServingRun:
             states.append(_state(request, base + e.tick - request.prompt))
         return tuple(states)
 
+    def state_of(self, rid: int) -> RequestState | None:
+        """Request `rid` as it stands, if it is running."""
+        e = self._engine
+        entry = e.running.get(rid)
+        if entry is None:
+            return None
+        request = e.by_id[rid]
+        return _state(request, entry[1] + e.tick - request.prompt)
+
     def waiting(self, limit: int | None = None) -> tuple[RequestState, ...]:
         """The waiting queue, head first (the first `limit` of it)."""
         e = self._engine
@@ -235,34 +241,27 @@ class ServingRun:
             breakdown_queued=e.breakdown_of(queued, e.sums_queued),
         )
 
-    def snapshot(self) -> ContiguousPool | PagedPool:
-        """Who holds which slots now, for drawing."""
-        e = self._engine
-        allocator = e.memory.allocator
+    def running_ids(self) -> tuple[int, ...]:
+        """Requests holding memory now, in admission order."""
+        return tuple(self._engine.running)
 
-        def tokens(rid: int) -> int:
-            return e.running[rid][1] + e.tick
+    @property
+    def pool(self) -> Pool:
+        """The pool now, through the pool contract."""
+        return self._engine.memory.pool(_Progress(self._engine), self._engine.head_final())
 
-        if isinstance(allocator, ContiguousAllocator):
-            holdings = (
-                ContiguousHolding(rid, start, length, tokens(rid), e.final_of[rid])
-                for rid, (start, length, _) in allocator.allocations.items()
-            )
-            head = e.head_final()
-            return ContiguousPool(
-                self.total_slots,
-                tuple(sorted(holdings, key=lambda h: h.start)),
-                tuple(allocator.runs.runs()),
-                0 if head is None else e.memory.reservation_of(head),
-            )
-        return PagedPool(
-            self.total_slots,
-            self.block_size,
-            tuple(PagedHolding(rid, allocator.tables[rid][0], tokens(rid), final)
-                  for rid, (_, _, final) in e.running.items()),
-            tuple(allocator.free_block_ids()),
-            allocator.unusable,
-        )
+
+class _Progress:
+    """A running request holds base + tick tokens and will reach its final length."""
+
+    def __init__(self, engine: _Engine) -> None:
+        self.engine = engine
+
+    def tokens(self, rid: int) -> int:
+        return self.engine.running[rid][1] + self.engine.tick
+
+    def reach(self, rid: int) -> int:
+        return self.engine.final_of[rid]
 
 
 def compare(

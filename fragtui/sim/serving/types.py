@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import astuple, dataclass
 
-ALLOCATORS = ("contiguous", "paged")
 CATEGORIES = ("token_states", "reserved", "internal", "stranded", "free", "unusable")
 
 @dataclass(frozen=True, slots=True)
@@ -96,37 +95,3 @@ class ServingMetrics:
     mean_queueing_delay: float  # first admission tick − arrival tick, over admitted requests
     breakdown: Breakdown  # mean over all ticks
     breakdown_queued: Breakdown  # mean over queued ticks: the memory-bound regime
-
-
-@dataclass(frozen=True, slots=True)
-class ContiguousHolding:
-    id: int
-    start: int
-    reservation: int
-    tokens: int
-    final: int
-
-
-@dataclass(frozen=True, slots=True)
-class ContiguousPool:
-    total_slots: int
-    holdings: tuple[ContiguousHolding, ...]  # by start
-    free_runs: tuple[tuple[int, int], ...]  # (start, length) by start
-    stranded_below: int  # free runs shorter than this are stranded; 0 with an empty queue
-
-
-@dataclass(frozen=True, slots=True)
-class PagedHolding:
-    id: int
-    blocks: tuple[int, ...]  # block table
-    tokens: int
-    final: int
-
-
-@dataclass(frozen=True, slots=True)
-class PagedPool:
-    total_slots: int
-    block_size: int
-    holdings: tuple[PagedHolding, ...]  # in admission order
-    free_blocks: tuple[int, ...]  # in the order they will be handed out
-    unusable: int

@@ -1,0 +1,126 @@
+"""The one read contract every pool presents, whatever allocator and engine stand behind it.
+
+A pool says what each request holds (its extents, in token order: one run for contiguous,
+one extent per block for paged), how many tokens it holds now and how far they will reach,
+where free space lies as a placement sees it, what is unusable, and below which length a
+free run is stranded. A move (a step, a tick, an undo) says what it changed in a `Change`:
+the requests whose holdings were replaced and those that only grew or shrank at their end.
+The view draws from these and nothing else, so a new allocator needs only an adapter to
+this contract (see `pools.py`), never a new picture.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Protocol, Sequence, overload
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """What one request holds.
+
+    Its slots, in token order, are `extent` slots from each of `starts`. The first `tokens`
+    hold tokens; the rest up to `reach` are held for tokens (event mode: set aside, reserved
+    but empty; serving mode: still to come); held slots past `reach` will never be used."""
+
+    id: int
+    starts: Sequence[int]
+    extent: int
+    tokens: int
+    reach: int
+
+    @property
+    def capacity(self) -> int:
+        return len(self.starts) * self.extent
+
+
+class BlockStarts(Sequence[int]):
+    """A block table read as slot starts, without copying it: O(1) to make, however long."""
+
+    __slots__ = ("blocks", "block_size")
+
+    def __init__(self, blocks: Sequence[int], block_size: int) -> None:
+        self.blocks = blocks
+        self.block_size = block_size
+
+    def __len__(self) -> int:
+        return len(self.blocks)
+
+    @overload
+    def __getitem__(self, i: int) -> int: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[int]: ...
+    def __getitem__(self, i: int | slice) -> int | list[int]:
+        if isinstance(i, slice):
+            bs = self.block_size
+            return [b * bs for b in self.blocks[i]]
+        return self.blocks[i] * self.block_size
+
+    def __iter__(self) -> Iterator[int]:
+        bs = self.block_size
+        return (b * bs for b in self.blocks)
+
+
+class Pool(Protocol):
+    """A pool of `total_slots` token slots, read-only."""
+
+    @property
+    def total_slots(self) -> int: ...
+
+    @property
+    def block_size(self) -> int:
+        """Slots per block: the unit a holder owns (1 for a contiguous pool)."""
+        ...
+
+    @property
+    def unusable(self) -> int:
+        """Slots past the last whole block, at the end of the pool: never handed out."""
+        ...
+
+    @property
+    def stranded_below(self) -> int:
+        """Free runs shorter than this are stranded (0: nothing is)."""
+        ...
+
+    def holding(self, rid: int) -> Holding | None:
+        """What request `rid` holds now; None if it holds nothing."""
+        ...
+
+    def holdings(self) -> Iterable[Holding]:
+        ...
+
+    def free_run_at(self, slot: int) -> tuple[int, int] | None:
+        """The free run (start, length) that `slot` lies in, as a placement sees free space;
+        None if the slot is held, or if free runs do not matter here (paged)."""
+        ...
+
+    def free_runs(self) -> Iterable[tuple[int, int]]:
+        """Every free run a placement sees (empty where runs do not matter)."""
+        ...
+
+
+class Progress(Protocol):
+    """How far a request's tokens are now and will reach: serving mode's side of a pool."""
+
+    def tokens(self, rid: int) -> int: ...
+
+    def reach(self, rid: int) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What one move changed in one pool.
+
+    `replaced`: requests whose holding is new, gone or different (admitted, freed, preempted,
+    or such a move undone): drawn again from scratch. `resized`: requests that kept their
+    holding but whose tokens moved, or which gained or lost extents at its end (serving
+    mode's appends and growth)."""
+
+    replaced: tuple[int, ...] = ()
+    resized: tuple[int, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.replaced or self.resized)
+
+
+NOTHING = Change()

@@ -1,0 +1,75 @@
+"""Event mode's words: narration of each step, the tallies, waste over time, the block-size
+chart where a scenario asks for it."""
+
+from __future__ import annotations
+
+from fragtui.sim.event_engine import EventEngine
+from fragtui.sim.pair import Pair, Side
+from fragtui.sim.simulation import Simulation
+from fragtui.sim.sweep import SweepRow, sweep
+from fragtui.view.narration import narrate_record, narrate_start
+from fragtui.view.rows import ratio_line, tally_rows
+from fragtui.view.states import FREE, RESERVED, STATE_NAMES, STRANDED, UNUSABLE, USED
+from fragtui.view.words import SidebarData
+
+SPARK_POINTS = 120  # enough to see a shape; cheap however long the run
+
+
+class EventWords:
+    legend = tuple((state, STATE_NAMES[state]) for state in (USED, RESERVED, FREE, STRANDED, UNUSABLE))
+    manual = frozenset({"free", "arrive"})
+    inert: frozenset[str] = frozenset()
+
+    def __init__(self, engine: EventEngine, chart: str | None = None) -> None:
+        self.engine = engine
+        self.chart = chart  # "block-size": chart paged's tail waste against block size
+        self._chart_key: tuple[object, ...] | None = None
+        self._chart_rows: list[SweepRow] = []
+
+    def narration(self) -> str:
+        sim = self.engine.sim
+        if sim.last is None:
+            return narrate_start(sim.total_steps)
+        return narrate_record(sim.last, sim.metrics("contiguous", holes=False))
+
+    def request_detail(self, rid: int) -> str:
+        request = self.engine.sim.request(rid)
+        return f"{request.used}/{request.max_len}" if request else ""
+
+    def source(self) -> str:
+        p = self.engine.params
+        if p.ops is not None:
+            return "op list"
+        if p.trace is not None:
+            return "trace " + p.trace.rsplit("/", 1)[-1]
+        if p.lengths != "constant":
+            return f"lengths {p.lengths}"
+        return f"used {p.used_len}"
+
+    def pane_title(self, side: Side) -> str:
+        p = self.engine.params
+        if side == "contiguous":
+            return f"contiguous · {p.placement} fit · reserve {p.reservation}"
+        return f"paged · block {p.block_size} · {p.order}"
+
+    def sidebar(self, compact: bool) -> SidebarData:
+        sim = self.engine.sim
+        c, p = sim.metrics("contiguous", holes=False), sim.metrics("paged", holes=False)
+        data = SidebarData(tally_rows(c, p, compact), ratio_line(c, p), "waste share over steps (0–100%)")
+        data.sparks = Pair((waste_share_points(sim, "contiguous"), c.waste_share),
+                           (waste_share_points(sim, "paged"), p.waste_share))
+        if self.chart == "block-size":
+            key = (self.engine.params, len(sim.events))
+            if key != self._chart_key:  # the sweep covers the whole stream: only parameters change it
+                self._chart_key, self._chart_rows = key, sweep(self.engine.params, sim.events)
+            data.chart, data.block_size = self._chart_rows, self.engine.params.block_size
+        return data
+
+
+def waste_share_points(sim: Simulation, side: Side) -> list[float]:
+    """reserved / (used + reserved) after each step, sampled down to SPARK_POINTS."""
+    series = sim.series[side]
+    used, reserved = series["used"], series["reserved"]
+    n = len(used)
+    picks = range(n) if n <= SPARK_POINTS else [i * (n - 1) // (SPARK_POINTS - 1) for i in range(SPARK_POINTS)]
+    return [reserved[i] / (used[i] + reserved[i]) if used[i] + reserved[i] else 0.0 for i in picks]

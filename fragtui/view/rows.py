@@ -1,0 +1,110 @@
+"""The words for numbers, written once: the metric rows that the sidebar and `report` both
+print, and the serving memory categories that the grid, the legend, the sidebar and the
+serving report all use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from fragtui.sim.metrics import Metrics
+from fragtui.view.states import FREE, INTERNAL, RESERVED, STRANDED, UNUSABLE, USED
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    """One row of the tallies: a label (and a shorter one for narrow panes), how to read the
+    value off an allocator's metrics, and where it is shown."""
+
+    label: str
+    read: Callable[[Metrics], int | float | None]
+    short: str = ""
+    percent: bool = False  # the value is a fraction, shown as a percentage
+    sidebar: bool = True
+    report: bool = True
+
+    def text(self, m: Metrics, compact: bool = False) -> str:
+        return format_value(self.read(m), self.percent, compact)
+
+    def name(self, compact: bool = False) -> str:
+        return self.short if compact and self.short else self.label
+
+
+METRIC_ROWS = (
+    MetricRow("admitted", lambda m: m.admitted),
+    MetricRow("rejected", lambda m: m.rejected),
+    MetricRow("  pool-full", lambda m: m.rejected_pool_full, sidebar=False),
+    MetricRow("  fragmented", lambda m: m.rejected_fragmented),
+    MetricRow("live", lambda m: m.live),
+    MetricRow("used", lambda m: m.used),
+    MetricRow("reserved", lambda m: m.reserved),
+    MetricRow("free", lambda m: m.free),
+    MetricRow("  stranded", lambda m: m.stranded),
+    MetricRow("unusable", lambda m: m.unusable, sidebar=False),
+    MetricRow("largest free run", lambda m: m.largest_free_run, short="largest run"),
+    MetricRow("holes", lambda m: m.holes, sidebar=False),
+    MetricRow("ext frag %", lambda m: m.ext_frag, percent=True),
+    MetricRow("utilization %", lambda m: m.utilization, short="util %", percent=True),
+    MetricRow("waste share %", lambda m: m.waste_share, sidebar=False, percent=True),
+    MetricRow("block-table entries", lambda m: m.block_table_entries, short="table entries"),
+    MetricRow("wasted", lambda m: m.wasted),
+)
+
+PEAK_FIELDS = ("live", "used", "reserved", "block_table_entries")
+
+
+def format_value(value: int | float | None, percent: bool = False, compact: bool = False) -> str:
+    """A value as the tallies show it: a percentage with one decimal, a whole number (short,
+    like 16.8M, when `compact` and long), or n/a when there is no figure."""
+    if value is None:
+        return "n/a"
+    if percent:
+        return f"{100 * value:.1f}"
+    if compact and abs(value) >= 100_000:
+        return short_number(int(value))
+    return str(value)
+
+
+def short_number(n: int) -> str:
+    """16777216 → 16.8M, 655360 → 655k, 12345 → 12.3k."""
+    for scale, suffix in ((10**9, "G"), (10**6, "M"), (10**3, "k")):
+        if abs(n) >= scale:
+            value = n / scale
+            return f"{value:.1f}{suffix}" if abs(value) < 100 else f"{value:.0f}{suffix}"
+    return str(n)
+
+
+def tally_rows(c: Metrics, p: Metrics, compact: bool = False) -> list[tuple[str, str, str]]:
+    """The sidebar's table: label, contiguous, paged."""
+    return [(row.name(compact), row.text(c, compact), row.text(p, compact)) for row in METRIC_ROWS if row.sidebar]
+
+
+def ratio_line(c: Metrics, p: Metrics) -> str:
+    """How many times more requests paged admitted."""
+    if c.admitted == p.admitted == 0:
+        return "nothing admitted yet"
+    if c.admitted == 0:
+        return f"paged admitted {p.admitted}, contiguous none"
+    ratio = p.admitted / c.admitted
+    return f"paged admitted {ratio:.2f}×\nas many ({p.admitted} vs {c.admitted})"
+
+
+@dataclass(frozen=True)
+class Category:
+    """A serving memory category (PagedAttention §3, Fig. 2): its field in a Breakdown, how
+    it is drawn, its short label (legend, sidebar) and its label in the report."""
+
+    key: str
+    state: int
+    short: str
+    label: str
+
+
+CATEGORIES = (
+    Category("token_states", USED, "token states", "token states"),
+    Category("reserved", RESERVED, "future tokens", "reserved (will be used)"),
+    Category("internal", INTERNAL, "internal frag", "internal frag (never used)"),
+    Category("stranded", STRANDED, "stranded", "external frag (stranded)"),
+    Category("free", FREE, "free", "other free"),
+    Category("unusable", UNUSABLE, "unusable", "unusable"),
+)

@@ -1,0 +1,47 @@
+"""The per-mode part of the stage: everything that is words and panels, nothing that moves.
+
+Event mode and serving mode draw the same pictures through the same stage; what differs is
+what they say: the narration, the sidebar's panels, the legend's labels, the pane titles,
+and which manual actions and parameters mean something.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from fragtui.sim.pair import Pair, Side
+from fragtui.sim.sweep import SweepRow
+
+
+@dataclass
+class SidebarData:
+    rows: list[tuple[str, str, str]]  # label, contiguous, paged
+    ratio: str
+    spark_title: str = ""
+    sparks: Pair[tuple[list[float], float]] | None = None  # 0..1 points over time, and now
+    bars_title: str = ""
+    bars: Pair[dict[int, float]] | None = None  # state -> share of the pool
+    chart: list[SweepRow] | None = None
+    block_size: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+class Words(Protocol):
+    legend: tuple[tuple[int, str], ...]  # (state, label), in the legend's order
+    manual: frozenset[str]  # manual actions that exist here: "free", "arrive"
+    inert: frozenset[str]  # parameters that change nothing here
+
+    def narration(self) -> str: ...
+
+    def sidebar(self, compact: bool) -> SidebarData: ...
+
+    def request_detail(self, rid: int) -> str:
+        """How full request `rid` is, for hovering: "32/512"."""
+        ...
+
+    def source(self) -> str:
+        """Where the requests come from, in a few words."""
+        ...
+
+    def pane_title(self, side: Side) -> str: ...
