@@ -210,6 +210,28 @@ def test_a_bad_reservation_policy_is_refused():
         BuddyAllocator(64, "min")
 
 
+def test_a_heap_mostly_of_stale_entries_is_rebuilt_from_the_live_chunks():
+    """256 one-slot requests, then the even ones leave (128 free chunks of 1, none mergeable),
+    then the odd ones: each merges its buddy away, leaving a stale entry in order 0's heap.
+    At the 97th, 97 stale entries exceed the 31 live ones by more than 64: the heap is rebuilt."""
+    pool = BuddyAllocator(256, "oracle")
+    for rid in range(256):
+        admit(pool, rid, 1)
+    for rid in range(0, 256, 2):
+        pool.free_request(rid)
+    assert len(pool._heaps[0]) == pool._counts[0] == 128
+    for rid in range(1, 2 * 96, 2):
+        pool.free_request(rid)
+    assert (len(pool._heaps[0]), pool._counts[0]) == (128, 32)
+    pool.free_request(2 * 96 + 1)
+    assert sorted(pool._heaps[0]) == list(range(194, 256, 2)) and pool._counts[0] == 31
+    check(pool)
+    for rid in range(2 * 97 + 1, 256, 2):
+        pool.free_request(rid)
+    assert pool.free_chunks() == [(0, 256)]
+    check(pool)
+
+
 def test_undo_reverses_each_kind_of_outcome():
     pool = BuddyAllocator(64, "oracle")
     outcomes, states = [], [pool.state()]
@@ -261,6 +283,7 @@ def check(pool: BuddyAllocator) -> None:
         if size < top:
             assert pool.by_start.get(base + ((start - base) ^ size)) != size, "free buddies not merged"
     assert None not in owner, "a slot is neither held nor free"
+    check_heaps(pool)
     free = sum(size for _, size in chunks)
     assert pool.used + pool.reserved + pool.free == total and pool.free == free
     assert pool.used == sum(u for _, _, u in pool.allocations.values())
@@ -275,6 +298,16 @@ def check(pool: BuddyAllocator) -> None:
         assert (found is not None) == (owner[slot] == "free")
         if found:
             assert found in chunks and found[0] <= slot < found[0] + found[1]
+
+
+def check_heaps(pool: BuddyAllocator) -> None:
+    """Each order's heap is a heap and holds every free chunk of that order (stale entries may
+    sit beside them); the counts and the mask follow the free chunks."""
+    for order, heap in enumerate(pool._heaps):
+        assert all(heap[i] >= heap[(i - 1) // 2] for i in range(1, len(heap)))
+        starts = [s for s, n in pool.by_start.items() if n == 1 << order]
+        assert set(starts) <= set(heap) and pool._counts[order] == len(starts)
+        assert bool(pool._mask >> order & 1) == bool(starts)
 
 
 class Reference:
@@ -335,9 +368,11 @@ def run(pool: BuddyAllocator, events, after=None) -> list:
 
 
 @settings(max_examples=150, deadline=None)
-@given(total=pools, policy=st.sampled_from(RESERVATIONS), events=event_streams(max_len=32, max_events=60))
-def test_invariants_and_the_rules_hold_on_random_streams(total, policy, events):
+@given(total=pools, policy=st.sampled_from(RESERVATIONS), events=event_streams(max_len=32, max_events=60),
+       spare=st.sampled_from([0, 64]))
+def test_invariants_and_the_rules_hold_on_random_streams(total, policy, events, spare):
     pool = BuddyAllocator(total, policy)
+    pool._SPARE = spare  # 0: heaps are rebuilt at the first stale entry beyond the live ones
     reference = Reference(total, policy)
     check(pool)
 
@@ -358,9 +393,10 @@ def test_invariants_and_the_rules_hold_on_random_streams(total, policy, events):
 
 @settings(max_examples=150, deadline=None)
 @given(total=pools, policy=st.sampled_from(RESERVATIONS), events=event_streams(max_len=32, max_events=60),
-       data=st.data())
-def test_undo_is_exact_and_replay_equals_undo(total, policy, events, data):
+       spare=st.sampled_from([0, 64]), data=st.data())
+def test_undo_is_exact_and_replay_equals_undo(total, policy, events, spare, data):
     pool = BuddyAllocator(total, policy)
+    pool._SPARE = spare
     states = [pool.state()]
     outcomes = run(pool, events, lambda event, outcome: states.append(pool.state()))
     middle = data.draw(st.integers(0, len(events)))
@@ -370,6 +406,7 @@ def test_undo_is_exact_and_replay_equals_undo(total, policy, events, data):
             twin = pool.clone()
         pool.undo(outcomes[step - 1])
         assert pool.state() == states[step - 1], f"undo of step {step}"
+        check_heaps(pool)
     assert pool.state() == BuddyAllocator(total, policy).state()
     assert run(pool, events) == outcomes  # the same run again, outcome for outcome
     assert pool.state() == states[-1]
@@ -437,6 +474,8 @@ def test_a_long_history_undone_to_zero_equals_a_fresh_pool(policy):
     for step in range(len(stream), 0, -1):
         pool.undo(outcomes[step - 1])
         assert tallies(pool) == seen[step - 1], f"step {step}"
+        if step % 10 == 0:  # undo empties and rebuilds heaps: each must still hold its chunks
+            check_heaps(pool)
         if step - 1 in states:
             assert pool.state() == states[step - 1], f"step {step - 1}"
     assert pool.state() == BuddyAllocator(65536, policy).state()

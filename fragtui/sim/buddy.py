@@ -33,6 +33,12 @@ such a chunk is at least twice the largest top-level block, so larger than the w
 
 Free. The chunk returns and merges with its buddy while the buddy is wholly free, repeatedly.
 
+Free space is read in chunks, not runs: two adjacent free chunks that are not buddies stay two
+chunks (two "holes", `len`), `largest` is the largest chunk, and `stranded(t)` counts the free
+slots in chunks smaller than the chunk a reservation of `t` needs. A reservation of 0 or less
+(never made by the policies for a request of at least one token) gets a chunk of one slot.
+`runs` shows the free chunks through `FreeRuns`' read side for code written against contiguous.
+
 Outcomes are `ContiguousOutcome`s (a subclass, `BuddyOutcome`, adds one trailing field, the
 request's `reservation`, which undoing a free needs and the contiguous fields have no room for):
 - admitted: `start`/`length` = the chunk; `left` = 0; `right` = the free slots the split left
@@ -47,7 +53,7 @@ request's `reservation`, which undoing a free needs and the contiguous fields ha
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from heapq import heapify, heappop, heappush
 from operator import itemgetter
 
 from fragtui.sim.contiguous import RESERVATIONS, reservation_for
@@ -104,14 +110,23 @@ class BuddyRuns:
 class BuddyAllocator:
     """A binary buddy allocator with the `ContiguousAllocator` interface.
 
-    Free chunks are kept per order (size 2^order): `_lists[order]` holds their starts *negated*,
-    ascending, so the lowest address is the last item and taking it is a `pop()`; `by_start`
-    maps every free chunk's start to its size (the buddy test is one lookup); bit `order` of
-    `_mask` is set while that order has a free chunk, so the smallest fitting order is a few
-    integer operations. Every structure is canonical: equal pools compare equal (`state()`).
+    `by_start` maps every free chunk's start to its size: it is the truth, and the buddy test is
+    one lookup. Per order (size 2^order), `_counts[order]` counts the free chunks and
+    `_heaps[order]` is a min-heap of their starts, so the lowest address is a `heappop`; bit
+    `order` of `_mask` is set while that order has a free chunk, so the smallest fitting order
+    is a few integer operations. Taking out a chunk that is not the lowest of its order (a
+    merge, an undo) only drops it from `by_start` and its count: its heap entry goes stale, is
+    skipped when it reaches the top, and a heap with more than `_SPARE` stale entries beyond its
+    live ones is rebuilt. Every event is so O(orders + log chunks) however many chunks there
+    are (sorted lists would memmove on every insertion: a 16M-slot pool can hold 500k holes).
+
+    Heaps that differ only in stale entries hold the same pool: `state()` is the canonical
+    value (allocations, reservations, free chunks, counts, mask, tallies) and compares equal
+    exactly when two pools are the same.
     """
 
     placement = "buddy"
+    _SPARE = 64
 
     def __init__(self, total_slots: int, reservation: str = "max") -> None:
         if reservation not in RESERVATIONS:
@@ -131,11 +146,14 @@ class BuddyAllocator:
         self.reserved = 0  # Σ (chunk − used) of live requests: internal fragmentation, slack included
         self.slack = 0  # Σ (chunk − reservation): the rounding part of `reserved`
         self.by_start: dict[int, int] = {}  # free chunk start -> size
-        self._lists: list[list[int]] = [[] for _ in range(max(1, total_slots.bit_length()))]
+        orders = max(1, total_slots.bit_length())
+        self._heaps: list[list[int]] = [[] for _ in range(orders)]
+        self._counts = [0] * orders
         self._mask = 0
         for start, size in self.blocks:
             order = size.bit_length() - 1
-            self._lists[order].append(-start)  # one top-level block per order
+            self._heaps[order].append(start)  # one top-level block per order
+            self._counts[order] = 1
             self._mask |= size
             self.by_start[start] = size
         self.runs = BuddyRuns(self)
@@ -169,7 +187,7 @@ class BuddyAllocator:
         if not 0 <= slot < self.total_slots:
             return None
         by_start = self.by_start
-        for order in range(len(self._lists)):
+        for order in range(len(self._counts)):
             start = slot >> order << order  # the only place a chunk of this size can start
             if by_start.get(start) == 1 << order:
                 return start, 1 << order
@@ -177,8 +195,8 @@ class BuddyAllocator:
 
     def stranded(self, threshold: int) -> int:
         """Free slots in chunks smaller than the chunk a reservation of `threshold` needs."""
-        lists = self._lists
-        return sum(len(lists[order]) << order for order in range(min(chunk_order(threshold), len(lists))))
+        counts = self._counts
+        return sum(counts[order] << order for order in range(min(chunk_order(threshold), len(counts))))
 
     def state(self) -> tuple[object, ...]:
         """Everything the allocator holds, as a comparable value: equal iff the pools are equal."""
@@ -187,8 +205,8 @@ class BuddyAllocator:
             self.reservation,
             tuple(sorted(self.allocations.items())),
             tuple(sorted(self.reservations.items())),
-            tuple(tuple(chunks) for chunks in self._lists),
             tuple(sorted(self.by_start.items())),
+            tuple(self._counts),
             self._mask,
             self.admitted,
             self.rejected_pool_full,
@@ -222,20 +240,25 @@ class BuddyAllocator:
                 reason = FRAGMENTED
             return _new(BuddyOutcome, (REJECTED, reason, request.id, -1, chunk, used, 0, 0, 0, need))
         source = order + (fits & -fits).bit_length() - 1  # the smallest order with a free chunk
-        lists, by_start = self._lists, self.by_start
-        chunks = lists[source]
-        start = -chunks.pop()  # the lowest-addressed chunk of that order
-        mask = self._mask
-        if not chunks:
-            mask ^= 1 << source
+        size = 1 << source
+        heaps, counts, by_start = self._heaps, self._counts, self.by_start
+        heap = heaps[source]
+        start = heappop(heap)
+        while by_start.get(start) != size:  # a stale entry: that chunk merged or was undone
+            start = heappop(heap)
         del by_start[start]
+        mask = self._mask
+        counts[source] -= 1
+        if not counts[source]:
+            mask ^= size
         split = source
         while split > order:  # halve, keeping the lower half; the upper half is free
             split -= 1
             half = 1 << split
             upper = start + half
             by_start[upper] = half
-            insort(lists[split], -upper)
+            heappush(heaps[split], upper)
+            counts[split] += 1
             mask |= half
         self._mask = mask
         rid = request.id
@@ -245,7 +268,7 @@ class BuddyAllocator:
         self.used += used
         self.reserved += chunk - used
         self.slack += chunk - need
-        return _new(BuddyOutcome, (ADMITTED, None, rid, start, chunk, used, 0, (1 << source) - chunk, 0, need))
+        return _new(BuddyOutcome, (ADMITTED, None, rid, start, chunk, used, 0, size - chunk, 0, need))
 
     def free_request(self, request_id: int) -> ContiguousOutcome:
         allocation = self.allocations.pop(request_id, None)
@@ -256,28 +279,25 @@ class BuddyAllocator:
         self.used -= used
         self.reserved -= chunk - used
         self.slack -= chunk - need
-        lists, by_start = self._lists, self.by_start
-        mask = self._mask
+        by_start = self.by_start
         merged, size = start, chunk
         left = right = 0
         while True:  # merge while the buddy is wholly free (never past a top-level block)
             buddy = merged ^ size
             if by_start.get(buddy) != size:
                 break
-            del by_start[buddy]
-            chunks = lists[size.bit_length() - 1]
-            del chunks[bisect_left(chunks, -buddy)]
-            if not chunks:
-                mask ^= size
+            self._drop(buddy, size)
             if buddy < merged:
                 left += size
                 merged = buddy
             else:
                 right += size
             size <<= 1
+        order = size.bit_length() - 1
         by_start[merged] = size
-        insort(lists[size.bit_length() - 1], -merged)
-        self._mask = mask | size
+        heappush(self._heaps[order], merged)
+        self._counts[order] += 1
+        self._mask |= size
         return _new(BuddyOutcome, (FREED, None, request_id, start, chunk, used, left, right, 0, need))
 
     def undo(self, outcome: ContiguousOutcome) -> None:
@@ -295,7 +315,7 @@ class BuddyAllocator:
             source = chunk + outcome.right
             size = chunk
             while size < source:  # take the upper halves back
-                self._remove(start + size, size)
+                self._drop(start + size, size)
                 size <<= 1
             self._add(start, source)
         elif kind == REJECTED:
@@ -305,11 +325,10 @@ class BuddyAllocator:
                 self.rejected_fragmented -= 1
         elif kind == FREED:
             start, chunk, used = outcome.start, outcome.length, outcome.used
-            left, right = outcome.left, outcome.right
-            merged = start - left
-            self._remove(merged, left + chunk + right)
+            merged = outcome.left + chunk + outcome.right
+            self._drop(start - outcome.left, merged)
             size = chunk
-            while size < left + chunk + right:  # split the merged chunk back into the buddies
+            while size < merged:  # split the merged chunk back into the buddies it swallowed
                 self._add((start & -size) ^ size, size)
                 size <<= 1
             rid = outcome.request_id
@@ -327,20 +346,29 @@ class BuddyAllocator:
         twin.allocations = dict(self.allocations)
         twin.reservations = dict(self.reservations)
         twin.by_start = dict(self.by_start)
-        twin._lists = [list(chunks) for chunks in self._lists]
+        twin._heaps = [list(heap) for heap in self._heaps]
+        twin._counts = list(self._counts)
         twin.runs = BuddyRuns(twin)
         return twin
 
     # -- internals -----------------------------------------------------------------------
 
     def _add(self, start: int, size: int) -> None:
+        order = size.bit_length() - 1
         self.by_start[start] = size
-        insort(self._lists[size.bit_length() - 1], -start)
+        heappush(self._heaps[order], start)
+        self._counts[order] += 1
         self._mask |= size
 
-    def _remove(self, start: int, size: int) -> None:
+    def _drop(self, start: int, size: int) -> None:
+        """Take the free chunk at `start` out, leaving its heap entry stale."""
+        order = size.bit_length() - 1
         del self.by_start[start]
-        chunks = self._lists[size.bit_length() - 1]
-        del chunks[bisect_left(chunks, -start)]
-        if not chunks:
+        count = self._counts[order] = self._counts[order] - 1
+        if not count:
             self._mask ^= size
+        heap = self._heaps[order]
+        if len(heap) > 2 * count + self._SPARE:  # mostly stale: keep the live entries, once each
+            by_start = self.by_start
+            heap[:] = {s for s in heap if by_start.get(s) == size}
+            heapify(heap)
