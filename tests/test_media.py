@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import re
+import xml.etree.ElementTree as ET
 
 import pytest
 from rich.segment import Segment
 from rich.style import Style
 
 from fragtui.media import CellStyle, Frame, add_caption, frame_from_app, frame_from_lines, frame_from_text, merge_repeats
+from fragtui.media import svg_animation, svg_frame
+from fragtui.media.layout import changed_spans
 
+SVG = "{http://www.w3.org/2000/svg}"
 USED = (0x56, 0xB4, 0xE9)  # the theme's pool-used colour
 RED, BLUE, GREY = (255, 0, 0), (0, 0, 255), (18, 18, 18)
 
@@ -93,3 +97,110 @@ def test_caption_and_crop():
     assert captioned.height == 3 and captioned.row_text(0) == "   hi    " and captioned.cell(3, 0).style.bold
     assert captioned.crop(top=1) == frame
     assert frame.crop(bottom=1).text() == "abc      "
+
+
+# -- static SVG ----------------------------------------------------------------------------
+
+
+def paths(svg: str) -> dict[str, list[str]]:
+    """fill colour -> the `d` of each filled path, in order."""
+    out: dict[str, list[str]] = {}
+    for path in ET.fromstring(svg).iter(SVG + "path"):
+        if path.get("fill") not in (None, "none"):
+            out.setdefault(path.get("fill"), []).append(path.get("d"))
+    return out
+
+
+def rects(ds: list[str]) -> set[str]:
+    """The rectangles of some path data, each `Mx yhWvHh-Wz`."""
+    return {m + "z" for d in ds for m in d.split("z") if m}
+
+
+def assert_self_contained(svg: str) -> None:
+    root = ET.fromstring(svg)  # well formed
+    assert root.tag == SVG + "svg"
+    without_namespace = svg.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    for banned in ("http:", "https:", "url(", "@import", "href", "<script", "@font-face", "<image", "<foreignObject"):
+        assert banned not in without_namespace, banned
+    assert not list(root.iter(SVG + "script"))
+
+
+def test_static_svg_draws_blocks_and_backgrounds_as_exact_rectangles():
+    frame = frame_from_text(
+        ["█▀ ▄", "ab─│"],
+        styles={"x": CellStyle(RED, BLUE), "g": CellStyle(GREY, RED)},
+        masks=["xx g", "    "],
+    )
+    svg = svg_frame(frame, cell=(10, 20))
+    assert_self_contained(svg)
+    root = ET.fromstring(svg)
+    assert (root.get("width"), root.get("height"), root.get("viewBox")) == ("40", "40", "0 0 40 40")
+    found = paths(svg)
+    assert found["#0000ff"] == ["M0 0h20v20h-20z"]  # cells 0-1 of row 0: one background run
+    # █ a full cell, ▀ the upper half (10 of 20); ▄ at x=3 is in the background colour
+    assert rects(found["#ff0000"]) == {"M0 0h10v20h-10z", "M10 0h10v10h-10z", "M30 0h10v20h-10z"}
+    assert found["#121212"] == ["M30 10h10v10h-10z"]  # ▄ in its foreground over the red background
+    # ─ a horizontal line through the middle of cell 2, │ a vertical one through cell 3
+    assert rects(found["#e0e0e0"]) == {"M20 29.4h10v1.2h-10z", "M34.4 20h1.2v20h-1.2z"}
+    texts = list(root.iter(SVG + "text"))
+    assert [(t.text, t.get("x"), t.get("textLength"), t.get("lengthAdjust")) for t in texts] == [
+        ("ab", "0", "20", "spacingAndGlyphs")
+    ]
+
+
+def test_static_svg_of_the_app_is_small_and_self_contained(seed_frames):
+    svg = svg_frame(seed_frames[-1], title="fragtui · seed")
+    assert_self_contained(svg)
+    assert len(svg) < 60_000
+    root = ET.fromstring(svg)
+    assert root.find(SVG + "title").text == "fragtui · seed"
+    words = " ".join(t.text for t in root.iter(SVG + "text"))
+    assert "admitted" in words and "3840" in words
+    for text in root.iter(SVG + "text"):  # every run spans exactly its cells
+        assert float(text.get("textLength")) == 10 * len(text.text)
+
+
+# -- animated SVG --------------------------------------------------------------------------
+
+
+def keyframes(svg: str) -> tuple[float, dict[str, float]]:
+    style = ET.fromstring(svg).find(SVG + "style").text
+    duration = float(re.search(r"\.o\{[^}]*animation-duration:([\d.]+)s", style).group(1))
+    starts = {name: float(at) for name, at in re.findall(r"@keyframes (k\d+)\{0%\{opacity:0\}([\d.]+)%,to\{opacity:1\}\}", style)}
+    return duration, starts
+
+
+def test_animated_svg_shows_each_frame_from_its_start_to_the_end_of_the_loop(seed_frames):
+    durations = [1.0, 0.25, 0.25, 0.25, 2.0]  # frames 2 and 3 are equal: one slot of 0.5 s
+    svg = svg_animation(seed_frames, durations)
+    assert_self_contained(svg)
+    root = ET.fromstring(svg)
+    duration, starts = keyframes(svg)
+    assert duration == pytest.approx(3.75)
+    overlays = [g for g in root.iter(SVG + "g") if g.get("class") == "o"]
+    assert [g.get("style") for g in overlays] == ["animation-name:k1", "animation-name:k2", "animation-name:k3"]
+    # overlay k appears when frame k starts: 1.0 s, 1.25 s, 1.75 s into the 3.75 s loop
+    assert [starts[f"k{k}"] / 100 * duration for k in (1, 2, 3)] == pytest.approx([1.0, 1.25, 1.75], abs=1e-4)
+    style = root.find(SVG + "style").text
+    assert "animation-timing-function:step-end" in style and "animation-iteration-count:infinite" in style
+    # an overlay holds only what changed: the step-1 overlay is far smaller than a whole frame
+    assert len(ET.tostring(overlays[0])) < len(svg_frame(seed_frames[1])) / 3
+    overlay_words = [t.text for t in overlays[0].iter(SVG + "text")]
+    assert "1/64" in overlay_words and "seed" not in overlay_words
+
+
+def test_an_animation_of_one_frame_is_a_still():
+    frame = frame_from_text(["x"])
+    svg = svg_animation([frame, frame], [1, 1])
+    assert "@keyframes" not in svg and svg == svg_frame(frame)
+    with pytest.raises(ValueError):
+        svg_animation([frame], [1, 2])
+    with pytest.raises(ValueError):
+        svg_animation([frame, frame_from_text(["xy"])], [1, 1])
+
+
+def test_changed_spans_cover_whole_words():
+    old = frame_from_text(["step 12/64  │ paused", "▀▀▀▀"]).row_cells(0)
+    new = frame_from_text(["step 13/64  │ paused"]).row_cells(0)
+    assert changed_spans(old, new) == [(5, 10)]  # "13/64", not just "3"
+    assert changed_spans(old, old) == []

@@ -34,6 +34,7 @@ from fragtui.media.frame import (
     frame_from_text,
     merge_repeats,
 )
+from fragtui.media.svg import svg_animation, svg_frame
 
 __all__ = [
     "Cell",
@@ -44,4 +45,6 @@ __all__ = [
     "frame_from_lines",
     "frame_from_text",
     "merge_repeats",
+    "svg_animation",
+    "svg_frame",
 ]
