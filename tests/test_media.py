@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+import io
 import re
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -11,8 +14,9 @@ from rich.segment import Segment
 from rich.style import Style
 
 from fragtui.media import CellStyle, Frame, add_caption, frame_from_app, frame_from_lines, frame_from_text, merge_repeats
-from fragtui.media import svg_animation, svg_frame
+from fragtui.media import gif_bytes, svg_animation, svg_frame, write_gif
 from fragtui.media.layout import changed_spans
+from fragtui.sim.errors import FragtuiError
 
 SVG = "{http://www.w3.org/2000/svg}"
 USED = (0x56, 0xB4, 0xE9)  # the theme's pool-used colour
@@ -204,3 +208,87 @@ def test_changed_spans_cover_whole_words():
     new = frame_from_text(["step 13/64  │ paused"]).row_cells(0)
     assert changed_spans(old, new) == [(5, 10)]  # "13/64", not just "3"
     assert changed_spans(old, old) == []
+
+
+# -- GIF -----------------------------------------------------------------------------------
+
+needs_pillow = pytest.mark.skipif(importlib.util.find_spec("PIL") is None, reason="Pillow (fragtui[media]) is not installed")
+CW, CH = 7, 14  # the shipped 7x14 font's cell
+
+
+def decode(data: bytes) -> list[tuple[object, int]]:
+    """Each frame of a GIF as (RGB image, duration in ms)."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data))
+    out = []
+    for k in range(image.n_frames):
+        image.seek(k)
+        out.append((image.convert("RGB"), image.info["duration"]))
+    return out
+
+
+@needs_pillow
+def test_gif_of_the_app_has_its_frames_durations_and_colours(seed_frames, tmp_path):
+    path = tmp_path / "seed.gif"
+    assert write_gif(seed_frames, [1.0, 0.25, 0.25, 0.25, 2.0], path) == 4  # frames 2 and 3 are equal
+    data = path.read_bytes()
+    assert data.startswith(b"GIF89a") and b"NETSCAPE2.0" in data  # loops
+    frames = decode(data)
+    assert [ms for _, ms in frames] == [1000, 250, 500, 2000]
+    last, _ = frames[-1]
+    assert last.size == (160 * CW, 50 * CH)
+    x, y = find(seed_frames[-1], "█", USED)  # the legend's swatch for used slots
+    for dx, dy in ((0, 0), (CW - 1, CH - 1), (3, 7)):
+        assert last.getpixel((x * CW + dx, y * CH + dy)) == USED
+    x, y = find(seed_frames[-1], "▀", USED)  # a pool cell: used above, its background below
+    below = seed_frames[-1].cell(x, y).style.bg
+    assert [last.getpixel((x * CW + 3, y * CH + dy)) for dy in (0, 6, 7, 13)] == [USED, USED, below, below]
+    # every frame, rebuilt from its deltas, is exactly the frame drawn on its own
+    for (image, _), frame in zip(frames, [seed_frames[0], seed_frames[1], seed_frames[2], seed_frames[4]]):
+        alone, _ = decode(gif_bytes([frame], [1]))[0]
+        assert image.tobytes() == alone.tobytes()
+    assert len(data) < 200_000
+
+
+@needs_pillow
+def test_gif_pixels_of_a_small_frame_are_exact():
+    frame = frame_from_text(["▀▌a", "─╭ "], styles={"x": CellStyle(RED, BLUE)}, masks=["xxx", "   "])
+    (image, ms), = decode(gif_bytes([frame], [0.004]))
+    assert ms == 20  # at least 20 ms: shorter delays play as 100 ms in browsers
+    assert image.size == (3 * CW, 2 * CH)
+    column = [image.getpixel((3, y)) for y in range(CH)]
+    assert column == [RED] * 7 + [BLUE] * 7  # ▀: 7 rows of 14
+    row = [image.getpixel((x, 5)) for x in range(CW, 2 * CW)]
+    assert row == [RED] * 4 + [BLUE] * 3  # ▌: 3.5 of 7 columns rounds to 4
+    a = {image.getpixel((x, y)) for x in range(2 * CW, 3 * CW) for y in range(CH)}
+    assert a == {RED, BLUE}  # the glyph "a" in red over blue
+    line = [image.getpixel((x, CH + 7)) for x in range(CW)]
+    assert line == [(224, 224, 224)] * CW  # ─ through the middle row of its cell
+    big, _ = decode(gif_bytes([frame], [1], scale=2))[0]
+    assert big.size == (6 * CW, 4 * CH) and big.getpixel((7, 13)) == RED and big.getpixel((7, 14)) == BLUE
+
+
+@needs_pillow
+def test_gif_frames_that_draw_the_same_pixels_are_one(tmp_path):
+    plain = frame_from_text(["ab "])
+    bold_space = frame_from_text(["ab "], styles={"b": CellStyle((224, 224, 224), (18, 18, 18), bold=True)}, masks=["  b"])
+    assert plain != bold_space  # different cells, same pixels
+    frames = decode(gif_bytes([plain, bold_space, frame_from_text(["abc"])], [0.5, 0.5, 1]))
+    assert [ms for _, ms in frames] == [1000, 1000]
+
+
+def test_gif_without_pillow_says_which_extra_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "PIL", None)  # import PIL now fails
+    with pytest.raises(FragtuiError, match=re.escape("pip install 'fragtui[media]'")):
+        gif_bytes([frame_from_text(["x"])], [1])
+
+
+def test_the_shipped_font_has_every_character_the_app_draws(seed_frames):
+    from fragtui.media.bitmap_font import load
+    from fragtui.media.glyphs import BLOCKS, BOXES
+
+    font = load("7x14")
+    chars = {char for frame in seed_frames for y in range(frame.height) for char in frame.row_text(y)}
+    assert {c for c in chars if c not in font and c not in BLOCKS and c not in BOXES} == set()
+    assert (font.width, font.height) == (CW, CH)

@@ -34,6 +34,7 @@ from fragtui.media.frame import (
     frame_from_text,
     merge_repeats,
 )
+from fragtui.media.gif import gif_bytes, write_gif
 from fragtui.media.svg import svg_animation, svg_frame
 
 __all__ = [
@@ -44,7 +45,9 @@ __all__ = [
     "frame_from_app",
     "frame_from_lines",
     "frame_from_text",
+    "gif_bytes",
     "merge_repeats",
     "svg_animation",
     "svg_frame",
+    "write_gif",
 ]
