@@ -6,6 +6,8 @@ import asyncio
 import importlib.util
 import io
 import re
+import shutil
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
@@ -124,8 +126,9 @@ def assert_self_contained(svg: str) -> None:
     root = ET.fromstring(svg)  # well formed
     assert root.tag == SVG + "svg"
     without_namespace = svg.replace('xmlns="http://www.w3.org/2000/svg"', "")
-    for banned in ("http:", "https:", "url(", "@import", "href", "<script", "@font-face", "<image", "<foreignObject"):
+    for banned in ("http:", "https:", "@import", "href", "<script", "@font-face", "<image", "<foreignObject"):
         assert banned not in without_namespace, banned
+    assert re.findall(r"url\((.)", svg) == ["#"] * svg.count("url(")  # only references inside the document
     assert not list(root.iter(SVG + "script"))
 
 
@@ -170,7 +173,7 @@ def test_static_svg_of_the_app_is_small_and_self_contained(seed_frames):
 def keyframes(svg: str) -> tuple[float, dict[str, float]]:
     style = ET.fromstring(svg).find(SVG + "style").text
     duration = float(re.search(r"\.o\{[^}]*animation-duration:([\d.]+)s", style).group(1))
-    starts = {name: float(at) for name, at in re.findall(r"@keyframes (k\d+)\{0%\{opacity:0\}([\d.]+)%,to\{opacity:1\}\}", style)}
+    starts = {name: float(at) for name, at in re.findall(r"@keyframes (\w+)\{0%\{opacity:0\}([\d.]+)%,to\{opacity:1\}\}", style)}
     return duration, starts
 
 
@@ -182,9 +185,10 @@ def test_animated_svg_shows_each_frame_from_its_start_to_the_end_of_the_loop(see
     duration, starts = keyframes(svg)
     assert duration == pytest.approx(3.75)
     overlays = [g for g in root.iter(SVG + "g") if g.get("class") == "o"]
-    assert [g.get("style") for g in overlays] == ["animation-name:k1", "animation-name:k2", "animation-name:k3"]
+    names = [g.get("style").removeprefix("animation-name:") for g in overlays]
+    assert len(names) == 3 and set(names) == set(starts)
     # overlay k appears when frame k starts: 1.0 s, 1.25 s, 1.75 s into the 3.75 s loop
-    assert [starts[f"k{k}"] / 100 * duration for k in (1, 2, 3)] == pytest.approx([1.0, 1.25, 1.75], abs=1e-4)
+    assert [starts[name] / 100 * duration for name in names] == pytest.approx([1.0, 1.25, 1.75], abs=1e-4)
     style = root.find(SVG + "style").text
     assert "animation-timing-function:step-end" in style and "animation-iteration-count:infinite" in style
     # an overlay holds only what changed: the step-1 overlay is far smaller than a whole frame
@@ -292,3 +296,35 @@ def test_the_shipped_font_has_every_character_the_app_draws(seed_frames):
     chars = {char for frame in seed_frames for y in range(frame.height) for char in frame.row_text(y)}
     assert {c for c in chars if c not in font and c not in BLOCKS and c not in BOXES} == set()
     assert (font.width, font.height) == (CW, CH)
+
+
+@needs_pillow
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="headless Chromium is not installed")
+def test_animated_svg_played_in_chromium_shows_each_frame_exactly(seed_frames, tmp_path):
+    """The animation paused at a frame's time draws the same pixels as that frame's still; after
+    the loop's end it starts again. (The page's script only pauses the clock: the SVG has none.)"""
+    from PIL import Image
+
+    cell = (5, 10)
+    frames, durations = [seed_frames[0], seed_frames[1], seed_frames[4]], [1.0, 0.5, 2.0]
+    animation = svg_animation(frames, durations, cell=cell)
+    width, height = 160 * cell[0], 50 * cell[1]
+    checks = [(1, 1.2), (2, 3.4), (0, 3.6)]  # (frame, seconds into the animation); the loop is 3.5 s
+    parts, script = [], []
+    for i, (k, seconds) in enumerate(checks):
+        parts += [f"<div>{svg_frame(frames[k], cell=cell)}</div>", f'<div id="a{i}">{animation}</div>']
+        script.append(f"document.getElementById('a{i}').getAnimations({{subtree: true}})"
+                      f".forEach(a => {{ a.pause(); a.currentTime = {seconds * 1000}; }});")
+    page = tmp_path / "page.html"
+    page.write_text(f"<html><body style='margin:0'><style>div{{height:{height}px;line-height:0}}</style>"
+                    f"{''.join(parts)}<script>{''.join(script)}</script></body></html>")
+    shot = tmp_path / "shot.png"
+    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                    f"--window-size={width},{height * len(parts)}", f"--screenshot={shot}", page.as_uri()],
+                   capture_output=True, timeout=120, check=True)
+    image = Image.open(shot).convert("RGB")
+    for i, (k, seconds) in enumerate(checks):
+        still = image.crop((0, 2 * i * height, width, (2 * i + 1) * height))
+        played = image.crop((0, (2 * i + 1) * height, width, (2 * i + 2) * height))
+        assert len(still.getcolors(1 << 16)) > 3, "the still did not render"
+        assert still.tobytes() == played.tobytes(), f"frame {k} at {seconds} s"

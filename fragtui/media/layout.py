@@ -57,9 +57,11 @@ def paint_row(cells: Sequence[Cell], x0: int = 0, x1: int | None = None, *, skip
                         lines[-1] = (lines[-1][0], x + 1, kind, fg)
                     else:
                         lines.append((x, x + 1, kind, fg))
-        if char == WIDE_TAIL:
+        if char == WIDE_TAIL:  # the second cell of a wide character
             if run is not None and gap == 0:
                 run.cells += 1
+            else:
+                gap += 1
             continue
         if char == " ":
             gap += 1

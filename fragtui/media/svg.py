@@ -4,7 +4,10 @@ Backgrounds, block and shade glyphs and box-drawing lines are geometry (`<path>`
 stroked arcs for rounded corners), so the grid is exact in any viewer. Other text is `<text>`
 in the generic monospace family, each run with `textLength` and
 `lengthAdjust="spacingAndGlyphs"`, so it occupies exactly its cells whatever font the viewer
-substitutes. Rectangles of one colour share one `<path>`; texts of one style share one `<g>`.
+substitutes, and clipped to its row as a terminal would (a glyph's ink never strays into the
+row above or below). Rectangles of one colour share one `<path>`; texts of one style in one row
+share one `<g>`. Class names, keyframes and ids carry a hash of the document, so several of
+these SVGs can be inlined in one HTML page without their styles colliding.
 
 `svg_animation` plays frames with CSS alone (no script, so it animates where an SVG is shown
 as an image, as on a repository page): the first frame is drawn in full; every later frame is
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from typing import Sequence
+import zlib
 from xml.sax.saxutils import escape
 
 from fragtui.media.frame import RGB, Frame, merge_repeats
@@ -27,6 +31,7 @@ from fragtui.media.glyphs import DOUBLE, HEAVY, LIGHT, Arms
 from fragtui.media.layout import Paint, changed_spans, paint_row
 
 CELL = (10, 20)  # px per cell in the SVG's own units (it scales as a whole)
+PREFIX = "<@>"  # stands for the document's own prefix until it is hashed; never in escaped text
 FONT_FAMILY = "ui-monospace,'SF Mono',Menlo,Consolas,'DejaVu Sans Mono','Liberation Mono',monospace"
 
 
@@ -75,15 +80,15 @@ def svg_animation(
                 paints.append((y, paint_row(cells, x0, x1)))
             previous_cells[y] = cells
         at = _num(100 * start / total, 4)
-        rules.append(f"@keyframes k{k}{{0%{{opacity:0}}{at}%,to{{opacity:1}}}}")
-        parts.append(f'<g class="o" style="animation-name:k{k}">{canvas.draw(paints)}</g>')
+        rules.append(f"@keyframes {PREFIX}k{k}{{0%{{opacity:0}}{at}%,to{{opacity:1}}}}")
+        parts.append(f'<g class="o" style="animation-name:{PREFIX}k{k}">{canvas.draw(paints)}</g>')
     style = ""
     if rules:
         style = (
-            f".o{{opacity:0;animation-duration:{_num(total, 3)}s;animation-timing-function:step-end;"
+            f".{PREFIX} .o{{opacity:0;animation-duration:{_num(total, 3)}s;animation-timing-function:step-end;"
             "animation-iteration-count:infinite}"
             + "".join(rules)
-            + "@media (prefers-reduced-motion:reduce){.o{animation:none;opacity:1}}"
+            + f"@media (prefers-reduced-motion:reduce){{.{PREFIX} .o{{animation:none;opacity:1}}}}"
         )
     return canvas.document("".join(parts), title=title, style=style)
 
@@ -98,20 +103,33 @@ class _Canvas:
         self.width, self.height = frame.width * self.cw, frame.height * self.ch
         self.background = frame.background
         self.light = round(max(1.0, self.cw * 0.12), 2)
+        self.clipped_rows: set[int] = set()
 
     def paint(self, frame: Frame, y: int, skip_bg: RGB | None) -> Paint:
         return paint_row(frame.row_cells(y), skip_bg=skip_bg)
 
     def document(self, body: str, *, title: str | None, style: str = "") -> str:
+        """The SVG around `body`. Its class names, keyframes and ids are unique to its content
+        (PREFIX is replaced by a hash), so several can be inlined in one HTML page."""
         w, h = self.width, self.height
-        head = (
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}">'
-            + (f"<title>{escape(title)}</title>" if title else "")
-            + f"<style>text{{white-space:pre;font-family:{FONT_FAMILY};font-size:{_num(self.font_size)}px}}"
-            ".r{shape-rendering:crispEdges}" + style + "</style>"
-            f'<rect width="{w}" height="{h}" fill="{_hex(self.background)}"/>'
+        clips = "".join(
+            f'<clipPath id="{self._clip_id(y)}"><rect y="{_num(y * self.ch)}" width="{w}" height="{self.ch}"/></clipPath>'
+            for y in sorted(self.clipped_rows)
         )
-        return head + body + "</svg>\n"
+        text = (
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="{PREFIX}" width="{w}" height="{h}" viewBox="0 0 {w} {h}">'
+            + (f"<title>{escape(title)}</title>" if title else "")
+            + f"<style>.{PREFIX} text{{white-space:pre;font-family:{FONT_FAMILY};font-size:{_num(self.font_size)}px}}"
+            f".{PREFIX} .r{{shape-rendering:crispEdges}}" + style + "</style>"
+            + (f"<defs>{clips}</defs>" if clips else "")
+            + f'<rect width="{w}" height="{h}" fill="{_hex(self.background)}"/>'
+            + body
+            + "</svg>\n"
+        )
+        return text.replace(PREFIX, "t%08x" % zlib.crc32(text.encode()))
+
+    def _clip_id(self, y: int) -> str:
+        return f"{PREFIX}r{y}"
 
     def draw(self, paints: list[tuple[int, Paint]]) -> str:
         """Everything the painted rows need, in paint order: backgrounds, geometry, arcs, text."""
@@ -119,7 +137,7 @@ class _Canvas:
         backgrounds: dict[RGB, list[str]] = defaultdict(list)
         fills: dict[RGB, list[str]] = defaultdict(list)
         arcs: dict[RGB, list[str]] = defaultdict(list)
-        texts: dict[tuple[RGB, bool, bool], list[str]] = defaultdict(list)
+        texts: dict[tuple[int, RGB, bool, bool], list[str]] = defaultdict(list)
         for y, paint in paints:
             top = y * ch
             for x0, x1, colour in paint.backgrounds:
@@ -138,7 +156,7 @@ class _Canvas:
             for colour, found in rects.items():
                 fills[colour].extend(_rect(*r) for r in _merge(found))
             for run in paint.texts:
-                texts[(run.fg, run.bold, run.italic)].append(
+                texts[(y, run.fg, run.bold, run.italic)].append(
                     f'<text x="{_num(run.x * cw)}" y="{_num(top + self.baseline)}" textLength="{_num(run.cells * cw)}" '
                     f'lengthAdjust="spacingAndGlyphs">{escape(run.text)}</text>'
                 )
@@ -148,9 +166,10 @@ class _Canvas:
             f'<path fill="none" stroke="{_hex(c)}" stroke-width="{_num(self.light)}" d="{"".join(d)}"/>'
             for c, d in arcs.items()
         ]
-        for (colour, bold, italic), items in texts.items():
+        for (y, colour, bold, italic), items in texts.items():  # text is clipped to its row, as in a terminal
+            self.clipped_rows.add(y)
             attrs = f' fill="{_hex(colour)}"' + (' font-weight="bold"' if bold else "") + (' font-style="italic"' if italic else "")
-            out.append(f"<g{attrs}>{''.join(items)}</g>")
+            out.append(f'<g{attrs} clip-path="url(#{self._clip_id(y)})">{"".join(items)}</g>')
         return "".join(out)
 
     def _box(self, left: float, top: float, arms: Arms) -> list[tuple[float, float, float, float]]:
