@@ -97,6 +97,14 @@ def test_reverse_and_dim_resolve_to_plain_colours():
     assert frame.row_text(0) == "rdn漢 " and frame.row_text(1) == " " * 6
 
 
+def test_rows_are_cut_or_padded_to_the_width():
+    red, blue = Style(color="#ff0000"), Style(color="#0000ff")
+    frame = frame_from_lines([[Segment("abc", red), Segment("de", blue)], [Segment("ab漢", red)], []], 3, 3)
+    assert frame.rows[0] == (("abc", frame.cell(0, 0).style),)  # no empty run for the cut "de"
+    assert frame.row_text(1) == "ab " and frame.row_text(2) == "   "  # half a wide character is a space
+    assert frame == frame_from_lines([[Segment("a", red), Segment("bc", red)], [Segment("ab ", red)]], 3, 3)
+
+
 def test_caption_and_crop():
     frame = frame_from_text(["abc", "def"], width=9)
     captioned = add_caption(frame, "hi")
@@ -260,6 +268,8 @@ def test_gif_pixels_of_a_small_frame_are_exact():
     frame = frame_from_text(["▀▌a", "─╭ "], styles={"x": CellStyle(RED, BLUE)}, masks=["xxx", "   "])
     (image, ms), = decode(gif_bytes([frame], [0.004]))
     assert ms == 20  # at least 20 ms: shorter delays play as 100 ms in browsers
+    thirds = decode(gif_bytes([frame_from_text([str(i)]) for i in range(6)], [1 / 3] * 6))
+    assert [ms for _, ms in thirds] == [330, 340, 330, 330, 340, 330]  # ends on the nearest 10 ms: 2 s in all
     assert image.size == (3 * CW, 2 * CH)
     column = [image.getpixel((3, y)) for y in range(CH)]
     assert column == [RED] * 7 + [BLUE] * 7  # ▀: 7 rows of 14

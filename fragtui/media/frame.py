@@ -15,7 +15,7 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence, cast
 
 from rich.cells import cell_len, get_character_cell_size
 from rich.color import Color
@@ -24,6 +24,7 @@ from rich.style import Style
 from rich.terminal_theme import DEFAULT_TERMINAL_THEME, TerminalTheme
 
 if TYPE_CHECKING:
+    from textual._compositor import LayoutUpdate
     from textual.app import App
 
 RGB = tuple[int, int, int]
@@ -152,6 +153,9 @@ def row_from_segments(
     if length > width:
         keep = width
         for i, text in enumerate(texts):
+            if keep == 0:
+                del texts[i:], styles[i:]
+                break
             if len(text) >= keep:
                 cut = text[:keep]
                 if text[keep : keep + 1] == WIDE_TAIL:
@@ -196,7 +200,7 @@ def frame_from_app(app: App) -> Frame:
     fg, bg = _default_colours(app)
     theme = getattr(app, "ansi_theme", None) or DEFAULT_TERMINAL_THEME
     update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    lines = [_chain(row) for row in update.strips]
+    lines = [_chain(row) for row in cast("LayoutUpdate", update).strips]
     return frame_from_lines(lines, width, height, fg=fg, bg=bg, theme=theme)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from rich.cells import get_character_cell_size
 
@@ -43,7 +43,7 @@ def _pillow():
 def gif_bytes(
     frames: Sequence[Frame], durations_seconds: Sequence[float], *, scale: int = 1, font: str = "7x14"
 ) -> bytes:
-    """The GIF of `frames`, each shown for its duration (rounded to 10 ms, at least 20 ms), looping forever.
+    """The GIF of `frames`, each shown for its duration (to 10 ms, at least 20 ms), looping forever.
 
     Consecutive equal frames are merged. Raises FragtuiError naming the extra when Pillow is missing.
     """
@@ -63,7 +63,7 @@ def write_gif(
 
 
 def _encode(frames: Sequence[Frame], durations_seconds: Sequence[float], scale: int, font: str) -> tuple[bytes, int]:
-    Image = _pillow()
+    pil = _pillow()
     from PIL import GifImagePlugin, ImageChops
 
     frames, durations = merge_repeats(frames, durations_seconds)
@@ -79,24 +79,30 @@ def _encode(frames: Sequence[Frame], durations_seconds: Sequence[float], scale: 
     palette, transparent = raster.palette_bytes()
     unchanged_to_mask = [255, *(0,) * 255]  # a zero difference (same palette index) -> masked
 
-    def as_p(image: Image.Image) -> Image.Image:
+    def as_p(image: Image) -> Image:
         if scale > 1:
-            image = image.resize((image.width * scale, image.height * scale), Image.NEAREST)
-        out = Image.frombytes("P", image.size, image.tobytes())
+            image = image.resize((image.width * scale, image.height * scale), pil.NEAREST)
+        out = pil.frombytes("P", image.size, image.tobytes())
         out.putpalette(palette)
         return out
 
     out = io.BytesIO()
     pending: list = []  # the last frame, written once its duration is final: [image, offset, milliseconds]
     count = 0
+    clock = [0.0, 0]  # exact milliseconds so far, milliseconds written so far
 
     def flush() -> None:
+        """Write the pending frame. Its delay (GIF counts hundredths of a second) is rounded so
+        that the frames' ends, not each delay, land on the nearest 10 ms: no drift over many frames."""
         image, offset, ms = pending
-        params = {"duration": max(MIN_DELAY_MS, round(ms / 10) * 10), "disposal": 1, "transparency": transparent}
+        clock[0] += ms
+        delay = max(MIN_DELAY_MS, round(clock[0] / 10) * 10 - clock[1])
+        clock[1] += delay
+        params = {"duration": delay, "disposal": 1, "transparency": transparent}
         out.write(b"".join(GifImagePlugin.getdata(image, offset=offset, **params)))
 
     previous_frame: Frame | None = None
-    previous: Image.Image | None = None
+    previous: Image | None = None
     for frame, seconds in zip(frames, durations):
         image = raster.draw(frame, previous_frame, previous)  # "L": palette indices
         if previous is None:
@@ -178,7 +184,7 @@ class _Raster:
         redrawn in the rows that changed."""
         if previous is None or image is None:
             image = self._Image.new("L", (frame.width * self.cw, frame.height * self.ch), self.index(frame.background))
-            changed = range(frame.height)
+            changed: Iterable[int] = range(frame.height)
         else:
             image = image.copy()
             changed = [y for y in range(frame.height) if frame.rows[y] != previous.rows[y]]
@@ -195,8 +201,8 @@ class _Raster:
         paint = paint_row(frame.row_cells(y), skip_bg=frame.background)
         for x0, x1, colour in paint.backgrounds:
             fill(idx(colour), (x0 * cw, top, x1 * cw, top + ch))
-        for x0, x1, fy0, fy1, colour in paint.blocks:
-            fill(idx(colour), (_px(x0 * cw), top + _px(fy0 * ch), _px(x1 * cw), top + _px(fy1 * ch)))
+        for left, right, fy0, fy1, colour in paint.blocks:
+            fill(idx(colour), (_px(left * cw), top + _px(fy0 * ch), _px(right * cw), top + _px(fy1 * ch)))
         for x, arms, is_arc, colour in paint.boxes:
             for box in self._box(x * cw, top, arms, is_arc):
                 fill(idx(colour), box)

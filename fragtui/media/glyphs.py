@@ -63,7 +63,8 @@ def _arms_from_name(name: str) -> Arms | None:
         return None  # dashes, diagonals
     arms = [NONE] * 4
     weight_first = words[0] in _WEIGHTS
-    current, pending = NONE, []
+    current = NONE
+    pending: list[int] = []
     for word in words:
         if word in _WEIGHTS:
             if weight_first:

@@ -143,8 +143,8 @@ class _Canvas:
             for x0, x1, colour in paint.backgrounds:
                 backgrounds[colour].append(_rect(x0 * cw, top, (x1 - x0) * cw, ch))
             rects: dict[RGB, list[tuple[float, float, float, float]]] = defaultdict(list)
-            for x0, x1, fy0, fy1, colour in paint.blocks:
-                rects[colour].append((x0 * cw, top + fy0 * ch, (x1 - x0) * cw, (fy1 - fy0) * ch))
+            for left, right, fy0, fy1, colour in paint.blocks:
+                rects[colour].append((left * cw, top + fy0 * ch, (right - left) * cw, (fy1 - fy0) * ch))
             for x, arms, is_arc, colour in paint.boxes:
                 if is_arc:
                     arcs[colour].append(self._arc(x * cw, top, arms))
