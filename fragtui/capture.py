@@ -16,18 +16,22 @@ from rich.console import Console
 from rich.control import Control
 
 from fragtui.sim.errors import FragtuiError, ParamError
+from fragtui.sim.numbers import NumberError, ascii_note, whole
 from fragtui.sim.params import Params
 
-MIN_SIZE, MAX_SIZE = (20, 8), (500, 200)
+MAX_SIZE = (500, 200)
 
 
 def parse_size(text: str) -> tuple[int, int]:
+    """WIDTHxHEIGHT, from the app's minimum (smaller shows only "terminal too small") up to MAX_SIZE."""
+    from fragtui.tui.app import MIN_HEIGHT, MIN_WIDTH
+
     width, _, height = text.lower().partition("x")
-    if width.isdigit() and height.isdigit():
-        w, h = int(width), int(height)
-        if MIN_SIZE[0] <= w <= MAX_SIZE[0] and MIN_SIZE[1] <= h <= MAX_SIZE[1]:
-            return w, h
-    raise ParamError("size", text, f"must be WIDTHxHEIGHT from {MIN_SIZE[0]}x{MIN_SIZE[1]} to {MAX_SIZE[0]}x{MAX_SIZE[1]}")
+    try:
+        return whole(width, MIN_WIDTH, MAX_SIZE[0]), whole(height, MIN_HEIGHT, MAX_SIZE[1])
+    except NumberError:
+        raise ParamError("size", text, f"must be WIDTHxHEIGHT from {MIN_WIDTH}x{MIN_HEIGHT} to "
+                                       f"{MAX_SIZE[0]}x{MAX_SIZE[1]}{ascii_note(text)}") from None
 
 
 def _app(params: Params, scenario: str, color_mode: str = "state", start_step: int = 0):
