@@ -1,16 +1,19 @@
 """The command line: the TUI by default, `report` and friends as subcommands.
 
-Every user mistake becomes one line on stderr and exit status 2; nothing else exits 2.
+Every user mistake becomes one line on stderr and exit status 2; nothing else exits 2. A reader
+that leaves early (`fragtui report | head -2`) ends the command quietly, with status 0.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import fields
 from typing import NoReturn, Sequence
 
-from fragtui.sim.errors import FragtuiError, ParamError
+from fragtui.sim.errors import FragtuiError, ParamError, safe
+from fragtui.sim.numbers import NumberError, decimal, whole
 from fragtui.sim.params import Params, parse_field
 from fragtui.sim.scenarios import SCENARIOS, get_scenario
 
@@ -38,11 +41,27 @@ class UsageError(FragtuiError):
     pass
 
 
+MAX_SPEED = 1024  # the app's fastest autoplay (`]` goes 1, 2, 4, … 1,024 steps a second)
+MAX_ERROR = 1000  # characters of one error line; argparse echoes whole arguments
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage mistake is one line, not a usage block."""
+    """argparse, but a usage mistake is one line, not a usage block, with what the user typed
+    shown escaped (an unknown argument may carry terminal control sequences)."""
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
+        raise UsageError(safe(message, MAX_ERROR))
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("fragtui")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        from fragtui import __version__
+
+        return __version__
 
 
 def _add_params(parser: argparse.ArgumentParser) -> None:
@@ -58,10 +77,11 @@ def _add_params(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="fragtui", description="Watch KV-cache fragmentation: contiguous vs paged.")
+    parser.add_argument("--version", action="version", version=f"fragtui {_version()}")
     _add_params(parser)
     tui = parser.add_argument_group("presenting")
     tui.add_argument("--autoplay", action="store_true", help="start playing at once")
-    tui.add_argument("--speed", default="8", help="autoplay steps per second (default 8)")
+    tui.add_argument("--speed", default="8", help=f"autoplay steps per second, 1 to {MAX_SPEED:,} (default 8)")
     tui.add_argument("--steps", default="0", help="open at this step")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
@@ -94,25 +114,38 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def params_from(args: argparse.Namespace) -> Params:
-    """The scenario's parameters (the seed's by default), overridden by the options given."""
+    """The scenario's parameters (the seed's by default), overridden by the options given.
+
+    An error about a value the user did not type says where it came from instead."""
     given = {}
     for name in PARAM_NAMES:
         text = getattr(args, name, None)
         if text is not None:
             given[name] = parse_field(name, text)
-    return get_scenario(getattr(args, "scenario", "seed")).build(**given)
+    scenario = get_scenario(getattr(args, "scenario", "seed"))
+    try:
+        return scenario.build(**given)
+    except ParamError as error:
+        if error.name in PARAM_NAMES and error.name not in given:
+            own = scenario.name != "seed" and error.name in scenario.params
+            error.origin = f"the {scenario.name} scenario's" if own else "the default"
+        raise
 
 
-def number_option(name: str, text: str, low: float, high: float, whole: bool = True) -> float:
+def whole_option(name: str, text: str, low: int, high: int) -> int:
+    """A whole-number presenter option, or one clear line saying what is allowed."""
+    try:
+        return whole(text, low, high)
+    except NumberError as error:
+        raise ParamError(name, text, error.allowed) from None
+
+
+def number_option(name: str, text: str, low: float, high: float) -> float:
     """A numeric presenter option, or one clear line saying what is allowed."""
     try:
-        value = int(text) if whole else float(text)
-    except ValueError:
-        value = None
-    if value is None or not low <= value <= high:
-        kind = "a whole number" if whole else "a number"
-        raise ParamError(name, text, f"must be {kind} from {low:g} to {high:g}")
-    return value
+        return decimal(text, low, high)
+    except NumberError as error:
+        raise ParamError(name, text, error.allowed) from None
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -169,8 +202,8 @@ def run_scenarios(args: argparse.Namespace) -> int:
 
 def run_tui(args: argparse.Namespace) -> int:
     params = params_from(args)
-    speed = number_option("speed", args.speed, 0.1, 1000, whole=False)
-    steps = number_option("steps", args.steps, 0, 10**7)
+    speed = number_option("speed", args.speed, 1, MAX_SPEED)
+    steps = whole_option("steps", args.steps, 0, 10**7)
     from fragtui.tui.app import FragApp
 
     app = FragApp(params, scenario=getattr(args, "scenario", "seed"), autoplay=args.autoplay,
@@ -189,7 +222,7 @@ def run_screenshot(args: argparse.Namespace) -> int:
         params,
         args.output,
         scenario=getattr(args, "scenario", "seed"),
-        steps=number_option("steps", args.steps, 0, 10**7),
+        steps=whole_option("steps", args.steps, 0, 10**7),
         size=parse_size(args.size),
         color_mode=args.color_mode,
         press=tuple(k.strip() for k in args.press.split(",") if k.strip()),
@@ -202,13 +235,13 @@ def run_record(args: argparse.Namespace) -> int:
     from fragtui.capture import parse_size, record
 
     params = params_from(args)
-    steps = None if args.steps is None else number_option("steps", args.steps, 0, 10**6)
+    steps = None if args.steps is None else whole_option("steps", args.steps, 0, 10**6)
     frames = record(
         params,
         args.output,
         scenario=getattr(args, "scenario", "seed"),
         steps=steps,
-        fps=number_option("fps", args.fps, 0.1, 60, whole=False),
+        fps=number_option("fps", args.fps, 0.1, 60),
         size=parse_size(args.size),
     )
     print(f"wrote {args.output}: {frames} frames")
@@ -227,11 +260,23 @@ COMMANDS = {
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return COMMANDS.get(args.command, run_tui)(args)
+        status = COMMANDS.get(args.command, run_tui)(args)
+        sys.stdout.flush()  # here, where a closed pipe can still be caught
+        return status
+    except BrokenPipeError:
+        # The reader has what it wanted (`| head -2`). Point stdout at /dev/null so that the
+        # interpreter's last flush of what is still buffered has nowhere to fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except ParamError as error:
-        print(f"fragtui: {error.describe('flag')}", file=sys.stderr)
+        _say(error.describe("flag"))
     except FragtuiError as error:
-        print(f"fragtui: {error}", file=sys.stderr)
+        _say(str(error))
     except KeyboardInterrupt:
         return 130
     return 2
+
+
+def _say(message: str) -> None:
+    """One line on stderr: escaped again here, so that no message can carry a control character."""
+    print(f"fragtui: {safe(message, MAX_ERROR)}", file=sys.stderr)

@@ -59,7 +59,7 @@ CLI_CASES = [
     (["sweep", "--block-sizes", "16,zero"], "--block-sizes '16,zero': must be whole numbers"),
     (["screenshot", "--size", "huge", "-o", "x.svg"], "--size 'huge': must be WIDTHxHEIGHT"),
     (["record", "--fps", "fast", "-o", "x.cast"], "--fps 'fast': must be a number"),
-    (["--speed", "0"], "--speed '0': must be a number from 0.1"),
+    (["--speed", "0"], "--speed '0': must be a number from 1 to 1024"),
     (["report", "--bogus"], "unrecognized arguments: --bogus"),
     (["report", "--total-slots"], "argument --total-slots: expected one argument"),
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from fragtui.sim.errors import ParamError
 from fragtui.sim.params import Params
 from fragtui.sim.requests import Arrive, Event, Free, Request
 from fragtui.sim.simulation import Simulation, StepRecord
@@ -38,6 +39,8 @@ class Session:
 
     def inject_arrival(self) -> StepRecord | None:
         """A request of used_len tokens arrives now."""
+        if self.params.used_len > self.params.max_len:  # allowed while an op list or trace set the lengths
+            raise ParamError("used_len", self.params.used_len, f"must be ≤ max_len ({self.params.max_len}) to inject an arrival")
         rid = 1 + max((e.request.id for e in self.sim.events if isinstance(e, Arrive)), default=-1)
         event = Arrive(Request(rid, self.params.used_len, self.params.max_len))
         self.manual.append((self.sim.step, event))

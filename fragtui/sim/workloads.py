@@ -50,10 +50,10 @@ def _from_lengths(params: Params) -> tuple[list[Request], int, str]:
         used = lengths.sample(rng)
         if used > params.max_len:
             dropped += 1
-            if dropped > MAX_DRAWS_PER_ARRIVAL * (wanted + 10):
+            if dropped > MAX_DRAWS_PER_ARRIVAL * (len(requests) + 10):  # fewer than ~1 in 100 fit
                 raise FragtuiError(
-                    f"--lengths {params.lengths}: only {len(requests)} of {dropped + len(requests)} sampled "
-                    f"requests fit max_len {params.max_len}; raise --max-len"
+                    f"--lengths {params.lengths}: only {len(requests):,} of {dropped + len(requests):,} sampled "
+                    f"requests fit max_len {params.max_len:,}; raise --max-len"
                 )
             continue
         requests.append(Request(len(requests), used, params.max_len, prompt=used))
