@@ -121,6 +121,8 @@ def params_from(args: argparse.Namespace) -> Params:
     for name in PARAM_NAMES:
         text = getattr(args, name, None)
         if text is not None:
+            if not text.strip():  # (in the editor, a blank optional field means "none")
+                raise ParamError(name, text, "must not be empty")
             given[name] = parse_field(name, text)
     scenario = get_scenario(getattr(args, "scenario", "seed"))
     try:

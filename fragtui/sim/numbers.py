@@ -43,13 +43,12 @@ class NumberError(FragtuiError):
         self.text = text
         self.parsed = value if value is not None and math.isfinite(value) else None  # the number read, if any
         self.allowed = f"must be {kind} {bounds}{note}"
-        tail = f" {unit}" if unit else ""
         if value is None:
             self.problem = f"is not {kind}{note}"
         elif value < low:
-            self.problem = f"is below {fmt.format(low)}{tail}"
+            self.problem = f"is below {fmt.format(low)}"
         else:
-            self.problem = f"is more than {fmt.format(high)}{tail}"
+            self.problem = f"is more than {fmt.format(high)}{' ' + unit if unit else ''}"
         self.shown = str(value) if whole and self.parsed is not None else quoted(text)
         super().__init__(f"{self.shown}: {self.allowed}")
 

@@ -67,17 +67,18 @@ def _from_lengths(params: Params) -> tuple[list[Request], int, str]:
 def _from_trace(params: Params) -> tuple[list[Request], int, str]:
     from fragtui.sim.traces import load_trace
 
+    assert params.trace is not None
     trace = load_trace(params.trace)
-    limit = len(trace.rows) if params.arrivals is None else params.arrivals
+    limit = len(trace) if params.arrivals is None else params.arrivals
     requests: list[Request] = []
-    dropped = 0
-    for row in trace.rows:
+    dropped, max_len = 0, params.max_len
+    for prompt, output in zip(trace.prompts, trace.outputs):  # columns: no row objects
         if len(requests) >= limit:
             break
-        if row.used > params.max_len:
+        if prompt + output > max_len:
             dropped += 1
             continue
-        requests.append(Request(len(requests), row.used, params.max_len, row.prompt, row.output))
+        requests.append(Request(len(requests), prompt + output, max_len, prompt, output))
     name = trace.path.rsplit("/", 1)[-1]
     return requests, dropped, f"trace {name}: {len(requests)} requests"
 

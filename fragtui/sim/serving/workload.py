@@ -96,20 +96,23 @@ def _check_work(workload: ServingWorkload, params: Params) -> None:
 
 
 def _from_trace(params: Params) -> ServingWorkload:
+    assert params.trace is not None
     trace = load_trace(params.trace)
     outputs = parse_token_lengths(params.output_len, params.used_len, "output", "output_len")
     rng = random.Random(f"lengths:{params.seed}")
     arrivals = random.Random(f"arrivals:{params.seed}")
-    limit = len(trace.rows) if params.arrivals is None else params.arrivals
+    limit = len(trace) if params.arrivals is None else params.arrivals
     requests: list[ServingRequest] = []
-    dropped, now = 0, 0.0
-    for row in trace.rows:
+    dropped, now, scale = 0, 0.0, params.time_scale
+    seconds = trace.seconds
+    azure = trace.kind == "azure"
+    for i, (prompt, given) in enumerate(zip(trace.prompts, trace.outputs)):  # columns: no row objects
         if len(requests) >= limit:
             break
         # Traces without an output column (a used/tokens CSV, plain numbers) take --output-len.
-        prompt, output = (row.prompt, row.output) if trace.kind == "azure" else (row.used, outputs.sample(rng))
-        if row.seconds is not None:
-            tick = int(row.seconds * params.time_scale)
+        output = given if azure else outputs.sample(rng)
+        if seconds is not None:
+            tick = int(seconds[i] * scale)  # from the earliest timestamp, so never negative
         else:
             now += arrivals.expovariate(params.rate)
             tick = int(now)
