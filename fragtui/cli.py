@@ -42,6 +42,7 @@ class UsageError(FragtuiError):
 
 
 MAX_SPEED = 1024  # the app's fastest autoplay (`]` goes 1, 2, 4, … 1,024 steps a second)
+REPLACED = "the file to write; an existing file is replaced (written beside it, then renamed over it)"
 MAX_ERROR = 1000  # characters of one error line; argparse echoes whole arguments
 
 
@@ -102,14 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
     shot.add_argument("--size", default="160x50", help="WIDTHxHEIGHT (default 160x50)")
     shot.add_argument("--color-mode", default="state", help="state | request (default state)")
     shot.add_argument("--press", default="", help="keys to press first, comma-separated (e.g. question_mark)")
-    shot.add_argument("-o", "--output", required=True, metavar="FILE.svg")
+    shot.add_argument("-o", "--output", required=True, metavar="FILE.svg", help=REPLACED)
 
     rec = sub.add_parser("record", help="record the app stepping through a scenario (asciicast v2)")
     _add_params(rec)
     rec.add_argument("--steps", default=None, help="how many steps to record (default: to the end)")
     rec.add_argument("--fps", default="4", help="frames (steps) per second (default 4)")
     rec.add_argument("--size", default="160x50", help="WIDTHxHEIGHT (default 160x50)")
-    rec.add_argument("-o", "--output", required=True, metavar="FILE.cast")
+    rec.add_argument("-o", "--output", required=True, metavar="FILE.cast", help=REPLACED)
     return parser
 
 
@@ -229,7 +230,7 @@ def run_screenshot(args: argparse.Namespace) -> int:
         color_mode=args.color_mode,
         press=tuple(k.strip() for k in args.press.split(",") if k.strip()),
     )
-    print(f"wrote {path}")
+    print(f"wrote {safe(path)}")
     return 0
 
 
@@ -246,7 +247,7 @@ def run_record(args: argparse.Namespace) -> int:
         fps=number_option("fps", args.fps, 0.1, 60),
         size=parse_size(args.size),
     )
-    print(f"wrote {args.output}: {frames} frames")
+    print(f"wrote {safe(args.output)}: {frames} frames")
     return 0
 
 
