@@ -14,22 +14,25 @@ from typing import NoReturn, Sequence
 
 from fragtui.sim.errors import FragtuiError, ParamError, safe
 from fragtui.sim.numbers import NumberError, decimal, whole
-from fragtui.sim.params import Params, parse_field
+from fragtui.sim.params import WHOLE_BOUNDS, Params, parse_field
 from fragtui.sim.scenarios import SCENARIOS, get_scenario
 
 PARAM_NAMES = [f.name for f in fields(Params)]
 PARAM_HELP = {
+    "block_size": "default 16 (or --total-slots, if that is smaller)",
     "arrivals": "requests to generate (default 64; a trace: all its rows)",
     "lengths": "constant | uniform:A:B | lognormal:MU:SIGMA | azure-conv | azure-code",
     "frees": "none | every-other | churn:P",
     "ops": "an op list such as +32,+64/1024,-0",
-    "trace": "a trace file: the Azure CSV, a CSV with a used/tokens column, or one number per line",
+    "trace": "a trace file: the Azure CSV, a CSV with a used/tokens column, or one number per line "
+             "(a regular file of at most 2 GiB and 1,000,000 rows; see the README for timestamps)",
     "kv_memory": "KV cache size, e.g. 24GiB (with --model: sets --total-slots)",
     "model": "llama-3-8b | llama-3-70b | llama-2-7b | llama-2-13b | mistral-7b | opt-13b | L:H:D:DTYPE",
     "placement": "first | best | worst | next",
     "order": "fifo | lifo | lowest",
     "reservation": "max | pow2 | oracle",
-    "mode": "event | serving",
+    "mode": "event | serving (a serving run estimated at more than 100,000,000 busy ticks + block "
+            "growths is refused before it starts)",
     "rate": "serving: Poisson arrivals per tick (default 1)",
     "prompt_len": "serving: constant | N | uniform:A:B | lognormal:MU:SIGMA | sharegpt | azure-conv | azure-code",
     "output_len": "serving: as --prompt-len",
@@ -73,6 +76,8 @@ def _add_params(parser: argparse.ArgumentParser) -> None:
     for name in PARAM_NAMES:
         flag = "--" + name.replace("_", "-")
         help_text = PARAM_HELP.get(name, f"default {getattr(defaults, name)}")
+        if name in WHOLE_BOUNDS:
+            help_text += ", {:,} to {:,}".format(*WHOLE_BOUNDS[name])
         group.add_argument(flag, dest=name, metavar=name.upper(), default=argparse.SUPPRESS, help=help_text)
 
 
@@ -126,6 +131,9 @@ def params_from(args: argparse.Namespace) -> Params:
                 raise ParamError(name, text, "must not be empty")
             given[name] = parse_field(name, text)
     scenario = get_scenario(getattr(args, "scenario", "seed"))
+    block = scenario.params.get("block_size", Params.block_size)
+    if "block_size" not in given and given.get("total_slots", block) < block:
+        given["block_size"] = given["total_slots"]  # a default block no larger than the pool asked for
     try:
         return scenario.build(**given)
     except ParamError as error:
