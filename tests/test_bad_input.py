@@ -226,6 +226,9 @@ EDITOR_CASES = [
     ("trace", str(FIXTURES / "bad_value.csv"), "bad_value.csv:3: used 'abc' is not a whole number"),
     ("kv_memory", "12GiB", "kv_memory '12GiB': needs --model"),
     ("rate", "-1", "rate -1.0: must be a number from"),
+    # issue 15: these ended the app
+    ("seed", "9" * 10_000, "seed '" + "9" * 60 + "…' (10,000 characters): must be a whole number from 0"),
+    ("model", "²:1:1:fp16", "model '²:1:1:fp16': LAYERS '²': must be a whole number from 1 to 4,096 (ASCII digits 0-9 only)"),
 ]
 
 
