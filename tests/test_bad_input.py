@@ -232,7 +232,7 @@ EDITOR_CASES = [
 ]
 
 
-@pytest.mark.parametrize("field, value, message", EDITOR_CASES)
+@pytest.mark.parametrize("field, value, message", EDITOR_CASES, ids=[f"{c[0]} {c[1][:20]}" for c in EDITOR_CASES])
 async def test_the_parameter_editor_refuses_in_place_and_keeps_everything(field, value, message):
     app = FragApp()
     async with app.run_test(size=(160, 50)) as pilot:
@@ -266,3 +266,10 @@ async def test_keys_that_would_make_a_bad_value_notify_and_keep_everything():
         assert any("block_size 0" in n.message for n in app._notifications)
         await pilot.press(*"KKKK")
         assert (app.stage.params, app.sim.snapshot()) == before
+
+
+def test_the_speed_range_is_the_apps():
+    from fragtui.cli import MAX_SPEED
+    from fragtui.tui.app import SPEEDS
+
+    assert (1, MAX_SPEED) == (SPEEDS[0], SPEEDS[-1])

@@ -130,7 +130,6 @@ class Params:
 
             parse_ops(self.ops, self.max_len)
 
-
     @property
     def lengths_from_used_len(self) -> bool:
         """Whether some request's length is used_len: only then is used_len ≤ max_len checked,
