@@ -35,7 +35,7 @@ def check_writable(path: str, option: str = "-o") -> str:
         kind = ("a directory" if stat.S_ISDIR(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
                 else "a FIFO" if stat.S_ISFIFO(mode) else "not a regular file")
         raise FragtuiError(f"{where}: is {kind}; give the name of a file to write")
-    real = os.path.realpath(path)
+    real = os.path.realpath(path)  # (after the stat, which refused a NUL in the path)
     parent = os.path.dirname(real)
     if not os.path.isdir(parent):
         raise FragtuiError(f"{where}: no such directory {parent}")

@@ -39,7 +39,7 @@ def option_set(parser: argparse.ArgumentParser) -> dict[str, list[tuple[str, boo
 OPTIONS = option_set(build_parser())
 HOSTILE = [
     "²", "①", "١٢", "--5", "-1", "0", "", " ", "9" * 5000, "1e309", "nan", "inf", "0x10", "1_0", "[/]", "[b]x",
-    "\x1b]0;owned\x07", "\x1b[2J", "a\nb", "\x00", "\x9b31m", "\u202e", "+²", "²:1:1:fp16", "²x8", "10x5",
+    "\x1b]0;owned\x07", "\x1b[2J", "a\nb", "\x00", "a\x00b", "\x9b31m", "\u202e", "+²", "²:1:1:fp16", "²x8", "10x5",
     "churn:²", "uniform:²:3", "lognormal:nan:1", "/dev/zero", "/dev/full", "/proc/self/status", "FIFO", "DIR",
     "loop", str(FIXTURES / "binary.bin"), str(FIXTURES / "mixed_zones.csv"), str(FIXTURES / "control_header.csv"),
 ]
@@ -123,3 +123,12 @@ def test_an_editor_field_is_a_value_or_one_clean_line(name, text):
         assert line.startswith(name) and line.isprintable(), line
     except FragtuiError as error:  # pragma: no cover - parse_field raises ParamError only
         pytest.fail(f"{name} {text!r}: {error}")
+
+
+@pytest.mark.parametrize("argv, line", [
+    (["report", "--trace", "a\x00b"], "fragtui: a\\x00b: cannot read: embedded null byte\n"),
+    (["screenshot", "-o", "a\x00b"], "fragtui: -o a\\x00b: cannot write: embedded null byte\n"),
+])
+def test_a_nul_in_a_path_is_one_line(argv, line):
+    """A process's arguments cannot hold a NUL, but the editor's fields can."""
+    assert run(argv)[0::2] == (2, line)

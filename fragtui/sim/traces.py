@@ -116,12 +116,13 @@ class TraceRows(Sequence[TraceRow]):
 def load_trace(path: str) -> Trace:
     if not path.strip():
         raise InputFileError(path, None, "is not a file name")
-    if os.path.realpath(path).startswith(KERNEL_FILES):
-        raise InputFileError(path, None, "is a /proc or /sys file, not a trace")
     try:
         info = os.stat(path)
+        kernel = os.path.realpath(path).startswith(KERNEL_FILES)
     except (OSError, ValueError) as error:  # ValueError: a NUL in the path
         raise InputFileError(path, None, f"cannot read: {_reason(error)}") from None
+    if kernel:
+        raise InputFileError(path, None, "is a /proc or /sys file, not a trace")
     _check_regular(path, info.st_mode, info.st_size)
     return _load(path, info.st_mtime_ns, info.st_size)
 
