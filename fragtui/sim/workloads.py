@@ -72,13 +72,16 @@ def _from_trace(params: Params) -> tuple[list[Request], int, str]:
     limit = len(trace) if params.arrivals is None else params.arrivals
     requests: list[Request] = []
     dropped, max_len = 0, params.max_len
+    lengths: dict[int, int] = {}
+    same = lengths.setdefault  # one int object per distinct length: a trace repeats them (60 MB a million rows)
     for prompt, output in zip(trace.prompts, trace.outputs):  # columns: no row objects
         if len(requests) >= limit:
             break
         if prompt + output > max_len:
             dropped += 1
             continue
-        requests.append(Request(len(requests), prompt + output, max_len, prompt, output))
+        requests.append(Request(len(requests), same(prompt + output, prompt + output), max_len,
+                                same(prompt, prompt), same(output, output)))
     name = trace.path.rsplit("/", 1)[-1]
     return requests, dropped, f"trace {name}: {len(requests)} requests"
 
