@@ -132,3 +132,11 @@ def test_an_editor_field_is_a_value_or_one_clean_line(name, text):
 def test_a_nul_in_a_path_is_one_line(argv, line):
     """A process's arguments cannot hold a NUL, but the editor's fields can."""
     assert run(argv)[0::2] == (2, line)
+
+
+@pytest.mark.parametrize("mode", ["event", "serving"])
+def test_a_trace_named_with_control_characters_is_reported_escaped(tmp_path, mode):
+    trace = tmp_path / "\x1b]0;owned\x07.txt"
+    trace.write_text("32\n64\n")
+    status, out, err = run(["report", "--mode", mode, "--trace", str(trace)])
+    assert (status, err) == (0, "") and "trace \\x1b]0;owned\\x07.txt: 2 requests" in out and "\x1b" not in out

@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from fragtui.sim.errors import FragtuiError
+from fragtui.sim.errors import FragtuiError, safe
 from fragtui.sim.lengths import parse_lengths
 from fragtui.sim.params import Params, parse_frees
 from fragtui.sim.requests import Arrive, Event, Free, Request
@@ -82,7 +82,7 @@ def _from_trace(params: Params) -> tuple[list[Request], int, str]:
             continue
         requests.append(Request(len(requests), same(prompt + output, prompt + output), max_len,
                                 same(prompt, prompt), same(output, output)))
-    name = trace.path.rsplit("/", 1)[-1]
+    name = safe(trace.path.rsplit("/", 1)[-1], 60)  # printed in reports and titles
     return requests, dropped, f"trace {name}: {len(requests)} requests"
 
 

@@ -18,7 +18,7 @@ import random
 from dataclasses import dataclass
 from typing import Sequence
 
-from fragtui.sim.errors import FragtuiError
+from fragtui.sim.errors import FragtuiError, safe
 from fragtui.sim.lengths import EMPIRICAL, parse_token_lengths
 from fragtui.sim.params import Params
 from fragtui.sim.serving.run import poisson_arrivals
@@ -120,5 +120,5 @@ def _from_trace(params: Params) -> ServingWorkload:
             dropped += 1
             continue
         requests.append(ServingRequest(len(requests), tick, prompt, output))
-    name = trace.path.rsplit("/", 1)[-1]
+    name = safe(trace.path.rsplit("/", 1)[-1], 60)  # printed in reports and titles
     return ServingWorkload(requests, dropped, f"trace {name}: {len(requests)} requests")
