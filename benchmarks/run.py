@@ -260,6 +260,60 @@ def bench_trace(repeats: int) -> None:
         report(f"report --trace conv, {name}", f"{median:.2f} s", f"≤ {target:g} s", median <= target)
 
 
+MILLION = 1_000_000
+
+
+def write_azure_trace(path: Path, rows: int, seed: int = 0) -> None:
+    """An Azure-format trace as published (CRLF, 7 fractional digits): lengths drawn from the conv
+    trace's embedded percentiles, arrivals at its mean rate (19,366 an hour), seeded."""
+    from datetime import datetime, timedelta
+
+    from fragtui.sim.lengths import azure, sample_percentiles
+
+    rng = random.Random(seed)
+    context, generated = azure("conv", "context").percentiles, azure("conv", "generated").percentiles
+    when, rate = datetime(2023, 11, 16, 18, 15, 46, 680590), 19_366 / 3600
+    with open(path, "w", newline="") as f:
+        f.write("TIMESTAMP,ContextTokens,GeneratedTokens\r\n")
+        for _ in range(rows):
+            when += timedelta(seconds=rng.expovariate(rate))
+            f.write(f"{when:%Y-%m-%d %H:%M:%S.%f}0,{sample_percentiles(context, rng)},"
+                    f"{sample_percentiles(generated, rng)}\r\n")
+
+
+def _timed_child(args: list[str]) -> tuple[float, float, int, str]:
+    """Run fragtui in a child: (wall seconds, peak resident MB, status, stderr)."""
+    start = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-m", "fragtui", *args], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, cwd=ROOT, env=ENV)
+    stderr = child.stderr.read().decode() if child.stderr else ""
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return time.perf_counter() - start, usage.ru_maxrss / 1024, child.returncode, stderr
+
+
+def bench_million_trace() -> None:
+    """Issue 16's row: a generated 1M-row Azure-format trace through `fragtui report`, once."""
+    import tempfile
+
+    print("a generated 1,000,000-row Azure-format trace through `fragtui report`, whole process, once")
+    with tempfile.TemporaryDirectory() as folder:
+        trace = Path(folder) / "azure-1m.csv"
+        write_azure_trace(trace, MILLION)
+        cases = [
+            ("event mode", [], 10.0),
+            ("serving mode", ["--mode", "serving"], 60.0),
+        ]
+        for name, options, target in cases:
+            args = ["report", "--trace", str(trace), "--total-slots", "65536", "--max-len", "16384", *options]
+            seconds, peak, status, stderr = _timed_child(args)
+            if status:
+                report(f"report --trace 1M rows, {name}", "failed: " + stderr.strip()[:40], f"≤ {target:g} s", False)
+                continue
+            report(f"report --trace 1M rows, {name}: time", f"{seconds:.1f} s", f"≤ {target:g} s", seconds <= target)
+            report(f"report --trace 1M rows, {name}: peak RSS", f"{peak:.0f} MB", "≤ 500 MB", peak <= 500)
+
+
 # -- 5. memory of a long history ------------------------------------------------------------
 
 HISTORY = """
@@ -335,7 +389,8 @@ def calibrate() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
-    parser.add_argument("--only", default="", help="comma-separated: allocators,instructions,repaint,paint,trace,history")
+    parser.add_argument("--only", default="",
+                        help="comma-separated: allocators,instructions,repaint,paint,trace,million,history")
     args = parser.parse_args()
     repeats = 1 if args.quick else 5
     only = set(filter(None, args.only.split(",")))
@@ -350,6 +405,7 @@ def main() -> None:
         "repaint": lambda: bench_step_repaint(1 if args.quick else 3),
         "paint": lambda: bench_first_paint(3 if args.quick else 7),
         "trace": lambda: bench_trace(repeats),
+        "million": bench_million_trace,
         "history": bench_history,
     }
     for name, run in sections.items():

@@ -10,24 +10,28 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 from rich.console import Console
 from rich.control import Control
 
+from fragtui.files import check_writable, write_text
 from fragtui.sim.errors import FragtuiError, ParamError
+from fragtui.sim.numbers import NumberError, ascii_note, whole
 from fragtui.sim.params import Params
 
-MIN_SIZE, MAX_SIZE = (20, 8), (500, 200)
+MAX_SIZE = (500, 200)
 
 
 def parse_size(text: str) -> tuple[int, int]:
+    """WIDTHxHEIGHT, from the app's minimum (smaller shows only "terminal too small") up to MAX_SIZE."""
+    from fragtui.tui.app import MIN_HEIGHT, MIN_WIDTH
+
     width, _, height = text.lower().partition("x")
-    if width.isdigit() and height.isdigit():
-        w, h = int(width), int(height)
-        if MIN_SIZE[0] <= w <= MAX_SIZE[0] and MIN_SIZE[1] <= h <= MAX_SIZE[1]:
-            return w, h
-    raise ParamError("size", text, f"must be WIDTHxHEIGHT from {MIN_SIZE[0]}x{MIN_SIZE[1]} to {MAX_SIZE[0]}x{MAX_SIZE[1]}")
+    try:
+        return whole(width, MIN_WIDTH, MAX_SIZE[0]), whole(height, MIN_HEIGHT, MAX_SIZE[1])
+    except NumberError:
+        raise ParamError("size", text, f"must be WIDTHxHEIGHT from {MIN_WIDTH}x{MIN_HEIGHT} to "
+                                       f"{MAX_SIZE[0]}x{MAX_SIZE[1]}{ascii_note(text)}") from None
 
 
 def _app(params: Params, scenario: str, color_mode: str = "state", start_step: int = 0):
@@ -47,7 +51,7 @@ def screenshot(
     press: tuple[str, ...] = (),
 ) -> str:
     """Render the app at step `steps` (after pressing `press`) to an SVG file; returns its path."""
-    _check_writable(path)
+    check_writable(path)
     app = _app(params, scenario, color_mode, steps)
     svg: list[str] = []
 
@@ -62,7 +66,7 @@ def screenshot(
     app.run(headless=True, size=size, auto_pilot=autopilot)
     if not svg:
         raise FragtuiError(f"screenshot of {scenario} failed: the app stopped before it painted")
-    _write(path, svg[0])
+    write_text(path, svg[0])
     return path
 
 
@@ -76,7 +80,7 @@ def record(
     size: tuple[int, int] = (160, 50),
 ) -> int:
     """Record the app stepping through `steps` events (all by default); returns the frame count."""
-    _check_writable(path)
+    check_writable(path)
     app = _app(params, scenario)
     app.recording, app.speed = True, fps
     width, height = size
@@ -116,7 +120,7 @@ def record(
     }
     last = json.loads(lines[-1])
     lines[-1] = json.dumps([last[0], "o", last[2] + "\x1b[?25h"])  # show the cursor again at the end
-    _write(path, "\n".join([json.dumps(header), *lines]) + "\n")
+    write_text(path, "\n".join([json.dumps(header), *lines]) + "\n")
     return len(lines)
 
 
@@ -126,17 +130,3 @@ def _render_rows(app, width: int, height: int) -> list[str]:
                       color_system="truecolor", legacy_windows=False)
     update = app.screen._compositor.render_update(full=True)
     return ["".join(strip.render(console) for strip in row) + "\x1b[0m" for row in update.strips]
-
-
-def _check_writable(path: str) -> None:
-    """Fail before the work, not after it."""
-    parent = Path(path).resolve().parent
-    if not parent.is_dir():
-        raise FragtuiError(f"-o {path}: no such directory {parent}")
-
-
-def _write(path: str, text: str) -> None:
-    try:
-        Path(path).write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise FragtuiError(f"-o {path}: cannot write: {error.strerror or error}") from None

@@ -14,10 +14,11 @@ from fragtui.view.rows import CATEGORIES
 COLUMNS = {"max": "Orca Max", "pow2": "Orca Pow2", "oracle": "Orca Oracle", "paged": "paged"}
 
 # The PagedAttention paper (Kwon et al., SOSP 2023): OPT-13B, 12 GiB of KV cache, ShareGPT.
-PAPER = {
-    "token_states_pct": {"orca": (20.4, 38.2), "vllm": 96.3},  # §3, Fig. 2
-    "mean_batch": {"max": 7.00, "pow2": 9.81, "oracle": 13.62, "paged": 30.42},  # Fig. 13, 2 req/s
-}
+PAPER_ORCA_TOKEN_STATES = (20.4, 38.2)  # §3, Fig. 2: the range over Orca's three variants
+PAPER_VLLM_TOKEN_STATES = 96.3
+PAPER_MEAN_BATCH = {"max": 7.00, "pow2": 9.81, "oracle": 13.62, "paged": 30.42}  # Fig. 13, 2 req/s
+PAPER = {"token_states_pct": {"orca": PAPER_ORCA_TOKEN_STATES, "vllm": PAPER_VLLM_TOKEN_STATES},
+         "mean_batch": PAPER_MEAN_BATCH}
 
 
 def serving_text(params: Params, workload: ServingWorkload, results: dict[str, ServingMetrics],
@@ -41,12 +42,12 @@ def serving_text(params: Params, workload: ServingWorkload, results: dict[str, S
     if any(m.rejected for m in results.values()):
         lines.append(_row("never fit the pool", *(str(m.rejected) for m in results.values())))
     if paper:
-        orca_low, orca_high = PAPER["token_states_pct"]["orca"]
-        batch = PAPER["mean_batch"]
+        orca_low, orca_high = PAPER_ORCA_TOKEN_STATES
+        batch = PAPER_MEAN_BATCH
         lines += [
             "",
             "the PagedAttention paper, same setting (OPT-13B, 12 GiB KV cache, ShareGPT, 2 req/s on an A100):",
-            _row("token states % (Fig. 2)", f"{orca_low}–{orca_high}", "", "", f"{PAPER['token_states_pct']['vllm']}"),
+            _row("token states % (Fig. 2)", f"{orca_low}–{orca_high}", "", "", f"{PAPER_VLLM_TOKEN_STATES}"),
             _row("avg batch size (Fig. 13)", *(f"{batch[name]:.2f}" for name in COLUMNS)),
             "(the paper's Orca token-state range covers its three variants together)",
         ]

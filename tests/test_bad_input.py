@@ -1,14 +1,20 @@
 """A catalogue of bad input. On the command line: exit status 2 and one line on stderr naming
 the value, with no traceback. In the app: an error in place, and nothing changed."""
 
+import json
+import os
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 
 from tui_helpers import sim_of
 from fragtui.cli import main
+from fragtui.sim.params import Params
+from fragtui.sim.serving.workload import build_serving_workload
+from fragtui.sim.traces import load_trace
 from fragtui.tui.app import FragApp
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -60,9 +66,62 @@ CLI_CASES = [
     (["sweep", "--block-sizes", "16,zero"], "--block-sizes '16,zero': must be whole numbers"),
     (["screenshot", "--size", "huge", "-o", "x.svg"], "--size 'huge': must be WIDTHxHEIGHT"),
     (["record", "--fps", "fast", "-o", "x.cast"], "--fps 'fast': must be a number"),
-    (["--speed", "0"], "--speed '0': must be a number from 0.1"),
+    (["--speed", "0"], "--speed '0': must be a number from 1 to 1024"),
     (["report", "--bogus"], "unrecognized arguments: --bogus"),
     (["report", "--total-slots"], "argument --total-slots: expected one argument"),
+    # issue 15: numbers that look like digits, and numbers too long to convert
+    (["report", "--total-slots=²"], "--total-slots '²': must be a whole number from 1 to 16,777,216 (ASCII digits 0-9 only)"),
+    (["report", "--block-size=①"], "--block-size '①': must be a whole number from 1 to 16,777,216 (ASCII digits 0-9 only)"),
+    (["report", "--ops", "+²"], "--ops '+²': op 1 '+²': expected a whole number from 1 to 16,777,216 (ASCII digits 0-9 only)"),
+    (["report", "--model", "²:1:1:fp16"], "--model '²:1:1:fp16': LAYERS '²': must be a whole number from 1 to 4,096 (ASCII"),
+    (["sweep", "--block-sizes", "²"], "--block-sizes '²': must be whole numbers from 1 to total_slots (4096), comma-separated (ASCII"),
+    (["screenshot", "--size", "²x8", "-o", "x.svg"], "--size '²x8': must be WIDTHxHEIGHT from 80x24 to 500x200 (ASCII"),
+    (["report", "--mode", "serving", "--prompt-len", "²"], "--prompt-len '²': must be constant, N, uniform:A:B"),
+    (["report", "--total-slots=--5"], "--total-slots '--5': must be a whole number from 1 to 16,777,216"),
+    (["report", "--kv-memory", "9" * 130, "--model", "opt-13b"], f"--kv-memory '{'9' * 60}…' (130 characters): must be at most 1 EiB"),
+    (["report", "--seed", "9" * 10_000], "(10,000 characters): must be a whole number from 0 to"),
+    (["report", "--arrivals", "١٢"], "--arrivals '١٢': must be a whole number from 0 to 1,000,000 (ASCII digits 0-9 only)"),
+    # issue 15: control characters are echoed escaped
+    (["report", "--bogus\x1b]0;owned\x07\x1b[2J"], "unrecognized arguments: --bogus\\x1b]0;owned\\x07\\x1b[2J"),
+    (["report", "--trace", "\x1b]0;owned\x07.csv"], "\\x1b]0;owned\\x07.csv: cannot read: No such file or directory"),
+    (["report", "--placement", "\x1b[2J"], "--placement '\\x1b[2J': must be one of first"),
+    (["screenshot", "-o", "\x1b]0;t\x07/x.svg"], "-o \\x1b]0;t\\x07/x.svg: no such directory"),
+    # issue 15: files that are not files; blank paths
+    (["report", "--trace", "/dev/zero"], "/dev/zero: is a device, not a trace file"),
+    (["report", "--trace", "/proc/self/status"], "/proc/self/status: is a /proc or /sys file, not a trace"),
+    (["report", "--trace", str(FIXTURES)], "fixtures: is a directory, not a trace file"),
+    (["report", "--trace", " "], "--trace ' ': must not be empty"),
+    # issue 15: timestamps and counts in traces
+    (["report", "--trace", str(FIXTURES / "mixed_zones.csv")], "mixed_zones.csv:3: TIMESTAMP '2023-11-16T18:15:47+00:00' has a "
+                                                              "time zone and line 2's has none; give every timestamp a zone, or none"),
+    (["report", "--trace", str(FIXTURES / "superscript.csv")], "superscript.csv:3: GeneratedTokens '²' is not a whole number (ASCII"),
+    (["report", "--trace", str(FIXTURES / "long_span.csv")], "long_span.csv:3: TIMESTAMP '2031-01-01 00:00:00' is more than 366 days"),
+    (["report", "--trace", str(FIXTURES / "markup_header.csv")], "markup_header.csv:1: no used, tokens or ContextTokens+GeneratedTokens "
+                                                                "column (found: [/], x)"),
+    (["report", "--trace", str(FIXTURES / "control_header.csv")], "control_header.csv:1: no used, tokens or ContextTokens+GeneratedTokens "
+                                                                 "column (found: \\x1b]0;owned\\x07\\x1b[2J, x)"),
+    # issue 15: serving-mode input errors, and a run too long to finish
+    (["report", "--mode", "serving", "--prompt-len", "500", "--output-len", "500"],
+     "--output-len '500': with --prompt-len 500 every request needs at least 1,000 tokens, more than max_len (512)"),
+    (["report", "--mode", "serving", "--prompt-len", "90", "--output-len", "20", "--max-len", "100"],
+     "--output-len '20': with --prompt-len 90 every request needs at least 110 tokens, more than max_len (100)"),
+    (["report", "--mode", "serving", "--used-len", "512"],
+     "--used-len 512: serving mode's prompt and output of used_len tokens each make 1,024 tokens, more than max_len (512)"),
+    (["report", "--mode", "serving", "--output-len", "99999999999"], "--output-len 99999999999: must be a whole number from 1 to 16,777,216"),
+    (["report", "--mode", "serving", "--output-len", "lognormal:9:1", "--max-len", "200"],
+     "--prompt-len constant and --output-len lognormal:9:1: only 0 of 1,001 sampled requests fit max_len 200"),
+    (HANG := ["report", "--mode", "serving", "--max-len", "16777216", "--total-slots", "16777216",
+              "--output-len", "lognormal:20:5", "--arrivals", "200"],
+     "serving run too long: 200 requests need at least 220,944,362 busy ticks and 49,044,697 block growths, more than 100,000,000"),
+    # issue 11: an error names the option typed, or says the default was used
+    (["report", "--max-len", "16"], "fragtui: the default --used-len 32: must be ≤ max_len (16)"),
+    (["report", "--scenario", "tail-waste", "--max-len", "16"], "fragtui: the tail-waste scenario's --used-len 33: must be ≤ max_len (16)"),
+    (["report", "--scenario", "paper", "--block-size", "99999"], "--block-size 99999: must be ≤ total_slots (15728)"),
+    (["report", "--lengths", "uniform:600:700"], "--lengths 'uniform:600:700': gives no request that fits max_len (512): the shortest is 600"),
+    # issue 11: sizes below the app's minimum, speeds beyond the app's
+    (["screenshot", "--size", "40x12", "-o", "x.svg"], "--size '40x12': must be WIDTHxHEIGHT from 80x24 to 500x200"),
+    (["record", "--size", "79x24", "-o", "x.cast"], "--size '79x24': must be WIDTHxHEIGHT from 80x24"),
+    (["--speed", "2000"], "--speed '2000': must be a number from 1 to 1024"),
 ]
 
 
@@ -77,6 +136,77 @@ def test_cli_rejects_with_one_line_and_status_2(argv, message, capsys):
 
 def test_there_are_at_least_thirty_cli_cases():
     assert len(CLI_CASES) >= 30
+
+
+@pytest.mark.parametrize("argv", [HANG, ["report", "--trace", "FIFO"], ["report", "--trace", "/dev/zero"]])
+def test_what_used_to_hang_is_refused_at_once_in_a_real_process(argv, tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # with no writer: an open without O_NONBLOCK would wait forever
+    argv = [str(fifo) if a == "FIFO" else a for a in argv]
+    result = subprocess.run([sys.executable, "-m", "fragtui", *argv], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and result.stdout == "" and result.stderr.count("\n") == 1
+
+
+LINE = "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("long_line.txt", "1" * 200_000 + "\n", "long_line.txt:1: the line is longer than 65,536 characters"),
+    ("long_number.txt", "32\n" + "9" * 1000 + "\n", "long_number.txt:2: tokens '999999999999999999999999999999999999999999999999999999999999…' "
+                                                    "(1,000 characters) is more than 16,777,216 tokens"),
+    ("long_field.csv", "used,note\n3," + "x" * 2000 + "\n", "long_field.csv:2: a field is longer than 1,024 characters"),
+    ("no_such_day.csv", LINE + "2023-02-30 00:00:00,1,1\n", "no_such_day.csv:2: TIMESTAMP '2023-02-30 00:00:00' is not a date and time (no such day)"),
+    ("not_utf8.txt", "32\n\xff\xfe\n", "not_utf8.txt:2: is not UTF-8 text"),
+])
+def test_hostile_trace_files(name, content, message, tmp_path, capsys):
+    path = tmp_path / name
+    path.write_bytes(content.encode("latin-1"))
+    assert main(["report", "--trace", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == f"fragtui: {path.parent}/{message}\n"
+
+
+def test_timestamps_that_go_back_are_taken_in_time_order_from_the_earliest(tmp_path):
+    path = tmp_path / "back.csv"
+    path.write_text(LINE + "2023-11-16 18:15:46,3,4\n2023-11-16 18:15:40,5,6\n2023-11-16 18:15:50.5,7,8\n")
+    requests = build_serving_workload(Params(mode="serving", trace=str(path), time_scale=2).validated()).requests
+    assert [(r.id, r.arrival_tick, r.prompt) for r in requests] == [(0, 12, 3), (1, 0, 5), (2, 21, 7)]
+
+
+def test_zoned_timestamps_are_compared_in_utc(tmp_path):
+    path = tmp_path / "zoned.csv"
+    path.write_text(LINE + "2023-11-16T18:00:00+01:00,3,4\n2023-11-16 17:00:01Z,5,6\n2023-11-16T16:30:02-00:30,7,8\n")
+    assert [r.seconds for r in load_trace(str(path)).rows] == [0.0, 1.0, 2.0]
+
+
+def test_a_default_is_checked_only_where_it_is_used(capsys):
+    # The op list gives every length: the default used_len 32 is not checked against max_len 8,
+    # and the default block_size 16 shrinks to the 8-slot pool.
+    assert main(["report", "--ops", "+1,+2,-0", "--total-slots", "8", "--max-len", "8", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["params"]["used_len"] == 32 and data["params"]["block_size"] == 8
+    assert [(s["contiguous"]["outcome"], s["paged"]["outcome"]) for s in data["steps"]] == [
+        ("admitted", "admitted"), ("rejected", "rejected"), ("freed", "freed")]
+    assert main(["report", "--lengths", "uniform:1:8", "--max-len", "8"]) == 0
+    capsys.readouterr()
+
+
+def test_version_comes_from_the_package_metadata(capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["--version"])
+    assert exit.value.code == 0
+    assert capsys.readouterr().out == f"fragtui {version('fragtui')}\n"
+
+
+@pytest.mark.parametrize("argv", [["report", "--json", "--arrivals", "5000", "--frees", "churn:0.5"], ["sweep"],
+                                  ["report", "--scenario", "paper"]])
+def test_a_closed_pipe_ends_the_command_quietly(argv):
+    child = subprocess.Popen([sys.executable, "-m", "fragtui", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    child.stdout.readline()
+    child.stdout.close()  # as `| head -1` does
+    _, err = child.communicate(timeout=60)
+    assert (child.returncode, err) == (0, b"")
 
 
 @pytest.mark.parametrize("argv", [c[0] for c in CLI_CASES[::7]])
@@ -97,10 +227,13 @@ EDITOR_CASES = [
     ("trace", str(FIXTURES / "bad_value.csv"), "bad_value.csv:3: used 'abc' is not a whole number"),
     ("kv_memory", "12GiB", "kv_memory '12GiB': needs --model"),
     ("rate", "-1", "rate -1.0: must be a number from"),
+    # issue 15: these ended the app
+    ("seed", "9" * 10_000, "seed '" + "9" * 60 + "…' (10,000 characters): must be a whole number from 0"),
+    ("model", "²:1:1:fp16", "model '²:1:1:fp16': LAYERS '²': must be a whole number from 1 to 4,096 (ASCII digits 0-9 only)"),
 ]
 
 
-@pytest.mark.parametrize("field, value, message", EDITOR_CASES)
+@pytest.mark.parametrize("field, value, message", EDITOR_CASES, ids=[f"{c[0]} {c[1][:20]}" for c in EDITOR_CASES])
 async def test_the_parameter_editor_refuses_in_place_and_keeps_everything(field, value, message):
     app = FragApp()
     async with app.run_test(size=(160, 50)) as pilot:
@@ -134,3 +267,10 @@ async def test_keys_that_would_make_a_bad_value_notify_and_keep_everything():
         assert any("block_size 0" in n.message for n in app._notifications)
         await pilot.press(*"KKKK")
         assert (app.stage.params, sim_of(app).snapshot()) == before
+
+
+def test_the_speed_range_is_the_apps():
+    from fragtui.cli import MAX_SPEED
+    from fragtui.tui.app import SPEEDS
+
+    assert (1, MAX_SPEED) == (SPEEDS[0], SPEEDS[-1])

@@ -51,7 +51,7 @@ def test_all_or_nothing():
     pool = PagedAllocator(64, 16)
     pool.admit(Request(0, 40, 512))  # 3 blocks
     outcome = pool.admit(Request(1, 17, 512))  # needs 2, 1 left
-    assert (outcome.kind, outcome.reason, outcome.blocks) == (REJECTED, POOL_FULL, ())
+    assert (outcome.kind, outcome.reason, outcome.blocks) == (REJECTED, POOL_FULL, [])
     assert pool.free_blocks == 1
     assert pool.admit(Request(2, 16, 512)).kind == ADMITTED
 

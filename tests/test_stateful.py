@@ -38,7 +38,14 @@ class SessionMachine(RuleBasedStateMachine):
 
     @rule()
     def arrive(self):
-        self.session.inject_arrival()
+        before = (self.session.params, self.session.sim.step, self.session.sim.snapshot())
+        try:
+            self.session.inject_arrival()
+        except ParamError:
+            # used_len is checked against max_len only when injecting: the lengths come from
+            # the distribution, so the parameters may hold a used_len that no request has
+            assert self.session.params.used_len > self.session.params.max_len
+            assert (self.session.params, self.session.sim.step, self.session.sim.snapshot()) == before
 
     @rule()
     def free_oldest(self):

@@ -39,8 +39,8 @@ slots in chunks smaller than the chunk a reservation of `t` needs. A reservation
 (never made by the policies for a request of at least one token) gets a chunk of one slot.
 `runs` shows the free chunks through `FreeRuns`' read side for code written against contiguous.
 
-Outcomes are `ContiguousOutcome`s (a subclass, `BuddyOutcome`, adds one trailing field, the
-request's `reservation`, which undoing a free needs and the contiguous fields have no room for):
+Outcomes are `ContiguousOutcome`s, whose `reservation` (the slots asked for, below the chunk)
+is what undoing a free needs to restore:
 - admitted: `start`/`length` = the chunk; `left` = 0; `right` = the free slots the split left
   right after the chunk (the upper halves, `source − chunk` for a source chunk of `source`
   slots; 0 when a chunk of the exact size was free);
@@ -54,20 +54,12 @@ request's `reservation`, which undoing a free needs and the contiguous fields ha
 from __future__ import annotations
 
 from heapq import heapify, heappop, heappush
-from operator import itemgetter
 
 from fragtui.sim.contiguous import RESERVATIONS, reservation_for
 from fragtui.sim.outcomes import ADMITTED, FRAGMENTED, FREED, NOOP, POOL_FULL, REJECTED, ContiguousOutcome
 from fragtui.sim.requests import Request
 
 _new = tuple.__new__  # outcomes are tuples: one C call each
-
-
-class BuddyOutcome(ContiguousOutcome):
-    """A `ContiguousOutcome` with one more field: the request's reservation (≤ the chunk)."""
-
-    __slots__ = ()
-    reservation = property(itemgetter(9))
 
 
 def chunk_order(reservation: int) -> int:
@@ -238,7 +230,7 @@ class BuddyAllocator:
             else:
                 self.rejected_fragmented += 1
                 reason = FRAGMENTED
-            return _new(BuddyOutcome, (REJECTED, reason, request.id, -1, chunk, used, 0, 0, 0, need))
+            return _new(ContiguousOutcome, (REJECTED, reason, request.id, -1, chunk, used, 0, 0, 0, need))
         source = order + (fits & -fits).bit_length() - 1  # the smallest order with a free chunk
         size = 1 << source
         heaps, counts, by_start = self._heaps, self._counts, self.by_start
@@ -268,12 +260,12 @@ class BuddyAllocator:
         self.used += used
         self.reserved += chunk - used
         self.slack += chunk - need
-        return _new(BuddyOutcome, (ADMITTED, None, rid, start, chunk, used, 0, size - chunk, 0, need))
+        return _new(ContiguousOutcome, (ADMITTED, None, rid, start, chunk, used, 0, size - chunk, 0, need))
 
     def free_request(self, request_id: int) -> ContiguousOutcome:
         allocation = self.allocations.pop(request_id, None)
         if allocation is None:
-            return _new(BuddyOutcome, (NOOP, None, request_id, -1, 0, 0, 0, 0, 0, 0))
+            return _new(ContiguousOutcome, (NOOP, None, request_id, -1, 0, 0, 0, 0, 0, 0))
         start, chunk, used = allocation
         need = self.reservations.pop(request_id)
         self.used -= used
@@ -298,7 +290,7 @@ class BuddyAllocator:
         heappush(self._heaps[order], merged)
         self._counts[order] += 1
         self._mask |= size
-        return _new(BuddyOutcome, (FREED, None, request_id, start, chunk, used, left, right, 0, need))
+        return _new(ContiguousOutcome, (FREED, None, request_id, start, chunk, used, left, right, 0, need))
 
     def undo(self, outcome: ContiguousOutcome) -> None:
         """Exactly reverse `outcome`, which must be the last thing this allocator did."""
@@ -332,7 +324,7 @@ class BuddyAllocator:
                 self._add((start & -size) ^ size, size)
                 size <<= 1
             rid = outcome.request_id
-            need = outcome[9]
+            need = outcome.reservation
             self.allocations[rid] = (start, chunk, used)
             self.reservations[rid] = need
             self.used += used

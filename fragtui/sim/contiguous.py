@@ -89,10 +89,10 @@ class ContiguousAllocator:
             else:
                 self.rejected_fragmented += 1
                 reason = FRAGMENTED
-            return _new(ContiguousOutcome, (REJECTED, reason, request.id, -1, need, used, 0, 0, self.cursor))
+            return _new(ContiguousOutcome, (REJECTED, reason, request.id, -1, need, used, 0, 0, self.cursor, need))
         self.runs.take(start, need)
         self.allocations[request.id] = (start, need, used)
-        outcome = _new(ContiguousOutcome, (ADMITTED, None, request.id, start, need, used, 0, 0, self.cursor))
+        outcome = _new(ContiguousOutcome, (ADMITTED, None, request.id, start, need, used, 0, 0, self.cursor, need))
         self.cursor = start + need
         self.admitted += 1
         self.used += used
@@ -102,12 +102,12 @@ class ContiguousAllocator:
     def free_request(self, request_id: int) -> ContiguousOutcome:
         allocation = self.allocations.pop(request_id, None)
         if allocation is None:
-            return _new(ContiguousOutcome, (NOOP, None, request_id, -1, 0, 0, 0, 0, self.cursor))
+            return _new(ContiguousOutcome, (NOOP, None, request_id, -1, 0, 0, 0, 0, self.cursor, 0))
         start, length, used = allocation
         left, right = self.runs.release(start, length)
         self.used -= used
         self.reserved -= length - used
-        return _new(ContiguousOutcome, (FREED, None, request_id, start, length, used, left, right, self.cursor))
+        return _new(ContiguousOutcome, (FREED, None, request_id, start, length, used, left, right, self.cursor, length))
 
     def undo(self, outcome: ContiguousOutcome) -> None:
         """Exactly reverse `outcome`, which must be the last thing this allocator did."""

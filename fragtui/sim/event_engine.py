@@ -7,7 +7,7 @@ arrivals hold used_len tokens under the current parameters, so they follow what-
 
 from __future__ import annotations
 
-from fragtui.sim.errors import FragtuiError
+from fragtui.sim.errors import FragtuiError, ParamError
 from fragtui.sim.outcomes import ADMITTED, FREED
 from fragtui.sim.pair import Pair
 from fragtui.sim.params import Params
@@ -82,6 +82,9 @@ class EventEngine:
 
     def inject_arrival(self) -> Pair[Change]:
         """A request of used_len tokens arrives now."""
+        if self.params.used_len > self.params.max_len:  # allowed while an op list or trace set the lengths
+            raise ParamError("used_len", self.params.used_len,
+                             f"must be ≤ max_len ({self.params.max_len}) to inject an arrival")
         rid = 1 + max((e.request.id for e in self.sim.events if isinstance(e, Arrive)), default=-1)
         event = Arrive(Request(rid, self.params.used_len, self.params.max_len))
         self.manual.append((self.sim.step, event))

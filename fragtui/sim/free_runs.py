@@ -80,6 +80,7 @@ class FreeRuns:
     def best_fit(self, need: int) -> int | None:
         """Start of the shortest run of at least `need` slots (ties: lowest address)."""
         sizes = self._sizes
+        assert sizes is not None, "best fit needs track_sizes"
         i = bisect_left(sizes, need * self._key)
         if i == len(sizes):
             return None
@@ -91,6 +92,7 @@ class FreeRuns:
         if largest < need:
             return None
         sizes = self._sizes
+        assert sizes is not None, "worst fit needs track_sizes"
         return sizes[bisect_left(sizes, largest * self._key)] % self._key
 
     def run_at(self, slot: int) -> tuple[int, int] | None:

@@ -9,8 +9,11 @@ import re
 from dataclasses import dataclass
 
 from fragtui.sim.errors import ParamError
+from fragtui.sim.numbers import NumberError, ascii_note, decimal, whole
 
 DTYPES = {"fp32": 4, "fp16": 2, "bf16": 2, "fp8": 1, "int8": 1}
+MAX_SHAPE = 4096  # layers, KV heads and head dimension each
+MAX_BYTES = 2**60  # 1 EiB: more KV cache than any machine holds
 UNITS = {
     "": 1, "b": 1,
     "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
@@ -51,18 +54,36 @@ def parse_model(text: str) -> KVShape:
     if name in MODELS:
         return MODELS[name]
     parts = name.split(":")
-    if len(parts) == 4 and all(p.isdigit() and 0 < int(p) <= 4096 for p in parts[:3]) and parts[3] in DTYPES:
-        return KVShape(int(parts[0]), int(parts[1]), int(parts[2]), parts[3])
+    if len(parts) == 4:
+        sizes = []
+        for part, what in zip(parts, ("LAYERS", "KV_HEADS", "HEAD_DIM")):
+            try:
+                sizes.append(whole(part, 1, MAX_SHAPE))
+            except NumberError as error:
+                raise ParamError("model", text, f"{what} {error.shown}: {error.allowed}") from None
+        if parts[3] in DTYPES:
+            return KVShape(sizes[0], sizes[1], sizes[2], parts[3])
     raise ParamError("model", text, MODEL_ALLOWED)
 
 
+_AMOUNT = re.compile(r"\s*([0-9][0-9.]*|\.[0-9]+)\s*([a-zA-Z]*)\s*")
+
+
 def parse_bytes(text: str) -> int:
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
+    allowed = "must be a size such as 24GiB, 512MiB or 80GB"
+    match = _AMOUNT.fullmatch(text)
     if not match or match.group(2).lower() not in UNITS:
-        raise ParamError("kv_memory", text, "must be a size such as 24GiB, 512MiB or 80GB")
-    size = int(float(match.group(1)) * UNITS[match.group(2).lower()])
+        raise ParamError("kv_memory", text, allowed + ascii_note(text))
+    try:
+        amount = decimal(match.group(1), 0, MAX_BYTES)
+    except NumberError as error:
+        too_big = error.parsed is not None or match.group(1).isdigit()
+        raise ParamError("kv_memory", text, "must be at most 1 EiB" if too_big else allowed) from None
+    size = int(amount * UNITS[match.group(2).lower()])
     if size <= 0:
         raise ParamError("kv_memory", text, "must be more than 0 bytes")
+    if size > MAX_BYTES:
+        raise ParamError("kv_memory", text, "must be at most 1 EiB")
     return size
 
 

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from fragtui.sim.errors import ParamError
+from fragtui.sim.numbers import MAX_TOKENS, NumberError, ascii_note, decimal, is_whole, whole
 
 ALLOWED = "must be constant, uniform:A:B, lognormal:MU:SIGMA, azure-conv or azure-code"
 TOKEN_ALLOWED = "must be constant, N, uniform:A:B, lognormal:MU:SIGMA, sharegpt, azure-conv or azure-code"
@@ -43,6 +44,15 @@ class Lengths:
         if self.kind == "lognormal":
             return max(1, round(rng.lognormvariate(self.a, self.b)))
         return sample_percentiles(self.percentiles, rng)
+
+    @property
+    def minimum(self) -> int:
+        """The shortest length `sample` can give."""
+        if self.kind in ("constant", "uniform"):
+            return int(self.a)
+        if self.kind == "lognormal":
+            return 1
+        return max(1, self.percentiles[0])
 
     @property
     def mean(self) -> float:
@@ -84,26 +94,32 @@ def parse_lengths(text: str, used_len: int, name: str = "lengths") -> Lengths:
     kind, _, rest = text.partition(":")
     parts = rest.split(":")
     try:
-        if kind == "uniform" and len(parts) == 2:
-            a, b = int(parts[0]), int(parts[1])
-            if not 1 <= a <= b:
-                raise ParamError(name, text, "uniform:A:B needs whole numbers 1 ≤ A ≤ B")
+        if kind == "uniform" and len(parts) == 2 and all(is_whole(p) for p in parts):
+            try:
+                a, b = whole(parts[0], 1, MAX_TOKENS), whole(parts[1], 1, MAX_TOKENS)
+            except NumberError:
+                a, b = 1, 0  # out of range: said just below
+            if not a <= b:
+                raise ParamError(name, text, f"uniform:A:B needs whole numbers 1 ≤ A ≤ B ≤ {MAX_TOKENS:,}")
             return Lengths("uniform", a, b)
         if kind == "lognormal" and len(parts) == 2:
-            mu, sigma = float(parts[0]), float(parts[1])
-            if not (math.isfinite(mu) and math.isfinite(sigma) and 0 <= sigma <= 5 and -5 <= mu <= 20):
+            mu, sigma = decimal(parts[0], -1e9, 1e9), decimal(parts[1], -1e9, 1e9)
+            if not (0 <= sigma <= 5 and -5 <= mu <= 20):
                 raise ParamError(name, text, "lognormal:MU:SIGMA needs −5 ≤ MU ≤ 20 and 0 ≤ SIGMA ≤ 5")
             return Lengths("lognormal", mu, sigma)
-    except ValueError:
+    except NumberError:
         pass
-    raise ParamError(name, text, ALLOWED)
+    raise ParamError(name, text, ALLOWED + ascii_note(text))
 
 
 def parse_token_lengths(text: str, used_len: int, column: str, name: str) -> Lengths:
     """A serving-mode --prompt-len/--output-len value; `column` is "prompt" or "output"."""
     text = text.strip()
-    if text.isdigit() and int(text) >= 1:
-        return Lengths("constant", int(text))
+    if is_whole(text):
+        try:
+            return Lengths("constant", whole(text, 1, MAX_TOKENS))
+        except NumberError as error:
+            raise ParamError(name, text if error.parsed is None else error.parsed, error.allowed) from None
     if text == "sharegpt":
         sigma = SHAREGPT_SIGMA
         return Lengths("lognormal", math.log(SHAREGPT_MEANS[column]) - sigma**2 / 2, sigma)
@@ -111,5 +127,8 @@ def parse_token_lengths(text: str, used_len: int, column: str, name: str) -> Len
         return azure(text.split("-")[1], "context" if column == "prompt" else "generated")
     try:
         return parse_lengths(text, used_len, name)
-    except ParamError:
-        raise ParamError(name, text, TOKEN_ALLOWED) from None
+    except ParamError as error:
+        if error.allowed.startswith("must be"):
+            raise ParamError(name, text, TOKEN_ALLOWED + ascii_note(text)) from None
+        raise
+

@@ -6,10 +6,9 @@
 
 from __future__ import annotations
 
-from fragtui.sim.errors import ParamError
+from fragtui.sim.errors import ParamError, quoted
+from fragtui.sim.numbers import MAX_TOKENS, NumberError, ascii_note, whole
 from fragtui.sim.requests import Arrive, Event, Free, Request
-
-MAX_TOKENS = 1 << 24
 
 
 def parse_ops(text: str, max_len: int, name: str = "ops") -> list[Event]:
@@ -20,7 +19,7 @@ def parse_ops(text: str, max_len: int, name: str = "ops") -> list[Event]:
     if not any(items):
         raise ParamError(name, text, "an op list needs at least one op, e.g. +32,+64,-0")
     for n, item in enumerate(items, start=1):
-        where = f"op {n} {item!r}"
+        where = f"op {n} {quoted(item, 20)}"
         if item.startswith("+"):
             tokens, slash, own = item[1:].partition("/")
             used = _whole(tokens, name, text, where)
@@ -43,6 +42,8 @@ def parse_ops(text: str, max_len: int, name: str = "ops") -> list[Event]:
 
 
 def _whole(digits: str, name: str, text: str, where: str, low: int = 1) -> int:
-    if not digits.isdigit() or not low <= int(digits) <= MAX_TOKENS:
-        raise ParamError(name, text, f"{where}: expected a whole number from {low} to {MAX_TOKENS:,}")
-    return int(digits)
+    try:
+        return whole(digits, low, MAX_TOKENS)
+    except NumberError:
+        raise ParamError(name, text, f"{where}: expected a whole number from {low} to {MAX_TOKENS:,}"
+                                     f"{ascii_note(digits)}") from None

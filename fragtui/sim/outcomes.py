@@ -6,7 +6,7 @@ call each: an allocator makes one per event, so they must cost next to nothing.
 
 from __future__ import annotations
 
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
 
 ADMITTED = "admitted"
 REJECTED = "rejected"
@@ -19,9 +19,10 @@ FRAGMENTED = "fragmented"
 
 class ContiguousOutcome(NamedTuple):
     """`start`/`length` is the run the request got or gave back (on a rejection, start is -1
-    and length the run it needed). `left`/`right` are the lengths of the free neighbours a
-    free merged with, and `cursor` the next-fit position before the event: what undo needs
-    to split the run back apart."""
+    and length the run it needed); `reservation` the slots it asked for, which a buddy
+    allocator rounds up to its run. `left`/`right` are the lengths of the free neighbours a
+    free merged with (a buddy admission: the free halves its split left after the run), and
+    `cursor` the next-fit position before the event: what undo needs to put things back."""
 
     kind: str
     reason: str | None
@@ -32,6 +33,7 @@ class ContiguousOutcome(NamedTuple):
     left: int
     right: int
     cursor: int
+    reservation: int
 
     def __repr__(self) -> str:
         return (
@@ -46,7 +48,7 @@ class PagedOutcome(NamedTuple):
     kind: str
     reason: str | None
     request_id: int
-    blocks: Sequence[int]
+    blocks: list[int]
     used: int
 
     def __repr__(self) -> str:

@@ -8,13 +8,14 @@ ignores the queue and always hands out the lowest free block ids.
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 from fragtui.sim.outcomes import ADMITTED, FREED, NOOP, POOL_FULL, REJECTED, PagedOutcome
 from fragtui.sim.requests import Request
 
 ORDERS = ("fifo", "lifo", "lowest")
 _new = tuple.__new__  # outcomes are tuples: one C call each
+_NO_BLOCKS: list[int] = []  # a rejection's or no-op's block table (never changed)
 
 
 class FreeQueue(Protocol):
@@ -172,7 +173,7 @@ class _LowestQueue:
         return twin
 
 
-_QUEUES: dict[str, type[FreeQueue]] = {"fifo": _FifoQueue, "lifo": _LifoQueue, "lowest": _LowestQueue}
+_QUEUES: dict[str, Callable[[int], FreeQueue]] = {"fifo": _FifoQueue, "lifo": _LifoQueue, "lowest": _LowestQueue}
 
 
 class PagedAllocator:
@@ -221,7 +222,7 @@ class PagedAllocator:
         need = -(-used // self.block_size)
         if need > self.free_blocks:
             self.rejected_pool_full += 1
-            return _new(PagedOutcome, (REJECTED, POOL_FULL, request.id, (), used))
+            return _new(PagedOutcome, (REJECTED, POOL_FULL, request.id, _NO_BLOCKS, used))
         blocks = self._take(need)
         self.tables[request.id] = (blocks, used)
         self.free_blocks -= need
@@ -232,7 +233,7 @@ class PagedAllocator:
     def free_request(self, request_id: int) -> PagedOutcome:
         entry = self.tables.pop(request_id, None)
         if entry is None:
-            return _new(PagedOutcome, (NOOP, None, request_id, (), 0))
+            return _new(PagedOutcome, (NOOP, None, request_id, _NO_BLOCKS, 0))
         blocks, used = entry
         self._give(blocks)
         self.free_blocks += len(blocks)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
 from dataclasses import dataclass, fields, replace
 
 from fragtui.sim.contiguous import PLACEMENTS, RESERVATIONS
 from fragtui.sim.errors import ParamError
 from fragtui.sim.kv import parse_bytes, parse_model
-from fragtui.sim.lengths import parse_lengths, parse_token_lengths
+from fragtui.sim.lengths import EMPIRICAL, parse_lengths, parse_token_lengths
+from fragtui.sim.numbers import NumberError, decimal, whole
 from fragtui.sim.paged import ORDERS
 
 MAX_SLOTS = 1 << 24  # 16,777,216: the largest pool the TUI is built to draw
@@ -15,6 +17,17 @@ MAX_ARRIVALS = 1_000_000
 MODES = ("event", "serving")
 DEFAULT_ARRIVALS = 64
 FREES_ALLOWED = "must be none, every-other or churn:P with 0 ≤ P ≤ 1"
+# What each number may be: checked where text is read (parse_field) and where a Params is
+# validated, whoever built it.
+WHOLE_BOUNDS = {
+    "total_slots": (1, MAX_SLOTS),
+    "max_len": (1, MAX_SLOTS),
+    "used_len": (1, MAX_SLOTS),
+    "block_size": (1, MAX_SLOTS),
+    "arrivals": (0, MAX_ARRIVALS),
+    "seed": (0, 2**63 - 1),
+}
+NUMBER_BOUNDS = {"rate": (1e-6, 1e6), "time_scale": (1e-6, 1e6)}
 
 
 @dataclass(frozen=True)
@@ -41,7 +54,7 @@ class Params:
     output_len: str = "constant"
     time_scale: float = 20.0  # ticks per second of a trace's timestamps
 
-    def with_(self, **changes: object) -> Params:
+    def with_(self, **changes: Any) -> Params:
         """A copy with `changes`, validated: raises ParamError and leaves self as it was.
 
         Setting total_slots directly drops a kv_memory budget that would override it."""
@@ -73,14 +86,10 @@ class Params:
         return parse_model(self.model).bytes_per_token if self.model else None
 
     def _check(self) -> None:
-        _whole("total_slots", self.total_slots, 1, MAX_SLOTS)
-        _whole("max_len", self.max_len, 1, MAX_SLOTS)
-        _whole("used_len", self.used_len, 1, MAX_SLOTS)
-        _whole("block_size", self.block_size, 1, MAX_SLOTS)
-        if self.arrivals is not None:
-            _whole("arrivals", self.arrivals, 0, MAX_ARRIVALS)
-        _whole("seed", self.seed, 0, 2**63 - 1)
-        if self.used_len > self.max_len:
+        for name, (low, high) in WHOLE_BOUNDS.items():
+            if name != "arrivals" or self.arrivals is not None:
+                _whole(name, getattr(self, name), low, high)
+        if self.used_len > self.max_len and self.lengths_from_used_len:
             raise ParamError("used_len", self.used_len, f"must be ≤ max_len ({self.max_len})")
         if self.block_size > self.total_slots:
             raise ParamError("block_size", self.block_size, f"must be ≤ total_slots ({self.total_slots})")
@@ -88,11 +97,14 @@ class Params:
         _choice("order", self.order, ORDERS)
         _choice("reservation", self.reservation, RESERVATIONS)
         _choice("mode", self.mode, MODES)
-        _number("rate", self.rate, 1e-6, 1e6)
-        _number("time_scale", self.time_scale, 1e-6, 1e6)
-        parse_lengths(self.lengths, self.used_len)
-        parse_token_lengths(self.prompt_len, self.used_len, "prompt", "prompt_len")
-        parse_token_lengths(self.output_len, self.used_len, "output", "output_len")
+        for name, (least, most) in NUMBER_BOUNDS.items():
+            _number(name, getattr(self, name), least, most)
+        lengths = parse_lengths(self.lengths, self.used_len)
+        if self.mode == "event" and lengths.kind != "constant" and lengths.minimum > self.max_len:
+            raise ParamError("lengths", self.lengths,
+                             f"gives no request that fits max_len ({self.max_len:,}): the shortest is {lengths.minimum:,}")
+        prompts = parse_token_lengths(self.prompt_len, self.used_len, "prompt", "prompt_len")
+        outputs = parse_token_lengths(self.output_len, self.used_len, "output", "output_len")
         parse_frees(self.frees)
         if self.model is not None:
             parse_model(self.model)
@@ -110,12 +122,37 @@ class Params:
             if self.lengths not in ("constant", "azure-conv", "azure-code"):
                 raise ParamError("lengths", self.lengths,
                                  "in serving mode must be constant, azure-conv or azure-code (or use --prompt-len/--output-len)")
+            if self.trace is None:
+                self._check_serving_fits(prompts.minimum, outputs.minimum)
         if self.ops is not None:
             if self.frees != "none":
                 raise ParamError("frees", self.frees, "cannot be combined with --ops (an op list says its own frees)")
             from fragtui.sim.ops import parse_ops
 
             parse_ops(self.ops, self.max_len)
+
+    @property
+    def lengths_from_used_len(self) -> bool:
+        """Whether some request's length is used_len: only then is used_len ≤ max_len checked,
+        so an op list or a trace with a small max_len is not refused for a default it never uses.
+        (Serving mode checks prompt + output instead.)"""
+        return self.mode == "event" and self.ops is None and self.trace is None and self.lengths == "constant"
+
+    def _check_serving_fits(self, shortest_prompt: int, shortest_output: int) -> None:
+        """Refuse generated lengths whose shortest prompt and output together exceed max_len:
+        every request would be dropped."""
+        need = shortest_prompt + shortest_output
+        if need <= self.max_len:
+            return
+        too_long = f"{need:,} tokens, more than max_len ({self.max_len:,})"
+        if self.lengths in EMPIRICAL:
+            raise ParamError("lengths", self.lengths, f"its shortest prompt and output make {too_long}")
+        if self.prompt_len == self.output_len == "constant":
+            raise ParamError("used_len", self.used_len,
+                             f"serving mode's prompt and output of used_len tokens each make {too_long}")
+        name, other = ("prompt_len", "output_len") if self.output_len == "constant" else ("output_len", "prompt_len")
+        raise ParamError(name, getattr(self, name),
+                         f"with --{other.replace('_', '-')} {getattr(self, other)} every request needs at least {too_long}")
 
 
 def parse_frees(text: str) -> tuple[str, float]:
@@ -125,16 +162,12 @@ def parse_frees(text: str) -> tuple[str, float]:
     kind, _, rest = text.partition(":")
     if kind == "churn":
         try:
-            p = float(rest)
-        except ValueError:
-            p = -1.0
-        if 0 <= p <= 1:
-            return "churn", p
+            return "churn", decimal(rest, 0, 1)
+        except NumberError:
+            pass
     raise ParamError("frees", text, FREES_ALLOWED)
 
 
-INT_FIELDS = frozenset(f.name for f in fields(Params) if f.type in ("int", "int | None"))
-FLOAT_FIELDS = frozenset(f.name for f in fields(Params) if f.type == "float")
 OPTIONAL_FIELDS = frozenset(f.name for f in fields(Params) if "None" in f.type)
 
 
@@ -142,17 +175,19 @@ def parse_field(name: str, text: str) -> object:
     """Turn the text a user typed for `name` into its value, or raise ParamError."""
     if name in OPTIONAL_FIELDS and text.strip() in ("", "none", "None", "all"):
         return None
-    if name in INT_FIELDS:
-        cleaned = text.strip().replace("_", "").replace(",", "")
-        if not cleaned.lstrip("-").isdigit():
-            raise ParamError(name, text, "must be a whole number")
-        return int(cleaned)
-    if name in FLOAT_FIELDS:
-        try:
-            return float(text.strip())
-        except ValueError:
-            raise ParamError(name, text, "must be a number") from None
+    try:
+        if name in WHOLE_BOUNDS:
+            return whole(text, *WHOLE_BOUNDS[name])
+        if name in NUMBER_BOUNDS:
+            return decimal(text, *NUMBER_BOUNDS[name])
+    except NumberError as error:
+        raise number_error(name, error) from None
     return text.strip()
+
+
+def number_error(name: str, error: NumberError) -> ParamError:
+    """The ParamError for parameter `name` whose text `error` refused."""
+    return ParamError(name, error.text if error.parsed is None else error.parsed, error.allowed)
 
 
 def _whole(name: str, value: int, low: int, high: int) -> None:

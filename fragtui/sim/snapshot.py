@@ -48,7 +48,7 @@ class PagedSnapshot:
 
     @classmethod
     def of(cls, pool: PagedAllocator) -> PagedSnapshot:
-        tables = sorted((rid, blocks, used) for rid, (blocks, used) in pool.tables.items())
+        tables = sorted((rid, tuple(blocks), used) for rid, (blocks, used) in pool.tables.items())
         return cls(pool.total_slots, pool.block_size, tuple(tables), tuple(pool.free_block_ids()))
 
     def slot_map(self) -> tuple[bytearray, array]:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fragtui.sim.errors import ParamError
+from fragtui.sim.numbers import NumberError, ascii_note, whole
 from fragtui.sim.paged import PagedAllocator
 from fragtui.sim.params import Params
 from fragtui.sim.requests import Arrive, Event
 
 DEFAULT_BLOCK_SIZES = (1, 4, 16, 64, 256)
+MAX_BLOCK_SIZES = 32  # each one replays the whole stream: keep the sweep's work bounded
 
 
 @dataclass(frozen=True)
@@ -27,12 +29,16 @@ class SweepRow:
 
 
 def parse_block_sizes(text: str, total_slots: int) -> tuple[int, ...]:
+    items = text.split(",")
+    if len(items) > MAX_BLOCK_SIZES:
+        raise ParamError("block_sizes", text, f"takes at most {MAX_BLOCK_SIZES} block sizes, found {len(items):,}")
     sizes = []
-    for item in text.split(","):
-        item = item.strip()
-        if not item.isdigit() or not 1 <= int(item) <= total_slots:
-            raise ParamError("block_sizes", text, f"must be whole numbers from 1 to total_slots ({total_slots}), comma-separated")
-        sizes.append(int(item))
+    for item in items:
+        try:
+            sizes.append(whole(item, 1, total_slots))
+        except NumberError:
+            raise ParamError("block_sizes", text, f"must be whole numbers from 1 to total_slots ({total_slots}), "
+                                                  f"comma-separated{ascii_note(item)}") from None
     return tuple(sizes)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from fragtui.sim.errors import FragtuiError
+from fragtui.sim.errors import FragtuiError, safe
 from fragtui.sim.lengths import parse_lengths
 from fragtui.sim.params import Params, parse_frees
 from fragtui.sim.requests import Arrive, Event, Free, Request
@@ -50,10 +50,10 @@ def _from_lengths(params: Params) -> tuple[list[Request], int, str]:
         used = lengths.sample(rng)
         if used > params.max_len:
             dropped += 1
-            if dropped > MAX_DRAWS_PER_ARRIVAL * (wanted + 10):
+            if dropped > MAX_DRAWS_PER_ARRIVAL * (len(requests) + 10):  # fewer than ~1 in 100 fit
                 raise FragtuiError(
-                    f"--lengths {params.lengths}: only {len(requests)} of {dropped + len(requests)} sampled "
-                    f"requests fit max_len {params.max_len}; raise --max-len"
+                    f"--lengths {params.lengths}: only {len(requests):,} of {dropped + len(requests):,} sampled "
+                    f"requests fit max_len {params.max_len:,}; raise --max-len"
                 )
             continue
         requests.append(Request(len(requests), used, params.max_len))
@@ -67,18 +67,22 @@ def _from_lengths(params: Params) -> tuple[list[Request], int, str]:
 def _from_trace(params: Params) -> tuple[list[Request], int, str]:
     from fragtui.sim.traces import load_trace
 
+    assert params.trace is not None
     trace = load_trace(params.trace)
-    limit = len(trace.rows) if params.arrivals is None else params.arrivals
+    limit = len(trace) if params.arrivals is None else params.arrivals
     requests: list[Request] = []
-    dropped = 0
-    for row in trace.rows:
+    dropped, max_len = 0, params.max_len
+    lengths: dict[int, int] = {}
+    same = lengths.setdefault  # one int object per distinct length: a trace repeats them (60 MB a million rows)
+    for prompt, output in zip(trace.prompts, trace.outputs):  # columns: no row objects
         if len(requests) >= limit:
             break
-        if row.used > params.max_len:
+        if prompt + output > max_len:
             dropped += 1
             continue
-        requests.append(Request(len(requests), row.used, params.max_len))
-    name = trace.path.rsplit("/", 1)[-1]
+        used = prompt + output
+        requests.append(Request(len(requests), same(used, used), max_len))
+    name = safe(trace.path.rsplit("/", 1)[-1], 60)  # printed in reports and titles
     return requests, dropped, f"trace {name}: {len(requests)} requests"
 
 

@@ -27,6 +27,7 @@ from fragtui.sim.scenarios import SCENARIOS, get_scenario
 from fragtui.tui import keys
 from fragtui.tui.key_bar import KeyBar
 from fragtui.tui.pool_grid import PoolGrid
+from fragtui.tui.signals import exit_on_signals
 from fragtui.tui.sidebar import Sidebar
 from fragtui.tui.text_lines import TextLines
 from fragtui.view.picture import Ranges
@@ -97,6 +98,7 @@ class FragApp(App[None]):
         yield Static(f"terminal too small: fragtui needs at least {MIN_WIDTH}×{MIN_HEIGHT}", id="too-small")
 
     def on_mount(self) -> None:
+        exit_on_signals(self)
         self.stage.goto(self._start_step)
         with self.batch_update():
             self.redraw()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 PARAM_KEYS = (("max_len", "mM"), ("used_len", "uU"), ("block_size", "kK"), ("total_slots", "tT"))
 
@@ -66,7 +66,7 @@ KEYS: tuple[Key, ...] = (
     Key("q", "quit", "Quit", "q", "quit", bar="quit"),
 )
 
-BINDINGS = [
+BINDINGS: list[BindingType] = [
     Binding(k.keys, k.action, k.bar or k.title, show=False, priority=k.action == "save_svg") for k in KEYS
 ]
 

@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from typing import Callable, Union
+from typing import Callable, Sequence, Union, cast
 
 from fragtui.view.cells import cell_info, cell_row, owner_row
 from fragtui.view.layout import GridLayout, fit_layout
@@ -128,7 +128,7 @@ class PoolGrid(ScrollView, can_focus=False):
 
     def _relayout(self) -> None:
         self._strips.clear()
-        if self._fit():
+        if self._fit() and self.grid_layout is not None:
             virtual = Size(self.scrollable_content_region.width, self.grid_layout.text_rows)
             if self.virtual_size != virtual:  # a new virtual size means a new layout: only when it changes
                 self.virtual_size = virtual
@@ -173,23 +173,18 @@ class PoolGrid(ScrollView, can_focus=False):
             return Strip.blank(self.size.width, self.base_style)
         per_char = layout.cells_per_char_row
         rows = [cell_row(picture, layout, row * per_char + i) for i in range(per_char)]
+        keys: list[Sequence[CellKey]] = list(rows)
         if self.by_request and not self.monochrome:
             keys = [self._request_keys(picture, layout, row * per_char + i, states)
                     for i, states in enumerate(rows)]
-        else:
-            keys = rows
-        if per_char == 2:
-            cells = list(zip(keys[0], keys[1]))
-            glyph = lambda key: HALF  # noqa: E731
-        else:
-            cells = list(keys[0])
-            glyph = lambda key: GLYPHS[key]  # noqa: E731
+        cells: list[StyleKey] = list(zip(keys[0], keys[1])) if per_char == 2 else list(keys[0])
         segments = [Segment(" " * self._pad, self.base_style)] if self._pad else []
         start = 0
         for x in range(1, len(cells) + 1):
             if x == len(cells) or cells[x] != cells[start]:
                 key = cells[start]
-                segments.append(Segment(glyph(key) * (x - start), self._style(key)))
+                glyph = HALF if per_char == 2 else GLYPHS[cast(int, key)]  # (monochrome: states only)
+                segments.append(Segment(glyph * (x - start), self._style(key)))
                 start = x
         return Strip(segments)
 
@@ -204,10 +199,10 @@ class PoolGrid(ScrollView, can_focus=False):
         style = self._styles.get(key)
         if style is None:
             if self.grid_layout is not None and self.grid_layout.cells_per_char_row == 2:
-                top, bottom = key
+                top, bottom = cast(tuple[CellKey, CellKey], key)
                 style = Style(color=self._colour(top), bgcolor=self._colour(bottom))
             else:
-                style = Style(color=self._colour(key), bgcolor=self.base_style.bgcolor)
+                style = Style(color=self._colour(cast(CellKey, key)), bgcolor=self.base_style.bgcolor)
             self._styles[key] = style
         return style
 

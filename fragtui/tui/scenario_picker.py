@@ -40,7 +40,8 @@ class ScenarioPicker(ModalScreen[str | None]):
         options.focus()
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        self.query_one("#picker-about", Static).update(SCENARIOS[event.option.id].about)
+        if event.option.id is not None:
+            self.query_one("#picker-about", Static).update(SCENARIOS[event.option.id].about)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)

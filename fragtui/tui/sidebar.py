@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from rich.color import Color
 from rich.style import Style
 from rich.text import Text
 
@@ -30,7 +31,7 @@ class Sidebar(TextLines):
         if self._source is not None:
             self.show(*self._source)
 
-    def show(self, data_for: Callable[[bool], SidebarData], colour_of: Callable[[int], object]) -> None:
+    def show(self, data_for: Callable[[bool], SidebarData], colour_of: Callable[[int], Color | None]) -> None:
         """Draw `data_for(compact)`, compact when narrow; `colour_of(state)` gives a pool
         state's colour. Drawn again on a resize, when the width may call for other labels."""
         self._source = (data_for, colour_of)
@@ -74,7 +75,7 @@ def tally_table(rows: list[tuple[str, str, str]]) -> Text:
     return table
 
 
-def stacked_bar(shares: dict[int, float], width: int, colour_of: Callable[[int], object]) -> Text:
+def stacked_bar(shares: dict[int, float], width: int, colour_of: Callable[[int], Color | None]) -> Text:
     """One line, `width` cells, split between states in proportion to their shares."""
     bar = Text()
     total = sum(shares.values()) or 1

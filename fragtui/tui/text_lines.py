@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from rich.console import RenderableType
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region
 from textual.strip import Strip
@@ -23,7 +24,7 @@ class TextLines(Widget):
         self._content: Text = _as_text(content)
         self._lines: list[Text] = []
         self._strips: dict[int, Strip] = {}
-        self._base = None  # the widget's own style, computed once per style change
+        self._base: Style | None = None  # the widget's own style, computed once per style change
         self._wrapped: dict[tuple, list[Text]] = {}
 
     @property
@@ -99,11 +100,10 @@ class TextLines(Widget):
                 line = self._lines[y]
                 if not line.spans and not line.style and line.cell_len <= width:
                     # Plain text (most of the sidebar's table): one segment, padded.
-                    segments = [Segment(line.plain + " " * (width - line.cell_len), base)]
-                    strip = Strip(segments, width)
+                    strip = Strip([Segment(line.plain + " " * (width - line.cell_len), base)], width)
                 else:
-                    segments = line.render(self.app.console)
-                    strip = Strip(Segment.apply_style(segments, base)).crop_extend(0, width, base)
+                    rendered = line.render(self.app.console)
+                    strip = Strip(Segment.apply_style(rendered, base)).crop_extend(0, width, base)
             else:
                 strip = Strip.blank(width, base)
             self._strips[y] = strip

@@ -6,6 +6,7 @@ import copy
 from collections import deque
 from heapq import heappop, heappush
 
+from fragtui.sim.serving.memory import Memory
 from fragtui.sim.serving.types import Breakdown, ServingRequest
 
 NEVER = float("inf")
@@ -19,7 +20,7 @@ class _Engine:
     filed by that phase and tick t grows the file for t % block_size.
     """
 
-    def __init__(self, requests: tuple[ServingRequest, ...], memory, block_size: int) -> None:
+    def __init__(self, requests: tuple[ServingRequest, ...], memory: Memory, block_size: int) -> None:
         self.requests = requests  # by (arrival_tick, id)
         self.by_id = {r.id: r for r in requests}
         self.finals = tuple(r.final for r in requests)  # final lengths, looked up a lot
@@ -166,7 +167,8 @@ class _Engine:
         admitted, rejected = ([], []) if self.blocked else self._admit(t)
         batch = len(running)
         # 4. one token each: only growths across a block boundary need doing
-        grown, preempted = [], []
+        grown: list[int] = []
+        preempted: list[int] = []
         if self.phases and t % self.block_size in self.phases:
             self._grow(t, grown, preempted)
         completed = self._complete(t + 1) if self.finishes and self.finishes[0][0] == t else []

@@ -6,6 +6,7 @@ Both keep the running sums the engine's breakdown needs, so nothing is counted p
 from __future__ import annotations
 
 import copy
+from typing import Protocol
 
 from fragtui.sim.contiguous import ContiguousAllocator, reservation_for
 from fragtui.sim.outcomes import ADMITTED
@@ -14,10 +15,42 @@ from fragtui.sim.pool import Pool, Progress
 from fragtui.sim.pools import BlockPool, RunPool
 from fragtui.sim.requests import Request
 
+
+class Memory(Protocol):
+    """What the engine needs of serving memory: admissions, releases, growth, and the running
+    sums its breakdown reads. Every method is O(1) or O(what changed)."""
+
+    grows: bool  # whether running requests take more memory as they go (paged)
+    total_slots: int
+    unusable: int
+    free_blocks: int  # blocks a growth can take (0 where nothing grows)
+
+    def never_fits(self, final: int) -> bool:
+        """A request of `final` tokens could not fit even in an empty pool."""
+        ...
+
+    def admit(self, rid: int, tokens: int, final: int) -> bool: ...
+
+    def release(self, rid: int, final: int) -> None: ...
+
+    def grow(self, rid: int, tokens: int, final: int) -> bool: ...
+
+    def grow_each(self, request_ids: list[int], overshoot: int) -> None: ...
+
+    def levels(self, head_final: int | None) -> tuple[int, int, int]:
+        """(slots holdings will fill, slots held, stranded) besides the tokens."""
+        ...
+
+    def pool(self, progress: Progress, head_final: int | None) -> Pool: ...
+
+    def clone(self) -> Memory: ...
+
+
 class _ContiguousMemory:
     """Orca: one run of R slots per request, fixed at admission."""
 
     grows = False
+    free_blocks = 0
 
     def __init__(self, total_slots: int, max_len: int, reservation: str, placement: str) -> None:
         self.allocator = ContiguousAllocator(total_slots, reservation, placement)
@@ -52,6 +85,13 @@ class _ContiguousMemory:
     def release(self, rid: int, final: int) -> None:
         self.final_sum -= final
         self.held -= self.allocator.free_request(rid).length
+
+    def grow(self, rid: int, tokens: int, final: int) -> bool:
+        return False  # a run is reserved whole at admission
+
+    def grow_each(self, request_ids: list[int], overshoot: int) -> None:
+        if request_ids:
+            raise ValueError("a contiguous run never grows")
 
     def levels(self, head_final: int | None) -> tuple[int, int, int]:
         """(slots holdings will fill, slots held, stranded): what the breakdown needs besides

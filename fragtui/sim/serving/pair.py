@@ -21,11 +21,12 @@ class ServingEngine:
 
     def _build(self, params: Params, tick: int = 0) -> None:
         workload = build_serving_workload(params)
-        common = dict(total_slots=params.total_slots, max_len=params.max_len, block_size=params.block_size)
+        p = params
         runs = Pair(
-            ServingRun(workload.requests, allocator="contiguous", reservation=params.reservation,
-                       placement=params.placement, **common),
-            ServingRun(workload.requests, allocator="paged", order=params.order, **common),
+            ServingRun(workload.requests, allocator="contiguous", reservation=p.reservation, placement=p.placement,
+                       total_slots=p.total_slots, max_len=p.max_len, block_size=p.block_size),
+            ServingRun(workload.requests, allocator="paged", order=p.order,
+                       total_slots=p.total_slots, max_len=p.max_len, block_size=p.block_size),
         )
         for run in runs:  # learn where each run ends, then rewind
             run.run()

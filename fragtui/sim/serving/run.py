@@ -11,7 +11,7 @@ from fragtui.sim.paged import ORDERS
 from fragtui.sim.pair import SIDES
 from fragtui.sim.pool import Pool
 from fragtui.sim.serving.engine import NEVER, _Engine
-from fragtui.sim.serving.memory import _ContiguousMemory, _PagedMemory
+from fragtui.sim.serving.memory import Memory, _ContiguousMemory, _PagedMemory
 from fragtui.sim.serving.types import (
     Breakdown,
     RequestState,
@@ -20,7 +20,11 @@ from fragtui.sim.serving.types import (
     TickRecord,
 )
 
-_STALE = object()  # `last` not known after a fast replay; worked out when asked
+class _Stale:
+    """`last` not known after a fast replay; worked out when asked."""
+
+
+_STALE = _Stale()
 
 
 class ServingRun:
@@ -59,6 +63,7 @@ class ServingRun:
         self.placement = placement
         self.order = order
         self.requests = _checked_requests(requests, max_len)
+        memory: Memory
         if allocator == "contiguous":
             memory = _ContiguousMemory(total_slots, max_len, reservation, placement)
         else:
@@ -67,7 +72,7 @@ class ServingRun:
         self._history = history
         self._every = checkpoint_every
         self._checkpoints = [(0, self._engine.clone())]  # (tick, engine), by tick
-        self._last: TickRecord | None | object = None
+        self._last: TickRecord | None | _Stale = None
         self._end: int | None = None  # the last tick count, once seen
 
     # -- position ------------------------------------------------------------------------
@@ -90,8 +95,9 @@ class ServingRun:
     @property
     def last(self) -> TickRecord | None:
         """The record of the tick just run; None at tick 0."""
-        if self._last is _STALE:
+        if isinstance(self._last, _Stale):
             self._seek(self.tick)
+        assert not isinstance(self._last, _Stale)
         return self._last
 
     # -- moving --------------------------------------------------------------------------
@@ -163,7 +169,9 @@ class ServingRun:
         engine = self._engine
         while engine.tick < target and not engine.done:
             event = engine.next_event()
-            if event == engine.tick or engine.stretch(min(event, target)) is None:
+            stop = min(event, target)
+            assert stop != NEVER, "a run that is not done has a free or an arrival to come"
+            if event == engine.tick or engine.stretch(int(stop)) is None:
                 engine.run_tick()
             self._maybe_checkpoint()
         self._last = _STALE
@@ -275,13 +283,15 @@ def compare(
 ) -> dict[str, ServingMetrics]:
     """Orca Max, Orca Pow2, Orca Oracle and paged on the same requests, run to the end."""
     requests = list(requests)
-    kinds = {policy: dict(allocator="contiguous", reservation=policy, placement=placement) for policy in RESERVATIONS}
-    kinds["paged"] = dict(allocator="paged", block_size=block_size, order=order)
-    # One run at a time, so that only one is alive.
-    return {
-        name: ServingRun(requests, total_slots=total_slots, max_len=max_len, history=False, **kind).run().metrics()
-        for name, kind in kinds.items()
-    }
+    results = {}
+    for policy in RESERVATIONS:  # one run at a time, so that only one is alive
+        run = ServingRun(requests, allocator="contiguous", reservation=policy, placement=placement, history=False,
+                         total_slots=total_slots, max_len=max_len, block_size=block_size)
+        results[policy] = run.run().metrics()
+    run = ServingRun(requests, allocator="paged", order=order, history=False,
+                     total_slots=total_slots, max_len=max_len, block_size=block_size)
+    results["paged"] = run.run().metrics()
+    return results
 
 
 def poisson_arrivals(count: int, rate_per_tick: float, rng: random.Random) -> list[int]:

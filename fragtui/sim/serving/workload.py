@@ -5,20 +5,28 @@ independently (`--prompt-len`, `--output-len`; `--lengths azure-conv|azure-code`
 the Azure trace's columns, which are nearly uncorrelated). A trace gives both lengths per row
 and, when it has timestamps, the arrival ticks (`time_scale` ticks per second). A request whose
 prompt + output exceeds max_len, or that has no output, is dropped before it arrives, and counted.
+
+Every run finishes in bounded time or is refused before it starts: lengths that almost never
+fit max_len are refused after at most MAX_DRAWS_PER_REQUEST draws per request kept (plus a
+thousand), and a run whose work, estimated from its requests, passes WORK_LIMIT is refused with
+the estimate (see `estimated_work`).
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Sequence
 
-from fragtui.sim.lengths import parse_token_lengths
+from fragtui.sim.errors import FragtuiError, safe
+from fragtui.sim.lengths import EMPIRICAL, parse_token_lengths
 from fragtui.sim.params import Params
 from fragtui.sim.serving.run import poisson_arrivals
 from fragtui.sim.serving.types import ServingRequest
 from fragtui.sim.traces import load_trace
 
 MAX_DRAWS_PER_REQUEST = 100
+WORK_LIMIT = 100_000_000  # busy ticks + block growths: minutes of engine time, not hours
 
 
 @dataclass(frozen=True)
@@ -29,21 +37,30 @@ class ServingWorkload:
 
 
 def build_serving_workload(params: Params) -> ServingWorkload:
-    if params.trace is not None:
-        return _from_trace(params)
+    workload = _from_trace(params) if params.trace is not None else _generated(params)
+    _check_work(workload, params)
+    return workload
+
+
+def _generated(params: Params) -> ServingWorkload:
     prompt_spec, output_spec = params.prompt_len, params.output_len
-    if params.lengths in ("azure-conv", "azure-code"):
+    named = f"--prompt-len {prompt_spec} and --output-len {output_spec}"  # for an error
+    if params.lengths in EMPIRICAL:
         prompt_spec = output_spec = params.lengths
+        named = f"--lengths {params.lengths}"
     prompts = parse_token_lengths(prompt_spec, params.used_len, "prompt", "prompt_len")
     outputs = parse_token_lengths(output_spec, params.used_len, "output", "output_len")
     lengths_rng = random.Random(f"lengths:{params.seed}")
-    wanted, dropped, pairs = params.arrival_count, 0, []
+    wanted, dropped = params.arrival_count, 0
+    pairs: list[tuple[int, int]] = []
     while len(pairs) < wanted:
         prompt, output = prompts.sample(lengths_rng), outputs.sample(lengths_rng)
         if prompt + output > params.max_len:
             dropped += 1
-            if dropped > MAX_DRAWS_PER_REQUEST * (wanted + 10):
-                raise ValueError(f"only {len(pairs)} sampled requests fit max_len {params.max_len}; raise --max-len")
+            if dropped > MAX_DRAWS_PER_REQUEST * (len(pairs) + 10):  # fewer than ~1 in 100 fit
+                raise FragtuiError(
+                    f"{named}: only {len(pairs):,} of {len(pairs) + dropped:,} sampled requests fit max_len "
+                    f"{params.max_len:,} (prompt + output); raise --max-len or shorten the lengths")
             continue
         pairs.append((prompt, output))
     ticks = poisson_arrivals(len(pairs), params.rate, random.Random(f"arrivals:{params.seed}"))
@@ -53,21 +70,49 @@ def build_serving_workload(params: Params) -> ServingWorkload:
     return ServingWorkload(requests, dropped, f"{len(requests)} requests, {source}, {params.rate:g}/tick")
 
 
+def estimated_work(requests: Sequence[ServingRequest], total_slots: int, block_size: int) -> tuple[int, int]:
+    """A lower bound on what serving `requests` costs the engine: (ticks with a request
+    running, block growths). A request runs for at least its output's ticks after it arrives,
+    and the pool holds at most total_slots tokens a tick while each request holds prompt + k
+    tokens in its k-th tick; paged takes a block at each block boundary it crosses."""
+    busy = end = 0
+    token_ticks = growths = 0
+    for r in sorted(requests, key=lambda r: r.arrival_tick):
+        start, stop = max(r.arrival_tick, end), r.arrival_tick + r.output
+        if stop > start:
+            busy, end = busy + stop - start, stop
+        token_ticks += r.output * r.prompt + r.output * (r.output + 1) // 2
+        growths += -(-(r.prompt + r.output) // block_size) + (-r.prompt // block_size)
+    return max(busy, token_ticks // total_slots), growths
+
+
+def _check_work(workload: ServingWorkload, params: Params) -> None:
+    ticks, growths = estimated_work(workload.requests, params.total_slots, params.block_size)
+    if ticks + growths > WORK_LIMIT:
+        raise FragtuiError(
+            f"serving run too long: {len(workload.requests):,} requests need at least {ticks:,} busy ticks and "
+            f"{growths:,} block growths, more than {WORK_LIMIT:,} in all; use fewer --arrivals, shorter "
+            "lengths, a smaller --max-len or a larger --block-size")
+
+
 def _from_trace(params: Params) -> ServingWorkload:
+    assert params.trace is not None
     trace = load_trace(params.trace)
     outputs = parse_token_lengths(params.output_len, params.used_len, "output", "output_len")
     rng = random.Random(f"lengths:{params.seed}")
     arrivals = random.Random(f"arrivals:{params.seed}")
-    limit = len(trace.rows) if params.arrivals is None else params.arrivals
+    limit = len(trace) if params.arrivals is None else params.arrivals
     requests: list[ServingRequest] = []
-    dropped, now = 0, 0.0
-    for row in trace.rows:
+    dropped, now, scale = 0, 0.0, params.time_scale
+    seconds = trace.seconds
+    azure = trace.kind == "azure"
+    for i, (prompt, given) in enumerate(zip(trace.prompts, trace.outputs)):  # columns: no row objects
         if len(requests) >= limit:
             break
         # Traces without an output column (a used/tokens CSV, plain numbers) take --output-len.
-        prompt, output = (row.prompt, row.output) if trace.kind == "azure" else (row.used, outputs.sample(rng))
-        if row.seconds is not None:
-            tick = int(row.seconds * params.time_scale)
+        output = given if azure else outputs.sample(rng)
+        if seconds is not None:
+            tick = int(seconds[i] * scale)  # from the earliest timestamp, so never negative
         else:
             now += arrivals.expovariate(params.rate)
             tick = int(now)
@@ -75,5 +120,5 @@ def _from_trace(params: Params) -> ServingWorkload:
             dropped += 1
             continue
         requests.append(ServingRequest(len(requests), tick, prompt, output))
-    name = trace.path.rsplit("/", 1)[-1]
+    name = safe(trace.path.rsplit("/", 1)[-1], 60)  # printed in reports and titles
     return ServingWorkload(requests, dropped, f"trace {name}: {len(requests)} requests")
