@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 import json
 
+from typing import TYPE_CHECKING, cast
+
 from rich.console import Console
 from rich.control import Control
 
@@ -18,6 +20,12 @@ from fragtui.files import check_writable, write_text
 from fragtui.sim.errors import FragtuiError, ParamError
 from fragtui.sim.numbers import NumberError, ascii_note, whole
 from fragtui.sim.params import Params
+
+if TYPE_CHECKING:  # the app loads only when a capture runs
+    from textual._compositor import LayoutUpdate
+    from textual.pilot import Pilot
+
+    from fragtui.tui.app import FragApp
 
 MAX_SIZE = (500, 200)
 
@@ -34,7 +42,7 @@ def parse_size(text: str) -> tuple[int, int]:
                                        f"{MAX_SIZE[0]}x{MAX_SIZE[1]}{ascii_note(text)}") from None
 
 
-def _app(params: Params, scenario: str, color_mode: str = "state", start_step: int = 0):
+def _app(params: Params, scenario: str, color_mode: str = "state", start_step: int = 0) -> FragApp:
     from fragtui.tui.app import FragApp
 
     return FragApp(params, scenario=scenario, start_step=start_step, by_request=color_mode == "request")
@@ -55,7 +63,7 @@ def screenshot(
     app = _app(params, scenario, color_mode, steps)
     svg: list[str] = []
 
-    async def autopilot(pilot) -> None:
+    async def autopilot(pilot: Pilot[object]) -> None:
         await pilot.pause()
         for key in press:
             await pilot.press(key)
@@ -96,7 +104,7 @@ def record(
         lines.append(json.dumps([round(len(lines) / fps, 6), "o", data]))
         previous[:] = rows
 
-    async def autopilot(pilot) -> None:
+    async def autopilot(pilot: Pilot[object]) -> None:
         await pilot.pause()
         frame()
         remaining = app.stage.total_steps if steps is None else steps
@@ -124,9 +132,9 @@ def record(
     return len(lines)
 
 
-def _render_rows(app, width: int, height: int) -> list[str]:
+def _render_rows(app: FragApp, width: int, height: int) -> list[str]:
     """Each screen row as the escape sequences a terminal would be sent."""
     console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
                       color_system="truecolor", legacy_windows=False)
-    update = app.screen._compositor.render_update(full=True)
+    update = cast("LayoutUpdate", app.screen._compositor.render_update(full=True))
     return ["".join(strip.render(console) for strip in row) + "\x1b[0m" for row in update.strips]

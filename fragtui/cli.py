@@ -174,7 +174,7 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_serving_report(args: argparse.Namespace, params) -> int:
+def run_serving_report(args: argparse.Namespace, params: Params) -> int:
     from fragtui.serving_report import serving_json, serving_text
     from fragtui.sim.serving import compare
     from fragtui.sim.serving.workload import build_serving_workload

@@ -6,6 +6,7 @@ import json
 import textwrap
 from dataclasses import asdict
 
+from fragtui.lab import LabResult
 from fragtui.sim.metrics import Metrics
 from fragtui.sim.outcomes import ADMITTED, FREED, REJECTED
 from fragtui.sim.pair import SIDES
@@ -14,12 +15,12 @@ from fragtui.sim.scenarios import SCENARIOS
 from fragtui.sim.simulation import Simulation, StepRecord
 from fragtui.sim.sweep import SweepRow
 from fragtui.sim.workloads import Workload
-from fragtui.view.rows import METRIC_ROWS, PEAK_FIELDS
+from fragtui.view.rows import METRIC_ROWS, PEAK_FIELDS, shown
 
 
 def summary_line(name: str, m: Metrics) -> str:
     """The seed lab's line: `name: admitted=A rejected=R wasted=W`."""
-    return f"{name}: admitted={m.admitted} rejected={m.rejected} wasted={m.wasted}"
+    return LabResult(m.admitted, m.rejected, m.wasted).line(name)
 
 
 def report_text(sim: Simulation, workload: Workload) -> str:
@@ -29,7 +30,7 @@ def report_text(sim: Simulation, workload: Workload) -> str:
     lines.append("")
     lines.append(_row("", "contiguous", "paged"))
     for row in METRIC_ROWS:
-        if row.report:
+        if row.report and shown(row, metrics["contiguous"], metrics["paged"]):
             lines.append(_row(row.label, row.text(metrics["contiguous"]), row.text(metrics["paged"])))
     for field in PEAK_FIELDS:
         label = "peak " + field.replace("_", " ")

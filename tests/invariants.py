@@ -3,14 +3,39 @@
 from fragtui.sim.contiguous import reservation_for
 from fragtui.sim.outcomes import ADMITTED, FRAGMENTED, REJECTED
 from fragtui.sim.simulation import Simulation
-from fragtui.sim.snapshot import FREE, RESERVED, UNUSABLE, USED
+FREE, USED, RESERVED, UNUSABLE = "free", "used", "reserved", "unusable"
+
+
+def slot_map(snap) -> list[str]:
+    """The pool expanded to a state per slot, independently of the view's picture; raises if
+    a slot is held twice."""
+    states = [FREE] * snap.total_slots
+    held = [False] * snap.total_slots
+
+    def hold(start, length, used):
+        assert not any(held[start:start + length]), f"slots {start}..{start + length - 1} held twice"
+        held[start:start + length] = [True] * length
+        states[start:start + length] = [USED] * used + [RESERVED] * (length - used)
+
+    if hasattr(snap, "allocations"):
+        for start, length, _, used in snap.allocations:
+            hold(start, length, used)
+    else:
+        bs = snap.block_size
+        usable = snap.total_slots // bs * bs
+        states[usable:] = [UNUSABLE] * (snap.total_slots - usable)
+        for _, blocks, used in snap.tables:
+            for block in blocks:
+                hold(block * bs, bs, min(used, bs))
+                used = max(0, used - bs)
+    return states
 
 
 def check_invariants(sim: Simulation) -> None:
     c_snap, p_snap = sim.snapshot()
     total = sim.params.total_slots
     for name, snap in (("contiguous", c_snap), ("paged", p_snap)):
-        states, _ = snap.slot_map()  # raises if a slot is held twice
+        states = slot_map(snap)
         m = sim.metrics(name)
         assert m.used + m.reserved + m.free + m.unusable == total
         assert (states.count(USED), states.count(RESERVED)) == (m.used, m.reserved)
@@ -20,16 +45,17 @@ def check_invariants(sim: Simulation) -> None:
         assert m.rejected == sum(o.kind == REJECTED for o in outcomes)
         assert m.rejected_fragmented == sum(o.reason == FRAGMENTED for o in outcomes)
 
-    check_tree(sim.contiguous.runs)
-
-    # contiguous: waste = Σ(reservation − used); free runs are maximal and indexed right
+    # contiguous: waste = Σ(run − used); free runs are maximal (buddy: whole chunks, merged
+    # only with their buddies, which test_buddy checks) and indexed right
     pool = sim.contiguous
     assert pool.reserved == sum(n - u for _, n, _, u in c_snap.allocations)
     for start, length, _, used in c_snap.allocations:
         assert used <= length
     runs = c_snap.free_runs
-    assert all(a + n < b for (a, n), (b, _) in zip(runs, runs[1:])), "adjacent free runs not merged"
-    assert pool.runs.largest == max((n for _, n in runs), default=0)
+    if sim.params.placement != "buddy":
+        check_tree(pool.runs)
+        assert all(a + n < b for (a, n), (b, _) in zip(runs, runs[1:])), "adjacent free runs not merged"
+    assert pool.largest == max((n for _, n in runs), default=0)
     assert sim.metrics("contiguous").live == len(c_snap.allocations)
 
     # paged: tail waste below one block per request; every block free or held, once
@@ -46,11 +72,11 @@ def check_rejection_reasons(sim: Simulation) -> None:
     sim.goto(0)
     while not sim.at_end:
         pool = sim.contiguous
-        free, largest = pool.free, pool.runs.largest
+        free, largest = pool.free, pool.largest
         record = sim.step_forward()
         c = record.contiguous
         if c.kind == REJECTED:
-            need = reservation_for(sim.params.reservation, c.used, record.event.request.max_len)
+            need = pool.run_needed(reservation_for(sim.params.reservation, c.used, record.event.request.max_len))
             assert c.length == need
             if c.reason == FRAGMENTED:
                 assert free >= need > largest

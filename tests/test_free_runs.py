@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fragtui.sim.contiguous import PLACEMENTS, ContiguousAllocator
+from fragtui.sim.contiguous import FITS, ContiguousAllocator
 from fragtui.sim.outcomes import ADMITTED
 from fragtui.sim.requests import Request
 from invariants import check_tree
@@ -26,7 +26,7 @@ def brute_force(runs, placement, need, cursor):
 @settings(max_examples=120, deadline=None)
 @given(
     total=st.sampled_from([100, 1000, 5000, 70_000]),
-    placement=st.sampled_from(PLACEMENTS),
+    placement=st.sampled_from(FITS),
     ops=st.lists(st.tuples(st.booleans(), st.integers(1, 400), st.integers(0, 10**6)), max_size=120),
 )
 def test_placement_matches_brute_force_and_the_tree_stays_exact(total, placement, ops):

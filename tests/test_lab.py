@@ -1,4 +1,4 @@
-"""The seed lab's numbers (DESIGN §2), pinned."""
+"""The seed lab's numbers (README: "The seed lab"), pinned."""
 
 import io
 

@@ -1,4 +1,4 @@
-"""Paged allocation: block counts, tail waste, and the three free orders (DESIGN §3)."""
+"""Paged allocation: block counts, tail waste, and the three free orders (README: "What-if on the command line", --order)."""
 
 import pytest
 

@@ -110,3 +110,28 @@ async def test_a_step_repaints_only_the_rows_it_changed():
         record = sim.step_forward()
         grid.patch(picture.apply(pool, Change(replaced=(record.paged.request_id,))))
         assert cached - set(grid._strips) == {0}  # blocks 0–1 sit in the first row only
+
+
+async def test_rows_skipped_after_a_tick_still_show_what_a_fresh_render_shows():
+    """A cell stands for many slots, and a tick's one-token appends usually leave it looking
+    the same: those rows are not repainted. Every row on screen must still match a fresh render,
+    by state and by request."""
+    from fragtui.sim.scenarios import get_scenario
+    from fragtui.tui.app import FragApp
+
+    app = FragApp(get_scenario("paper").build(arrivals=80), scenario="paper")
+    async with app.run_test(size=(120, 40)) as pilot:
+        grids = [app.query_one("#contiguous"), app.query_one("#paged")]
+        assert all(g.grid_layout.slots_per_cell > 1 for g in grids)
+        for colour_key in ("", "c"):
+            if colour_key:
+                await pilot.press(colour_key)
+            for _ in range(30):
+                await pilot.press("space")
+                await pilot.pause()
+                for grid in grids:
+                    for row in range(grid.size.height):
+                        shown = grid.render_line(row)
+                        assert list(shown) == list(grid._render_row(row + grid.scroll_offset.y)
+                                                   .extend_cell_length(grid.scrollable_content_region.width,
+                                                                       grid.base_style)), row

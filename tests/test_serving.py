@@ -1,4 +1,4 @@
-"""Serving mode (DESIGN §4): token by token, Orca's three reservations against paged."""
+"""Serving mode (README: "Serving mode"): token by token, Orca's three reservations against paged."""
 
 import math
 import random

@@ -13,6 +13,8 @@ few hundred bytes. Frames are encoded one at a time with Pillow's GIF encoder (`
 
 from __future__ import annotations
 
+from types import ModuleType
+
 import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
@@ -32,7 +34,7 @@ INSTALL_HINT = "pip install 'fragtui[media]'"
 MIN_DELAY_MS = 20  # browsers show shorter GIF delays as 100 ms
 
 
-def _pillow():
+def _pillow() -> ModuleType:
     try:
         from PIL import Image
     except ImportError:

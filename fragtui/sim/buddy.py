@@ -185,6 +185,41 @@ class BuddyAllocator:
                 return start, 1 << order
         return None
 
+    @property
+    def holes(self) -> int:
+        return len(self.by_start)
+
+    def requested(self, request_id: int) -> int:
+        """The slots live request `request_id` reserved; its chunk rounds that up."""
+        return self.reservations[request_id]
+
+    def free_runs_around(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The free chunks a change to the chunk [start, end) may have reshaped: the chunk
+        holding it now (a merge), and the free buddies at every level above it (what a split
+        left, even where a later admission in the same move took some of the chain)."""
+        found = []
+        merged = self.chunk_at(start)
+        if merged is not None:
+            found.append(merged)
+        size, by_start, total = end - start, self.by_start, self.total_slots
+        while size <= total:  # O(log pool) lookups; a chunk found across a top-level edge is harmless
+            buddy = start ^ size
+            if by_start.get(buddy) == size:
+                found.append((buddy, size))
+            start, size = start & ~size, size * 2
+        return found
+
+    def free_runs(self) -> list[tuple[int, int]]:
+        return self.free_chunks()
+
+    def run_needed(self, reservation: int) -> int:
+        """The free chunk a reservation needs: smaller chunks strand."""
+        return 1 << chunk_order(reservation)
+
+    def can_ever_fit(self, reservation: int) -> bool:
+        """Whether the chunk fits the largest top-level block (in an empty pool)."""
+        return bool(self.blocks) and self.run_needed(reservation) <= self.blocks[0][1]
+
     def stranded(self, threshold: int) -> int:
         """Free slots in chunks smaller than the chunk a reservation of `threshold` needs."""
         counts = self._counts

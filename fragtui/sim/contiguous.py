@@ -3,7 +3,8 @@
 Reservation (how many slots): `max` = max_len, `pow2` = the smallest power of two holding
 the request (at most max_len), `oracle` = exactly what it holds. These are the PagedAttention
 paper's Orca (Max), Orca (Pow2) and Orca (Oracle).
-Placement (which run): `first`, `best`, `worst`, `next`; ties go to the lowest address.
+Placement (which run): `first`, `best`, `worst`, `next`; ties go to the lowest address. (The
+fifth placement, `buddy`, is a binary buddy allocator of its own: buddy.py.)
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from fragtui.sim.requests import Request
 
 RESERVATIONS = ("max", "pow2", "oracle")
 _new = tuple.__new__  # outcomes are tuples: one C call each
-PLACEMENTS = ("first", "best", "worst", "next")
+FITS = ("first", "best", "worst", "next")  # placements this allocator makes
+PLACEMENTS = FITS + ("buddy",)  # buddy placement is its own allocator (buddy.py)
 
 
 def reservation_for(policy: str, length: int, max_len: int) -> int:
@@ -65,8 +67,12 @@ class ContiguousAllocator:
         """The slots live request `request_id` reserved (here, exactly its run)."""
         return self.allocations[request_id][1]
 
-    def free_run_at(self, slot: int) -> tuple[int, int] | None:
-        return self.runs.run_at(slot)
+    def free_runs_around(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The free runs touching slots [start, end): a take shortens one, a release merges
+        with its neighbours (or, undone, splits from them)."""
+        run_at, total = self.runs.run_at, self.total_slots
+        found = {run_at(slot) for slot in (start - 1, start, end) if 0 <= slot < total}
+        return [run for run in found if run is not None]
 
     def free_runs(self) -> list[tuple[int, int]]:
         """Every free run as (start, length), by address."""
@@ -145,9 +151,12 @@ class ContiguousAllocator:
         """Free slots in runs too short for a reservation of `threshold` slots."""
         return sum(length for length in self.runs.by_start.values() if length < threshold)
 
-    def stranded_threshold(self, max_len: int) -> int:
-        """The run a max_len request needs: shorter free runs are stranded."""
-        return max_len
+    def run_needed(self, reservation: int) -> int:
+        """The free run a reservation needs: shorter runs strand."""
+        return reservation
+
+    def can_ever_fit(self, reservation: int) -> bool:
+        return reservation <= self.total_slots
 
 
 def _placement(pool: ContiguousAllocator, placement: str) -> Callable[[int], int | None]:

@@ -49,7 +49,7 @@ class EventEngine:
     @property
     def pools(self) -> Pair[Pool]:
         sim = self.sim
-        threshold = sim.contiguous.stranded_threshold(self.params.max_len)
+        threshold = sim.contiguous.run_needed(self.params.max_len)
         return Pair(RunPool(sim.contiguous, threshold), BlockPool(sim.paged))
 
     # -- moving ----------------------------------------------------------------------------
@@ -100,6 +100,9 @@ class EventEngine:
         return _changes(self.sim.insert_event(event)) or Pair(NOTHING, NOTHING)
 
     def _build(self, params: Params) -> tuple[Workload, Simulation, list[tuple[int, Event]]]:
+        if params.used_len > params.max_len and any(isinstance(e, Arrive) for _, e in self.manual):
+            raise ParamError("used_len", params.used_len,
+                             f"must be ≤ max_len ({params.max_len}) while injected arrivals hold used_len tokens")
         workload = build_workload(params)
         events = list(workload.events)
         next_id = 1 + max((e.request.id for e in events if isinstance(e, Arrive)), default=-1)

@@ -1,11 +1,14 @@
-"""Every number DESIGN §4 asks of an allocator after a step, read off its current state."""
+"""Every metric of an allocator after a step (the rows of `fragtui report`), read off its current state."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from fragtui.sim.buddy import BuddyAllocator
 from fragtui.sim.contiguous import ContiguousAllocator
 from fragtui.sim.paged import PagedAllocator
+
+Allocator = ContiguousAllocator | BuddyAllocator | PagedAllocator
 
 # The integer tallies recorded after every step (for sparklines and peaks), in this order.
 SERIES_FIELDS = (
@@ -30,6 +33,7 @@ class Metrics:
     live: int
     used: int
     reserved: int
+    slack: int  # the part of reserved that rounding added (buddy chunks): never asked for
     free: int
     unusable: int
     largest_free_run: int
@@ -67,7 +71,7 @@ class Metrics:
         return data
 
 
-def series_row(a: ContiguousAllocator | PagedAllocator) -> tuple[int, ...]:
+def series_row(a: Allocator) -> tuple[int, ...]:
     """The cheap tallies, in SERIES_FIELDS order: O(1) for both allocators."""
     entries = a.block_table_entries if isinstance(a, PagedAllocator) else a.live
     return (
@@ -83,7 +87,7 @@ def series_row(a: ContiguousAllocator | PagedAllocator) -> tuple[int, ...]:
     )
 
 
-def measure(a: ContiguousAllocator | PagedAllocator, max_len: int, holes: bool = True) -> Metrics:
+def measure(a: Allocator, max_len: int, holes: bool = True) -> Metrics:
     """All metrics now. `max_len` sets what counts as stranded (contiguous only); `holes=False`
     skips counting paged's free-block runs, which is O(blocks log blocks)."""
     admitted, rejected, fragmented, live, used, reserved, free, largest, entries = series_row(a)
@@ -92,7 +96,7 @@ def measure(a: ContiguousAllocator | PagedAllocator, max_len: int, holes: bool =
         stranded, unusable = 0, a.unusable
     else:
         count = a.holes
-        stranded, unusable = a.stranded(a.stranded_threshold(max_len)), 0
+        stranded, unusable = a.stranded(a.run_needed(max_len)), 0
     return Metrics(
         admitted=admitted,
         rejected=rejected,
@@ -101,6 +105,7 @@ def measure(a: ContiguousAllocator | PagedAllocator, max_len: int, holes: bool =
         live=live,
         used=used,
         reserved=reserved,
+        slack=a.slack if isinstance(a, BuddyAllocator) else 0,
         free=free,
         unusable=unusable,
         largest_free_run=largest,

@@ -89,9 +89,10 @@ class Pool(Protocol):
     def holdings(self) -> Iterable[Holding]:
         ...
 
-    def free_run_at(self, slot: int) -> tuple[int, int] | None:
-        """The free run (start, length) that `slot` lies in, as a placement sees free space;
-        None if the slot is held, or if free runs do not matter here (paged)."""
+    def free_runs_around(self, start: int, end: int) -> Iterable[tuple[int, int]]:
+        """The free runs (start, length), as a placement sees free space, whose shape taking or
+        giving back slots [start, end) may have changed: the runs touching it, and for a buddy
+        allocator the buddies a split left. Empty where runs do not matter (paged)."""
         ...
 
     def free_runs(self) -> Iterable[tuple[int, int]]:
@@ -114,13 +115,15 @@ class Change:
     `replaced`: requests whose holding is new, gone or different (admitted, freed, preempted,
     or such a move undone): drawn again from scratch. `resized`: requests that kept their
     holding but whose tokens moved, or which gained or lost extents at its end (serving
-    mode's appends and growth)."""
+    mode's growth, and any tick undone). `appended`: requests that kept their holding and
+    gained exactly one token (serving mode's every tick, for most of what runs)."""
 
     replaced: tuple[int, ...] = ()
     resized: tuple[int, ...] = ()
+    appended: tuple[int, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.replaced or self.resized)
+        return bool(self.replaced or self.resized or self.appended)
 
 
 NOTHING = Change()

@@ -10,8 +10,19 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator, Protocol
 
+from fragtui.sim.buddy import BuddyAllocator
+from fragtui.sim.contiguous import ContiguousAllocator
 from fragtui.sim.paged import PagedAllocator
 from fragtui.sim.pool import BlockStarts, Holding, Progress
+
+RunAllocators = ContiguousAllocator | BuddyAllocator
+
+
+def run_allocator(total_slots: int, reservation: str, placement: str) -> RunAllocators:
+    """The allocator a contiguous placement needs: the fits share one, buddy has its own."""
+    if placement == "buddy":
+        return BuddyAllocator(total_slots, reservation)
+    return ContiguousAllocator(total_slots, reservation, placement)
 
 
 class RunAllocator(Protocol):
@@ -29,7 +40,7 @@ class RunAllocator(Protocol):
         """Slots the request reserved; its run may be longer (a buddy allocator's rounding)."""
         ...
 
-    def free_run_at(self, slot: int) -> tuple[int, int] | None: ...
+    def free_runs_around(self, start: int, end: int) -> Iterable[tuple[int, int]]: ...
 
     def free_runs(self) -> Iterable[tuple[int, int]]: ...
 
@@ -61,8 +72,8 @@ class RunPool:
             assert holding is not None
             yield holding
 
-    def free_run_at(self, slot: int) -> tuple[int, int] | None:
-        return self.allocator.free_run_at(slot)
+    def free_runs_around(self, start: int, end: int) -> Iterable[tuple[int, int]]:
+        return self.allocator.free_runs_around(start, end)
 
     def free_runs(self) -> Iterable[tuple[int, int]]:
         return self.allocator.free_runs()
@@ -97,8 +108,8 @@ class BlockPool:
             assert holding is not None
             yield holding
 
-    def free_run_at(self, slot: int) -> tuple[int, int] | None:
-        return None
+    def free_runs_around(self, start: int, end: int) -> Iterable[tuple[int, int]]:
+        return ()
 
     def free_runs(self) -> Iterable[tuple[int, int]]:
         return ()

@@ -12,12 +12,12 @@ from array import array
 from dataclasses import dataclass
 from typing import Iterable
 
-from fragtui.sim.contiguous import ContiguousAllocator
 from fragtui.sim.metrics import SERIES_FIELDS, Metrics, measure, series_row
 from fragtui.sim.outcomes import ContiguousOutcome, PagedOutcome
 from fragtui.sim.paged import PagedAllocator
 from fragtui.sim.pair import Pair, Side
 from fragtui.sim.params import Params
+from fragtui.sim.pools import RunAllocators, run_allocator
 from fragtui.sim.requests import Arrive, Event, Request
 from fragtui.sim.snapshot import ContiguousSnapshot, PagedSnapshot
 
@@ -60,7 +60,7 @@ class Simulation:
         self.params = params
         self.events: list[Event] = list(events)
         self._requests = {e.request.id: e.request for e in self.events if isinstance(e, Arrive)}
-        self.contiguous = ContiguousAllocator(params.total_slots, params.reservation, params.placement)
+        self.contiguous: RunAllocators = run_allocator(params.total_slots, params.reservation, params.placement)
         self.paged = PagedAllocator(params.total_slots, params.block_size, params.order)
         self.records: list[StepRecord] = []
         self.series = Pair(Series(), Series())

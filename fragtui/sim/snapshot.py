@@ -1,22 +1,16 @@
 """Who holds which slots, frozen: what a pool looks like after a step.
 
 Snapshots compare equal exactly when the pools are in the same state, which is what undo
-promises; `slot_map` expands one to a state and an owner per slot.
+promises.
 """
 
 from __future__ import annotations
 
-from array import array
 from dataclasses import dataclass
 
+from fragtui.sim.buddy import BuddyAllocator
 from fragtui.sim.contiguous import ContiguousAllocator
 from fragtui.sim.paged import PagedAllocator
-
-# Per-slot states, as stored in a state map. INTERNAL (held, never to be used) only arises in
-# serving mode, where "reserved" means held for tokens still to come.
-FREE, USED, RESERVED, STRANDED, UNUSABLE, INTERNAL = range(6)
-STATE_NAMES = ("free", "used", "reserved", "stranded", "unusable", "internal")
-NOBODY = -1
 
 
 @dataclass(frozen=True)
@@ -27,16 +21,9 @@ class ContiguousSnapshot:
     cursor: int
 
     @classmethod
-    def of(cls, pool: ContiguousAllocator) -> ContiguousSnapshot:
+    def of(cls, pool: ContiguousAllocator | BuddyAllocator) -> ContiguousSnapshot:
         allocations = sorted((s, n, rid, u) for rid, (s, n, u) in pool.allocations.items())
-        return cls(pool.total_slots, tuple(allocations), tuple(pool.runs.runs()), pool.cursor)
-
-    def slot_map(self) -> tuple[bytearray, array]:
-        states = bytearray(self.total_slots)
-        owners = array("q", [NOBODY]) * self.total_slots
-        for start, length, rid, used in self.allocations:
-            _hold(states, owners, start, length, used, rid)
-        return states, owners
+        return cls(pool.total_slots, tuple(allocations), tuple(pool.free_runs()), pool.cursor)
 
 
 @dataclass(frozen=True)
@@ -50,23 +37,3 @@ class PagedSnapshot:
     def of(cls, pool: PagedAllocator) -> PagedSnapshot:
         tables = sorted((rid, tuple(blocks), used) for rid, (blocks, used) in pool.tables.items())
         return cls(pool.total_slots, pool.block_size, tuple(tables), tuple(pool.free_block_ids()))
-
-    def slot_map(self) -> tuple[bytearray, array]:
-        states = bytearray(self.total_slots)
-        owners = array("q", [NOBODY]) * self.total_slots
-        bs = self.block_size
-        usable = self.total_slots // bs * bs
-        states[usable:] = bytes([UNUSABLE]) * (self.total_slots - usable)
-        for rid, blocks, used in self.tables:
-            for block in blocks:
-                _hold(states, owners, block * bs, bs, min(used, bs), rid)
-                used = max(0, used - bs)
-        return states, owners
-
-
-def _hold(states: bytearray, owners: array, start: int, length: int, used: int, rid: int) -> None:
-    if owners[start:start + length].count(NOBODY) != length:
-        raise AssertionError(f"slots {start}..{start + length - 1} held twice (r{rid})")
-    states[start:start + used] = bytes([USED]) * used
-    states[start + used:start + length] = bytes([RESERVED]) * (length - used)
-    owners[start:start + length] = array("q", [rid]) * length

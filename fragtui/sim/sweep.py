@@ -42,7 +42,7 @@ def parse_block_sizes(text: str, total_slots: int) -> tuple[int, ...]:
     return tuple(sizes)
 
 
-def sweep(params: Params, events: list[Event], block_sizes=DEFAULT_BLOCK_SIZES) -> list[SweepRow]:
+def sweep(params: Params, events: list[Event], block_sizes: tuple[int, ...] = DEFAULT_BLOCK_SIZES) -> list[SweepRow]:
     rows = []
     for bs in block_sizes:
         pool = PagedAllocator(params.total_slots, bs, params.order)

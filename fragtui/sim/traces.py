@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from itertools import chain
-from typing import Iterator, NoReturn, Sequence, overload
+from typing import BinaryIO, Iterator, NoReturn, Sequence, overload
 
 from fragtui.sim.errors import InputFileError, quoted, safe
 from fragtui.sim.numbers import MAX_TOKENS, NumberError, is_whole, whole
@@ -155,12 +155,12 @@ def _load(path: str, mtime_ns: int, size: int) -> Trace:
         return _Reader(path).read(_lines(path, f))
 
 
-def _lines(path: str, f) -> Iterator[tuple[int, str]]:
+def _lines(path: str, f: BinaryIO) -> Iterator[tuple[int, str]]:
     """(line number, text) of each line, CRLF or LF: see _blocks. Per line, only C iterators run."""
     return chain.from_iterable(zip(range(n, n + len(block)), block) for n, block in _blocks(path, f))
 
 
-def _blocks(path: str, f) -> Iterator[tuple[int, list[str]]]:
+def _blocks(path: str, f: BinaryIO) -> Iterator[tuple[int, list[str]]]:
     """The file a block at a time, as (number of the first line, lines): at most MAX_LINE
     characters a line and MAX_BYTES in all, UTF-8 (a leading byte-order mark dropped), no NUL."""
     n, total, carry = 1, 0, b""

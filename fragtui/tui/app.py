@@ -6,6 +6,7 @@ reports it changed is handed to the widgets, so only the changed rows of each gr
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Callable, Iterable
 
 from rich.text import Text
@@ -355,4 +356,4 @@ class FragApp(App[None]):
             _, name, parameters = parse_action(key.action)
             if self.check_action(name, parameters) is True:
                 yield SystemCommand(key.title, f"{key.shown.replace(' / ', ' or ')} · {key.help}",
-                                    lambda a=key.action: self.run_action(a))  # type: ignore[misc]
+                                    partial(self.run_action, key.action))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import fields
+from typing import Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -28,7 +29,7 @@ class ParamEditor(ModalScreen[dict | None]):
     """
     BINDINGS = [Binding("escape", "dismiss(None)", "cancel")]
 
-    def __init__(self, params: Params, check) -> None:
+    def __init__(self, params: Params, check: Callable[[dict[str, object]], None]) -> None:
         super().__init__()
         self.params = params
         self.check = check  # changes -> raises ParamError/FragtuiError if they cannot be applied

@@ -19,10 +19,10 @@ from textual.strip import Strip
 
 from typing import Callable, Sequence, Union, cast
 
-from fragtui.view.cells import cell_info, cell_row, owner_row
+from fragtui.view.cells import cell_info, cell_row, majority, owner_row
 from fragtui.view.layout import GridLayout, fit_layout
 from fragtui.view.picture import Picture, Ranges
-from fragtui.view.states import BEYOND, FREE, INTERNAL, NOBODY, RESERVED, STATE_NAMES, STRANDED, UNUSABLE, USED
+from fragtui.view.states import BEYOND, FREE, HELD, INTERNAL, NOBODY, RESERVED, STATE_NAMES, STRANDED, UNUSABLE, USED
 
 STATE_CLASSES = {
     USED: "pool--used",
@@ -35,6 +35,7 @@ STATE_CLASSES = {
 # Monochrome glyphs: distinct shapes, not just shades.
 GLYPHS = {USED: "█", RESERVED: "▒", INTERNAL: "░", FREE: "·", STRANDED: "×", UNUSABLE: "╱", BEYOND: " "}
 HALF = "▀"
+SMALL_CHANGE = 64  # cells: a change this small is checked cell by cell before its rows repaint
 
 # Colour by request: a categorical palette (without the stranded colour, which keeps its
 # meaning); a request's reserved slots are a dim shade of its colour.
@@ -74,6 +75,7 @@ class PoolGrid(ScrollView, can_focus=False):
         self.legend_states: tuple[tuple[int, str], ...] = tuple(
             (state, STATE_NAMES[state]) for state in (USED, RESERVED, FREE, STRANDED, UNUSABLE))
         self._strips: dict[int, Strip] = {}
+        self._keys: dict[int, list[StyleKey]] = {}  # what each cached strip shows, cell by cell
         self._styles: dict[StyleKey, Style] = {}
         self._base: Style | None = None
         self._pad = 0
@@ -95,10 +97,27 @@ class PoolGrid(ScrollView, can_focus=False):
         if layout is None:
             return
         rows: set[int] = set()
+        chars: set[tuple[int, int]] = set()  # (text row, x) of the cells a small change touched
+        k, row_slots, per_char = layout.slots_per_cell, layout.row_slots, layout.cells_per_char_row
         for start, end in ranges:
-            rows.update(layout.text_rows_for(start, end))
+            if end - start > SMALL_CHANGE * k:
+                rows.update(layout.text_rows_for(start, end))
+                continue
+            for cell_row in range(start // row_slots, (end - 1) // row_slots + 1):
+                base = cell_row * row_slots
+                first, last = (max(start, base) - base) // k, (min(end, base + row_slots) - 1 - base) // k
+                chars.update((cell_row // per_char, x) for x in range(first, last + 1))
+        # A cell stands for k slots: a slot that changed may leave its cell looking the same
+        # (a serving tick appends one token to each of hundreds of requests). Repaint only the
+        # rows where some cell now looks different.
+        for row, x in chars:
+            if row not in rows:
+                keys = self._keys.get(row)
+                if keys is None or x >= len(keys) or keys[x] != self._char_key(row, x):
+                    rows.add(row)
         for row in rows:
             self._strips.pop(row, None)
+            self._keys.pop(row, None)
         if rows:  # (refresh() with no regions would repaint the whole grid)
             top, width = self.scroll_offset.y, self.size.width
             self.refresh(*(Region(0, row - top, width, 1) for row in rows))
@@ -114,6 +133,7 @@ class PoolGrid(ScrollView, can_focus=False):
         super().notify_style_update()
         self._styles.clear()
         self._strips.clear()
+        self._keys.clear()
         self._base = None
 
     @property
@@ -128,6 +148,7 @@ class PoolGrid(ScrollView, can_focus=False):
 
     def _relayout(self) -> None:
         self._strips.clear()
+        self._keys.clear()
         if self._fit() and self.grid_layout is not None:
             virtual = Size(self.scrollable_content_region.width, self.grid_layout.text_rows)
             if self.virtual_size != virtual:  # a new virtual size means a new layout: only when it changes
@@ -178,6 +199,7 @@ class PoolGrid(ScrollView, can_focus=False):
             keys = [self._request_keys(picture, layout, row * per_char + i, states)
                     for i, states in enumerate(rows)]
         cells: list[StyleKey] = list(zip(keys[0], keys[1])) if per_char == 2 else list(keys[0])
+        self._keys[row] = cells
         segments = [Segment(" " * self._pad, self.base_style)] if self._pad else []
         start = 0
         for x in range(1, len(cells) + 1):
@@ -187,6 +209,24 @@ class PoolGrid(ScrollView, can_focus=False):
                 segments.append(Segment(glyph * (x - start), self._style(key)))
                 start = x
         return Strip(segments)
+
+    def _char_key(self, row: int, x: int) -> StyleKey:
+        """What character `x` of text row `row` shows now: the key its style is cached under."""
+        layout, picture = self.grid_layout, self.picture
+        assert layout is not None and picture is not None
+        per_char = layout.cells_per_char_row
+        keys = [self._cell_key(picture, layout, row * per_char + i, x) for i in range(per_char)]
+        return (keys[0], keys[1]) if per_char == 2 else keys[0]
+
+    def _cell_key(self, picture: Picture, layout: GridLayout, cell_row: int, x: int) -> CellKey:
+        span = layout.cell_at(x, cell_row)
+        if span is None:
+            return BEYOND
+        state = majority(picture.states, *span)
+        if self.by_request and not self.monochrome and state in HELD:
+            first = picture.states.find(state, *span)
+            return (state, picture.owner(first))
+        return state
 
     def _request_keys(self, picture: Picture, layout: GridLayout, row: int, states: bytes) -> list[CellKey]:
         owners = owner_row(picture, layout, row, states)

@@ -11,7 +11,7 @@ from rich.console import RenderableType
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -49,7 +49,7 @@ class TextLines(Widget):
         self._strips.clear()
         self._relines(force=True)
 
-    def get_content_height(self, container, viewport, width: int) -> int:
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return max(1, len(self._wrap(width)))
 
     def _wrap(self, width: int) -> list[Text]:

@@ -52,7 +52,9 @@ def majority(states: bytearray, a: int, b: int) -> int:
     first = states[a]
     if states.count(first, a, b) == b - a:
         return first
-    return max(_PRIORITY, key=lambda s: (states.count(s, a, b), -_PRIORITY.index(s)))
+    chunk = states[a:b]
+    counts = [chunk.count(state) for state in _PRIORITY]
+    return _PRIORITY[counts.index(max(counts))]  # the first of the most: priority breaks ties
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,13 @@ from fragtui.sim.simulation import Simulation
 from fragtui.sim.sweep import SweepRow, sweep
 from fragtui.view.narration import narrate_record, narrate_start
 from fragtui.view.rows import ratio_line, tally_rows
-from fragtui.view.states import FREE, RESERVED, STATE_NAMES, STRANDED, UNUSABLE, USED
+from fragtui.view.states import FREE, INTERNAL, RESERVED, STATE_NAMES, STRANDED, UNUSABLE, USED
 from fragtui.view.words import SidebarData
 
 SPARK_POINTS = 120  # enough to see a shape; cheap however long the run
 
 
 class EventWords:
-    legend = tuple((state, STATE_NAMES[state]) for state in (USED, RESERVED, FREE, STRANDED, UNUSABLE))
     manual = frozenset({"free", "arrive"})
     inert: frozenset[str] = frozenset()
 
@@ -25,6 +24,13 @@ class EventWords:
         self.chart = chart  # "block-size": chart paged's tail waste against block size
         self._chart_key: tuple[object, ...] | None = None
         self._chart_rows: list[SweepRow] = []
+
+    @property
+    def legend(self) -> tuple[tuple[int, str], ...]:
+        states = [(s, STATE_NAMES[s]) for s in (USED, RESERVED, FREE, STRANDED, UNUSABLE)]
+        if self.engine.params.placement == "buddy":  # chunks round reservations up
+            states.insert(2, (INTERNAL, "slack"))
+        return tuple(states)
 
     def narration(self) -> str:
         sim = self.engine.sim

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from math import ceil
+from typing import Iterator
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class GridLayout:
         return start, min(start + self.slots_per_cell, self.total_slots)
 
 
-def _cell_sizes(block_size: int, at_least: int):
+def _cell_sizes(block_size: int, at_least: int) -> Iterator[int]:
     """Allowed slots-per-cell, ascending, from `at_least`: divisors of block_size, then multiples."""
     for k in range(1, block_size + 1):
         if block_size % k == 0 and k >= at_least:

@@ -76,7 +76,7 @@ class Picture:
         touched. Everything that went is erased before anything new is drawn: within one tick
         a block can pass from one request to another."""
         ranges: Ranges = []
-        edges: list[int] = []  # slots beside what changed: the free runs there may look different
+        spans: list[tuple[int, int]] = []  # extents that changed: the free runs around them may look different
         painted = self.painted
         replaced = list(change.replaced)
         resized: list[tuple[_Painted, Holding]] = []
@@ -87,42 +87,53 @@ class Picture:
             else:
                 resized.append((old, holding))
                 if len(holding.starts) < old.count:
-                    self._erase(old, len(holding.starts), ranges, edges)
+                    self._erase(old, len(holding.starts), ranges, spans)
         for rid in replaced:
             old = painted.pop(rid, None)
             if old is not None:
-                self._erase(old, 0, ranges, edges)
+                self._erase(old, 0, ranges, spans)
         for rid in replaced:
             holding = pool.holding(rid)
             if holding is not None:
-                self._paint(holding, ranges, edges)
+                self._paint(holding, ranges, spans)
         for old, holding in resized:
             self._resize(old, holding, ranges)
+        if change.appended:
+            self._append(change.appended, ranges)
         before, self.stranded_below = self.stranded_below, pool.stranded_below
         if before or self.stranded_below:
-            self._restrand(pool, before, edges, ranges)
+            self._restrand(pool, before, spans, ranges)
         return ranges
 
-    def _paint(self, holding: Holding, ranges: Ranges, edges: list[int] | None = None) -> None:
+    def _paint(self, holding: Holding, ranges: Ranges, spans: list[tuple[int, int]] | None = None) -> None:
         self.painted[holding.id] = painted = _Painted(holding)
         self._fill(painted, 0, painted.count * painted.extent, ranges)
-        unit, rid = self.unit, holding.id
-        for start in holding.starts:
-            self.owners[start // unit:(start + holding.extent) // unit] = array("i", [rid]) * (holding.extent // unit or 1)
-            if edges is not None:
-                edges += (start - 1, start + holding.extent)
+        self._own(holding.starts, holding.extent, holding.id)
+        if spans is not None and not self.block_size:  # (block pools have no free runs to check)
+            spans.extend((start, start + holding.extent) for start in holding.starts)
 
-    def _erase(self, painted: _Painted, first: int, ranges: Ranges, edges: list[int]) -> None:
+    def _own(self, starts: Sequence[int], extent: int, rid: int) -> None:
+        """Mark `extent` slots from each of `starts` as `rid`'s."""
+        owners, unit = self.owners, self.unit
+        if extent == unit:  # one owner entry an extent: a block
+            for start in starts:
+                owners[start // unit] = rid
+        else:
+            mine = array("i", [rid]) * (extent // unit)
+            for start in starts:
+                owners[start // unit:(start + extent) // unit] = mine
+
+    def _erase(self, painted: _Painted, first: int, ranges: Ranges, spans: list[tuple[int, int]]) -> None:
         """Free extents `first`.. of what was drawn for a request."""
-        unit, extent, states = self.unit, painted.extent, self.states
+        extent, states = painted.extent, self.states
         empty = bytes(extent)  # FREE is 0; runs that strand are fixed up afterwards
-        nobody = array("i", [NOBODY]) * (extent // unit or 1)
-        for i in range(first, painted.count):
-            start = painted.starts[i]
+        gone = painted.starts[first:painted.count]
+        for start in gone:
             states[start:start + extent] = empty
-            self.owners[start // unit:(start + extent) // unit] = nobody
-            ranges.append((start, start + extent))
-            edges += (start - 1, start, start + extent)
+        self._own(gone, extent, NOBODY)
+        ranges.extend((start, start + extent) for start in gone)
+        if not self.block_size:
+            spans.extend((start, start + extent) for start in gone)
         painted.count = first
 
     def _resize(self, painted: _Painted, holding: Holding, ranges: Ranges) -> None:
@@ -136,41 +147,57 @@ class Picture:
             first = painted.count
             painted.count = count
             self._fill(painted, kept, count * painted.extent, ranges)
-            unit, rid, extent = self.unit, holding.id, painted.extent
-            for start in holding.starts[first:count]:
-                self.owners[start // unit:(start + extent) // unit] = array("i", [rid]) * (extent // unit or 1)
+            self._own(holding.starts[first:count], painted.extent, holding.id)
         if low < min(high, kept):
             self._fill(painted, low, min(high, kept), ranges)
+
+    def _append(self, rids: tuple[int, ...], ranges: Ranges) -> None:
+        """One more token each, in a slot their holdings already have: the hot path of every
+        serving tick, so it writes one slot per request and makes no holding."""
+        states, painted = self.states, self.painted
+        for rid in rids:
+            p = painted[rid]
+            offset = p.tokens
+            slot = p.starts[offset // p.extent] + offset % p.extent
+            states[slot] = USED
+            ranges.append((slot, slot + 1))
+            p.tokens = offset + 1
 
     def _fill(self, painted: _Painted, low: int, high: int, ranges: Ranges) -> None:
         """Draw token offsets [low, high) of a holding: used below its tokens, reserved below
         its reach, internal beyond."""
-        extent, tokens, reach, states = painted.extent, painted.tokens, painted.reach, self.states
-        i = low // extent
-        while low < high:
-            start = painted.starts[i]
-            base = i * extent
-            a, b = low - base, min(high - base, extent)  # offsets within this extent
-            used = max(a, min(b, tokens - base))
-            coming = max(used, min(b, reach - base))
-            states[start + a:start + used] = bytes([USED]) * (used - a)
-            states[start + used:start + coming] = bytes([RESERVED]) * (coming - used)
-            states[start + coming:start + b] = bytes([INTERNAL]) * (b - coming)
-            ranges.append((start + a, start + b))
-            low = base + b
-            i += 1
+        tokens, reach = painted.tokens, painted.reach
+        for state, a, b in ((USED, low, min(high, tokens)), (RESERVED, max(low, tokens), min(high, reach)),
+                            (INTERNAL, max(low, reach), high)):
+            if a < b:
+                self._fill_state(painted, state, a, b, ranges)
 
-    def _restrand(self, pool: Pool, before: int, edges: list[int], ranges: Ranges) -> None:
-        """Free runs are drawn stranded when shorter than the threshold. Check each run beside
+    def _fill_state(self, painted: _Painted, state: int, low: int, high: int, ranges: Ranges) -> None:
+        """Token offsets [low, high) of a holding, all in `state`: whole extents in one tight
+        loop (a paged request can hold thousands of blocks), the partial ends on their own."""
+        extent, starts, states = painted.extent, painted.starts, self.states
+        first, last = low // extent, (high - 1) // extent
+        for i in {first, last}:  # the ends, which may cover part of an extent
+            base = i * extent
+            a, b = max(low, base) - base, min(high, base + extent) - base
+            start = starts[i]
+            states[start + a:start + b] = bytes([state]) * (b - a)
+            ranges.append((start + a, start + b))
+        if last - first > 1:  # the whole extents between
+            full = bytes([state]) * extent
+            middle = starts[first + 1:last]
+            for start in middle:
+                states[start:start + extent] = full
+            ranges.extend((start, start + extent) for start in middle)
+
+    def _restrand(self, pool: Pool, before: int, spans: list[tuple[int, int]], ranges: Ranges) -> None:
+        """Free runs are drawn stranded when shorter than the threshold. Check each run around
         a change (a merge or a split may have moved it across) and, when the threshold itself
         moved, every run whose side of it changed."""
-        threshold, total = self.stranded_below, self.total_slots
-        runs = {}
-        for slot in edges:
-            if 0 <= slot < total:
-                run = pool.free_run_at(slot)
-                if run is not None:
-                    runs[run[0]] = run[1]
+        threshold = self.stranded_below
+        runs: dict[int, int] = {}
+        for start, end in spans:
+            runs.update(pool.free_runs_around(start, end))
         if before != threshold:
             for start, length in pool.free_runs():
                 if (length < before) != (length < threshold):

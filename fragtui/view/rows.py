@@ -22,6 +22,7 @@ class MetricRow:
     percent: bool = False  # the value is a fraction, shown as a percentage
     sidebar: bool = True
     report: bool = True
+    hide_zero: bool = False  # left out where it is 0 on both sides (it only applies sometimes)
 
     def text(self, m: Metrics, compact: bool = False) -> str:
         return format_value(self.read(m), self.percent, compact)
@@ -38,6 +39,7 @@ METRIC_ROWS = (
     MetricRow("live", lambda m: m.live),
     MetricRow("used", lambda m: m.used),
     MetricRow("reserved", lambda m: m.reserved),
+    MetricRow("  slack", lambda m: m.slack, hide_zero=True),  # buddy rounding, never asked for
     MetricRow("free", lambda m: m.free),
     MetricRow("  stranded", lambda m: m.stranded),
     MetricRow("unusable", lambda m: m.unusable, sidebar=False),
@@ -74,9 +76,14 @@ def short_number(n: int) -> str:
     return str(n)
 
 
+def shown(row: MetricRow, c: Metrics, p: Metrics) -> bool:
+    return not (row.hide_zero and not row.read(c) and not row.read(p))
+
+
 def tally_rows(c: Metrics, p: Metrics, compact: bool = False) -> list[tuple[str, str, str]]:
     """The sidebar's table: label, contiguous, paged."""
-    return [(row.name(compact), row.text(c, compact), row.text(p, compact)) for row in METRIC_ROWS if row.sidebar]
+    return [(row.name(compact), row.text(c, compact), row.text(p, compact))
+            for row in METRIC_ROWS if row.sidebar and shown(row, c, p)]
 
 
 def ratio_line(c: Metrics, p: Metrics) -> str:

@@ -28,9 +28,20 @@ class SidebarData:
 
 
 class Words(Protocol):
-    legend: tuple[tuple[int, str], ...]  # (state, label), in the legend's order
-    manual: frozenset[str]  # manual actions that exist here: "free", "arrive"
-    inert: frozenset[str]  # parameters that change nothing here
+    @property
+    def legend(self) -> tuple[tuple[int, str], ...]:
+        """(state, label), in the legend's order."""
+        ...
+
+    @property
+    def manual(self) -> frozenset[str]:
+        """Manual actions that exist here: "free", "arrive"."""
+        ...
+
+    @property
+    def inert(self) -> frozenset[str]:
+        """Parameters that change nothing here."""
+        ...
 
     def narration(self) -> str: ...
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 import copy
 from typing import Protocol
 
-from fragtui.sim.contiguous import ContiguousAllocator, reservation_for
+from fragtui.sim.contiguous import reservation_for
 from fragtui.sim.outcomes import ADMITTED
 from fragtui.sim.paged import PagedAllocator
 from fragtui.sim.pool import Pool, Progress
-from fragtui.sim.pools import BlockPool, RunPool
+from fragtui.sim.pools import BlockPool, RunPool, run_allocator
 from fragtui.sim.requests import Request
 
 
@@ -53,7 +53,7 @@ class _ContiguousMemory:
     free_blocks = 0
 
     def __init__(self, total_slots: int, max_len: int, reservation: str, placement: str) -> None:
-        self.allocator = ContiguousAllocator(total_slots, reservation, placement)
+        self.allocator = run_allocator(total_slots, reservation, placement)
         self.total_slots = total_slots
         self.unusable = 0
         self.max_len = max_len
@@ -69,7 +69,7 @@ class _ContiguousMemory:
         return need
 
     def never_fits(self, final: int) -> bool:
-        return self.reservation_of(final) > self.total_slots
+        return not self.allocator.can_ever_fit(self.reservation_of(final))
 
     def admit(self, rid: int, tokens: int, final: int) -> bool:
         if self.allocator.largest < self.reservation_of(final):
@@ -106,7 +106,8 @@ class _ContiguousMemory:
 
     def pool(self, progress: Progress, head_final: int | None) -> Pool:
         """Free runs too short for the request at the head of the queue are stranded."""
-        return RunPool(self.allocator, 0 if head_final is None else self.reservation_of(head_final), progress)
+        threshold = 0 if head_final is None else self.allocator.run_needed(self.reservation_of(head_final))
+        return RunPool(self.allocator, threshold, progress)
 
     def clone(self) -> _ContiguousMemory:
         twin = copy.copy(self)

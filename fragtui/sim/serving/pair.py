@@ -94,8 +94,14 @@ class ServingEngine:
                 changes.append(Change())
                 continue
             replaced = set(done.admitted) | set(done.freed) | set(done.preempted)
-            resized = [rid for rid in dict.fromkeys(before + run.running_ids()) if rid not in replaced]
-            changes.append(Change(tuple(replaced), tuple(resized)))
+            if forward:  # who ran before and after appended a token; some also took a block
+                grown = set(done.grown)
+                kept = [rid for rid in before if rid not in replaced]
+                changes.append(Change(tuple(replaced), tuple(rid for rid in kept if rid in grown),
+                                      tuple(rid for rid in kept if rid not in grown)))
+            else:
+                resized = [rid for rid in dict.fromkeys(before + run.running_ids()) if rid not in replaced]
+                changes.append(Change(tuple(replaced), tuple(resized)))
         self.tick = tick
         self.records = self.runs.map(lambda run: run.last if run.tick == tick else None)
         return Pair(*changes)

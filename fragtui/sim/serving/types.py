@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 
 CATEGORIES = ("token_states", "reserved", "internal", "stranded", "free", "unusable")
 
@@ -33,7 +33,7 @@ class Breakdown:
 
     @property
     def total(self) -> float:
-        return sum(astuple(self))
+        return self.token_states + self.reserved + self.internal + self.stranded + self.free + self.unusable
 
     def share(self, category: str) -> float:
         """`category` as a fraction of the pool."""
@@ -41,7 +41,7 @@ class Breakdown:
         return getattr(self, category) / total if total else 0.0
 
     def as_dict(self) -> dict[str, float]:
-        return dict(zip(CATEGORIES, astuple(self)))
+        return {category: getattr(self, category) for category in CATEGORIES}
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,114 @@
+"""The pure view, tested without an app: layouts, cells, narration, tallies."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fragtui.sim.event_engine import EventEngine
+from fragtui.sim.metrics import Metrics
+from fragtui.sim.params import Params
+from fragtui.sim.scenarios import get_scenario
+from fragtui.view.cells import majority
+from fragtui.view.layout import fit_layout
+from fragtui.view.narration import blocks_text, narrate_record, narrate_start
+from fragtui.view.rows import METRIC_ROWS, format_value, ratio_line, short_number, shown, tally_rows
+from fragtui.view.states import FREE, INTERNAL, RESERVED, STRANDED, UNUSABLE, USED
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    total=st.integers(1, 1 << 24),
+    block=st.sampled_from([1, 2, 3, 4, 16, 64, 256, 1000]),
+    width=st.integers(1, 250),
+    height=st.integers(1, 80),
+    half=st.booleans(),
+)
+def test_a_layout_holds_whole_blocks_never_straddles_one_and_fits(total, block, width, height, half):
+    block = min(block, total)
+    layout = fit_layout(total, block, width, height, 2 if half else 1)
+    k, cells = layout.slots_per_cell, layout.cells_per_row
+    assert layout.row_slots % block == 0 or layout.row_slots >= total  # whole blocks per row (or one short row)
+    assert block % k == 0 or k % block == 0  # a cell is a part of one block, or whole blocks
+    assert cells <= width and layout.text_rows <= height
+    assert layout.cell_rows * layout.row_slots >= total  # every slot is drawn
+
+
+def test_majority_and_its_ties():
+    states = bytearray([USED, USED, FREE, FREE, RESERVED, STRANDED, STRANDED, STRANDED])
+    assert majority(states, 0, 2) == USED  # all alike
+    assert majority(states, 0, 4) == USED  # 2 used : 2 free — the tie goes to the more telling state
+    assert majority(states, 2, 5) == FREE  # 2 free : 1 reserved
+    assert majority(states, 3, 5) == RESERVED  # 1 : 1, reserved tells more than free
+    assert majority(states, 4, 8) == STRANDED
+    assert majority(bytearray([INTERNAL, STRANDED]), 0, 2) == INTERNAL
+    assert majority(bytearray([FREE, UNUSABLE]), 0, 2) == FREE
+
+
+def test_the_narration_says_exactly_what_each_step_did():
+    engine = EventEngine(get_scenario("external-frag").build())
+    sim = engine.sim
+    assert narrate_start(sim.total_steps) == (
+        "step 0 of 16: nothing has happened yet — press space to step, p to play, ? for help")
+    sim.goto(1)
+    assert narrate_record(sim.last) == (
+        "step 1: r0 arrives (used 64, max 512) — contiguous: slots 0–511 (64 used, 448 reserved)"
+        " · paged: blocks 0–3")
+    sim.goto(9)
+    assert narrate_record(sim.last) == "step 9: r0 leaves — contiguous: slots 0–511 freed · paged: blocks 0–3 freed"
+    sim.goto(13)
+    assert narrate_record(sim.last, sim.metrics("contiguous")) == (
+        "step 13: r8 arrives (used 300, max 1024) — contiguous: rejected, fragmented: 2048 free but the "
+        "largest run is 512 < 1024 · paged: blocks 42–60")
+    sim.goto(14)
+    assert narrate_record(sim.last) == (
+        "step 14: r1 leaves — contiguous: slots 512–1023 freed, merged into a free run of 1536"
+        " · paged: blocks 4–9 freed")
+    assert narrate_start(0) == "step 0: this workload has no events"
+
+
+def test_block_lists_collapse_runs_up_and_down():
+    assert blocks_text([5]) == "block 5"
+    assert blocks_text([16, 17]) == "blocks 16–17"
+    assert blocks_text([921, 920, 919, 918, 917]) == "blocks 921–917"
+    assert blocks_text([3, 8, 9, 10, 2]) == "blocks 3, 8–10, 2"
+    assert blocks_text(list(range(0, 40, 2))) == "blocks 0, 2, 4, 6, 8, 10, … (20 in all)"
+
+
+def metrics(**values) -> Metrics:
+    base = dict(admitted=0, rejected=0, rejected_pool_full=0, rejected_fragmented=0, live=0, used=0,
+                reserved=0, slack=0, free=0, unusable=0, largest_free_run=0, holes=None, stranded=0,
+                block_table_entries=0, total_slots=4096)
+    return Metrics(**{**base, **values})
+
+
+def test_tally_rows_are_the_one_table_read_off_metrics():
+    c = metrics(admitted=8, rejected=56, rejected_pool_full=56, live=8, used=256, reserved=3840, block_table_entries=8)
+    p = metrics(admitted=64, live=64, used=2048, free=2048, largest_free_run=2048, block_table_entries=128)
+    rows = {label.strip(): (a, b) for label, a, b in tally_rows(c, p)}
+    assert rows["admitted"] == ("8", "64") and rows["wasted"] == ("3840", "0")
+    assert rows["utilization %"] == ("6.2", "50.0") and rows["ext frag %"] == ("0.0", "0.0")
+    assert "pool-full" not in rows and "holes" not in rows  # report-only rows
+    assert [label for label, _, _ in tally_rows(c, p)] == [r.label for r in METRIC_ROWS if r.sidebar and shown(r, c, p)]
+    assert "slack" not in rows  # only where a buddy allocator rounds
+    assert ("  slack", "7", "0") in tally_rows(metrics(slack=7, reserved=7), p)
+    compact = {label.strip(): v for label, *v in tally_rows(c, p, compact=True)}
+    assert "largest run" in compact and "table entries" in compact and "util %" in compact
+    assert ratio_line(c, p) == "paged admitted 8.00×\nas many (64 vs 8)"
+    assert ratio_line(metrics(), metrics()) == "nothing admitted yet"
+
+
+def test_numbers_shorten_only_when_asked_and_missing_ones_say_so():
+    assert format_value(16_777_216) == "16777216"
+    assert format_value(16_777_216, compact=True) == "16.8M"
+    assert format_value(99_999, compact=True) == "99999"
+    assert format_value(None) == "n/a"
+    assert format_value(0.0625, percent=True) == "6.2"
+    assert [short_number(n) for n in (655_360, 1_048_576, 12_345, 999)] == ["655k", "1.0M", "12.3k", "999"]
+
+
+def test_a_what_if_in_the_engine_keeps_an_injected_arrival_following_the_parameters():
+    engine = EventEngine(Params().validated())
+    engine.jump(3)
+    engine.inject_arrival()
+    engine.set_params(used_len=40, max_len=1024)
+    injected = engine.sim.request(64)
+    assert (injected.used, injected.max_len) == (40, 1024)
