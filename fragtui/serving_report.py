@@ -23,35 +23,49 @@ PAPER = {"token_states_pct": {"orca": PAPER_ORCA_TOKEN_STATES, "vllm": PAPER_VLL
 
 def serving_text(params: Params, workload: ServingWorkload, results: dict[str, ServingMetrics],
                  paper: bool = False) -> str:
-    lines = [_title(params, workload), ""]
-    queued = {name: m.queued_ticks for name, m in results.items()}
-    lines.append("memory while requests wait (mean over ticks with a non-empty queue), % of the pool:")
-    lines.append(_row("", *COLUMNS.values()))
+    ms = list(results.values())
+
+    def queued(m: ServingMetrics, value: str) -> str:
+        return value if m.queued_ticks else "n/a"  # never memory-bound: no such average
+
+    table: list[tuple[str, list[str]]] = [("", list(COLUMNS.values()))]
     for category in CATEGORIES:
-        if category.key == "unusable" and not any(m.breakdown_queued.unusable for m in results.values()):
+        if category.key == "unusable" and not any(m.breakdown_queued.unusable for m in ms):
             continue
-        lines.append(_row(category.label,
-                          *(f"{100 * m.breakdown_queued.share(category.key):.1f}" for m in results.values())))
-    lines.append("")
-    lines.append(_row("avg batch size (queued)", *(f"{m.mean_batch_queued:.2f}" for m in results.values())))
-    lines.append(_row("avg batch size (all ticks)", *(f"{m.mean_batch:.2f}" for m in results.values())))
-    lines.append(_row("completed per tick", *(f"{m.throughput:.3f}" for m in results.values())))
-    lines.append(_row("mean queueing delay", *(f"{m.mean_queueing_delay:.1f}" for m in results.values())))
-    lines.append(_row("preemptions", *(str(m.preemptions) for m in results.values())))
-    lines.append(_row("ticks (queued)", *(f"{m.ticks} ({queued[n]})" for n, m in results.items())))
-    if any(m.rejected for m in results.values()):
-        lines.append(_row("never fit the pool", *(str(m.rejected) for m in results.values())))
+        table.append((category.label, [queued(m, f"{100 * m.breakdown_queued.share(category.key):.1f}") for m in ms]))
+    table.append(("", []))
+    table.append(("avg batch size (queued)", [queued(m, f"{m.mean_batch_queued:.2f}") for m in ms]))
+    table.append(("avg batch size (all ticks)", [f"{m.mean_batch:.2f}" for m in ms]))
+    table.append(("completed per tick", [f"{m.throughput:.3f}" for m in ms]))
+    table.append(("mean queueing delay", [f"{m.mean_queueing_delay:.1f}" if m.admitted else "n/a" for m in ms]))
+    table.append(("preemptions", [str(m.preemptions) for m in ms]))
+    table.append(("ticks (queued)", [f"{m.ticks} ({m.queued_ticks})" for m in ms]))
+    if any(m.rejected for m in ms):
+        table.append(("never fit the pool", [str(m.rejected) for m in ms]))
     if paper:
         orca_low, orca_high = PAPER_ORCA_TOKEN_STATES
-        batch = PAPER_MEAN_BATCH
-        lines += [
-            "",
-            "the PagedAttention paper, same setting (OPT-13B, 12 GiB KV cache, ShareGPT, 2 req/s on an A100):",
-            _row("token states % (Fig. 2)", f"{orca_low}–{orca_high}", "", "", f"{PAPER_VLLM_TOKEN_STATES}"),
-            _row("avg batch size (Fig. 13)", *(f"{batch[name]:.2f}" for name in COLUMNS)),
-            "(the paper's Orca token-state range covers its three variants together)",
+        table += [
+            ("", []),
+            ("token states % (Fig. 2)", [f"{orca_low}–{orca_high}", "", "", f"{PAPER_VLLM_TOKEN_STATES}"]),
+            ("avg batch size (Fig. 13)", [f"{PAPER_MEAN_BATCH[name]:.2f}" for name in COLUMNS]),
         ]
+    lines = [_title(params, workload), "",
+             "memory while requests wait (mean over ticks with a non-empty queue), % of the pool:"]
+    lines += columns(table)
+    if paper:
+        i = len(lines) - 2
+        lines[i:i] = ["the PagedAttention paper, same setting (OPT-13B, 12 GiB KV cache, ShareGPT, 2 req/s on an A100):"]
+        lines.append("(the paper's Orca token-state range covers its three variants together)")
     return "\n".join(lines)
+
+
+def columns(table: list[tuple[str, list[str]]]) -> list[str]:
+    """Rows of (label, values) as text: every column as wide as its widest value, plus two."""
+    label_width = max(len(label) for label, _ in table)
+    count = max(len(values) for _, values in table)
+    widths = [max(len(values[i]) for _, values in table if i < len(values)) + 2 for i in range(count)]
+    return [(f"{label:<{label_width}}" + "".join(f"{v:>{w}}" for v, w in zip(values, widths))).rstrip()
+            for label, values in table]
 
 
 def serving_json(params: Params, workload: ServingWorkload, results: dict[str, ServingMetrics],
@@ -85,6 +99,3 @@ def _title(params: Params, workload: ServingWorkload) -> str:
     return (f"serving: {workload.source}; {slots}, max_len {params.max_len}, block {params.block_size}, "
             f"{params.placement} fit{dropped}")
 
-
-def _row(label: str, *values: str) -> str:
-    return f"{label:<28}" + "".join(f"{v:>13}" for v in values)

@@ -79,7 +79,7 @@ async def test_block_size_down_and_up_replays_to_the_same_step():
         await pilot.pause()
         assert (sim_of(app).step, app.stage.engine.params.block_size) == (40, 8)
         assert sidebar_rows(app)["wasted"] == ["3832", str(40 * 7)]  # ⌈33/8⌉·8 − 33 = 7
-        assert app.query_one("#paged").border_title == "paged · 1 cell = 1 slot"
+        assert app.query_one("#paged").border_title == "paged · 1 cell = 2 slots"  # 64-slot rows: runs of 512 line up
         assert app.query_one("#paged").border_subtitle == "block 8 · fifo"
         await pilot.press("K")
         await pilot.pause()
@@ -195,7 +195,7 @@ async def test_hover_describes_the_cells_under_the_pointer():
         await press_n(pilot, "space", 2)
         grid = app.query_one("#contiguous")
         text = grid.describe_at(grid._pad, 0)
-        assert text.startswith("contiguous: ▀ slot 0 · used · r0 32/512")
+        assert text.startswith("contiguous: ▀ slots 0–1 · used · r0 32/512   ▄ slots 64–65 · reserved · r0 32/512")
         await pilot.hover("#paged", offset=(grid._pad + 1, 1))
         await pilot.pause()
         assert "paged:" in str(app.query_one("#hover").content)

@@ -144,4 +144,4 @@ async def test_kv_sizing_shows_memory_beside_slots():
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.pause()
         assert app.stage.engine.params.total_slots == 4096
-        assert "4096 slots = 512 MiB of llama-3-8b" in screen_text(app)
+        assert "4,096 slots = 512 MiB of llama-3-8b" in screen_text(app)

@@ -27,6 +27,11 @@ class Engine(Protocol):
         ...
 
     @property
+    def hand_events(self) -> int:
+        """Events the user added (manual frees and arrivals)."""
+        ...
+
+    @property
     def step(self) -> int: ...
 
     @property

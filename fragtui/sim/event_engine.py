@@ -35,6 +35,10 @@ class EventEngine:
         return self.params != self.initial_params or bool(self.manual)
 
     @property
+    def hand_events(self) -> int:
+        return len(self.manual)
+
+    @property
     def step(self) -> int:
         return self.sim.step
 

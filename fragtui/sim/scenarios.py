@@ -101,8 +101,8 @@ SCENARIOS: dict[str, Scenario] = {
             "max_len 2,048, block 16, ShareGPT-like lengths (lognormal, mean 161 prompt and 338 "
             "output tokens; sigma 1 is our assumption) arriving faster than they finish. Each tick "
             "every running request appends a token. Orca (contiguous) reserves for the final length "
-            "up front; paged grows block by block and preempts when full. `fragtui report --scenario "
-            "paper` sets Max, Pow2 and Oracle against paged beside the paper's Fig. 2 and 13.",
+            "up front; paged grows block by block and preempts when full. The command fragtui report "
+            "--scenario paper sets Max, Pow2 and Oracle against paged beside the paper's Fig. 2 and 13.",
             {"mode": "serving", "kv_memory": "12GiB", "model": "opt-13b", "max_len": 2048,
              "prompt_len": "sharegpt", "output_len": "sharegpt", "arrivals": 400, "rate": 1.0},
             paper=True,

@@ -29,8 +29,9 @@ from fragtui.tui import keys
 from fragtui.tui.key_bar import KeyBar
 from fragtui.tui.pool_grid import PoolGrid
 from fragtui.tui.signals import exit_on_signals
-from fragtui.tui.sidebar import Sidebar
+from fragtui.tui.sidebar import SidePanel, Sidebar
 from fragtui.tui.text_lines import TextLines
+from fragtui.view.about import what_to_watch
 from fragtui.view.picture import Ranges
 from fragtui.view.stage import Stage, make_stage
 
@@ -68,8 +69,9 @@ class FragApp(App[None]):
     ) -> None:
         super().__init__()
         self.scenario = scenario
-        chart = SCENARIOS[scenario].chart if scenario in SCENARIOS else None
-        self.stage: Stage = make_stage(params or Params(), chart)
+        named = SCENARIOS.get(scenario)
+        self.named: Params | None = named.build() if named else None  # the scenario as named, to mark changes
+        self.stage: Stage = make_stage(params or Params(), named.chart if named else None)
         self.speed = speed
         self.by_request = by_request
         self.recording = False  # `fragtui record` steps the app as if it were playing
@@ -93,7 +95,8 @@ class FragApp(App[None]):
             with Horizontal(id="pools"):
                 yield PoolGrid("contiguous", id="contiguous")
                 yield PoolGrid("paged", id="paged")
-            yield Sidebar(id="sidebar")
+            with SidePanel(id="side"):  # scrolls rather than cut anything off
+                yield Sidebar(id="sidebar")
         yield TextLines(id="hover")
         yield KeyBar(keys.bar_keys(), keys.PALETTE_KEY, id="keys")
         yield Static(f"terminal too small: fragtui needs at least {MIN_WIDTH}×{MIN_HEIGHT}", id="too-small")
@@ -109,6 +112,7 @@ class FragApp(App[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         self._check_size(event.size.width, event.size.height)
+        self.call_after_refresh(self.refresh_texts)  # the header fits itself to the new width
 
     def _check_size(self, width: int, height: int) -> None:
         self.screen.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
@@ -118,20 +122,28 @@ class FragApp(App[None]):
 
     # -- drawing ---------------------------------------------------------------------------
 
+    @property
+    def edited(self) -> bool:
+        """The run is no longer the named scenario: options, what-ifs or events by hand."""
+        return self.named is not None and (self.stage.params != self.named or self.stage.hand_events > 0)
+
     def redraw(self) -> None:
         """Both pools from the stage's pictures, and every text."""
-        about = SCENARIOS[self.scenario].about if self.scenario in SCENARIOS else ""
-        self.query_one(Sidebar).show_about(about)
+        self._show_about()
         words = self.stage.words
         for side, picture in self.stage.pictures.items():
             grid = self.grid(side)
             grid.pane_title = words.pane_title(side)
             grid.zoom, grid.by_request = self.zoom, self.by_request
             grid.legend_states = words.legend
-            grid.show(picture, self.stage.params.block_size, words.request_detail)
+            grid.show(picture, self.stage.params.block_size, words.request_detail, self.stage.params.max_len)
         self.show_legend()
         self.refresh_texts()
         self.refresh_bindings()
+
+    def _show_about(self) -> None:
+        self.query_one(Sidebar).show_about(what_to_watch(SCENARIOS.get(self.scenario), self.named,
+                                                         self.stage.params, self.stage.hand_events > 0))
 
     def show_changes(self, changes: Pair[Ranges] | None) -> None:
         """Repaint what a stage move changed (None: everything)."""
@@ -149,20 +161,32 @@ class FragApp(App[None]):
         self.query_one("#narration", TextLines).update(Text(self.stage.words.narration()))
 
     def _header(self) -> Text:
+        """Where we are on the left, the play state on the right, and what the run is between,
+        shortened first when the line is short: the play state and speed never give way."""
         p, stage = self.stage.params, self.stage
         state = "▶ playing" if self._timer is not None or self.recording else "paused"
         if stage.at_end and stage.total_steps:
             state = "end of scenario"
-        slots = f"{p.total_slots} slots"
+        left = Text()
+        left.append(f"{self.scenario}{'*' if self.edited else ''}", "bold")
+        left.append(f"  {stage.unit} {stage.step}/{stage.total_steps}")
+        right = Text(f"{state} {self.speed:g}/s")
+        slots = f"{p.total_slots:,} slots"
         if p.bytes_per_token:
             slots += f" = {format_bytes(p.total_slots * p.bytes_per_token)} of {p.model}"
-        header = Text()
-        header.append(f"{self.scenario}{'*' if stage.edited else ''}", "bold")
-        header.append(
-            f"  {stage.unit} {stage.step}/{stage.total_steps}"
-            f"  │  {slots} · max_len {p.max_len} · {stage.words.source()} · block {p.block_size}"
-            f"  │  {state} {self.speed:g}/s"
-        )
+        middle = f"{slots} · max_len {p.max_len} · {stage.words.source()} · block {p.block_size}"
+        width = self.query_one("#header", TextLines).content_region.width or 160
+        room = width - left.cell_len - right.cell_len - 5  # two separators of two spaces, one space
+        if room < 8:
+            middle = ""
+        elif len(middle) > room:
+            middle = middle[:room - 1] + "…"
+        gap = max(1, width - left.cell_len - right.cell_len - len(middle) - (4 if middle else 0))
+        header = left
+        if middle:
+            header.append(f"  {middle}  ", "dim")
+        header.append(" " * gap)
+        header.append_text(right)
         return header
 
     # -- stepping --------------------------------------------------------------------------
@@ -252,6 +276,7 @@ class FragApp(App[None]):
             self.say(str(error), severity="warning")
             return
         self.show_changes(changes)
+        self._show_about()
 
     def action_param(self, name: str, up: int) -> None:
         value = getattr(self.stage.params, name)
@@ -296,7 +321,8 @@ class FragApp(App[None]):
             return
         self._stop()
         scenario = get_scenario(name)
-        self.stage = make_stage(scenario.build(), scenario.chart)
+        self.named = scenario.build()
+        self.stage = make_stage(self.named, scenario.chart)
         self.scenario = name
         self.redraw()
 

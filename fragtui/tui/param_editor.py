@@ -8,7 +8,7 @@ from typing import Callable
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Vertical
+from textual.containers import Grid, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
@@ -22,8 +22,12 @@ EDITABLE = [f.name for f in fields(Params) if f.name != "mode"]
 class ParamEditor(ModalScreen[dict | None]):
     """Dismisses with the changed values, already validated by `check`, or None."""
 
+    # The error sits under the title and the fields scroll beneath it, so at any size Enter
+    # on a bad value shows why, inside the dialog.
     DEFAULT_CSS = modal_css("ParamEditor", "#editor") + """
-    #editor-grid { grid-size: 4; grid-columns: 14 1fr 14 1fr; grid-rows: 3; height: auto; margin: 1 0; }
+    #editor { layout: vertical; }
+    #editor-scroll { height: auto; max-height: 1fr; }
+    #editor-grid { grid-size: 4; grid-columns: 14 1fr 14 1fr; grid-rows: 3; height: auto; margin: 0 0 1 0; }
     #editor-grid Label { padding: 1 1 0 0; text-align: right; width: 100%; }
     #editor-error { color: $error; height: auto; min-height: 1; }
     """
@@ -37,13 +41,13 @@ class ParamEditor(ModalScreen[dict | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="editor"):
             yield Static("[b]Parameters[/b] — enter applies (replaying to this step), escape cancels")
-            with Grid(id="editor-grid"):
+            yield Static(id="editor-error")
+            with VerticalScroll(id="editor-scroll"), Grid(id="editor-grid"):
                 for name in EDITABLE:
                     value = getattr(self.params, name)
                     yield Label(name)
                     yield Input("" if value is None else str(value), id=f"edit-{name}",
                                 placeholder="none" if value is None else "")
-            yield Static(id="editor-error")
 
     def on_mount(self) -> None:
         self.query_one(f"#edit-{EDITABLE[0]}", Input).focus()

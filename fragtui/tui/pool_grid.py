@@ -8,6 +8,7 @@ Strips are cached per row; a step drops only the rows it changed.
 from __future__ import annotations
 
 from rich.color import Color as RichColor
+from rich.color import ColorSystem
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -35,6 +36,7 @@ STATE_CLASSES = {
 # Monochrome glyphs: distinct shapes, not just shades.
 GLYPHS = {USED: "█", RESERVED: "▒", INTERNAL: "░", FREE: "·", STRANDED: "×", UNUSABLE: "╱", BEYOND: " "}
 HALF = "▀"
+FULL = "█"
 SMALL_CHANGE = 64  # cells: a change this small is checked cell by cell before its rows repaint
 
 # Colour by request: a categorical palette (without the stranded colour, which keeps its
@@ -69,6 +71,7 @@ class PoolGrid(ScrollView, can_focus=False):
         self.picture: Picture | None = None
         self.grid_layout: GridLayout | None = None
         self.block_size = 1
+        self.max_len = 0
         self.zoom = False
         self.by_request = False
         self.request_detail: Callable[[int], str] = lambda rid: ""  # how full request `rid` is, for hovering
@@ -86,9 +89,11 @@ class PoolGrid(ScrollView, can_focus=False):
     def monochrome(self) -> bool:
         return bool(getattr(self.app, "no_color", False))
 
-    def show(self, picture: Picture, block_size: int, request_detail: Callable[[int], str]) -> None:
-        """Draw a new picture from scratch; `request_detail(id)` describes a request on hover."""
+    def show(self, picture: Picture, block_size: int, request_detail: Callable[[int], str], max_len: int = 0) -> None:
+        """Draw a new picture from scratch; `request_detail(id)` describes a request on hover;
+        rows line up with `max_len` where the pane allows."""
         self.picture, self.block_size, self.request_detail = picture, block_size, request_detail
+        self.max_len = max_len
         self._relayout()
 
     def patch(self, ranges: Ranges) -> None:
@@ -149,6 +154,7 @@ class PoolGrid(ScrollView, can_focus=False):
     def _relayout(self) -> None:
         self._strips.clear()
         self._keys.clear()
+        self._styles.clear()  # a style key means (top, bottom) with half blocks, one cell without
         if self._fit() and self.grid_layout is not None:
             virtual = Size(self.scrollable_content_region.width, self.grid_layout.text_rows)
             if self.virtual_size != virtual:  # a new virtual size means a new layout: only when it changes
@@ -162,9 +168,9 @@ class PoolGrid(ScrollView, can_focus=False):
         per_char = 1 if self.monochrome else 2
         width, height = self.scrollable_content_region.size
         self.grid_layout = fit_layout(
-            self.picture.total_slots, self.block_size, width, height, per_char, zoom=self.zoom
+            self.picture.total_slots, self.block_size, width, height, per_char, zoom=self.zoom, max_len=self.max_len
         )
-        self._pad = max(0, (width - self.grid_layout.cells_per_row) // 2)
+        self._pad = max(0, (width - self.grid_layout.width) // 2)
         k = self.grid_layout.slots_per_cell
         scale = ("1 cell = 1 slot" if k == 1 else f"1 cell = {k} slots") + (" · zoomed" if self.zoom else "")
         name, _, details = self.pane_title.partition(" · ")
@@ -201,12 +207,15 @@ class PoolGrid(ScrollView, can_focus=False):
         cells: list[StyleKey] = list(zip(keys[0], keys[1])) if per_char == 2 else list(keys[0])
         self._keys[row] = cells
         segments = [Segment(" " * self._pad, self.base_style)] if self._pad else []
-        start = 0
+        start, width = 0, layout.cell_width
         for x in range(1, len(cells) + 1):
             if x == len(cells) or cells[x] != cells[start]:
                 key = cells[start]
-                glyph = HALF if per_char == 2 else GLYPHS[cast(int, key)]  # (monochrome: states only)
-                segments.append(Segment(glyph * (x - start), self._style(key)))
+                if per_char == 2:
+                    glyph = HALF
+                else:  # a cell a character row: a glyph per state (monochrome), or a full block
+                    glyph = GLYPHS[cast(int, key)] if self.monochrome else FULL
+                segments.append(Segment(glyph * ((x - start) * width), self._style(key)))
                 start = x
         return Strip(segments)
 
@@ -247,18 +256,22 @@ class PoolGrid(ScrollView, can_focus=False):
         return style
 
     def _colour(self, key: CellKey) -> RichColor | None:
-        """A cell's colour: its state's, or its request's (dimmed where reserved)."""
+        """A cell's colour: its state's, or its request's (dimmed where reserved). A request's
+        colour never equals the free or background colour, in truecolor or at 256 colours."""
         if isinstance(key, tuple):
             state, owner = key
-            base = REQUEST_COLOURS[owner % len(REQUEST_COLOURS)]
-            colour = RichColor.parse(base)
+            colour = RichColor.parse(REQUEST_COLOURS[owner % len(REQUEST_COLOURS)])
+            background = _truecolor(self.base_style.bgcolor)
+            avoid = {_truecolor(self._colour(FREE)), background}
             if state in (RESERVED, INTERNAL):
-                background = self.base_style.bgcolor or RichColor.parse("#000000")
-                colour = _blend(colour, background, 0.65)
-            return colour
+                return _distinct([_blend(colour, background, amount) for amount in DIMMING], avoid)
+            return _distinct([colour] + [_blend(colour, _opposite(background), a) for a in (0.3, 0.6)], avoid)
         if key == BEYOND:
             return self.base_style.bgcolor
-        return self.get_component_rich_style(STATE_CLASSES[key]).color
+        themed = self.get_component_rich_style(STATE_CLASSES[key]).color
+        if key == FREE and (themed is None or themed.is_default or themed == self.base_style.bgcolor):
+            return RichColor.parse("bright_black")  # (an ANSI theme: the theme's blend is its default)
+        return themed
 
     def legend(self) -> Text:
         """What each colour (or glyph) means, for the current mode."""
@@ -292,7 +305,7 @@ class PoolGrid(ScrollView, can_focus=False):
         layout, picture = self.grid_layout, self.picture
         if layout is None or picture is None:
             return ""
-        x -= self._pad
+        x = (x - self._pad) // layout.cell_width if x >= self._pad else -1
         row = (y + self.scroll_offset.y) * layout.cells_per_char_row
         parts = []
         for i, mark in enumerate(("▀", "▄") if layout.cells_per_char_row == 2 else ("",)):
@@ -301,6 +314,35 @@ class PoolGrid(ScrollView, can_focus=False):
                 info = cell_info(picture, *span)
                 parts.append(f"{mark} {info.describe(self.request_detail)}".strip())
         return f"{self.allocator}: " + "   ".join(parts) if parts else ""
+
+
+DIMMING = (0.65, 0.5, 0.35, 0.2)  # how far a reserved slot's colour fades to the background
+
+
+def _truecolor(colour: RichColor | None) -> RichColor:
+    if colour is None or colour.is_default:
+        return RichColor.parse("#000000")
+    return RichColor.from_triplet(colour.get_truecolor())
+
+
+def _opposite(background: RichColor) -> RichColor:
+    """White on a dark background, black on a light one."""
+    r, g, b = background.get_truecolor()
+    return RichColor.parse("#000000" if r + g + b > 384 else "#ffffff")
+
+
+def _distinct(candidates: list[RichColor], avoid: set[RichColor]) -> RichColor:
+    """The first candidate that differs from every colour in `avoid`, also once a 256-colour
+    terminal rounds both to its palette."""
+    rounded = {_rounded(c) for c in avoid} | {c.get_truecolor() for c in avoid}
+    for colour in candidates:
+        if colour.get_truecolor() not in rounded and _rounded(colour) not in rounded:
+            return colour
+    return candidates[-1]
+
+
+def _rounded(colour: RichColor) -> object:
+    return colour.downgrade(ColorSystem.EIGHT_BIT).number
 
 
 def _blend(colour: RichColor, background: RichColor, amount: float) -> RichColor:

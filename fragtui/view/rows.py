@@ -23,6 +23,7 @@ class MetricRow:
     sidebar: bool = True
     report: bool = True
     hide_zero: bool = False  # left out where it is 0 on both sides (it only applies sometimes)
+    minor: bool = False  # left out where it is 0 on both sides and space is short
 
     def text(self, m: Metrics, compact: bool = False) -> str:
         return format_value(self.read(m), self.percent, compact)
@@ -35,20 +36,20 @@ METRIC_ROWS = (
     MetricRow("admitted", lambda m: m.admitted),
     MetricRow("rejected", lambda m: m.rejected),
     MetricRow("  pool-full", lambda m: m.rejected_pool_full, sidebar=False),
-    MetricRow("  fragmented", lambda m: m.rejected_fragmented),
+    MetricRow("  fragmented", lambda m: m.rejected_fragmented, minor=True),
     MetricRow("live", lambda m: m.live),
     MetricRow("used", lambda m: m.used),
     MetricRow("reserved", lambda m: m.reserved),
     MetricRow("  slack", lambda m: m.slack, hide_zero=True),  # buddy rounding, never asked for
     MetricRow("free", lambda m: m.free),
-    MetricRow("  stranded", lambda m: m.stranded),
+    MetricRow("  stranded", lambda m: m.stranded, minor=True),
     MetricRow("unusable", lambda m: m.unusable, sidebar=False),
     MetricRow("largest free run", lambda m: m.largest_free_run, short="largest run"),
     MetricRow("holes", lambda m: m.holes, sidebar=False),
     MetricRow("ext frag %", lambda m: m.ext_frag, percent=True),
     MetricRow("utilization %", lambda m: m.utilization, short="util %", percent=True),
     MetricRow("waste share %", lambda m: m.waste_share, sidebar=False, percent=True),
-    MetricRow("block-table entries", lambda m: m.block_table_entries, short="table entries"),
+    MetricRow("block-table entries", lambda m: m.block_table_entries, short="entries"),
     MetricRow("wasted", lambda m: m.wasted),
 )
 
@@ -76,14 +77,16 @@ def short_number(n: int) -> str:
     return str(n)
 
 
-def shown(row: MetricRow, c: Metrics, p: Metrics) -> bool:
-    return not (row.hide_zero and not row.read(c) and not row.read(p))
+def shown(row: MetricRow, c: Metrics, p: Metrics, compact: bool = False) -> bool:
+    hides = row.hide_zero or (compact and row.minor)
+    return not (hides and not row.read(c) and not row.read(p))
 
 
 def tally_rows(c: Metrics, p: Metrics, compact: bool = False) -> list[tuple[str, str, str]]:
-    """The sidebar's table: label, contiguous, paged."""
+    """The sidebar's table: label, contiguous, paged. `compact`: short labels and numbers, and
+    minor rows left out where both are 0."""
     return [(row.name(compact), row.text(c, compact), row.text(p, compact))
-            for row in METRIC_ROWS if row.sidebar and shown(row, c, p)]
+            for row in METRIC_ROWS if row.sidebar and shown(row, c, p, compact)]
 
 
 def ratio_line(c: Metrics, p: Metrics) -> str:
@@ -105,13 +108,14 @@ class Category:
     state: int
     short: str
     label: str
+    tiny: str  # for a narrow sidebar
 
 
 CATEGORIES = (
-    Category("token_states", USED, "token states", "token states"),
-    Category("reserved", RESERVED, "future tokens", "reserved (will be used)"),
-    Category("internal", INTERNAL, "internal frag", "internal frag (never used)"),
-    Category("stranded", STRANDED, "stranded", "external frag (stranded)"),
-    Category("free", FREE, "free", "other free"),
-    Category("unusable", UNUSABLE, "unusable", "unusable"),
+    Category("token_states", USED, "token states", "token states", "tokens"),
+    Category("reserved", RESERVED, "future tokens", "reserved (will be used)", "future"),
+    Category("internal", INTERNAL, "internal frag", "internal frag (never used)", "internal"),
+    Category("stranded", STRANDED, "stranded", "external frag (stranded)", "stranded"),
+    Category("free", FREE, "free", "other free", "free"),
+    Category("unusable", UNUSABLE, "unusable", "unusable", "unusable"),
 )

@@ -22,7 +22,8 @@ class ServingWords:
     def narration(self) -> str:
         e = self.engine
         if e.tick == 0:
-            return (f"tick 0 of {e.total_steps}: {len(e.workload.requests)} requests will arrive; each tick "
+            count = len(e.workload.requests)
+            return (f"tick 0 of {e.total_steps}: {count} request{'s' if count != 1 else ''} will arrive; each tick "
                     "every running request appends one token — press space")
         parts = [f"tick {e.tick}:"]
         arrived = next((len(r.arrived) for r in e.records if r is not None), 0)
@@ -52,12 +53,13 @@ class ServingWords:
         cm, pm = c.metrics(), p.metrics()
         now = Pair(c.breakdown(), p.breakdown())
         rows = [
-            ("running (batch)", str(len(c.running_ids())), str(len(p.running_ids()))),
+            ("running" if compact else "running (batch)", str(len(c.running_ids())), str(len(p.running_ids()))),
             ("waiting", str(c.waiting_count), str(p.waiting_count)),
             ("completed", str(cm.completed), str(pm.completed)),
-            ("preemptions", str(cm.preemptions), str(pm.preemptions)),
+            ("preempted" if compact else "preemptions", str(cm.preemptions), str(pm.preemptions)),
         ]
-        rows += [(f"{category.short} %", _pct(now.contiguous, category.key), _pct(now.paged, category.key))
+        rows += [(f"{category.tiny if compact else category.short} %", _pct(now.contiguous, category.key),
+                  _pct(now.paged, category.key))
                  for category in CATEGORIES if category.key != "unusable"]
         rows.append(("avg batch", f"{cm.mean_batch:.1f}", f"{pm.mean_batch:.1f}"))
         if cm.mean_batch:

@@ -47,6 +47,10 @@ class Stage:
         return self.engine.edited
 
     @property
+    def hand_events(self) -> int:
+        return self.engine.hand_events
+
+    @property
     def step(self) -> int:
         return self.engine.step
 

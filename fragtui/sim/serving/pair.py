@@ -45,6 +45,8 @@ class ServingEngine:
     def edited(self) -> bool:
         return self.params != self.initial_params
 
+    hand_events = 0  # requests come from the workload only
+
     @property
     def step(self) -> int:
         return self.tick

@@ -1,0 +1,151 @@
+"""Every screen tells the truth at every size: a layout matrix through Pilot, and one test for
+each way the screen used to mislead."""
+
+import pytest
+from rich.color import ColorSystem
+
+from fragtui.sim.params import Params
+from fragtui.sim.scenarios import get_scenario
+from fragtui.tui.app import FragApp
+from fragtui.tui.pool_grid import REQUEST_COLOURS
+from fragtui.view.states import FREE, RESERVED, USED
+from tui_helpers import screen_text
+
+SIZES = [(80, 24), (100, 30), (160, 50), (250, 80)]
+HUGE = dict(total_slots=1 << 24, max_len=65536, lengths="uniform:16:65536", arrivals=50, frees="churn:0.5")
+
+
+def app_for(case: str) -> FragApp:
+    if case == "16M pool":
+        return FragApp(Params(**HUGE).validated(), scenario="seed")
+    return FragApp(get_scenario(case).build(), scenario=case)
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("case", ["seed", "paper", "block-size", "16M pool"])
+async def test_every_size_keeps_the_table_whole_the_play_state_and_the_words(case):
+    app = app_for(case)
+    async with app.run_test(size=SIZES[0]) as pilot:
+        for width, height in SIZES:
+            await pilot.resize_terminal(width, height)
+            await pilot.press("space", "space")
+            await pilot.pause()
+            sidebar = app.query_one("#sidebar")
+            table = sidebar.content.split("\n\n")[0].split("\n")
+            room = sidebar.content_region.width
+            assert all(len(line) <= room and "…" not in line for line in table), (width, table)
+            assert sidebar._lines[:len(table)] and len(sidebar._wrap(room)) >= len(table)
+            assert [line.plain for line in sidebar._lines[:len(table)]] == table, (width, "a row wrapped")
+            header = screen_text(app).splitlines()[0].rstrip()
+            assert header.endswith("paused 8/s"), (width, header)
+            words = flat(sidebar.content.split("what to watch", 1)[1])
+            if case != "16M pool":
+                assert words == flat(get_scenario(case).about), (width, "the scenario text is cut")
+            for grid in app.query("PoolGrid"):
+                layout = grid.grid_layout
+                assert layout.width <= grid.scrollable_content_region.width and layout.text_rows <= grid.size.height
+
+
+async def test_options_the_scenario_did_not_set_are_marked_and_the_words_follow_them():
+    app = FragApp(get_scenario("seed").build(max_len=1024, used_len=100), scenario="seed")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        assert screen_text(app).splitlines()[0].lstrip().startswith("seed*")
+        words = flat(app.query_one("#sidebar").content.split("what to watch", 1)[1])
+        assert words.startswith("The seed scenario, changed: max_len 1024 (scenario: 512); used_len 100 (scenario: 32).")
+        assert "⌊4,096 / 1,024⌋ = 4 fit at once" in words and "⌈100 / 16⌉ = 7 blocks" in words
+        assert "after 8 admissions" not in words
+        await pilot.press("M")  # a what-if: the words follow it
+        await pilot.pause()
+        assert "⌊4,096 / 2,048⌋ = 2 fit at once" in flat(app.query_one("#sidebar").content)
+
+
+async def test_the_named_scenario_is_not_marked_and_hand_events_are():
+    app = FragApp()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        assert screen_text(app).splitlines()[0].lstrip().startswith("seed ")
+        await pilot.press("a")
+        await pilot.pause()
+        assert screen_text(app).splitlines()[0].lstrip().startswith("seed*")
+        assert "changed: events added by hand" in flat(app.query_one("#sidebar").content)
+
+
+async def test_rows_line_up_with_max_len_and_pools_grow_on_large_terminals():
+    app = FragApp()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        layout = app.query_one("#contiguous").grid_layout
+        assert 512 % layout.row_slots == 0  # every 512-slot run starts in the same column
+        await pilot.resize_terminal(250, 80)
+        await pilot.pause()
+        grid = app.query_one("#contiguous")
+        layout = grid.grid_layout
+        used = layout.width * layout.text_rows / (grid.scrollable_content_region.width * grid.size.height)
+        assert layout.slots_per_cell == 1 and used > 0.45  # was 30 %: now bigger cells
+
+
+async def test_the_editor_shows_its_error_inside_itself_at_80x24():
+    from textual.widgets import Input
+
+    app = FragApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("e")
+        await pilot.pause()
+        box = app.screen.query_one("#edit-block_size", Input)
+        box.value = "0"
+        box.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        error = app.screen.query_one("#editor-error")
+        dialog = app.screen.query_one("#editor").region
+        assert "block_size 0" in str(error.render()) and dialog.contains_region(error.region)
+
+
+async def test_the_block_size_chart_stays_in_view_at_100x30():
+    app = FragApp(get_scenario("block-size").build(), scenario="block-size")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        side = app.query_one("#side")
+        lines = screen_text(app).splitlines()[side.region.y:side.region.bottom]
+        shown = "\n".join(line[side.region.x:side.region.right] for line in lines)
+        assert "block-size trade-off" in shown and "256*" in shown
+
+
+async def test_zoom_has_no_horizontal_scrollbar_and_notifications_replace_each_other():
+    app = FragApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("z")
+        await pilot.pause()
+        grid = app.query_one("#contiguous")
+        assert grid.styles.scrollbar_size_horizontal == 0 and grid.scrollable_content_region.height == grid.size.height
+        for _ in range(8):
+            await pilot.press("t")
+        await pilot.pause()
+        assert len(app._notifications) == 1
+
+
+async def test_free_slots_and_request_colours_stand_out_under_every_theme_and_at_256_colours():
+    app = FragApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        grid = app.query_one("#contiguous")
+        for theme in sorted(app.available_themes):
+            app.theme = theme
+            await pilot.pause()
+            free, background = grid._colour(FREE), grid.base_style.bgcolor
+
+            def key(colour):
+                return "default" if colour is None or colour.is_default else colour.get_truecolor()
+
+            def rounded(colour):
+                return "default" if colour is None or colour.is_default else colour.downgrade(ColorSystem.EIGHT_BIT).number
+
+            assert key(free) != key(background) or free.name != getattr(background, "name", None), theme
+            for owner in range(len(REQUEST_COLOURS)):
+                for state in (USED, RESERVED):
+                    colour = grid._colour((state, owner))
+                    assert key(colour) not in {key(free), key(background)}, (theme, owner, state)
+                    assert rounded(colour) not in {rounded(free), rounded(background)}, (theme, owner, state)
