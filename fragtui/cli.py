@@ -28,15 +28,18 @@ PARAM_HELP = {
              "(a regular file of at most 2 GiB and 1,000,000 rows; see the README for timestamps)",
     "kv_memory": "KV cache size, e.g. 24GiB (with --model: sets --total-slots)",
     "model": "llama-3-8b | llama-3-70b | llama-2-7b | llama-2-13b | mistral-7b | opt-13b | L:H:D:DTYPE",
-    "placement": "first | best | worst | next",
+    "placement": "first | best | worst | next | buddy (a binary buddy allocator, as the paper assumes for Orca)",
     "order": "fifo | lifo | lowest",
-    "reservation": "max | pow2 | oracle",
+    "reservation": "max | pow2 | oracle (Orca Max, Pow2, Oracle; serving Pow2 rounds the output up, the "
+                   "paper's rule: prompt + next power of two of the output; event Pow2 rounds the length)",
     "mode": "event | serving (a serving run estimated at more than 100,000,000 busy ticks + block "
             "growths is refused before it starts)",
-    "rate": "serving: Poisson arrivals per tick (default 1)",
+    "rate": "serving: Poisson arrivals, requests per second (default 20: one a tick)",
     "prompt_len": "serving: constant | N | uniform:A:B | lognormal:MU:SIGMA | sharegpt | azure-conv | azure-code",
     "output_len": "serving: as --prompt-len",
-    "time_scale": "serving: ticks per second of a trace's timestamps (default 20)",
+    "time_scale": "serving: ticks (decode iterations) per second, for --rate and a trace's timestamps (default 20)",
+    "watermark": "serving: share of blocks paged keeps free when it admits, as vLLM (0 to 0.5; default 0)",
+    "warmup": "serving: steady-state averages start once this share of requests completed (0 to 0.9; default 0)",
 }
 
 
@@ -176,18 +179,19 @@ def run_report(args: argparse.Namespace) -> int:
 
 def run_serving_report(args: argparse.Namespace, params: Params) -> int:
     from fragtui.serving_report import serving_json, serving_text
-    from fragtui.sim.serving import compare
-    from fragtui.sim.serving.workload import build_serving_workload
+    from fragtui.sim.serving.workload import build_serving_workload, compare_params
 
     workload = build_serving_workload(params)
-    results = compare(workload.requests, total_slots=params.total_slots, max_len=params.max_len,
-                      block_size=params.block_size, order=params.order, placement=params.placement)
+    results = compare_params(params, workload.requests)
     scenario = getattr(args, "scenario", "seed")
-    paper = get_scenario(scenario).paper
+    saturated = None
+    if get_scenario(scenario).paper:  # the paper's figures, and the same requests at one a tick
+        fast = params.with_(rate=params.time_scale)
+        saturated = compare_params(fast, build_serving_workload(fast).requests)
     if args.json:
-        print(serving_json(params, workload, results, scenario, paper))
+        print(serving_json(params, workload, results, scenario, saturated))
     else:
-        print(serving_text(params, workload, results, paper))
+        print(serving_text(params, workload, results, saturated))
     return 0
 
 

@@ -1,62 +1,123 @@
-"""`fragtui report --mode serving`: one workload through Orca Max, Pow2, Oracle and paged."""
+"""`fragtui report --mode serving`: one workload through Orca Max, Pow2, Oracle and paged, and
+for the `paper` scenario the PagedAttention paper's figures beside ours, category by category."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from statistics import mean
 
 from fragtui.sim.kv import format_bytes
 from fragtui.sim.params import Params
-from fragtui.sim.serving import ServingMetrics
+from fragtui.sim.serving import Breakdown, ServingMetrics
 from fragtui.sim.serving.workload import ServingWorkload
 from fragtui.view.rows import CATEGORIES
 
+Results = dict[str, ServingMetrics]
 COLUMNS = {"max": "Orca Max", "pow2": "Orca Pow2", "oracle": "Orca Oracle", "paged": "paged"}
+FEW_TICKS = 1000  # an average over fewer memory-bound ticks than this is noisy: say so
 
-# The PagedAttention paper (Kwon et al., SOSP 2023): OPT-13B, 12 GiB of KV cache, ShareGPT.
-PAPER_ORCA_TOKEN_STATES = (20.4, 38.2)  # §3, Fig. 2: the range over Orca's three variants
-PAPER_VLLM_TOKEN_STATES = 96.3
+# The PagedAttention paper (Kwon et al., SOSP 2023), OPT-13B with 12 GiB of KV cache on ShareGPT.
+# Fig. 2: each system's memory, % of the pool, in the paper's four categories (None: not given).
+PAPER_FIG2 = {
+    "max": (20.4, 13.3, 57.3, 8.9),
+    "pow2": (26.8, 17.9, 13.6, 41.6),
+    "oracle": (38.2, 25.2, None, 36.6),
+    "paged": (96.3, None, None, None),
+}
+FIG2_ROWS = ("token states", "reservation", "internal frag", "external frag & others")
 PAPER_MEAN_BATCH = {"max": 7.00, "pow2": 9.81, "oracle": 13.62, "paged": 30.42}  # Fig. 13, 2 req/s
-PAPER = {"token_states_pct": {"orca": PAPER_ORCA_TOKEN_STATES, "vllm": PAPER_VLLM_TOKEN_STATES},
-         "mean_batch": PAPER_MEAN_BATCH}
+PAPER = {"fig2_pct": {k: dict(zip(FIG2_ROWS, v)) for k, v in PAPER_FIG2.items()}, "fig13_mean_batch": PAPER_MEAN_BATCH}
 
 
-def serving_text(params: Params, workload: ServingWorkload, results: dict[str, ServingMetrics],
-                 paper: bool = False) -> str:
+def fig2(b: Breakdown) -> tuple[float, float, float, float]:
+    """Ours in the paper's four categories: what a reservation holds past the request's final
+    length is internal fragmentation; a buddy allocator's rounding past the reservation, the
+    stranded runs and any other free memory are its 'external fragmentation & others' (which is
+    how the paper counts Oracle, whose reservations are exact: no internal fragmentation)."""
+    total = b.total or 1
+    return (100 * b.token_states / total, 100 * b.reserved / total, 100 * b.internal / total,
+            100 * (b.slack + b.stranded + b.free + b.unusable) / total)
+
+
+def serving_text(params: Params, workload: ServingWorkload, results: Results,
+                 saturated: Results | None = None) -> str:
     ms = list(results.values())
+    steady = params.warmup > 0
 
     def queued(m: ServingMetrics, value: str) -> str:
-        return value if m.queued_ticks else "n/a"  # never memory-bound: no such average
+        return value if (m.steady_queued_ticks if steady else m.queued_ticks) else "n/a"  # never memory-bound
+
+    def breakdown(m: ServingMetrics) -> Breakdown:
+        return m.steady_breakdown_queued if steady else m.breakdown_queued
 
     table: list[tuple[str, list[str]]] = [("", list(COLUMNS.values()))]
     for category in CATEGORIES:
-        if category.key == "unusable" and not any(m.breakdown_queued.unusable for m in ms):
+        if category.key in ("unusable", "slack") and not any(getattr(breakdown(m), category.key) for m in ms):
             continue
-        table.append((category.label, [queued(m, f"{100 * m.breakdown_queued.share(category.key):.1f}") for m in ms]))
+        table.append((category.label, [queued(m, f"{100 * breakdown(m).share(category.key):.1f}") for m in ms]))
     table.append(("", []))
+    if steady:
+        table.append(("avg batch size (steady, queued)", [queued(m, f"{m.steady_mean_batch_queued:.2f}") for m in ms]))
     table.append(("avg batch size (queued)", [queued(m, f"{m.mean_batch_queued:.2f}") for m in ms]))
     table.append(("avg batch size (all ticks)", [f"{m.mean_batch:.2f}" for m in ms]))
     table.append(("completed per tick", [f"{m.throughput:.3f}" for m in ms]))
-    table.append(("mean queueing delay", [f"{m.mean_queueing_delay:.1f}" if m.admitted else "n/a" for m in ms]))
+    table.append(("mean queueing delay (ticks)", [f"{m.mean_queueing_delay:.1f}" if m.admitted else "n/a" for m in ms]))
     table.append(("preemptions", [str(m.preemptions) for m in ms]))
-    table.append(("ticks (queued)", [f"{m.ticks} ({m.queued_ticks})" for m in ms]))
+    if steady:
+        table.append(("ticks (warm-up, steady queued)", [f"{m.ticks} ({m.warmup_ticks}, {m.steady_queued_ticks})" for m in ms]))
+    else:
+        table.append(("ticks (queued)", [f"{m.ticks} ({m.queued_ticks})" for m in ms]))
     if any(m.rejected for m in ms):
         table.append(("never fit the pool", [str(m.rejected) for m in ms]))
-    if paper:
-        orca_low, orca_high = PAPER_ORCA_TOKEN_STATES
-        table += [
-            ("", []),
-            ("token states % (Fig. 2)", [f"{orca_low}–{orca_high}", "", "", f"{PAPER_VLLM_TOKEN_STATES}"]),
-            ("avg batch size (Fig. 13)", [f"{PAPER_MEAN_BATCH[name]:.2f}" for name in COLUMNS]),
-        ]
-    lines = [_title(params, workload), "",
-             "memory while requests wait (mean over ticks with a non-empty queue), % of the pool:"]
+
+    window = (f"ticks with a non-empty queue after the warm-up (until {int(params.warmup * len(workload.requests))} "
+              f"requests, {100 * params.warmup:g} %, completed)" if steady else "ticks with a non-empty queue")
+    lines = [_title(params, workload), "", f"memory while requests wait, % of the pool: mean over {window}:"]
     lines += columns(table)
-    if paper:
-        i = len(lines) - 2
-        lines[i:i] = ["the PagedAttention paper, same setting (OPT-13B, 12 GiB KV cache, ShareGPT, 2 req/s on an A100):"]
-        lines.append("(the paper's Orca token-state range covers its three variants together)")
+    lines.append("batch: requests running after admission in a tick. preemptions: paged evicting its newest "
+                 "request for a block (recomputed when readmitted).")
+    few = [COLUMNS[n] for n, m in results.items() if 0 < (m.steady_queued_ticks if steady else m.queued_ticks) < FEW_TICKS]
+    if few:
+        lines.append(f"note: {', '.join(few)} averaged over fewer than {FEW_TICKS:,} memory-bound ticks: noisy.")
+    if saturated is not None:
+        lines += [""] + paper_text(params, workload, results, saturated)
     return "\n".join(lines)
+
+
+def paper_text(params: Params, workload: ServingWorkload, results: Results, saturated: Results) -> list[str]:
+    """Ours beside the paper's Fig. 2 and Fig. 13, and what each difference comes to."""
+    head = [""] + [h for name in COLUMNS for h in ("ours", "paper")]
+    table: list[tuple[str, list[str]]] = [
+        ("", [title for name, title in COLUMNS.items() for title in (("vLLM/" if name == "paged" else "") + title, "")]),
+        ("Fig. 2, % of the pool", head[1:]),
+    ]
+    ours = {name: fig2(m.steady_breakdown_queued) for name, m in results.items()}
+    for i, row in enumerate(FIG2_ROWS):
+        table.append((row, [v for name in COLUMNS for v in (f"{ours[name][i]:.1f}", _paper(PAPER_FIG2[name][i]))]))
+    table.append(("Fig. 13, avg batch", []))
+    table.append((f"  at {params.rate:g} req/s", [v for name in COLUMNS for v in
+                                                  (f"{results[name].steady_mean_batch_queued:.2f}", f"{PAPER_MEAN_BATCH[name]:.2f}")]))
+    table.append((f"  saturated ({params.time_scale:g} req/s)", [v for name in COLUMNS for v in
+                                                                (f"{saturated[name].steady_mean_batch_queued:.2f}", "–")]))
+    prompt, output = mean(r.prompt for r in workload.requests), mean(r.output for r in workload.requests)
+    lines = [f"beside the PagedAttention paper (Kwon et al., SOSP 2023: OPT-13B, 12 GiB of KV cache, ShareGPT; "
+             f"Fig. 13 at 2 req/s), with {params.time_scale:g} ticks a second assumed for an A100:"]
+    lines += columns(table)
+    lines.append(f"these requests average {prompt:.1f} prompt and {output:.1f} output tokens (the paper's ShareGPT: "
+                 "161.31 and 337.99). What each difference comes to:")
+    for name, title in COLUMNS.items():
+        m = results[name]
+        batch, paper_batch = m.steady_mean_batch_queued, PAPER_MEAN_BATCH[name]
+        held, paper_held = ours[name][0], PAPER_FIG2[name][0]
+        assert paper_held is not None
+        # Token states ÷ batch: the tokens a running request holds, ours against the paper's.
+        per = held / 100 * params.total_slots / batch if batch else 0.0
+        paper_per = paper_held / 100 * params.total_slots / paper_batch
+        lines.append(f"  {title}: batch {100 * (batch / paper_batch - 1):+.1f} %, token states {held - paper_held:+.1f} "
+                     f"points; a running request holds {per:.0f} tokens, the paper's {paper_per:.0f}.")
+    lines.append("  (README, 'The paper's baselines', says what causes each difference and what we assumed.)")
+    return lines
 
 
 def columns(table: list[tuple[str, list[str]]]) -> list[str]:
@@ -68,8 +129,8 @@ def columns(table: list[tuple[str, list[str]]]) -> list[str]:
             for label, values in table]
 
 
-def serving_json(params: Params, workload: ServingWorkload, results: dict[str, ServingMetrics],
-                 scenario: str, paper: bool = False) -> str:
+def serving_json(params: Params, workload: ServingWorkload, results: Results, scenario: str,
+                 saturated: Results | None = None) -> str:
     data: dict[str, object] = {
         "mode": "serving",
         "scenario": scenario,
@@ -78,15 +139,22 @@ def serving_json(params: Params, workload: ServingWorkload, results: dict[str, S
         "dropped": workload.dropped,
         "allocators": {name: _metrics_json(m) for name, m in results.items()},
     }
-    if paper:
+    if saturated is not None:
+        data["saturated"] = {name: _metrics_json(m) for name, m in saturated.items()}
         data["paper"] = PAPER
+        data["fig2_pct"] = {name: dict(zip(FIG2_ROWS, (round(v, 3) for v in fig2(m.steady_breakdown_queued))))
+                            for name, m in results.items()}
     return json.dumps(data, indent=1)
+
+
+def _paper(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
 
 
 def _metrics_json(m: ServingMetrics) -> dict[str, object]:
     data = asdict(m)
-    data["breakdown"] = m.breakdown.as_dict()
-    data["breakdown_queued"] = m.breakdown_queued.as_dict()
+    for key in ("breakdown", "breakdown_queued", "steady_breakdown_queued"):
+        data[key] = getattr(m, key).as_dict()
     data["shares_queued"] = {c.key: round(m.breakdown_queued.share(c.key), 6) for c in CATEGORIES}
     return data
 
@@ -96,6 +164,6 @@ def _title(params: Params, workload: ServingWorkload) -> str:
     if params.bytes_per_token:
         slots += f" = {format_bytes(params.total_slots * params.bytes_per_token)} of {params.model}"
     dropped = f"; {workload.dropped} dropped (longer than max_len or no output)" if workload.dropped else ""
-    return (f"serving: {workload.source}; {slots}, max_len {params.max_len}, block {params.block_size}, "
+    watermark = f", watermark {params.watermark:g}" if params.watermark else ""
+    return (f"serving: {workload.source}; {slots}, max_len {params.max_len}, block {params.block_size}{watermark}, "
             f"{params.placement} fit{dropped}")
-

@@ -56,7 +56,7 @@ def test_event_mode_patches_equal_fresh_pictures_forward_and_back(params, events
     placement=st.sampled_from(PLACEMENTS),
     order=st.sampled_from(ORDERS),
     seed=st.integers(0, 50),
-    rate=st.sampled_from([0.2, 1.0, 3.0]),
+    rate=st.sampled_from([4.0, 20.0, 60.0]),  # requests a second: 0.2, 1 and 3 a tick
 )
 def test_serving_mode_patches_equal_fresh_pictures_forward_and_back(total, block, reservation, placement, order,
                                                                      seed, rate):

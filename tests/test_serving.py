@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fragtui.sim.contiguous import ContiguousAllocator, reservation_for
+from fragtui.sim.contiguous import ContiguousAllocator
 from fragtui.sim.paged import PagedAllocator
 from fragtui.sim.requests import Request
 from fragtui.sim.serving import (
@@ -68,10 +68,10 @@ def test_contiguous_max_reserves_max_len_and_the_queue_waits_in_order():
     # r0 holds 4 of F=5 in 10, r1 5 of F=9 in 10
     assert t0.breakdown == Breakdown(token_states=9, reserved=5, internal=6, stranded=0, free=0, unusable=0)
     assert (t1.arrived, t1.admitted, t1.completed) == ((2, 3), (), (0,))
-    assert t1.breakdown == Breakdown(11, 3, 6, 0, 0, 0)
+    assert t1.breakdown == Breakdown(token_states=11, reserved=3, internal=6)
     # r0's run is freed and goes to r2 (the head); r3 waits behind it
     assert (t2.freed, t2.admitted, t2.completed) == ((0,), (2,), (2,))
-    assert t2.breakdown == Breakdown(10, 2, 8, 0, 0, 0)
+    assert t2.breakdown == Breakdown(token_states=10, reserved=2, internal=8)
     assert (t3.freed, t3.admitted, t3.completed) == ((2,), (3,), (3,))
     assert (t4.freed, t4.completed, t4.batch) == ((3,), (1,), 1)
     assert run.step() is None and run.done
@@ -98,12 +98,14 @@ def test_oracle_head_of_line_blocking_strands_the_short_run():
     assert run.metrics().mean_queueing_delay == pytest.approx(4 / 3)
 
 
-def test_pow2_reserves_the_next_power_of_two_capped_at_max_len():
-    reqs = [R(0, 0, 3, 2), R(1, 0, 6, 3)]  # F=5 reserves 8; F=9 reserves 16, capped at 12
+def test_pow2_reserves_the_prompt_and_the_next_power_of_two_of_the_output_capped_at_max_len():
+    # The paper's Pow2: prompt 3 + output 2 reserves 3 + 2 = 5; prompt 6 + output 3 reserves
+    # 6 + 4 = 10; prompt 5 + output 5 would reserve 5 + 8 = 13, capped at 12.
+    reqs = [R(0, 0, 3, 2), R(1, 0, 6, 3), R(2, 0, 5, 5)]
     run = ServingRun(reqs, allocator="contiguous", reservation="pow2", total_slots=32, max_len=12)
     t0 = run.step()
-    assert runs_held(run) == ((0, 0, 8, 4, 5), (1, 8, 12, 7, 9))
-    assert t0.breakdown == Breakdown(token_states=11, reserved=3, internal=3 + 3, stranded=0, free=12, unusable=0)
+    assert runs_held(run) == ((0, 0, 5, 4, 5), (1, 5, 10, 7, 9), (2, 15, 12, 6, 10))
+    assert t0.breakdown == Breakdown(token_states=17, reserved=7, internal=1 + 2, stranded=0, free=5, unusable=0)
 
 
 def test_paged_grows_at_a_block_boundary_and_preempts_the_most_recently_admitted():
@@ -123,7 +125,7 @@ def test_paged_grows_at_a_block_boundary_and_preempts_the_most_recently_admitted
     assert t2.breakdown == Breakdown(token_states=5, reserved=1, internal=0, stranded=0, free=2, unusable=0)
     t3 = run.step()  # r1 needs 2 blocks for its 2 + 2 tokens; r2 would fit in 1 but waits
     assert (t3.admitted, t3.batch) == ((), 1)
-    assert t3.breakdown == Breakdown(6, 0, 0, 0, 2, 0)
+    assert t3.breakdown == Breakdown(token_states=6, free=2)
     t4 = run.step()
     assert (t4.grown, t4.completed) == ((0,), (0,))
     assert t4.breakdown == Breakdown(token_states=7, reserved=0, internal=1, stranded=0, free=0, unusable=0)
@@ -263,10 +265,16 @@ class Reference:
         if self.allocator == "paged":
             self.pool = PagedAllocator(self.total_slots, self.block_size, self.order)
         else:
-            self.pool = ContiguousAllocator(self.total_slots, self.reservation, self.placement)
+            self.pool = ContiguousAllocator(self.total_slots, "max", self.placement)  # reserves what it is told
 
-    def reserve(self, final):
-        return reservation_for(self.reservation, final, self.max_len)
+    def reserve(self, request):
+        """The paper's rules (§6.1), written out: Pow2 over-reserves the output by at most 2×."""
+        p, o = request.prompt, request.output
+        if self.reservation == "max":
+            return self.max_len
+        if self.reservation == "oracle":
+            return p + o
+        return min(p + 2 ** math.ceil(math.log2(o)), self.max_len)
 
     def step(self):
         """One tick; returns what it did, by id, as the fields of a TickRecord."""
@@ -290,10 +298,10 @@ class Reference:
                     break
                 pool.admit(Request(rid, live.tokens, self.max_len))
             else:
-                if self.reserve(final) > self.total_slots:
+                if self.reserve(live.request) > self.total_slots:
                     did["rejected"].append(self.waiting.popleft().request.id)
                     continue
-                outcome = pool.admit(Request(rid, final, self.max_len))
+                outcome = pool.admit(Request(rid, final, self.reserve(live.request)))
                 if outcome.kind != "admitted":
                     break
                 live.reservation = outcome.length
@@ -336,10 +344,11 @@ class Reference:
             to_fill = sum(r.request.final for r in self.running)
             unusable, stranded = 0, 0
             if self.waiting:
-                need = self.reserve(self.waiting[0].request.final)
+                need = self.reserve(self.waiting[0].request)
                 stranded = sum(n for _, n in pool.runs.runs() if n < need)
         free = self.total_slots - unusable - sum(held) - stranded
-        return Breakdown(tokens, to_fill - tokens, sum(held) - to_fill, stranded, free, unusable)
+        return Breakdown(token_states=tokens, reserved=to_fill - tokens, internal=sum(held) - to_fill,
+                         stranded=stranded, free=free, unusable=unusable)
 
 
 @st.composite
@@ -479,3 +488,30 @@ def test_poisson_arrivals_are_seeded_sorted_and_about_the_rate():
     assert 3600 < ticks[-1] < 4400  # 2000 gaps of mean 2
     with pytest.raises(ValueError):
         poisson_arrivals(3, 0, random.Random(0))
+
+
+def test_the_steady_state_window_opens_after_the_warmup_completions():
+    """Six requests of 1 + 2 tokens, two at a time (runs of 4 in 8 slots): they run in ticks 0-1,
+    2-3 and 4-5; the queue is non-empty at the end of ticks 0-3. The second completion comes in
+    tick 1, so a warm-up of 2 leaves ticks 2-3 in the steady window."""
+    reqs = [R(i, 0, 1, 2) for i in range(6)]
+    run = ServingRun(reqs, allocator="contiguous", reservation="max", total_slots=8, max_len=4, warmup=2).run()
+    m = run.metrics()
+    assert (m.ticks, m.queued_ticks, m.warmup_ticks, m.steady_queued_ticks) == (6, 4, 2, 2)
+    assert (m.mean_batch_queued, m.steady_mean_batch_queued) == (2.0, 2.0)
+    # ticks 2 and 3 hold 2 requests of 2 then 3 tokens in runs of 4: 10 token states of 16 slots
+    assert m.steady_breakdown_queued == Breakdown(token_states=5, reserved=1, internal=2)
+    never = ServingRun(reqs, allocator="contiguous", total_slots=8, max_len=4, warmup=7).run().metrics()
+    assert (never.warmup_ticks, never.steady_queued_ticks, never.steady_breakdown_queued) == (6, 0, Breakdown())
+
+
+def test_a_watermark_keeps_blocks_free_at_admission_but_not_for_growth():
+    # 10 one-slot blocks, watermark 0.2: an admission must leave 2 blocks free.
+    reqs = [R(0, 0, 5, 1), R(1, 0, 4, 1)]
+    plain = ServingRun(reqs, allocator="paged", total_slots=10, max_len=10, block_size=1)
+    kept = ServingRun(reqs, allocator="paged", total_slots=10, max_len=10, block_size=1, watermark=0.2)
+    assert plain.step().admitted == (0, 1)
+    assert kept.step().admitted == (0,)  # 10 − 5 − 4 = 1 < 2: r1 waits
+    assert kept.run().metrics().completed == 2
+    big = ServingRun([R(0, 0, 9, 1)], allocator="paged", total_slots=10, max_len=10, block_size=1, watermark=0.2)
+    assert big.step().rejected == (0,)  # 10 blocks needed, at most 8 admissible: it never fits

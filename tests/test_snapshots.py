@@ -24,8 +24,8 @@ def test_colour_by_request_after_frees(snap_compare):
     assert snap_compare(FragApp(), press=keys, terminal_size=(160, 50))
 
 
-def test_serving_mode_paper_at_tick_40(snap_compare):
+def test_serving_mode_paper_at_tick_900(snap_compare):
     from fragtui.sim.scenarios import get_scenario
 
-    app = FragApp(get_scenario("paper").build(arrivals=60), scenario="paper")
-    assert snap_compare(app, press=["space"] * 40, terminal_size=(160, 50))
+    app = FragApp(get_scenario("paper").build(arrivals=200), scenario="paper", start_step=900)
+    assert snap_compare(app, terminal_size=(160, 50))

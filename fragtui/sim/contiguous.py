@@ -22,12 +22,26 @@ PLACEMENTS = FITS + ("buddy",)  # buddy placement is its own allocator (buddy.py
 
 
 def reservation_for(policy: str, length: int, max_len: int) -> int:
-    """Slots a request that will reach `length` tokens reserves under `policy`."""
+    """Slots a request that will reach `length` tokens reserves under `policy` in event mode,
+    where a request has no prompt/output split: pow2 is the smallest power of two ≥ length."""
     if policy == "max":
         return max_len
     if policy == "pow2":
-        return min(1 << (length - 1).bit_length(), max_len)
+        return min(next_pow2(length), max_len)
     return length
+
+
+def serving_reservation(policy: str, prompt: int, output: int, max_len: int) -> int:
+    """Slots a request reserves in serving mode, where prompt and output are known apart. Pow2 is
+    the PagedAttention paper's (§6.1): it over-reserves the output by at most 2×, so an output
+    of 25 reserves 32 output slots beside the prompt's, at most max_len."""
+    if policy == "pow2":
+        return min(prompt + next_pow2(output), max_len)
+    return reservation_for(policy, prompt + output, max_len)
+
+
+def next_pow2(n: int) -> int:
+    return 1 << (n - 1).bit_length()
 
 
 class ContiguousAllocator:

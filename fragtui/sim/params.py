@@ -27,7 +27,7 @@ WHOLE_BOUNDS = {
     "arrivals": (0, MAX_ARRIVALS),
     "seed": (0, 2**63 - 1),
 }
-NUMBER_BOUNDS = {"rate": (1e-6, 1e6), "time_scale": (1e-6, 1e6)}
+NUMBER_BOUNDS = {"rate": (1e-6, 1e6), "time_scale": (1e-6, 1e6), "watermark": (0, 0.5), "warmup": (0, 0.9)}
 
 
 @dataclass(frozen=True)
@@ -49,10 +49,16 @@ class Params:
     model: str | None = None
     mode: str = "event"
     # serving mode
-    rate: float = 1.0  # Poisson arrivals per tick
+    rate: float = 20.0  # Poisson arrivals, requests per second (20 a second is one a tick)
     prompt_len: str = "constant"  # constant (= used_len), N, uniform, lognormal, sharegpt, azure-*
     output_len: str = "constant"
-    time_scale: float = 20.0  # ticks per second of a trace's timestamps
+    time_scale: float = 20.0  # ticks (decode iterations) per second: for --rate and traces' timestamps
+    watermark: float = 0.0  # share of blocks paged keeps free when it admits (vLLM: 0.01)
+    warmup: float = 0.0  # steady-state averages start once this share of requests completed
+
+    @property
+    def rate_per_tick(self) -> float:
+        return self.rate / self.time_scale
 
     def with_(self, **changes: Any) -> Params:
         """A copy with `changes`, validated: raises ParamError and leaves self as it was.

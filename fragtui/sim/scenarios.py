@@ -97,14 +97,19 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(
             "paper",
             "serving, token by token: the PagedAttention paper's case",
-            "Serving mode: OPT-13B with 12 GiB of KV cache (800 KiB per token: 15,728 slots), "
-            "max_len 2,048, block 16, ShareGPT-like lengths (lognormal, mean 161 prompt and 338 "
-            "output tokens; sigma 1 is our assumption) arriving faster than they finish. Each tick "
-            "every running request appends a token. Orca (contiguous) reserves for the final length "
-            "up front; paged grows block by block and preempts when full. The command fragtui report "
-            "--scenario paper sets Max, Pow2 and Oracle against paged beside the paper's Fig. 2 and 13.",
+            "Serving mode in the paper's setting: OPT-13B with 12 GiB of KV cache (800 KiB a token: "
+            "15,728 slots), max_len 2,048, block 16, 2,000 ShareGPT-like requests (lognormal, sigma 1 "
+            "our assumption, means 161 prompt and 338 output tokens among those that fit, as the "
+            "paper's) arriving at 2 a second, 20 ticks a second (our assumption for an A100). Orca "
+            "places its runs with a buddy allocator, as the paper assumes (its rounding slack is drawn "
+            "as internal fragmentation); paged keeps 1 % of its blocks free at admission, as vLLM. Each "
+            "tick every running request appends a token; Orca reserves up front, paged grows block by "
+            "block and preempts when full. The command fragtui report --scenario paper sets Max, Pow2 "
+            "and Oracle against paged beside the paper's Fig. 2 and Fig. 13, over the steady state "
+            "after 10 % of the requests completed.",
             {"mode": "serving", "kv_memory": "12GiB", "model": "opt-13b", "max_len": 2048,
-             "prompt_len": "sharegpt", "output_len": "sharegpt", "arrivals": 400, "rate": 1.0},
+             "prompt_len": "sharegpt", "output_len": "sharegpt", "arrivals": 2000, "rate": 2.0,
+             "time_scale": 20.0, "placement": "buddy", "watermark": 0.01, "warmup": 0.1},
             paper=True,
         ),
         Scenario(

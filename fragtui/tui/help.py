@@ -41,11 +41,13 @@ rejected as **fragmented**, and those free slots are **stranded** (drawn in thei
 ## Serving mode (`--mode serving`, the `paper` scenario)
 
 Here a step is a **tick**: every running request appends one token. Contiguous (Orca) must
-reserve at admission for the request's final length: `max` (max_len), `pow2` (the next power
-of two) or `oracle` (exactly). So its held memory splits into token states, **future tokens**
-(reserved, will be used), **internal frag** (reserved, never used) and, while requests wait,
-**stranded** free runs too short for the head of the queue. Paged takes blocks as tokens come
-and, when none is free, preempts the newest request. The sidebar's bars are the paper's Fig. 2.
+reserve at admission: `max` (max_len), `pow2` (the prompt plus the next power of two of the
+output: the paper's rule; in event mode, where a request has no prompt and output, the next
+power of two of its length) or `oracle` (exactly its final length). So its held memory splits
+into token states, **future tokens** (reserved, will be used), **internal frag** (reserved,
+never used; a `buddy` placement's rounding too) and, while requests wait, **stranded** free
+runs too short for the head of the queue. Paged takes blocks as tokens come and, when none is
+free, preempts the newest request. The sidebar's bars are the paper's Fig. 2.
 
 ## Colours
 

@@ -114,14 +114,23 @@ def fit_layout(
         return best
 
     plain = largest(finest, aligned=False)
-    for k in _cell_sizes(block_size, finest):
-        if k > 2 * finest:
-            break
+    coarser = [k for k in _round_sizes(block_size) if finest < k <= 2 * finest]
+    for k in [finest] + coarser:
         lined_up = largest(k, aligned=True)
         if lined_up is not None and (plain is None or _area(lined_up) >= MISALIGNED * _area(plain)):
             return lined_up
     assert plain is not None, "the finest layout fits by construction"
     return plain
+
+
+def _round_sizes(block_size: int) -> Iterator[int]:
+    """Cell sizes that can line rows up with a power-of-two max_len: divisors of block_size,
+    then block_size times powers of two (up to the largest pool)."""
+    yield from (k for k in range(1, block_size + 1) if block_size % k == 0)
+    size = 2 * block_size
+    while size <= 1 << 25:
+        yield size
+        size *= 2
 
 
 def _area(layout: GridLayout) -> int:

@@ -115,6 +115,7 @@ CATEGORIES = (
     Category("token_states", USED, "token states", "token states", "tokens"),
     Category("reserved", RESERVED, "future tokens", "reserved (will be used)", "future"),
     Category("internal", INTERNAL, "internal frag", "internal frag (never used)", "internal"),
+    Category("slack", INTERNAL, "rounding slack", "rounding slack (buddy, never used)", "slack"),
     Category("stranded", STRANDED, "stranded", "external frag (stranded)", "stranded"),
     Category("free", FREE, "free", "other free", "free"),
     Category("unusable", UNUSABLE, "unusable", "unusable", "unusable"),

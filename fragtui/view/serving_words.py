@@ -12,7 +12,8 @@ from fragtui.view.words import SidebarData
 
 
 class ServingWords:
-    legend = tuple((c.state, c.short) for c in CATEGORIES)
+    # One entry a colour: rounding slack is drawn as internal fragmentation (never used).
+    legend = tuple({c.state: (c.state, c.short) for c in reversed(CATEGORIES)}[s] for s in dict.fromkeys(c.state for c in CATEGORIES))
     manual: frozenset[str] = frozenset()  # requests come from the workload and leave when they finish
     inert = frozenset({"used_len"})  # prompt and output lengths come from --prompt-len/--output-len
 
@@ -60,7 +61,8 @@ class ServingWords:
         ]
         rows += [(f"{category.tiny if compact else category.short} %", _pct(now.contiguous, category.key),
                   _pct(now.paged, category.key))
-                 for category in CATEGORIES if category.key != "unusable"]
+                 for category in CATEGORIES if category.key != "unusable"
+                 and (category.key != "slack" or self.engine.params.placement == "buddy")]
         rows.append(("avg batch", f"{cm.mean_batch:.1f}", f"{pm.mean_batch:.1f}"))
         if cm.mean_batch:
             ratio = f"paged batches {pm.mean_batch / cm.mean_batch:.2f}×\nas many requests on average"

@@ -5,11 +5,23 @@ from __future__ import annotations
 import copy
 from collections import deque
 from heapq import heappop, heappush
+from typing import NamedTuple
 
 from fragtui.sim.serving.memory import Memory
 from fragtui.sim.serving.types import Breakdown, ServingRequest
 
 NEVER = float("inf")
+# Σ over ticks of: tokens held, slots holdings will fill, slots held, rounding slack, stranded.
+Sums = tuple[int, int, int, int, int]
+
+
+class Window(NamedTuple):
+    """The tallies when the steady-state window opened (see _Engine.warmup)."""
+
+    tick: int
+    queued_ticks: int
+    batch_sum_queued: int
+    sums_queued: Sums
 
 class _Engine:
     """Every piece of state that moves. `clone` is a checkpoint.
@@ -20,12 +32,12 @@ class _Engine:
     filed by that phase and tick t grows the file for t % block_size.
     """
 
-    def __init__(self, requests: tuple[ServingRequest, ...], memory: Memory, block_size: int) -> None:
+    def __init__(self, requests: tuple[ServingRequest, ...], memory: Memory, block_size: int, warmup: int = 0) -> None:
         self.requests = requests  # by (arrival_tick, id)
         self.by_id = {r.id: r for r in requests}
         self.finals = tuple(r.final for r in requests)  # final lengths, looked up a lot
         self.final_of = {r.id: r.final for r in requests}
-        self.doomed = frozenset(r.id for r in requests if memory.never_fits(r.final))
+        self.doomed = frozenset(r.id for r in requests if memory.never_fits(r))
         self.memory = memory
         self.block_size = block_size
         self.tick = 0
@@ -43,10 +55,16 @@ class _Engine:
         self.admitted = self.completed = self.rejected = self.preemptions = 0
         self.generated = self.delay_sum = self.work = 0
         self.queued_ticks = self.batch_sum = self.batch_sum_queued = 0
-        self.sums = (0, 0, 0, 0)  # Σ over ticks of tokens held, slots to fill, held, stranded
-        self.sums_queued = (0, 0, 0, 0)
+        self.sums: Sums = (0, 0, 0, 0, 0)
+        self.sums_queued: Sums = (0, 0, 0, 0, 0)
         self.completed_log: list[int] = []  # shared by clones: the run's one future
         self.rejected_log: list[int] = []
+        # The steady-state window opens after the tick in which the `warmup`-th request
+        # completes: a snapshot of the tallies then, subtracted at the end. Completions only
+        # happen in the last tick of a stretch, so the snapshot falls on a tick boundary.
+        self.warmup = warmup
+        self.window: Window | None = None
+        self._open_window()
 
     def clone(self) -> _Engine:
         twin = copy.copy(self)
@@ -62,12 +80,12 @@ class _Engine:
     def done(self) -> bool:
         return self.completed + self.rejected == len(self.requests)
 
-    def head_final(self) -> int | None:
-        """Final length of the request at the head of the waiting queue; None if it is empty."""
+    def head(self) -> ServingRequest | None:
+        """The request at the head of the waiting queue; None if it is empty."""
         if self.preempted:
-            return self.final_of[self.preempted[0][0]]
+            return self.by_id[self.preempted[0][0]]
         if self.next_fresh < self.next_arrival:
-            return self.finals[self.next_fresh]
+            return self.requests[self.next_fresh]
         return None
 
     def next_event(self) -> float:
@@ -84,16 +102,16 @@ class _Engine:
 
     def breakdown(self) -> Breakdown:
         tokens = self.base_sum + len(self.running) * self.tick
-        return self.breakdown_of(1, (tokens, *self.memory.levels(self.head_final())))
+        return self.breakdown_of(1, (tokens, *self.memory.levels(self.head())))
 
-    def breakdown_of(self, ticks: int, sums: tuple[int, int, int, int]) -> Breakdown:
+    def breakdown_of(self, ticks: int, sums: Sums) -> Breakdown:
         """The mean breakdown over `ticks` ticks whose tallies add up to `sums`."""
         if not ticks:
             return Breakdown()
-        tokens, cap, held, stranded = sums
+        tokens, cap, held, slack, stranded = sums
         unusable = self.memory.unusable * ticks
         free = self.memory.total_slots * ticks - unusable - held - stranded
-        parts = (tokens, cap - tokens, held - cap, stranded, free, unusable)
+        parts = (tokens, cap - tokens, held - slack - cap, slack, stranded, free, unusable)
         return Breakdown(*parts) if ticks == 1 else Breakdown(*(part / ticks for part in parts))
 
     # -- moving ------------------------------------------------------------------------
@@ -105,7 +123,7 @@ class _Engine:
         and where this stretch's arrivals start in `requests`; None when the very first tick
         must preempt."""
         t, step, memory = self.tick, self.block_size, self.memory
-        cap, held, stranded = memory.levels(self.head_final())
+        cap, held, slack, stranded = memory.levels(self.head())
         grown, cap_added, held_added = [], 0, 0  # the last two summed over the ticks
         if self.phases:
             phases, free = self.phases, memory.free_blocks
@@ -141,7 +159,7 @@ class _Engine:
         self.generated += n * ticks
         self.work += 1 + len(grown)  # what replaying this costs, roughly
         self.tick = end
-        sums = (token_sum, ticks * cap + cap_added, ticks * held + held_added, ticks * stranded)
+        sums = (token_sum, ticks * cap + cap_added, ticks * held + held_added, ticks * slack, ticks * stranded)
         self._account(ticks, n, sums)
         return grown, completed, first_arrival
 
@@ -176,7 +194,7 @@ class _Engine:
         self.tick = t + 1
         self.work += 1 + len(freed) + len(admitted) + len(grown) + len(preempted)
         tokens = self.base_sum + len(running) * (t + 1)
-        self._account(1, batch, (tokens, *self.memory.levels(self.head_final())))
+        self._account(1, batch, (tokens, *self.memory.levels(self.head())))
         arrived = (first_arrival, self.next_arrival)
         return t, freed, arrived, admitted, rejected, grown, preempted, completed, batch
 
@@ -198,7 +216,7 @@ class _Engine:
                     self.rejected_log.append(rid)
                 self.rejected += 1
                 rejected.append(rid)
-            elif memory.admit(rid, tokens, final):
+            elif memory.admit(request, tokens):
                 admitted.append(rid)
                 if fresh:
                     self.admitted += 1
@@ -286,15 +304,19 @@ class _Engine:
         self.base_sum -= base
         self.blocked = False
 
-    def _account(self, ticks: int, batch: int, sums: tuple[int, int, int, int]) -> None:
-        """Add `ticks` ticks to the averages: `sums` are their tallies of tokens held, slots
-        holdings will fill, slots held and slots stranded."""
-        tokens, cap, held, stranded = sums
-        tokens_, cap_, held_, stranded_ = self.sums
-        self.sums = (tokens_ + tokens, cap_ + cap, held_ + held, stranded_ + stranded)
+    def _open_window(self) -> None:
+        if self.window is None and self.completed >= self.warmup:
+            self.window = Window(self.tick, self.queued_ticks, self.batch_sum_queued, self.sums_queued)
+
+    def _account(self, ticks: int, batch: int, sums: Sums) -> None:
+        """Add `ticks` ticks to the averages: `sums` are their tallies (see Sums)."""
+        a, b, c, d, e = sums
+        a_, b_, c_, d_, e_ = self.sums
+        self.sums = (a_ + a, b_ + b, c_ + c, d_ + d, e_ + e)
         self.batch_sum += batch * ticks
         if self.preempted or self.next_fresh < self.next_arrival:  # the queue is not empty
-            tokens_, cap_, held_, stranded_ = self.sums_queued
-            self.sums_queued = (tokens_ + tokens, cap_ + cap, held_ + held, stranded_ + stranded)
+            a_, b_, c_, d_, e_ = self.sums_queued
+            self.sums_queued = (a_ + a, b_ + b, c_ + c, d_ + d, e_ + e)
             self.batch_sum_queued += batch * ticks
             self.queued_ticks += ticks
+        self._open_window()

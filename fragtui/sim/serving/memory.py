@@ -8,12 +8,13 @@ from __future__ import annotations
 import copy
 from typing import Protocol
 
-from fragtui.sim.contiguous import reservation_for
+from fragtui.sim.contiguous import serving_reservation
 from fragtui.sim.outcomes import ADMITTED
 from fragtui.sim.paged import PagedAllocator
 from fragtui.sim.pool import Pool, Progress
 from fragtui.sim.pools import BlockPool, RunPool, run_allocator
 from fragtui.sim.requests import Request
+from fragtui.sim.serving.types import ServingRequest
 
 
 class Memory(Protocol):
@@ -25,11 +26,14 @@ class Memory(Protocol):
     unusable: int
     free_blocks: int  # blocks a growth can take (0 where nothing grows)
 
-    def never_fits(self, final: int) -> bool:
-        """A request of `final` tokens could not fit even in an empty pool."""
+    def never_fits(self, request: ServingRequest) -> bool:
+        """The request could not be admitted even into an empty pool."""
         ...
 
-    def admit(self, rid: int, tokens: int, final: int) -> bool: ...
+    def admit(self, request: ServingRequest, tokens: int) -> bool:
+        """Admit `request` holding `tokens` now (its prompt, and any output kept from before a
+        preemption); False, changing nothing, if it does not fit."""
+        ...
 
     def release(self, rid: int, final: int) -> None: ...
 
@@ -37,11 +41,13 @@ class Memory(Protocol):
 
     def grow_each(self, request_ids: list[int], overshoot: int) -> None: ...
 
-    def levels(self, head_final: int | None) -> tuple[int, int, int]:
-        """(slots holdings will fill, slots held, stranded) besides the tokens."""
+    def levels(self, head: ServingRequest | None) -> tuple[int, int, int, int]:
+        """(slots holdings will fill, slots held, slots held past reservations (rounding),
+        stranded) besides the tokens; `head` is the request at the head of the waiting queue,
+        which free runs are too short for or not. None changes while tokens are appended."""
         ...
 
-    def pool(self, progress: Progress, head_final: int | None) -> Pool: ...
+    def pool(self, progress: Progress, head: ServingRequest | None) -> Pool: ...
 
     def clone(self) -> Memory: ...
 
@@ -53,38 +59,42 @@ class _ContiguousMemory:
     free_blocks = 0
 
     def __init__(self, total_slots: int, max_len: int, reservation: str, placement: str) -> None:
-        self.allocator = run_allocator(total_slots, reservation, placement)
+        # The reservation is worked out here, from prompt and output (serving_reservation), and
+        # handed to the allocator as the request's max_len, which a `max` allocator reserves.
+        self.allocator = run_allocator(total_slots, "max", placement)
         self.total_slots = total_slots
         self.unusable = 0
         self.max_len = max_len
         self.reservation = reservation
         self.final_sum = 0  # Σ F of holders: what their runs will be filled to
-        self.held = 0  # Σ R of holders
-        self._reservations: dict[int, int] = {}  # final -> R, shared by clones
+        self.held = 0  # Σ runs of holders (buddy: chunks, so more than they reserved)
+        self.slack = 0  # Σ (run − reservation) of holders: buddy rounding
 
-    def reservation_of(self, final: int) -> int:
-        need = self._reservations.get(final)
-        if need is None:
-            need = self._reservations[final] = reservation_for(self.reservation, final, self.max_len)
-        return need
+    def reservation_of(self, request: ServingRequest) -> int:
+        return serving_reservation(self.reservation, request.prompt, request.output, self.max_len)
 
-    def never_fits(self, final: int) -> bool:
-        return not self.allocator.can_ever_fit(self.reservation_of(final))
+    def never_fits(self, request: ServingRequest) -> bool:
+        return not self.allocator.can_ever_fit(self.reservation_of(request))
 
-    def admit(self, rid: int, tokens: int, final: int) -> bool:
-        if self.allocator.largest < self.reservation_of(final):
+    def admit(self, request: ServingRequest, tokens: int) -> bool:
+        need = self.reservation_of(request)
+        if self.allocator.largest < need:
             return False  # no run is long enough, whatever the placement
         # The allocator's own used/reserved then count F, not tokens: we keep our own counts.
-        outcome = self.allocator.admit(Request(rid, final, self.max_len))
+        final = request.final
+        outcome = self.allocator.admit(Request(request.id, final, need))
         if outcome.kind != ADMITTED:
             return False
         self.final_sum += final
         self.held += outcome.length
+        self.slack += outcome.length - need
         return True
 
     def release(self, rid: int, final: int) -> None:
         self.final_sum -= final
-        self.held -= self.allocator.free_request(rid).length
+        outcome = self.allocator.free_request(rid)
+        self.held -= outcome.length
+        self.slack -= outcome.length - outcome.reservation
 
     def grow(self, rid: int, tokens: int, final: int) -> bool:
         return False  # a run is reserved whole at admission
@@ -93,20 +103,18 @@ class _ContiguousMemory:
         if request_ids:
             raise ValueError("a contiguous run never grows")
 
-    def levels(self, head_final: int | None) -> tuple[int, int, int]:
-        """(slots holdings will fill, slots held, stranded): what the breakdown needs besides
-        the tokens, none of which changes while tokens are appended."""
+    def levels(self, head: ServingRequest | None) -> tuple[int, int, int, int]:
         free = self.total_slots - self.held
         stranded = 0
-        if head_final is not None and free:
-            need = self.reservation_of(head_final)
+        if head is not None and free:
+            need = self.reservation_of(head)
             # A head that did not fit means no run is long enough: all free space strands.
             stranded = free if self.allocator.largest < need else self.allocator.stranded(need)
-        return self.final_sum, self.held, stranded
+        return self.final_sum, self.held, self.slack, stranded
 
-    def pool(self, progress: Progress, head_final: int | None) -> Pool:
+    def pool(self, progress: Progress, head: ServingRequest | None) -> Pool:
         """Free runs too short for the request at the head of the queue are stranded."""
-        threshold = 0 if head_final is None else self.allocator.run_needed(self.reservation_of(head_final))
+        threshold = 0 if head is None else self.allocator.run_needed(self.reservation_of(head))
         return RunPool(self.allocator, threshold, progress)
 
     def clone(self) -> _ContiguousMemory:
@@ -120,22 +128,26 @@ class _PagedMemory:
 
     grows = True
 
-    def __init__(self, total_slots: int, block_size: int, order: str) -> None:
+    def __init__(self, total_slots: int, block_size: int, order: str, watermark: float = 0.0) -> None:
         self.allocator = PagedAllocator(total_slots, block_size, order)
         self.total_slots = total_slots
         self.unusable = self.allocator.unusable
         self.block_size = block_size
         self.free_blocks = self.allocator.num_blocks  # the allocator's, kept here for speed
         self.capped_sum = 0  # Σ min(blocks · block_size, F) of holders
+        # vLLM admits only while this many blocks stay free after the admission, so that a
+        # request admitted now is not the next preempted (watermark × all blocks, truncated).
+        self.keep_free = int(watermark * self.allocator.num_blocks)
 
-    def never_fits(self, final: int) -> bool:
-        return -(-final // self.block_size) > self.allocator.num_blocks
+    def never_fits(self, request: ServingRequest) -> bool:
+        return -(-request.final // self.block_size) > self.allocator.num_blocks - self.keep_free
 
-    def admit(self, rid: int, tokens: int, final: int) -> bool:
+    def admit(self, request: ServingRequest, tokens: int) -> bool:
         need = -(-tokens // self.block_size)
-        if need > self.free_blocks:
+        if need > self.free_blocks - self.keep_free:
             return False
-        self.allocator.admit(Request(rid, tokens, final))
+        final = request.final
+        self.allocator.admit(Request(request.id, tokens, final))
         self.free_blocks -= need
         self.capped_sum += min(need * self.block_size, final)
         return True
@@ -161,10 +173,10 @@ class _PagedMemory:
         self.free_blocks -= len(request_ids)
         self.capped_sum += len(request_ids) * self.block_size - overshoot
 
-    def levels(self, head_final: int | None) -> tuple[int, int, int]:
-        return self.capped_sum, (self.allocator.num_blocks - self.free_blocks) * self.block_size, 0
+    def levels(self, head: ServingRequest | None) -> tuple[int, int, int, int]:
+        return self.capped_sum, (self.allocator.num_blocks - self.free_blocks) * self.block_size, 0, 0
 
-    def pool(self, progress: Progress, head_final: int | None) -> Pool:
+    def pool(self, progress: Progress, head: ServingRequest | None) -> Pool:
         return BlockPool(self.allocator, progress)
 
     def clone(self) -> _PagedMemory:

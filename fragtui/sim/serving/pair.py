@@ -22,10 +22,11 @@ class ServingEngine:
     def _build(self, params: Params, tick: int = 0) -> None:
         workload = build_serving_workload(params)
         p = params
+        warmup = int(p.warmup * len(workload.requests))
         runs = Pair(
             ServingRun(workload.requests, allocator="contiguous", reservation=p.reservation, placement=p.placement,
-                       total_slots=p.total_slots, max_len=p.max_len, block_size=p.block_size),
-            ServingRun(workload.requests, allocator="paged", order=p.order,
+                       total_slots=p.total_slots, max_len=p.max_len, block_size=p.block_size, warmup=warmup),
+            ServingRun(workload.requests, allocator="paged", order=p.order, watermark=p.watermark, warmup=warmup,
                        total_slots=p.total_slots, max_len=p.max_len, block_size=p.block_size),
         )
         for run in runs:  # learn where each run ends, then rewind

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from bisect import bisect_right
-from typing import Iterable
+from typing import Any, Iterable
 
 from fragtui.sim.contiguous import PLACEMENTS, RESERVATIONS
 from fragtui.sim.paged import ORDERS
@@ -41,12 +41,15 @@ class ServingRun:
         reservation: str = "max",
         placement: str = "first",
         order: str = "fifo",
+        watermark: float = 0.0,
+        warmup: int = 0,
         history: bool = True,
         checkpoint_every: int = 1024,
     ) -> None:
-        """`requests` are ServingRequests or anything with id, arrival_tick, prompt and output
-        (such as fragtui.sim.requests.Request). `history=False` keeps no checkpoints but the
-        start, for runs that only want metrics."""
+        """`requests` are ServingRequests or anything with id, arrival_tick, prompt and output.
+        `watermark`: the share of blocks paged keeps free at admission (vLLM's 0.01). `warmup`:
+        the steady-state averages start after this many completions. `history=False` keeps no
+        checkpoints but the start, for runs that only want metrics."""
         _check_choice("allocator", allocator, SIDES)
         _check_choice("reservation", reservation, RESERVATIONS)
         _check_choice("placement", placement, PLACEMENTS)
@@ -67,8 +70,8 @@ class ServingRun:
         if allocator == "contiguous":
             memory = _ContiguousMemory(total_slots, max_len, reservation, placement)
         else:
-            memory = _PagedMemory(total_slots, block_size, order)
-        self._engine = _Engine(self.requests, memory, block_size)
+            memory = _PagedMemory(total_slots, block_size, order, watermark)
+        self._engine = _Engine(self.requests, memory, block_size, warmup)
         self._history = history
         self._every = checkpoint_every
         self._checkpoints = [(0, self._engine.clone())]  # (tick, engine), by tick
@@ -247,6 +250,23 @@ class ServingRun:
             mean_queueing_delay=_ratio(e.delay_sum, e.admitted),
             breakdown=e.breakdown_of(ticks, e.sums),
             breakdown_queued=e.breakdown_of(queued, e.sums_queued),
+            **self._steady(),
+        )
+
+    def _steady(self) -> dict[str, Any]:
+        """The memory-bound averages over the steady-state window (after the warm-up)."""
+        e, window = self._engine, self._engine.window
+        if window is None:  # the warm-up never ended
+            return dict(warmup_ticks=e.tick, steady_queued_ticks=0, steady_mean_batch_queued=0.0,
+                        steady_breakdown_queued=Breakdown())
+        queued = e.queued_ticks - window.queued_ticks
+        (a, b, c, d, f), (a0, b0, c0, d0, f0) = e.sums_queued, window.sums_queued
+        sums = (a - a0, b - b0, c - c0, d - d0, f - f0)
+        return dict(
+            warmup_ticks=window.tick,
+            steady_queued_ticks=queued,
+            steady_mean_batch_queued=_ratio(e.batch_sum_queued - window.batch_sum_queued, queued),
+            steady_breakdown_queued=e.breakdown_of(queued, sums),
         )
 
     def running_ids(self) -> tuple[int, ...]:
@@ -256,7 +276,7 @@ class ServingRun:
     @property
     def pool(self) -> Pool:
         """The pool now, through the pool contract."""
-        return self._engine.memory.pool(_Progress(self._engine), self._engine.head_final())
+        return self._engine.memory.pool(_Progress(self._engine), self._engine.head())
 
 
 class _Progress:
@@ -280,15 +300,17 @@ def compare(
     block_size: int = 16,
     order: str = "fifo",
     placement: str = "first",
+    watermark: float = 0.0,
+    warmup: int = 0,
 ) -> dict[str, ServingMetrics]:
     """Orca Max, Orca Pow2, Orca Oracle and paged on the same requests, run to the end."""
     requests = list(requests)
     results = {}
     for policy in RESERVATIONS:  # one run at a time, so that only one is alive
         run = ServingRun(requests, allocator="contiguous", reservation=policy, placement=placement, history=False,
-                         total_slots=total_slots, max_len=max_len, block_size=block_size)
+                         total_slots=total_slots, max_len=max_len, block_size=block_size, warmup=warmup)
         results[policy] = run.run().metrics()
-    run = ServingRun(requests, allocator="paged", order=order, history=False,
+    run = ServingRun(requests, allocator="paged", order=order, history=False, watermark=watermark, warmup=warmup,
                      total_slots=total_slots, max_len=max_len, block_size=block_size)
     results["paged"] = run.run().metrics()
     return results

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CATEGORIES = ("token_states", "reserved", "internal", "stranded", "free", "unusable")
+CATEGORIES = ("token_states", "reserved", "internal", "slack", "stranded", "free", "unusable")
 
 @dataclass(frozen=True, slots=True)
 class ServingRequest:
@@ -26,14 +26,16 @@ class Breakdown:
 
     token_states: float = 0  # tokens held
     reserved: float = 0  # held for tokens still to come that will come
-    internal: float = 0  # held, never to be used
+    internal: float = 0  # held, never to be used, within what was reserved
+    slack: float = 0  # held past the reservation, never used: a buddy allocator's rounding
     stranded: float = 0  # free, in runs too short for the head of the queue (contiguous)
     free: float = 0  # other free slots
     unusable: float = 0  # past the last whole block (paged)
 
     @property
     def total(self) -> float:
-        return self.token_states + self.reserved + self.internal + self.stranded + self.free + self.unusable
+        return (self.token_states + self.reserved + self.internal + self.slack + self.stranded + self.free
+                + self.unusable)
 
     def share(self, category: str) -> float:
         """`category` as a fraction of the pool."""
@@ -95,3 +97,9 @@ class ServingMetrics:
     mean_queueing_delay: float  # first admission tick − arrival tick, over admitted requests
     breakdown: Breakdown  # mean over all ticks
     breakdown_queued: Breakdown  # mean over queued ticks: the memory-bound regime
+    # The same, over the steady-state window: queued ticks after the warm-up (the tick in which
+    # the run's warmup-th request completed, `warmup_ticks`), the cold start left out.
+    warmup_ticks: int = 0
+    steady_queued_ticks: int = 0
+    steady_mean_batch_queued: float = 0.0
+    steady_breakdown_queued: Breakdown = Breakdown()

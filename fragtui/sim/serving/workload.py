@@ -1,6 +1,7 @@
 """Serving-mode requests from parameters: arrival ticks, prompt and output lengths.
 
-Generated requests arrive as a Poisson process at `rate` per tick, with prompt and output drawn
+Generated requests arrive as a Poisson process at `rate` requests a second (`time_scale` ticks a
+second, a tick being one decode iteration), with prompt and output drawn
 independently (`--prompt-len`, `--output-len`; `--lengths azure-conv|azure-code` draws both from
 the Azure trace's columns, which are nearly uncorrelated). A trace gives both lengths per row
 and, when it has timestamps, the arrival ticks (`time_scale` ticks per second). A request whose
@@ -19,10 +20,10 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from fragtui.sim.errors import FragtuiError, safe
-from fragtui.sim.lengths import EMPIRICAL, parse_token_lengths
+from fragtui.sim.lengths import EMPIRICAL, parse_token_lengths, sharegpt
 from fragtui.sim.params import Params
-from fragtui.sim.serving.run import poisson_arrivals
-from fragtui.sim.serving.types import ServingRequest
+from fragtui.sim.serving.run import compare, poisson_arrivals
+from fragtui.sim.serving.types import ServingMetrics, ServingRequest
 from fragtui.sim.traces import load_trace
 
 MAX_DRAWS_PER_REQUEST = 100
@@ -48,8 +49,11 @@ def _generated(params: Params) -> ServingWorkload:
     if params.lengths in EMPIRICAL:
         prompt_spec = output_spec = params.lengths
         named = f"--lengths {params.lengths}"
-    prompts = parse_token_lengths(prompt_spec, params.used_len, "prompt", "prompt_len")
-    outputs = parse_token_lengths(output_spec, params.used_len, "output", "output_len")
+    if prompt_spec == output_spec == "sharegpt":  # means as the paper's, among requests that fit
+        prompts, outputs = sharegpt(params.max_len)
+    else:
+        prompts = parse_token_lengths(prompt_spec, params.used_len, "prompt", "prompt_len")
+        outputs = parse_token_lengths(output_spec, params.used_len, "output", "output_len")
     lengths_rng = random.Random(f"lengths:{params.seed}")
     wanted, dropped = params.arrival_count, 0
     pairs: list[tuple[int, int]] = []
@@ -63,11 +67,11 @@ def _generated(params: Params) -> ServingWorkload:
                     f"{params.max_len:,} (prompt + output); raise --max-len or shorten the lengths")
             continue
         pairs.append((prompt, output))
-    ticks = poisson_arrivals(len(pairs), params.rate, random.Random(f"arrivals:{params.seed}"))
+    ticks = poisson_arrivals(len(pairs), params.rate_per_tick, random.Random(f"arrivals:{params.seed}"))
     requests = [ServingRequest(i, tick, p, o) for i, (tick, (p, o)) in enumerate(zip(ticks, pairs))]
     source = (f"lengths {params.lengths}" if params.lengths != "constant"
               else f"prompt {prompt_spec}, output {output_spec}")
-    return ServingWorkload(requests, dropped, f"{len(requests)} requests, {source}, {params.rate:g}/tick")
+    return ServingWorkload(requests, dropped, f"{len(requests)} requests, {source}, {params.rate:g} req/s")
 
 
 def estimated_work(requests: Sequence[ServingRequest], total_slots: int, block_size: int) -> tuple[int, int]:
@@ -114,7 +118,7 @@ def _from_trace(params: Params) -> ServingWorkload:
         if seconds is not None:
             tick = int(seconds[i] * scale)  # from the earliest timestamp, so never negative
         else:
-            now += arrivals.expovariate(params.rate)
+            now += arrivals.expovariate(params.rate_per_tick)
             tick = int(now)
         if output < 1 or prompt < 1 or prompt + output > params.max_len:
             dropped += 1
@@ -122,3 +126,10 @@ def _from_trace(params: Params) -> ServingWorkload:
         requests.append(ServingRequest(len(requests), tick, prompt, output))
     name = safe(trace.path.rsplit("/", 1)[-1], 60)  # printed in reports and titles
     return ServingWorkload(requests, dropped, f"trace {name}: {len(requests)} requests")
+
+
+def compare_params(params: Params, requests: Sequence[ServingRequest]) -> dict[str, ServingMetrics]:
+    """Orca Max, Pow2, Oracle (in the parameters' placement) and paged on `requests`."""
+    return compare(requests, total_slots=params.total_slots, max_len=params.max_len, block_size=params.block_size,
+                   order=params.order, placement=params.placement, watermark=params.watermark,
+                   warmup=int(params.warmup * len(requests)))
