@@ -6,6 +6,7 @@ import copy
 from collections import deque
 from heapq import heappop, heappush
 
+from fragtui.sim.jumps import FRAGMENTED_BIT, NEVER_FITS, PREEMPTED, REFUSED
 from fragtui.sim.serving.memory import Memory
 from fragtui.sim.serving.types import Breakdown, ServingRequest
 
@@ -47,6 +48,7 @@ class _Engine:
         self.sums_queued = (0, 0, 0, 0)
         self.completed_log: list[int] = []  # shared by clones: the run's one future
         self.rejected_log: list[int] = []
+        self.moments_log: list[tuple[int, int]] = []  # (tick, jumps flags), shared by clones too
 
     def clone(self) -> _Engine:
         twin = copy.copy(self)
@@ -172,6 +174,8 @@ class _Engine:
         if self.phases and t % self.block_size in self.phases:
             self._grow(t, grown, preempted)
         completed = self._complete(t + 1) if self.finishes and self.finishes[0][0] == t else []
+        if preempted or rejected:
+            self._note(t, (PREEMPTED if preempted else 0) | (NEVER_FITS if rejected else 0))
         self.generated += batch - len(preempted)
         self.tick = t + 1
         self.work += 1 + len(freed) + len(admitted) + len(grown) + len(preempted)
@@ -206,6 +210,7 @@ class _Engine:
                 self._start(t, rid, tokens, final)
             else:
                 self.blocked = True  # head-of-line blocking, until memory is freed
+                self._note(t, REFUSED | (FRAGMENTED_BIT if memory.fragmented(final) else 0))
                 break
             if fresh:
                 self.next_fresh += 1
@@ -249,6 +254,15 @@ class _Engine:
                     break
             else:
                 grown.append(rid)
+
+    def _note(self, t: int, flags: int) -> None:
+        """Log tick t's moments (for jumps) the first time it runs; a replay finds them logged.
+        Ticks first run in order, so the log stays sorted."""
+        log = self.moments_log
+        if not log or log[-1][0] < t:
+            log.append((t, flags))
+        elif log[-1][0] == t:
+            log[-1] = (t, log[-1][1] | flags)
 
     def _complete(self, before: int) -> list[int]:
         """Count the completions due before tick `before`, by tick then admission."""

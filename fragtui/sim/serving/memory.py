@@ -31,6 +31,11 @@ class Memory(Protocol):
 
     def admit(self, rid: int, tokens: int, final: int) -> bool: ...
 
+    def fragmented(self, final: int) -> bool:
+        """A request of `final` tokens that did not fit would have, had the free slots been
+        one run: external fragmentation turned it away."""
+        ...
+
     def release(self, rid: int, final: int) -> None: ...
 
     def grow(self, rid: int, tokens: int, final: int) -> bool: ...
@@ -81,6 +86,9 @@ class _ContiguousMemory:
         self.final_sum += final
         self.held += outcome.length
         return True
+
+    def fragmented(self, final: int) -> bool:
+        return self.total_slots - self.held >= self.allocator.run_needed(self.reservation_of(final))
 
     def release(self, rid: int, final: int) -> None:
         self.final_sum -= final
@@ -139,6 +147,9 @@ class _PagedMemory:
         self.free_blocks -= need
         self.capped_sum += min(need * self.block_size, final)
         return True
+
+    def fragmented(self, final: int) -> bool:
+        return False  # every free block is usable
 
     def release(self, rid: int, final: int) -> None:
         blocks = self.allocator.free_request(rid).blocks
