@@ -65,8 +65,10 @@ class FragApp(App[None]):
         speed: float = 8,
         start_step: int = 0,
         by_request: bool = False,
+        clean: bool = False,
     ) -> None:
         super().__init__()
+        self.clean = clean  # for slides: no key bar, no hover hint, no play status
         self.scenario = scenario
         chart = SCENARIOS[scenario].chart if scenario in SCENARIOS else None
         self.stage: Stage = make_stage(params or Params(), chart)
@@ -100,6 +102,7 @@ class FragApp(App[None]):
 
     def on_mount(self) -> None:
         exit_on_signals(self)
+        self.screen.set_class(self.clean, "-clean")
         self.stage.goto(self._start_step)
         with self.batch_update():
             self.redraw()
@@ -161,8 +164,9 @@ class FragApp(App[None]):
         header.append(
             f"  {stage.unit} {stage.step}/{stage.total_steps}"
             f"  │  {slots} · max_len {p.max_len} · {stage.words.source()} · block {p.block_size}"
-            f"  │  {state} {self.speed:g}/s"
         )
+        if not self.clean:
+            header.append(f"  │  {state} {self.speed:g}/s")
         return header
 
     # -- stepping --------------------------------------------------------------------------
@@ -337,7 +341,8 @@ class FragApp(App[None]):
 
     def show_legend(self) -> None:
         legend = self.grid("contiguous").legend()
-        legend.append(HOVER_HINT, "dim")
+        if not self.clean:
+            legend.append(HOVER_HINT, "dim")
         self.query_one("#hover", TextLines).update(legend)
 
     def action_help(self) -> None:
