@@ -12,7 +12,9 @@ import sys
 from dataclasses import fields
 from typing import NoReturn, Sequence
 
+from fragtui.capture import MAX_FRAMES, Look
 from fragtui.sim.errors import FragtuiError, ParamError, safe
+from fragtui.sim.jumps import MAX_STEP, POSITION_HELP
 from fragtui.sim.numbers import NumberError, decimal, whole
 from fragtui.sim.params import WHOLE_BOUNDS, Params, parse_field
 from fragtui.sim.scenarios import SCENARIOS, get_scenario
@@ -47,6 +49,7 @@ class UsageError(FragtuiError):
 MAX_SPEED = 1024  # the app's fastest autoplay (`]` goes 1, 2, 4, … 1,024 steps a second)
 REPLACED = "the file to write; an existing file is replaced (written beside it, then renamed over it)"
 MAX_ERROR = 1000  # characters of one error line; argparse echoes whole arguments
+MAX_CAPTION = 200  # characters of a caption (the line is cut to the width anyway)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -102,21 +105,45 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("scenarios", help="list the named scenarios and what each shows")
 
-    shot = sub.add_parser("screenshot", help="render the app at a step to an SVG file")
+    shot = sub.add_parser("screenshot", help="render the app at a step to an SVG file (no web font: the same offline)")
     _add_params(shot)
-    shot.add_argument("--steps", default="0", help="the step to show (default 0)")
-    shot.add_argument("--size", default="160x50", help="WIDTHxHEIGHT (default 160x50)")
-    shot.add_argument("--color-mode", default="state", help="state | request (default state)")
+    shot.add_argument("--at", default=None, metavar="WHERE", help=f"the step to show (default 0): {POSITION_HELP}")
+    shot.add_argument("--steps", default=None, metavar="N", help="the step to show (the same as --at N)")
     shot.add_argument("--press", default="", help="keys to press first, comma-separated (e.g. question_mark)")
+    _add_look(shot)
     shot.add_argument("-o", "--output", required=True, metavar="FILE.svg", help=REPLACED)
 
-    rec = sub.add_parser("record", help="record the app stepping through a scenario (asciicast v2)")
+    rec = sub.add_parser("record", help="record the app stepping through a run: asciicast, animated SVG or GIF")
     _add_params(rec)
-    rec.add_argument("--steps", default=None, help="how many steps to record (default: to the end)")
-    rec.add_argument("--fps", default="4", help="frames (steps) per second (default 4)")
-    rec.add_argument("--size", default="160x50", help="WIDTHxHEIGHT (default 160x50)")
-    rec.add_argument("-o", "--output", required=True, metavar="FILE.cast", help=REPLACED)
+    rec.add_argument("--format", default=None, metavar="cast|svg|gif",
+                     help="what to write (default: the output file's extension). cast: asciicast v2 for asciinema; "
+                          "svg: an animation that plays in a browser and on a repository page (no script, no "
+                          "network); gif: needs Pillow (pip install 'fragtui[media]')")
+    rec.add_argument("--from", dest="start", default="0", metavar="WHERE",
+                     help=f"the first step recorded (default 0): {POSITION_HELP}")
+    rec.add_argument("--to", dest="stop", default=None, metavar="WHERE",
+                     help="the last step recorded, read from --from's step (default: the end; --to +20 is 20 "
+                          "steps after --from, --to next-fragmented the first fragmented rejection after it)")
+    rec.add_argument("--steps", default=None, metavar="N", help="record N steps after --from (the same as --to +N)")
+    rec.add_argument("--every", default="1", metavar="N", help="steps per frame (default 1); the last step is "
+                                                               "always a frame: ⌈(to − from) / N⌉ + 1 frames")
+    rec.add_argument("--hold", default=None, metavar="SECONDS",
+                     help="how long the first and last frames stay, 0 to 600 (default: 1/fps, like the others)")
+    rec.add_argument("--fps", default="4", help="frames per second, 0.1 to 60 (default 4)")
+    _add_look(rec)
+    rec.add_argument("-o", "--output", required=True, metavar="FILE.cast|FILE.svg|FILE.gif",
+                     help=REPLACED + f". At most {MAX_FRAMES['cast']:,} frames as .cast, {MAX_FRAMES['svg']:,} as "
+                          f".svg or .gif (refused before it starts; use --every)")
     return parser
+
+
+def _add_look(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--size", default="160x50", help="WIDTHxHEIGHT (default 160x50)")
+    parser.add_argument("--color-mode", default="state", help="state | request (default state)")
+    parser.add_argument("--clean", action="store_true",
+                        help="for slides: no key bar, no hover hint, no play status")
+    parser.add_argument("--caption", default=None, metavar="TEXT",
+                        help="a title line on top, centred (the app gets the rest of --size)")
 
 
 def params_from(args: argparse.Namespace) -> Params:
@@ -223,19 +250,40 @@ def run_tui(args: argparse.Namespace) -> int:
     return app.return_code or 0
 
 
-def run_screenshot(args: argparse.Namespace) -> int:
-    from fragtui.capture import parse_size, screenshot
+def _look(args: argparse.Namespace) -> tuple[Look, tuple[int, int]]:
+    """How a capture shows the app, and its size (a caption takes one row of it)."""
+    from fragtui.capture import parse_size
 
-    params = params_from(args)
     if args.color_mode not in ("state", "request"):
         raise ParamError("color_mode", args.color_mode, "must be state or request")
+    caption = args.caption
+    if caption is not None and (not caption.strip() or not caption.isprintable() or len(caption) > MAX_CAPTION):
+        raise ParamError("caption", caption, f"must be one line of printable text, 1 to {MAX_CAPTION} characters")
+    size = parse_size(args.size, rows_taken=0 if caption is None else 1)
+    return Look(args.color_mode, args.clean, caption), size
+
+
+def _steps_or(args: argparse.Namespace, dest: str, flag: str, prefix: str = "") -> str | None:
+    """`--steps N`, the older spelling, as the position it stands for (`--at N`, `--to +N`)."""
+    if args.steps is None:
+        return getattr(args, dest)
+    if getattr(args, dest) is not None:
+        raise ParamError("steps", args.steps, f"is another spelling of --{flag}; give one of them")
+    return prefix + str(whole_option("steps", args.steps, 0, MAX_STEP))
+
+
+def run_screenshot(args: argparse.Namespace) -> int:
+    from fragtui.capture import screenshot
+
+    params = params_from(args)
+    look, size = _look(args)
     path = screenshot(
         params,
         args.output,
         scenario=getattr(args, "scenario", "seed"),
-        steps=whole_option("steps", args.steps, 0, 10**7),
-        size=parse_size(args.size),
-        color_mode=args.color_mode,
+        at=_steps_or(args, "at", "at") or "0",
+        size=size,
+        look=look,
         press=tuple(k.strip() for k in args.press.split(",") if k.strip()),
     )
     print(f"wrote {safe(path)}")
@@ -243,19 +291,28 @@ def run_screenshot(args: argparse.Namespace) -> int:
 
 
 def run_record(args: argparse.Namespace) -> int:
-    from fragtui.capture import parse_size, record
+    from fragtui.capture import record, record_format
+    from fragtui.files import check_writable
 
     params = params_from(args)
-    steps = None if args.steps is None else whole_option("steps", args.steps, 0, 10**6)
-    frames = record(
+    check_writable(args.output)
+    kind = record_format(args.output, args.format)
+    look, size = _look(args)
+    done = record(
         params,
         args.output,
         scenario=getattr(args, "scenario", "seed"),
-        steps=steps,
+        fmt=kind,
+        start=args.start,
+        stop=_steps_or(args, "stop", "to", "+"),
+        every=whole_option("every", args.every, 1, MAX_STEP),
+        hold=None if args.hold is None else number_option("hold", args.hold, 0, 600),
         fps=number_option("fps", args.fps, 0.1, 60),
-        size=parse_size(args.size),
+        size=size,
+        look=look,
     )
-    print(f"wrote {safe(args.output)}: {frames} frames")
+    merged = f" ({done.written} after merging repeats)" if kind != "cast" and done.written != done.frames else ""
+    print(f"wrote {safe(args.output)}: {done.frames} frames{merged}, {done.unit}s {done.first} to {done.last}")
     return 0
 
 
