@@ -9,17 +9,18 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import fields
 from typing import NoReturn, Sequence
 
 from fragtui.capture import MAX_FRAMES, Look
 from fragtui.sim.errors import FragtuiError, ParamError, safe
 from fragtui.sim.jumps import MAX_STEP, POSITION_HELP
 from fragtui.sim.numbers import NumberError, decimal, whole
-from fragtui.sim.params import WHOLE_BOUNDS, Params, parse_field
+from fragtui.sim.params import PARAM_NAMES, WHOLE_BOUNDS, Params, parse_field
 from fragtui.sim.scenarios import SCENARIOS, get_scenario
+from fragtui.sim.sweep import MAX_COMBINATIONS
 
-PARAM_NAMES = [f.name for f in fields(Params)]
+DEFAULT_BLOCK_SIZES = "1,4,16,64,256"
+
 PARAM_HELP = {
     "block_size": "default 16 (or --total-slots, if that is smaller)",
     "arrivals": "requests to generate (default 64; a trace: all its rows)",
@@ -98,10 +99,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_params(report)
     report.add_argument("--json", action="store_true", help="one JSON object, with every step")
 
-    sweep = sub.add_parser("sweep", help="paged admissions, tail waste and block-table entries per block size")
+    sweep = sub.add_parser("sweep", help="the same workload under many parameters: per block size (paged), "
+                                         "or any parameters' combinations (both allocators)")
     _add_params(sweep)
-    sweep.add_argument("--block-sizes", default="1,4,16,64,256", help="comma-separated (default 1,4,16,64,256)")
-    sweep.add_argument("--json", action="store_true", help="one JSON object")
+    sweep.add_argument("--block-sizes", default=None, metavar="1,4,16,64,256",
+                       help="block sizes, comma-separated (default 1,4,16,64,256): paged's tail waste and "
+                            "block-table entries for each. With --vary, the same as --vary block_size=…")
+    sweep.add_argument("--vary", action="append", default=[], metavar="PARAM=V1,V2,…",
+                       help="run every combination of these values (repeat for more parameters; at most "
+                            f"{MAX_COMBINATIONS} combinations) and print both allocators' metrics for each. PARAM "
+                            "is any run parameter (max_len or max-len); values as its option takes them, "
+                            "comma-separated, or semicolon-separated when a value holds commas. "
+                            "E.g. --vary max_len=512,1024,2048 --vary placement=first,best,buddy")
+    out = sweep.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="one JSON object")
+    out.add_argument("--csv", action="store_true", help="CSV, one record per allocator per combination (with --vary)")
 
     sub.add_parser("scenarios", help="list the named scenarios and what each shows")
 
@@ -224,10 +236,30 @@ def run_sweep(args: argparse.Namespace) -> int:
     from fragtui.sim.workloads import build_workload
 
     params = params_from(args)
-    sizes = parse_block_sizes(args.block_sizes, params.total_slots)
+    if args.vary:
+        return run_vary(args, params)
+    if args.csv:
+        raise UsageError("--csv is for sweep --vary; the block-size sweep prints a table or --json")
+    sizes = parse_block_sizes(args.block_sizes or DEFAULT_BLOCK_SIZES, params.total_slots)
     workload = build_workload(params)
     rows = sweep(params, workload.events, sizes)
     print(sweep_json(params, rows) if args.json else sweep_text(params, rows, workload))
+    return 0
+
+
+def run_vary(args: argparse.Namespace, params: Params) -> int:
+    from fragtui.report import vary_csv, vary_json, vary_text
+    from fragtui.sim.sweep import parse_axis, parse_block_sizes, vary
+
+    axes = [parse_axis(text) for text in args.vary]
+    if args.block_sizes is not None:  # the shorthand joins in as one more axis
+        if any(axis.name == "block_size" for axis in axes):
+            raise UsageError("--block-sizes is --vary block_size=… again; give the block sizes once")
+        sizes = parse_block_sizes(args.block_sizes, params.total_slots)
+        axes.append(parse_axis("block_size=" + ",".join(map(str, sizes))))
+    rows = vary(params, axes)
+    print(vary_json(params, axes, rows) if args.json else vary_csv(axes, rows) if args.csv
+          else vary_text(params, axes, rows))
     return 0
 
 

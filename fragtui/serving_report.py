@@ -62,14 +62,14 @@ def serving_json(params: Params, workload: ServingWorkload, results: dict[str, S
         "params": asdict(params),
         "requests": len(workload.requests),
         "dropped": workload.dropped,
-        "allocators": {name: _metrics_json(m) for name, m in results.items()},
+        "allocators": {name: metrics_json(m) for name, m in results.items()},
     }
     if paper:
         data["paper"] = PAPER
     return json.dumps(data, indent=1)
 
 
-def _metrics_json(m: ServingMetrics) -> dict[str, object]:
+def metrics_json(m: ServingMetrics) -> dict[str, object]:
     data = asdict(m)
     data["breakdown"] = m.breakdown.as_dict()
     data["breakdown_queued"] = m.breakdown_queued.as_dict()

@@ -67,7 +67,7 @@ CLI_CASES = [
     (["screenshot", "--size", "huge", "-o", "x.svg"], "--size 'huge': must be WIDTHxHEIGHT"),
     (["record", "--fps", "fast", "-o", "x.cast"], "--fps 'fast': must be a number"),
     (["--speed", "0"], "--speed '0': must be a number from 1 to 1024"),
-    # issue 14: recordings and jumps
+    # issue 14: recordings, jumps, sweeps of any parameter
     (["record", "--format", "webm", "-o", "x.cast"], "--format 'webm': must be cast, svg or gif"),
     (["record", "-o", "x.mp4"], "-o x.mp4: cannot tell the format from the extension; name a .cast, .svg or .gif file"),
     (["record", "--every", "0", "-o", "x.cast"], "--every '0': must be a whole number from 1 to 1,000,000,000"),
@@ -81,6 +81,19 @@ CLI_CASES = [
      "--at 'first-fragmented': first-fragmented: no fragmented rejection in the run (64 steps)"),
     (["screenshot", "--scenario", "external-frag", "--at", "last-rejection,next-rejection", "-o", "x.svg"],
      "next-rejection: no rejection after step 16 of the run (16 steps)"),
+    (["sweep", "--vary", "max_len=512,abc"], "--vary 'max_len=512,abc': max_len 'abc': must be a whole number from 1 to 16,777,216"),
+    (["sweep", "--vary", "max_len"], "--vary 'max_len': must be PARAM=V1,V2,… (e.g. max_len=512,1024)"),
+    (["sweep", "--vary", "bogus=1"], "--vary 'bogus=1': 'bogus' is not a parameter; PARAM is one of total_slots, max_len"),
+    (["sweep", "--vary", "mode=event,serving"], "--vary 'mode=event,serving': mode cannot be varied"),
+    (["sweep", "--vary", "max_len=512,"], "--vary 'max_len=512,': max_len has an empty value"),
+    (["sweep", "--vary", "placement=first,middle"],
+     "--vary: the combination placement=middle is refused: placement 'middle': must be one of first, best, worst, next"),
+    (["sweep", "--vary", "max_len=16"], "--vary: the combination max_len=16 is refused: used_len 32: must be ≤ max_len (16)"),
+    (["sweep", "--vary", "seed=" + ",".join(map(str, range(300)))], "--vary: 300 combinations; at most 256"),
+    (["sweep", "--vary", "max_len=512", "--vary", "max-len=1024"], "--vary 'max-len=1024': varies max_len a second time"),
+    (["sweep", "--vary", "block_size=8", "--block-sizes", "16"], "--block-sizes is --vary block_size=… again"),
+    (["sweep", "--csv"], "--csv is for sweep --vary"),
+    (["sweep", "--vary", "max_len=512", "--json", "--csv"], "argument --csv: not allowed with argument --json"),
     (["report", "--bogus"], "unrecognized arguments: --bogus"),
     (["report", "--total-slots"], "argument --total-slots: expected one argument"),
     # issue 15: numbers that look like digits, and numbers too long to convert

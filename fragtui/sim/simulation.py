@@ -168,6 +168,19 @@ class Simulation:
         self.series.paged.append(series_row(self.paged))
 
 
+def final_metrics(params: Params, events: list[Event]) -> Pair[Metrics]:
+    """Both allocators' metrics after the whole stream, run with no history (for sweeps)."""
+    contiguous, paged = _allocators(params)
+    for event in events:
+        if isinstance(event, Arrive):
+            contiguous.admit(event.request)
+            paged.admit(event.request)
+        else:
+            contiguous.free_request(event.id)
+            paged.free_request(event.id)
+    return Pair(measure(contiguous, params.max_len), measure(paged, params.max_len))
+
+
 def _allocators(params: Params) -> tuple[RunAllocators, PagedAllocator]:
     return (run_allocator(params.total_slots, params.reservation, params.placement),
             PagedAllocator(params.total_slots, params.block_size, params.order))
