@@ -170,21 +170,21 @@ def record(
     last = engine.total_steps if stop is None else locate(engine, str(stop), first, "to")
     if last < first:
         raise ParamError("to", str(stop), f"lands on {engine.unit} {last:,}, before --from's {engine.unit} {first:,}")
-    steps = [*range(first, last, every), last]  # and always the last: ⌈(last − first) / every⌉ + 1 frames
-    limit = MAX_FRAMES[kind]
-    if len(steps) > limit:
+    count, limit = math.ceil((last - first) / every) + 1, MAX_FRAMES[kind]  # every `every` steps, and the last
+    if count > limit:
         needed = math.ceil((last - first) / (limit - 1))
         raise FragtuiError(
-            f"record: {len(steps):,} frames ({engine.unit}s {first:,} to {last:,}, every {every:,}) is more than "
+            f"record: {count:,} frames ({engine.unit}s {first:,} to {last:,}, every {every:,}) is more than "
             f"{limit:,}, the most a .{kind} recording takes ({WHY_BOUND[kind]}); use --every {needed:,} or more, "
             "or a shorter --from/--to")
+    steps = [*range(first, last, every), last]
     frame_time = 1 / fps
     durations = [frame_time] * len(steps)
     if hold is not None:
         durations[0] = durations[-1] = hold
     title = f"fragtui · {scenario} · {engine.unit}s {first}–{last}"
 
-    def capture(sink: Callable[[Frame, float], None]) -> int:
+    def capture(sink: Callable[[Frame, float], None]) -> None:
         async def autopilot(pilot: Pilot[object]) -> None:
             await pilot.pause()
             for step, seconds in zip(steps, durations):
@@ -198,18 +198,17 @@ def record(
         if captured[0] < len(steps):
             raise FragtuiError(f"recording of {scenario} failed: the app stopped after {captured[0]} of "
                                f"{len(steps)} frames")
-        return captured[0]
 
     if kind == "cast":
         with atomic_writer(path) as out:
-            cast = _Cast(out, (size[0], size[1]), title)
-            count = capture(cast.add)
+            cast = _Cast(out, size, title)
+            capture(cast.add)
             cast.close()
         return Recorded(count, cast.events, first, last, engine.unit)
     from fragtui.media.reel import Reel
 
     reel = Reel()
-    count = capture(reel.add)
+    capture(reel.add)
     if kind == "svg":
         from fragtui.media import svg_animation
 

@@ -344,7 +344,8 @@ def run_record(args: argparse.Namespace) -> int:
         look=look,
     )
     merged = f" ({done.written} after merging repeats)" if kind != "cast" and done.written != done.frames else ""
-    print(f"wrote {safe(args.output)}: {done.frames} frames{merged}, {done.unit}s {done.first} to {done.last}")
+    frames = "1 frame" if done.frames == 1 else f"{done.frames} frames"
+    print(f"wrote {safe(args.output)}: {frames}{merged}, {done.unit}s {done.first} to {done.last}")
     return 0
 
 

@@ -133,6 +133,15 @@ def test_record_to_the_end_by_default_and_from_a_jump(tmp_path):
         assert_clean(lines)
 
 
+def test_record_serving_mode_from_its_first_rejection(tmp_path, capsys):
+    out = tmp_path / "paper.cast"
+    assert main(["record", "--scenario", "paper", "--from", "first-rejection", "--to", "+2", "--size", "80x24",
+                 "-o", str(out)]) == 0
+    assert capsys.readouterr().out == f"wrote {out}: 3 frames, ticks 9 to 11\n"
+    _, screens, _ = cast_screens(out)
+    assert [re.search(r"tick (\d+)/", lines[0]).group(1) for _, lines in screens[:-1]] == ["9", "10", "11"]
+
+
 # -- animated SVG and GIF ----------------------------------------------------------------------
 
 
