@@ -35,15 +35,23 @@ if TYPE_CHECKING:  # the app and the renderers load only when a capture runs
 
 MAX_SIZE = (500, 200)
 FORMATS = ("cast", "svg", "gif")
-# Frames one recording may have. Capturing a frame takes about 10 ms (a repaint and a read of
-# the screen); an asciicast streams them, but an animated SVG or a GIF keeps every frame until
-# it is written and a browser plays every keyframe, and each adds about 3 KB to the file.
+# Frames one recording may have, at 160×50 or smaller; a larger screen gets fewer, in proportion
+# to its cells (at 500×200, a twelfth). Capturing a frame takes about 10 ms at 160×50 (a repaint
+# and a read of the screen); an asciicast streams them, but an animated SVG or a GIF keeps every
+# frame until it is written (a Reel: 5-20 KB a frame at 160×50, what changed), a browser plays
+# every keyframe, and each adds about 3 KB to the file.
 MAX_FRAMES = {"cast": 20_000, "svg": 3_000, "gif": 3_000}
+REFERENCE_CELLS = 160 * 50
 WHY_BOUND = {
-    "cast": "at about 10 ms a frame, minutes of capture",
-    "svg": "an animated SVG keeps every frame until it is written and adds about 3 KB a frame",
-    "gif": "a GIF keeps every frame until it is written and adds about 3 KB a frame",
+    "cast": "each frame takes about 10 ms to capture at 160x50, longer when larger",
+    "svg": "an animated SVG keeps every frame until it is written, 5-20 KB each at 160x50, and grows ~3 KB a frame",
+    "gif": "a GIF keeps every frame until it is written, 5-20 KB each at 160x50, and grows ~3 KB a frame",
 }
+
+
+def frame_limit(kind: str, size: tuple[int, int]) -> int:
+    """The most frames a `kind` recording of a `size` screen may have."""
+    return max(2, min(MAX_FRAMES[kind], MAX_FRAMES[kind] * REFERENCE_CELLS // (size[0] * size[1])))
 
 
 def parse_size(text: str, *, rows_taken: int = 0) -> tuple[int, int]:
@@ -170,13 +178,13 @@ def record(
     last = engine.total_steps if stop is None else locate(engine, str(stop), first, "to")
     if last < first:
         raise ParamError("to", str(stop), f"lands on {engine.unit} {last:,}, before --from's {engine.unit} {first:,}")
-    count, limit = math.ceil((last - first) / every) + 1, MAX_FRAMES[kind]  # every `every` steps, and the last
+    count, limit = math.ceil((last - first) / every) + 1, frame_limit(kind, size)  # every `every` steps, and the last
     if count > limit:
         needed = math.ceil((last - first) / (limit - 1))
         raise FragtuiError(
             f"record: {count:,} frames ({engine.unit}s {first:,} to {last:,}, every {every:,}) is more than "
-            f"{limit:,}, the most a .{kind} recording takes ({WHY_BOUND[kind]}); use --every {needed:,} or more, "
-            "or a shorter --from/--to")
+            f"{limit:,}, the most a .{kind} recording of {size[0]}x{size[1]} takes ({WHY_BOUND[kind]}); "
+            f"use --every {needed:,} or more, or a shorter --from/--to")
     steps = [*range(first, last, every), last]
     frame_time = 1 / fps
     durations = [frame_time] * len(steps)

@@ -145,7 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_look(rec)
     rec.add_argument("-o", "--output", required=True, metavar="FILE.cast|FILE.svg|FILE.gif",
                      help=REPLACED + f". At most {MAX_FRAMES['cast']:,} frames as .cast, {MAX_FRAMES['svg']:,} as "
-                          f".svg or .gif (refused before it starts; use --every)")
+                          ".svg or .gif at 160x50 or smaller, fewer in proportion to a larger --size's cells "
+                          "(refused before it starts; use --every)")
     return parser
 
 
