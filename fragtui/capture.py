@@ -1,51 +1,108 @@
 """Screenshots and recordings made by a command: the real app, run headless, rendered to files.
 
-`screenshot` writes the SVG Textual itself exports. `record` writes an asciicast v2 file: a
-JSON header line, then one `[time, "o", data]` event per frame, where each frame is the app's
-own render of the screen after a step (only the rows that changed since the previous frame are
-written, each after a cursor move, exactly as Textual would write them to a terminal).
+Both read the screen as `fragtui.media` frames (`frame_from_app`), so every output draws the
+same cells: `screenshot` writes one as SVG (`svg_frame`: no web font, no network, the same
+in every viewer); `record` moves the app with `goto` (one pause per frame for it to repaint,
+however many steps a frame moves) and writes, by `--format` or the file's extension:
+- `cast`: asciicast v2, a JSON header line, one `[time, "o", data]` event per frame (only the
+  rows that changed: `fragtui.media.ansi`), then one that shows the cursor again when the last
+  frame's time is up. Streamed to the file as frames are made.
+- `svg` / `gif`: the frames kept in a `Reel` (a frame costs only the rows it changed), then one
+  animated SVG (`svg_animation`, CSS only) or GIF (`write_gif`, Pillow: the `media` extra).
+
+Each kind has a bound on frames, checked before the app starts (see MAX_FRAMES).
 """
 
 from __future__ import annotations
 
-import io
 import json
+import math
+import os
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Awaitable, Callable
 
-from typing import TYPE_CHECKING, cast
-
-from rich.console import Console
-from rich.control import Control
-
-from fragtui.files import check_writable, write_text
+from fragtui.files import atomic_writer, check_writable, write_text
 from fragtui.sim.errors import FragtuiError, ParamError
+from fragtui.sim.jumps import locate
 from fragtui.sim.numbers import NumberError, ascii_note, whole
 from fragtui.sim.params import Params
 
-if TYPE_CHECKING:  # the app loads only when a capture runs
-    from textual._compositor import LayoutUpdate
+if TYPE_CHECKING:  # the app and the renderers load only when a capture runs
     from textual.pilot import Pilot
 
+    from fragtui.media import Frame
     from fragtui.tui.app import FragApp
 
 MAX_SIZE = (500, 200)
+FORMATS = ("cast", "svg", "gif")
+# Frames one recording may have, at 160×50 or smaller; a larger screen gets fewer, in proportion
+# to its cells (at 500×200, a twelfth). Capturing a frame takes about 10 ms at 160×50 (a repaint
+# and a read of the screen); an asciicast streams them, but an animated SVG or a GIF keeps every
+# frame until it is written (a Reel: 5-20 KB a frame at 160×50, what changed), a browser plays
+# every keyframe, and each adds about 3 KB to the file.
+MAX_FRAMES = {"cast": 20_000, "svg": 3_000, "gif": 3_000}
+REFERENCE_CELLS = 160 * 50
+WHY_BOUND = {
+    "cast": "each frame takes about 10 ms to capture at 160x50, longer when larger",
+    "svg": "an animated SVG keeps every frame until it is written, 5-20 KB each at 160x50, and grows ~3 KB a frame",
+    "gif": "a GIF keeps every frame until it is written, 5-20 KB each at 160x50, and grows ~3 KB a frame",
+}
 
 
-def parse_size(text: str) -> tuple[int, int]:
-    """WIDTHxHEIGHT, from the app's minimum (smaller shows only "terminal too small") up to MAX_SIZE."""
+def frame_limit(kind: str, size: tuple[int, int]) -> int:
+    """The most frames a `kind` recording of a `size` screen may have."""
+    return max(2, min(MAX_FRAMES[kind], MAX_FRAMES[kind] * REFERENCE_CELLS // (size[0] * size[1])))
+
+
+def parse_size(text: str, *, rows_taken: int = 0) -> tuple[int, int]:
+    """WIDTHxHEIGHT, from the app's minimum (smaller shows only "terminal too small") up to
+    MAX_SIZE; `rows_taken` rows (a caption's) come on top of the app's own minimum."""
     from fragtui.tui.app import MIN_HEIGHT, MIN_WIDTH
 
+    low_height = MIN_HEIGHT + rows_taken
     width, _, height = text.lower().partition("x")
     try:
-        return whole(width, MIN_WIDTH, MAX_SIZE[0]), whole(height, MIN_HEIGHT, MAX_SIZE[1])
+        return whole(width, MIN_WIDTH, MAX_SIZE[0]), whole(height, low_height, MAX_SIZE[1])
     except NumberError:
-        raise ParamError("size", text, f"must be WIDTHxHEIGHT from {MIN_WIDTH}x{MIN_HEIGHT} to "
-                                       f"{MAX_SIZE[0]}x{MAX_SIZE[1]}{ascii_note(text)}") from None
+        with_caption = " with a --caption (the app keeps at least 24 rows)" if rows_taken else ""
+        raise ParamError("size", text, f"must be WIDTHxHEIGHT from {MIN_WIDTH}x{low_height} to "
+                                       f"{MAX_SIZE[0]}x{MAX_SIZE[1]}{with_caption}{ascii_note(text)}") from None
 
 
-def _app(params: Params, scenario: str, color_mode: str = "state", start_step: int = 0) -> FragApp:
-    from fragtui.tui.app import FragApp
+def record_format(path: str, chosen: str | None) -> str:
+    """The format `--format` names, else the one the file's extension names."""
+    if chosen is not None:
+        if chosen.lower() not in FORMATS:
+            raise ParamError("format", chosen, "must be cast, svg or gif")
+        return chosen.lower()
+    extension = os.path.splitext(path)[1].lower().lstrip(".")
+    if extension not in FORMATS:
+        raise FragtuiError(f"-o {path}: cannot tell the format from the extension; "
+                           "name a .cast, .svg or .gif file, or give --format cast|svg|gif")
+    return extension
 
-    return FragApp(params, scenario=scenario, start_step=start_step, by_request=color_mode == "request")
+
+@dataclass(frozen=True)
+class Look:
+    """How the app is shown: colours by state or request, clean (for slides), a caption on top."""
+
+    color_mode: str = "state"
+    clean: bool = False
+    caption: str | None = None
+
+    def app(self, params: Params, scenario: str, size: tuple[int, int]) -> tuple[FragApp, tuple[int, int]]:
+        """The app, and the size to run it at: a row less when a caption takes the top one."""
+        from fragtui.tui.app import FragApp
+
+        app = FragApp(params, scenario=scenario, by_request=self.color_mode == "request", clean=self.clean)
+        width, height = size
+        return app, (width, height - 1 if self.caption is not None else height)
+
+    def frame(self, app: FragApp) -> Frame:
+        from fragtui.media import add_caption, frame_from_app
+
+        frame = frame_from_app(app)
+        return frame if self.caption is None else add_caption(frame, self.caption)
 
 
 def screenshot(
@@ -53,29 +110,42 @@ def screenshot(
     path: str,
     *,
     scenario: str = "seed",
-    steps: int = 0,
+    at: str | int = 0,
     size: tuple[int, int] = (160, 50),
-    color_mode: str = "state",
+    look: Look = Look(),
     press: tuple[str, ...] = (),
 ) -> str:
-    """Render the app at step `steps` (after pressing `press`) to an SVG file; returns its path."""
+    """Render the app at step `at` (a step or a jump: `fragtui.sim.jumps.locate`), after
+    pressing `press`, to an SVG file; returns its path."""
+    from fragtui.media import svg_frame
+
     check_writable(path)
-    app = _app(params, scenario, color_mode, steps)
-    svg: list[str] = []
+    app, app_size = look.app(params, scenario, size)
+    step = locate(app.stage.engine, str(at), 0, "at")
+    shots: list[Frame] = []
 
     async def autopilot(pilot: Pilot[object]) -> None:
         await pilot.pause()
+        app.goto(step)
         for key in press:
             await pilot.press(key)
         await pilot.pause()
-        svg.append(app.export_screenshot(title=f"fragtui · {scenario} · {app.stage.unit} {app.stage.step}"))
-        app.exit()
+        shots.append(look.frame(app))
 
-    app.run(headless=True, size=size, auto_pilot=autopilot)
-    if not svg:
+    _run(app, app_size, autopilot)
+    if not shots:
         raise FragtuiError(f"screenshot of {scenario} failed: the app stopped before it painted")
-    write_text(path, svg[0])
+    write_text(path, svg_frame(shots[0], title=f"fragtui · {scenario} · {app.stage.unit} {step}"))
     return path
+
+
+@dataclass(frozen=True)
+class Recorded:
+    frames: int  # frames captured, one per step shown
+    written: int  # frames in the file: repeats merged (SVG, GIF), or events (asciicast)
+    first: int
+    last: int
+    unit: str  # "step" or "tick"
 
 
 def record(
@@ -83,58 +153,123 @@ def record(
     path: str,
     *,
     scenario: str = "seed",
-    steps: int | None = None,
+    fmt: str | None = None,
+    start: str | int = 0,
+    stop: str | int | None = None,
+    every: int = 1,
+    hold: float | None = None,
     fps: float = 4,
     size: tuple[int, int] = (160, 50),
-) -> int:
-    """Record the app stepping through `steps` events (all by default); returns the frame count."""
+    look: Look = Look(),
+) -> Recorded:
+    """Record the app from step `start` to `stop` (a step or a jump; `stop` is read from
+    `start`'s step; default: the end), a frame every `every` steps and at `stop`, each shown
+    1/fps seconds, the first and last `hold` seconds (default 1/fps)."""
     check_writable(path)
-    app = _app(params, scenario)
+    kind = record_format(path, fmt)
+    if kind == "gif":
+        from fragtui.media.gif import require_pillow
+
+        require_pillow()
+    app, app_size = look.app(params, scenario, size)
     app.recording, app.speed = True, fps
-    width, height = size
-    lines: list[str] = []
-    previous: list[str] = []
+    engine = app.stage.engine
+    first = locate(engine, str(start), 0, "from")
+    last = engine.total_steps if stop is None else locate(engine, str(stop), first, "to")
+    if last < first:
+        raise ParamError("to", str(stop), f"lands on {engine.unit} {last:,}, before --from's {engine.unit} {first:,}")
+    count, limit = math.ceil((last - first) / every) + 1, frame_limit(kind, size)  # every `every` steps, and the last
+    if count > limit:
+        needed = math.ceil((last - first) / (limit - 1))
+        raise FragtuiError(
+            f"record: {count:,} frames ({engine.unit}s {first:,} to {last:,}, every {every:,}) is more than "
+            f"{limit:,}, the most a .{kind} recording of {size[0]}x{size[1]} takes ({WHY_BOUND[kind]}); "
+            f"use --every {needed:,} or more, or a shorter --from/--to")
+    steps = [*range(first, last, every), last]
+    frame_time = 1 / fps
+    durations = [frame_time] * len(steps)
+    if hold is not None:
+        durations[0] = durations[-1] = hold
+    title = f"fragtui · {scenario} · {engine.unit}s {first}–{last}"
 
-    def frame() -> None:
-        rows = _render_rows(app, width, height)
-        changed = [(y, row) for y, row in enumerate(rows) if y >= len(previous) or previous[y] != row]
-        data = "".join(Control.move_to(0, y).segment.text + row for y, row in changed)
-        if not previous:
-            data = "\x1b[?25l\x1b[2J" + data  # hide the cursor, clear the screen
-        lines.append(json.dumps([round(len(lines) / fps, 6), "o", data]))
-        previous[:] = rows
-
-    async def autopilot(pilot: Pilot[object]) -> None:
-        await pilot.pause()
-        frame()
-        remaining = app.stage.total_steps if steps is None else steps
-        for _ in range(remaining):
-            if app.stage.at_end:
-                break
-            await pilot.press("space")
+    def capture(sink: Callable[[Frame, float], None]) -> None:
+        async def autopilot(pilot: Pilot[object]) -> None:
             await pilot.pause()
-            frame()
-        app.exit()
+            for step, seconds in zip(steps, durations):
+                app.goto(step)
+                await pilot.pause(0)  # lets the app repaint; nothing else needs waiting for
+                sink(look.frame(app), seconds)
+                captured[0] += 1
 
-    app.run(headless=True, size=size, auto_pilot=autopilot)
-    if not lines:
-        raise FragtuiError(f"recording of {scenario} failed: the app stopped before it painted")
-    header = {
-        "version": 2,
-        "width": width,
-        "height": height,
-        "title": f"fragtui · {scenario}",
-        "env": {"TERM": "xterm-256color", "SHELL": "/bin/sh"},
-    }
-    last = json.loads(lines[-1])
-    lines[-1] = json.dumps([last[0], "o", last[2] + "\x1b[?25h"])  # show the cursor again at the end
-    write_text(path, "\n".join([json.dumps(header), *lines]) + "\n")
-    return len(lines)
+        captured = [0]
+        _run(app, app_size, autopilot)
+        if captured[0] < len(steps):
+            raise FragtuiError(f"recording of {scenario} failed: the app stopped after {captured[0]} of "
+                               f"{len(steps)} frames")
+
+    if kind == "cast":
+        with atomic_writer(path) as out:
+            cast = _Cast(out, size, title)
+            capture(cast.add)
+            cast.close()
+        return Recorded(count, cast.events, first, last, engine.unit)
+    from fragtui.media.reel import Reel
+
+    reel = Reel()
+    capture(reel.add)
+    if kind == "svg":
+        from fragtui.media import svg_animation
+
+        write_text(path, svg_animation(reel.frames, reel.durations, title=title))
+        written = len(reel)
+    else:
+        from fragtui.media import write_gif
+
+        written = write_gif(reel.frames, reel.durations, path)
+    return Recorded(count, written, first, last, engine.unit)
 
 
-def _render_rows(app: FragApp, width: int, height: int) -> list[str]:
-    """Each screen row as the escape sequences a terminal would be sent."""
-    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
-                      color_system="truecolor", legacy_windows=False)
-    update = cast("LayoutUpdate", app.screen._compositor.render_update(full=True))
-    return ["".join(strip.render(console) for strip in row) + "\x1b[0m" for row in update.strips]
+class _Cast:
+    """An asciicast v2 file, written an event at a time."""
+
+    def __init__(self, out: IO[str], size: tuple[int, int], title: str) -> None:
+        self.out = out
+        self.clock = 0.0
+        self.events = 0
+        self.previous: Frame | None = None
+        header = {"version": 2, "width": size[0], "height": size[1], "title": title,
+                  "env": {"TERM": "xterm-256color", "SHELL": "/bin/sh"}}
+        out.write(json.dumps(header) + "\n")
+
+    def add(self, frame: Frame, seconds: float) -> None:
+        from fragtui.media.ansi import ansi_update
+
+        self._event(ansi_update(frame, self.previous))
+        self.previous = frame
+        self.clock += seconds
+
+    def close(self) -> None:
+        from fragtui.media.ansi import SHOW_CURSOR
+
+        self._event(SHOW_CURSOR)  # when the last frame's time is up
+
+    def _event(self, data: str) -> None:
+        self.out.write(json.dumps([round(self.clock, 6), "o", data], ensure_ascii=False) + "\n")
+        self.events += 1
+
+
+def _run(app: FragApp, size: tuple[int, int], autopilot: Callable[[Pilot[object]], Awaitable[None]]) -> None:
+    """Run `app` headless under `autopilot`, then exit it; what the autopilot raised is raised here."""
+    failed: list[BaseException] = []
+
+    async def guarded(pilot: Pilot[object]) -> None:
+        try:
+            await autopilot(pilot)
+        except Exception as error:  # re-raised below, outside Textual's loop
+            failed.append(error)
+        finally:
+            app.exit()
+
+    app.run(headless=True, size=size, auto_pilot=guarded)
+    if failed:
+        raise failed[0]

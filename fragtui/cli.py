@@ -9,15 +9,18 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import fields
 from typing import NoReturn, Sequence
 
+from fragtui.capture import MAX_FRAMES, Look
 from fragtui.sim.errors import FragtuiError, ParamError, safe
+from fragtui.sim.jumps import MAX_STEP, POSITION_HELP
 from fragtui.sim.numbers import NumberError, decimal, whole
-from fragtui.sim.params import WHOLE_BOUNDS, Params, parse_field
+from fragtui.sim.params import PARAM_NAMES, WHOLE_BOUNDS, Params, parse_field
 from fragtui.sim.scenarios import SCENARIOS, get_scenario
+from fragtui.sim.sweep import MAX_COMBINATIONS
 
-PARAM_NAMES = [f.name for f in fields(Params)]
+DEFAULT_BLOCK_SIZES = "1,4,16,64,256"
+
 PARAM_HELP = {
     "block_size": "default 16 (or --total-slots, if that is smaller)",
     "arrivals": "requests to generate (default 64; a trace: all its rows)",
@@ -50,6 +53,7 @@ class UsageError(FragtuiError):
 MAX_SPEED = 1024  # the app's fastest autoplay (`]` goes 1, 2, 4, … 1,024 steps a second)
 REPLACED = "the file to write; an existing file is replaced (written beside it, then renamed over it)"
 MAX_ERROR = 1000  # characters of one error line; argparse echoes whole arguments
+MAX_CAPTION = 200  # characters of a caption (the line is cut to the width anyway)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -98,28 +102,64 @@ def build_parser() -> argparse.ArgumentParser:
     _add_params(report)
     report.add_argument("--json", action="store_true", help="one JSON object, with every step")
 
-    sweep = sub.add_parser("sweep", help="paged admissions, tail waste and block-table entries per block size")
+    sweep = sub.add_parser("sweep", help="the same workload under many parameters: per block size (paged), "
+                                         "or any parameters' combinations (both allocators)")
     _add_params(sweep)
-    sweep.add_argument("--block-sizes", default="1,4,16,64,256", help="comma-separated (default 1,4,16,64,256)")
-    sweep.add_argument("--json", action="store_true", help="one JSON object")
+    sweep.add_argument("--block-sizes", default=None, metavar="1,4,16,64,256",
+                       help="block sizes, comma-separated (default 1,4,16,64,256): paged's tail waste and "
+                            "block-table entries for each. With --vary, the same as --vary block_size=…")
+    sweep.add_argument("--vary", action="append", default=[], metavar="PARAM=V1,V2,…",
+                       help="run every combination of these values (repeat for more parameters; at most "
+                            f"{MAX_COMBINATIONS} combinations) and print both allocators' metrics for each. PARAM "
+                            "is any run parameter (max_len or max-len); values as its option takes them, "
+                            "comma-separated, or semicolon-separated when a value holds commas. "
+                            "E.g. --vary max_len=512,1024,2048 --vary placement=first,best,buddy")
+    out = sweep.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="one JSON object")
+    out.add_argument("--csv", action="store_true", help="CSV, one record per allocator per combination (with --vary)")
 
     sub.add_parser("scenarios", help="list the named scenarios and what each shows")
 
-    shot = sub.add_parser("screenshot", help="render the app at a step to an SVG file")
+    shot = sub.add_parser("screenshot", help="render the app at a step to an SVG file (no web font: the same offline)")
     _add_params(shot)
-    shot.add_argument("--steps", default="0", help="the step to show (default 0)")
-    shot.add_argument("--size", default="160x50", help="WIDTHxHEIGHT (default 160x50)")
-    shot.add_argument("--color-mode", default="state", help="state | request (default state)")
+    shot.add_argument("--at", default=None, metavar="WHERE", help=f"the step to show (default 0): {POSITION_HELP}")
+    shot.add_argument("--steps", default=None, metavar="N", help="the step to show (the same as --at N)")
     shot.add_argument("--press", default="", help="keys to press first, comma-separated (e.g. question_mark)")
+    _add_look(shot)
     shot.add_argument("-o", "--output", required=True, metavar="FILE.svg", help=REPLACED)
 
-    rec = sub.add_parser("record", help="record the app stepping through a scenario (asciicast v2)")
+    rec = sub.add_parser("record", help="record the app stepping through a run: asciicast, animated SVG or GIF")
     _add_params(rec)
-    rec.add_argument("--steps", default=None, help="how many steps to record (default: to the end)")
-    rec.add_argument("--fps", default="4", help="frames (steps) per second (default 4)")
-    rec.add_argument("--size", default="160x50", help="WIDTHxHEIGHT (default 160x50)")
-    rec.add_argument("-o", "--output", required=True, metavar="FILE.cast", help=REPLACED)
+    rec.add_argument("--format", default=None, metavar="cast|svg|gif",
+                     help="what to write (default: the output file's extension). cast: asciicast v2 for asciinema; "
+                          "svg: an animation that plays in a browser and on a repository page (no script, no "
+                          "network); gif: needs Pillow (pip install 'fragtui[media]')")
+    rec.add_argument("--from", dest="start", default="0", metavar="WHERE",
+                     help=f"the first step recorded (default 0): {POSITION_HELP}")
+    rec.add_argument("--to", dest="stop", default=None, metavar="WHERE",
+                     help="the last step recorded, read from --from's step (default: the end; --to +20 is 20 "
+                          "steps after --from, --to next-fragmented the first fragmented rejection after it)")
+    rec.add_argument("--steps", default=None, metavar="N", help="record N steps after --from (the same as --to +N)")
+    rec.add_argument("--every", default="1", metavar="N", help="steps per frame (default 1); the last step is "
+                                                               "always a frame: ⌈(to − from) / N⌉ + 1 frames")
+    rec.add_argument("--hold", default=None, metavar="SECONDS",
+                     help="how long the first and last frames stay, 0 to 600 (default: 1/fps, like the others)")
+    rec.add_argument("--fps", default="4", help="frames per second, 0.1 to 60 (default 4)")
+    _add_look(rec)
+    rec.add_argument("-o", "--output", required=True, metavar="FILE.cast|FILE.svg|FILE.gif",
+                     help=REPLACED + f". At most {MAX_FRAMES['cast']:,} frames as .cast, {MAX_FRAMES['svg']:,} as "
+                          ".svg or .gif at 160x50 or smaller, fewer in proportion to a larger --size's cells "
+                          "(refused before it starts; use --every)")
     return parser
+
+
+def _add_look(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--size", default="160x50", help="WIDTHxHEIGHT (default 160x50)")
+    parser.add_argument("--color-mode", default="state", help="state | request (default state)")
+    parser.add_argument("--clean", action="store_true",
+                        help="for slides: no key bar, no hover hint, no play status")
+    parser.add_argument("--caption", default=None, metavar="TEXT",
+                        help="a title line on top, centred (the app gets the rest of --size)")
 
 
 def params_from(args: argparse.Namespace) -> Params:
@@ -201,10 +241,30 @@ def run_sweep(args: argparse.Namespace) -> int:
     from fragtui.sim.workloads import build_workload
 
     params = params_from(args)
-    sizes = parse_block_sizes(args.block_sizes, params.total_slots)
+    if args.vary:
+        return run_vary(args, params)
+    if args.csv:
+        raise UsageError("--csv is for sweep --vary; the block-size sweep prints a table or --json")
+    sizes = parse_block_sizes(args.block_sizes or DEFAULT_BLOCK_SIZES, params.total_slots)
     workload = build_workload(params)
     rows = sweep(params, workload.events, sizes)
     print(sweep_json(params, rows) if args.json else sweep_text(params, rows, workload))
+    return 0
+
+
+def run_vary(args: argparse.Namespace, params: Params) -> int:
+    from fragtui.report import vary_csv, vary_json, vary_text
+    from fragtui.sim.sweep import parse_axis, parse_block_sizes, vary
+
+    axes = [parse_axis(text) for text in args.vary]
+    if args.block_sizes is not None:  # the shorthand joins in as one more axis
+        if any(axis.name == "block_size" for axis in axes):
+            raise UsageError("--block-sizes is --vary block_size=… again; give the block sizes once")
+        sizes = parse_block_sizes(args.block_sizes, params.total_slots)
+        axes.append(parse_axis("block_size=" + ",".join(map(str, sizes))))
+    rows = vary(params, axes)
+    print(vary_json(params, axes, rows) if args.json else vary_csv(axes, rows) if args.csv
+          else vary_text(params, axes, rows))
     return 0
 
 
@@ -227,19 +287,40 @@ def run_tui(args: argparse.Namespace) -> int:
     return app.return_code or 0
 
 
-def run_screenshot(args: argparse.Namespace) -> int:
-    from fragtui.capture import parse_size, screenshot
+def _look(args: argparse.Namespace) -> tuple[Look, tuple[int, int]]:
+    """How a capture shows the app, and its size (a caption takes one row of it)."""
+    from fragtui.capture import parse_size
 
-    params = params_from(args)
     if args.color_mode not in ("state", "request"):
         raise ParamError("color_mode", args.color_mode, "must be state or request")
+    caption = args.caption
+    if caption is not None and (not caption.strip() or not caption.isprintable() or len(caption) > MAX_CAPTION):
+        raise ParamError("caption", caption, f"must be one line of printable text, 1 to {MAX_CAPTION} characters")
+    size = parse_size(args.size, rows_taken=0 if caption is None else 1)
+    return Look(args.color_mode, args.clean, caption), size
+
+
+def _steps_or(args: argparse.Namespace, dest: str, flag: str, prefix: str = "") -> str | None:
+    """`--steps N`, the older spelling, as the position it stands for (`--at N`, `--to +N`)."""
+    if args.steps is None:
+        return getattr(args, dest)
+    if getattr(args, dest) is not None:
+        raise ParamError("steps", args.steps, f"is another spelling of --{flag}; give one of them")
+    return prefix + str(whole_option("steps", args.steps, 0, MAX_STEP))
+
+
+def run_screenshot(args: argparse.Namespace) -> int:
+    from fragtui.capture import screenshot
+
+    params = params_from(args)
+    look, size = _look(args)
     path = screenshot(
         params,
         args.output,
         scenario=getattr(args, "scenario", "seed"),
-        steps=whole_option("steps", args.steps, 0, 10**7),
-        size=parse_size(args.size),
-        color_mode=args.color_mode,
+        at=_steps_or(args, "at", "at") or "0",
+        size=size,
+        look=look,
         press=tuple(k.strip() for k in args.press.split(",") if k.strip()),
     )
     print(f"wrote {safe(path)}")
@@ -247,19 +328,29 @@ def run_screenshot(args: argparse.Namespace) -> int:
 
 
 def run_record(args: argparse.Namespace) -> int:
-    from fragtui.capture import parse_size, record
+    from fragtui.capture import record, record_format
+    from fragtui.files import check_writable
 
     params = params_from(args)
-    steps = None if args.steps is None else whole_option("steps", args.steps, 0, 10**6)
-    frames = record(
+    check_writable(args.output)
+    kind = record_format(args.output, args.format)
+    look, size = _look(args)
+    done = record(
         params,
         args.output,
         scenario=getattr(args, "scenario", "seed"),
-        steps=steps,
+        fmt=kind,
+        start=args.start,
+        stop=_steps_or(args, "stop", "to", "+"),
+        every=whole_option("every", args.every, 1, MAX_STEP),
+        hold=None if args.hold is None else number_option("hold", args.hold, 0, 600),
         fps=number_option("fps", args.fps, 0.1, 60),
-        size=parse_size(args.size),
+        size=size,
+        look=look,
     )
-    print(f"wrote {safe(args.output)}: {frames} frames")
+    merged = f" ({done.written} after merging repeats)" if kind != "cast" and done.written != done.frames else ""
+    frames = "1 frame" if done.frames == 1 else f"{done.frames} frames"
+    print(f"wrote {safe(args.output)}: {frames}{merged}, {done.unit}s {done.first} to {done.last}")
     return 0
 
 

@@ -14,7 +14,7 @@ import os
 import stat
 import tempfile
 from contextlib import contextmanager
-from typing import IO, Iterator
+from typing import IO, Any, Iterator
 
 from fragtui.sim.errors import FragtuiError
 
@@ -48,6 +48,24 @@ def check_writable(path: str, option: str = "-o") -> str:
 def atomic_writer(path: str, option: str = "-o") -> Iterator[IO[str]]:
     """A text file to write; on leaving the block it replaces `path`, or, on any error,
     vanishes and leaves `path` as it was."""
+    with _replacing(path, option, binary=False) as f:
+        yield f
+
+
+def write_text(path: str, text: str, option: str = "-o") -> None:
+    """Replace `path` with `text` (UTF-8), atomically."""
+    with atomic_writer(path, option) as f:
+        f.write(text)
+
+
+def write_bytes(path: str, data: bytes, option: str = "-o") -> None:
+    """Replace `path` with `data`, atomically."""
+    with _replacing(path, option, binary=True) as f:
+        f.write(data)
+
+
+@contextmanager
+def _replacing(path: str, option: str, *, binary: bool) -> Iterator[IO[Any]]:
     real = check_writable(path, option)
     where = f"{option} {path}"
     try:
@@ -55,7 +73,7 @@ def atomic_writer(path: str, option: str = "-o") -> Iterator[IO[str]]:
     except OSError as error:
         raise FragtuiError(f"{where}: cannot write: {_reason(error)}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")) as f:
             yield f
             f.flush()
             os.fsync(f.fileno())  # on disk before the rename, so a crash cannot leave it empty
@@ -67,12 +85,6 @@ def atomic_writer(path: str, option: str = "-o") -> Iterator[IO[str]]:
     except BaseException:
         _remove(temporary)
         raise
-
-
-def write_text(path: str, text: str, option: str = "-o") -> None:
-    """Replace `path` with `text` (UTF-8), atomically."""
-    with atomic_writer(path, option) as f:
-        f.write(text)
 
 
 def _mode_for(real: str) -> int:

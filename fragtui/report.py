@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import textwrap
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
+from typing import Any, Callable
 
 from fragtui.lab import LabResult
 from fragtui.sim.metrics import Metrics
 from fragtui.sim.outcomes import ADMITTED, FREED, REJECTED
-from fragtui.sim.pair import SIDES
+from fragtui.sim.errors import safe
+from fragtui.sim.pair import SIDES, Pair
 from fragtui.sim.params import Params
 from fragtui.sim.scenarios import SCENARIOS
 from fragtui.sim.simulation import Simulation, StepRecord
-from fragtui.sim.sweep import SweepRow
+from fragtui.sim.sweep import Axis, Combination, SweepRow
 from fragtui.sim.workloads import Workload
 from fragtui.view.rows import METRIC_ROWS, PEAK_FIELDS, shown
 
@@ -142,3 +146,116 @@ def _params_line(p: Params) -> str:
         f"total_slots={p.total_slots} max_len={p.max_len} block_size={p.block_size} "
         f"placement={p.placement} order={p.order} reservation={p.reservation}"
     )
+
+
+# -- sweep --vary ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class VaryColumn:
+    label: str  # in the table
+    key: str  # in CSV
+    read: Callable[[Any], int | float]  # off an allocator's Metrics or ServingMetrics
+    percent: bool = False  # a fraction, shown (and written) as a percentage
+
+
+EVENT_COLUMNS = (
+    VaryColumn("admitted", "admitted", lambda m: m.admitted),
+    VaryColumn("rejected", "rejected", lambda m: m.rejected),
+    VaryColumn("fragmented", "rejected_fragmented", lambda m: m.rejected_fragmented),
+    VaryColumn("wasted", "wasted", lambda m: m.wasted),
+    VaryColumn("ext frag %", "ext_frag_pct", lambda m: m.ext_frag, percent=True),
+    VaryColumn("util %", "utilization_pct", lambda m: m.utilization, percent=True),
+    VaryColumn("table entries", "block_table_entries", lambda m: m.block_table_entries),
+)
+SERVING_COLUMNS = (
+    VaryColumn("completed", "completed", lambda m: m.completed),
+    VaryColumn("preemptions", "preemptions", lambda m: m.preemptions),
+    VaryColumn("batch", "mean_batch_queued", lambda m: m.mean_batch_queued),
+    VaryColumn("token states %", "token_states_pct", lambda m: m.breakdown_queued.share("token_states"), percent=True),
+    VaryColumn("internal %", "internal_pct", lambda m: m.breakdown_queued.share("internal"), percent=True),
+    VaryColumn("stranded %", "stranded_pct", lambda m: m.breakdown_queued.share("stranded"), percent=True),
+    VaryColumn("ticks", "ticks", lambda m: m.ticks),
+)
+
+
+def _vary_columns(rows: list[Combination]) -> tuple[VaryColumn, ...]:
+    return SERVING_COLUMNS if rows and rows[0].serving is not None else EVENT_COLUMNS
+
+
+def _vary_results(row: Combination) -> Pair[Any]:
+    results = row.serving if row.serving is not None else row.event
+    assert results is not None
+    return results
+
+
+def _vary_cell(column: VaryColumn, value: int | float) -> str:
+    if column.percent:
+        return f"{100 * value:.1f}"
+    return f"{value:.2f}" if isinstance(value, float) else str(value)
+
+
+def vary_text(base: Params, axes: list[Axis], rows: list[Combination]) -> str:
+    """One line per allocator per combination: the varied values, then the metrics."""
+    columns = _vary_columns(rows)
+    shown = [[safe(str(value), 60) for _, value in row.values] for row in rows]
+    widths = [max(len(axis.name), *(len(values[i]) for values in shown)) for i, axis in enumerate(axes)]
+    metric_widths = [max(len(c.label), 8) for c in columns]
+    head = [axis.name.rjust(w) for axis, w in zip(axes, widths)] + ["allocator ".ljust(11)]
+    lines = ["  ".join(head) + "  ".join(c.label.rjust(w) for c, w in zip(columns, metric_widths))]
+    for row, values in zip(rows, shown):
+        for side, results in _vary_results(row).items():
+            left = values if side == "contiguous" else [""] * len(values)
+            cells = [v.rjust(w) for v, w in zip(left, widths)] + [side.ljust(11)]
+            lines.append("  ".join(cells) + "  ".join(_vary_cell(c, c.read(results)).rjust(w)
+                                                       for c, w in zip(columns, metric_widths)))
+    varied = {axis.name for axis in axes}
+    serving = columns is SERVING_COLUMNS
+    if base.ops is not None or base.trace is not None:  # they say the lengths
+        varied |= {"used_len", "lengths"}
+    others = " ".join(f"{name}={safe(str(getattr(base, name)), 60)}" for name in _SHOWN_PARAMS[serving]
+                      if name not in varied and getattr(base, name) is not None)
+    lines.append("")
+    if serving:
+        lines.append("serving mode, each run to its end; batch and % of the pool are means over the ticks "
+                     "with a non-empty queue.")
+    else:
+        lines.append("event mode, both allocators at the end of each run; ext frag % = 1 − largest free run / free.")
+    lines.append(f"{len(rows)} combinations; the other parameters: {others}")
+    return "\n".join(lines)
+
+
+_SHOWN_PARAMS = {  # what the rest of a sweep's parameters are said to be, in each mode
+    False: ("total_slots", "max_len", "used_len", "block_size", "arrivals", "seed", "placement", "order",
+            "reservation", "lengths", "frees", "ops", "trace", "model"),
+    True: ("total_slots", "max_len", "block_size", "arrivals", "seed", "placement", "order", "reservation",
+           "prompt_len", "output_len", "lengths", "rate", "trace", "time_scale", "model"),
+}
+
+
+def vary_json(base: Params, axes: list[Axis], rows: list[Combination]) -> str:
+    from fragtui.serving_report import metrics_json
+
+    out_rows = []
+    for row in rows:
+        entry: dict[str, object] = {"values": dict(row.values)}
+        for side, results in _vary_results(row).items():
+            entry[side] = metrics_json(results) if row.serving is not None else results.as_dict()
+        out_rows.append(entry)
+    data = {"mode": base.mode, "params": asdict(base), "vary": {axis.name: list(axis.values) for axis in axes},
+            "rows": out_rows}
+    return json.dumps(data, indent=1)
+
+
+def vary_csv(axes: list[Axis], rows: list[Combination]) -> str:
+    """One record per allocator per combination; percentages as numbers (6 decimals)."""
+    columns = _vary_columns(rows)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([axis.name for axis in axes] + ["allocator"] + [c.key for c in columns])
+    for row in rows:
+        for side, results in _vary_results(row).items():
+            values = [c.read(results) for c in columns]
+            writer.writerow([safe(str(value)) for _, value in row.values] + [side] +
+                            [round(100 * v, 6) if c.percent else (round(v, 6) if isinstance(v, float) else v)
+                             for c, v in zip(columns, values)])
+    return out.getvalue().rstrip("\n")

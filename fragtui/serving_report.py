@@ -137,10 +137,10 @@ def serving_json(params: Params, workload: ServingWorkload, results: Results, sc
         "params": asdict(params),
         "requests": len(workload.requests),
         "dropped": workload.dropped,
-        "allocators": {name: _metrics_json(m) for name, m in results.items()},
+        "allocators": {name: metrics_json(m) for name, m in results.items()},
     }
     if saturated is not None:
-        data["saturated"] = {name: _metrics_json(m) for name, m in saturated.items()}
+        data["saturated"] = {name: metrics_json(m) for name, m in saturated.items()}
         data["paper"] = PAPER
         data["fig2_pct"] = {name: dict(zip(FIG2_ROWS, (round(v, 3) for v in fig2(m.steady_breakdown_queued))))
                             for name, m in results.items()}
@@ -151,7 +151,7 @@ def _paper(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
-def _metrics_json(m: ServingMetrics) -> dict[str, object]:
+def metrics_json(m: ServingMetrics) -> dict[str, object]:
     data = asdict(m)
     for key in ("breakdown", "breakdown_queued", "steady_breakdown_queued"):
         data[key] = getattr(m, key).as_dict()

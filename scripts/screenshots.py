@@ -1,7 +1,9 @@
-"""Regenerate every screenshot the README shows: `python scripts/screenshots.py [OUT_DIR]`.
+"""Regenerate every picture the README shows: `python scripts/screenshots.py [OUT_DIR]`.
 
-Each picture is `fragtui screenshot` of the real app, so after any UI change this one command
-brings the README's pictures up to date.
+Each still is `fragtui screenshot` of the real app and each animation `fragtui record`, all
+SVG drawn by fragtui.media (no web font, no script), so they render the same anywhere, with no
+network; after any UI change this one command brings the README's pictures up to date, byte
+for byte the same from the same code.
 """
 
 from __future__ import annotations
@@ -11,11 +13,16 @@ from pathlib import Path
 
 from fragtui.cli import main
 
+# file name -> the `fragtui record` options that make it (the README opens with the first)
+RECORDINGS = {
+    "seed-animation.svg": ["--clean", "--fps", "8", "--hold", "3", "--caption",
+                           "the seed: 64 requests of 32 tokens into 4,096 slots · contiguous reserves max_len 512 "
+                           "for each, paged takes 2 blocks of 16"],
+}
 # file name -> the `fragtui screenshot` options that make it
 SHOTS = {
     "seed-step-0.svg": ["--steps", "0"],
-    "seed-step-64.svg": ["--steps", "64"],
-    "external-frag-step-13.svg": ["--scenario", "external-frag", "--steps", "13"],
+    "external-frag-step-13.svg": ["--scenario", "external-frag", "--at", "next-fragmented"],
     "churn-by-request.svg": ["--scenario", "churn", "--steps", "250", "--color-mode", "request"],
     "block-size-chart.svg": ["--scenario", "block-size", "--steps", "64"],
     "paper-serving.svg": ["--scenario", "paper", "--steps", "300"],
@@ -25,8 +32,9 @@ SHOTS = {
 
 def make(out_dir: Path, names: list[str] | None = None) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name in names or SHOTS:
-        status = main(["screenshot", *SHOTS[name], "-o", str(out_dir / name)])
+    for name in names or [*RECORDINGS, *SHOTS]:
+        command = ["record", *RECORDINGS[name]] if name in RECORDINGS else ["screenshot", *SHOTS[name]]
+        status = main([*command, "-o", str(out_dir / name)])
         if status:
             raise SystemExit(status)
 

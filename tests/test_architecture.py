@@ -19,7 +19,7 @@ PURE = ["fragtui.sim", "fragtui.view", "fragtui.report", "fragtui.serving_report
 ALLOWED = {
     "fragtui.sim": ("fragtui.sim",),
     "fragtui.view": ("fragtui.sim", "fragtui.view"),
-    "fragtui.report": ("fragtui.sim", "fragtui.view", "fragtui.lab"),
+    "fragtui.report": ("fragtui.sim", "fragtui.view", "fragtui.lab", "fragtui.serving_report"),
     "fragtui.serving_report": ("fragtui.sim", "fragtui.view"),
     "fragtui.lab": ("fragtui.sim",),
 }

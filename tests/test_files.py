@@ -53,6 +53,13 @@ def test_a_full_disk_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch,
     assert old.read_text() == "the old picture" and leftovers(tmp_path) == []
 
 
+def test_bytes_are_written_the_same_way(tmp_path):
+    old = tmp_path / "demo.gif"
+    old.write_bytes(b"GIF89a old")
+    files.write_bytes(str(old), b"GIF89a new\x00\xff")
+    assert old.read_bytes() == b"GIF89a new\x00\xff" and leftovers(tmp_path) == []
+
+
 def test_an_error_while_writing_removes_the_temporary(tmp_path):
     with pytest.raises(ZeroDivisionError):
         with files.atomic_writer(str(tmp_path / "x.cast")) as f:

@@ -14,6 +14,9 @@ The pieces:
   with `textLength` so each run fills exactly its cells in whatever font the viewer has. The
   animation is CSS keyframes over per-frame overlays of only the changed cells, so it plays in
   a browser and as an `<img>` on a repository page.
+- `reel` — `Reel`: frames kept as a recording makes them, each costing what it changed, for
+  the renderers that need them all at once. `ansi` — frames as the bytes a terminal is sent
+  (the changed rows), for asciicasts.
 - `gif` — `write_gif` / `gif_bytes`. Encoded with Pillow, an optional extra
   (`pip install 'fragtui[media]'`) so the core install stays lean; without it, GIF output fails
   with one line naming the extra. Pillow because it is the maintained, ubiquitous imaging

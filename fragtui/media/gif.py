@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from rich.cells import get_character_cell_size
 
+from fragtui.files import write_bytes
 from fragtui.media.bitmap_font import FONTS, BitmapFont, load
 from fragtui.media.frame import RGB, Frame, blend, merge_repeats
 from fragtui.media.glyphs import BLOCKS, DOUBLE, HEAVY, Arms
@@ -32,6 +33,11 @@ if TYPE_CHECKING:
 
 INSTALL_HINT = "pip install 'fragtui[media]'"
 MIN_DELAY_MS = 20  # browsers show shorter GIF delays as 100 ms
+
+
+def require_pillow() -> None:
+    """Fail now, with the one line that names the extra, if GIF output could not be written."""
+    _pillow()
 
 
 def _pillow() -> ModuleType:
@@ -57,10 +63,7 @@ def write_gif(
 ) -> int:
     """Write the GIF of `frames` to `path` (see `gif_bytes`); returns the number of frames written."""
     data, count = _encode(frames, durations_seconds, scale, font)
-    try:
-        Path(path).write_bytes(data)
-    except OSError as error:
-        raise FragtuiError(f"-o {path}: cannot write: {error.strerror or error}") from None
+    write_bytes(str(path), data)  # beside it, then renamed over it: a failed write loses nothing
     return count
 
 

@@ -57,6 +57,13 @@ class Engine(Protocol):
         """Be at `step` (clamped), however far: the caller draws everything afresh."""
         ...
 
+    def find(self, kind: str, direction: int, start: int | None = None) -> int | None:
+        """The nearest step after (`direction` 1) or before (-1) `start` (default: the current
+        step) with a moment of `kind` (`fragtui.sim.jumps.JUMP_KINDS`: "rejection",
+        "fragmented"), or None. Reads a precomputed index: costs nothing however long the
+        run, and moves nothing (`jump` there to go). Raises ValueError for another kind."""
+        ...
+
     def set_params(self, **changes: object) -> None:
         """Replay under new parameters to the same step; raises FragtuiError and keeps
         everything as it was if they are refused."""

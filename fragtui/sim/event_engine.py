@@ -67,6 +67,9 @@ class EventEngine:
     def jump(self, step: int) -> None:
         self.sim.goto(step)
 
+    def find(self, kind: str, direction: int, start: int | None = None) -> int | None:
+        return self.sim.moments().find(kind, direction, self.step if start is None else start)
+
     def set_params(self, **changes: object) -> None:
         """Replay the stream under new parameters to the current step.
 

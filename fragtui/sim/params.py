@@ -174,6 +174,7 @@ def parse_frees(text: str) -> tuple[str, float]:
     raise ParamError("frees", text, FREES_ALLOWED)
 
 
+PARAM_NAMES = tuple(f.name for f in fields(Params))
 OPTIONAL_FIELDS = frozenset(f.name for f in fields(Params) if "None" in f.type)
 
 

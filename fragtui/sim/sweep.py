@@ -1,14 +1,25 @@
-"""The block-size trade-off: the same stream through paged allocators of each block size."""
+"""Sweeps: the same workload under many parameters.
+
+`sweep` is the block-size trade-off (paged only, the `block-size` scenario's chart and
+`fragtui sweep`'s default table); `vary` is any parameters' cross product, both allocators
+(`fragtui sweep --vary`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import product
+from typing import TYPE_CHECKING
 
-from fragtui.sim.errors import ParamError
+from fragtui.sim.errors import FragtuiError, ParamError, echo, quoted
+from fragtui.sim.metrics import Metrics
 from fragtui.sim.numbers import NumberError, ascii_note, whole
 from fragtui.sim.paged import PagedAllocator
+from fragtui.sim.pair import Pair
 from fragtui.sim.params import Params
 from fragtui.sim.requests import Arrive, Event
+
+if TYPE_CHECKING:
+    from fragtui.sim.serving.types import ServingMetrics
 
 DEFAULT_BLOCK_SIZES = (1, 4, 16, 64, 256)
 MAX_BLOCK_SIZES = 32  # each one replays the whole stream: keep the sweep's work bounded
@@ -56,3 +67,102 @@ def sweep(params: Params, events: list[Event], block_sizes: tuple[int, ...] = DE
                      pool.block_table_entries)
         )
     return rows
+
+
+# -- any parameter: `fragtui sweep --vary PARAM=V1,V2,… [--vary …]` ---------------------------
+
+MAX_COMBINATIONS = 256  # each combination runs the whole workload through both allocators
+NOT_VARIED = {"mode": "sets which metrics a row has; run one sweep per mode"}
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One `--vary`: a parameter and its values, parsed as the command line parses them."""
+
+    name: str
+    values: tuple[object, ...]
+    text: str  # as typed, for errors
+
+
+@dataclass(frozen=True)
+class Combination:
+    """One point of the cross product and both allocators' results there: event mode's
+    metrics at the end of the stream, or serving mode's over the whole run."""
+
+    values: tuple[tuple[str, object], ...]  # (parameter, value), in --vary order
+    params: Params
+    event: Pair[Metrics] | None = None
+    serving: Pair[ServingMetrics] | None = None
+
+
+def parse_axis(text: str) -> Axis:
+    """`PARAM=V1,V2,…` (PARAM as in Params or as its option, max_len or max-len). Values are
+    comma-separated, or semicolon-separated when one holds commas (an op list, 16,384)."""
+    from fragtui.sim.params import PARAM_NAMES, parse_field
+
+    name, equals, rest = text.partition("=")
+    field = name.strip().lstrip("-").replace("-", "_")
+    if not equals or not rest.strip():
+        raise ParamError("vary", text, "must be PARAM=V1,V2,… (e.g. max_len=512,1024)")
+    if field in NOT_VARIED:
+        raise ParamError("vary", text, f"{field} cannot be varied: it {NOT_VARIED[field]}")
+    if field not in PARAM_NAMES:
+        names = ", ".join(n for n in PARAM_NAMES if n not in NOT_VARIED)
+        raise ParamError("vary", text, f"{quoted(name.strip())} is not a parameter; PARAM is one of {names}")
+    items = rest.split(";") if ";" in rest else rest.split(",")
+    values: list[object] = []
+    for item in items:
+        if not item.strip():
+            raise ParamError("vary", text, f"{field} has an empty value; give values separated by commas")
+        try:
+            value = parse_field(field, item)
+        except ParamError as error:
+            raise ParamError("vary", text, f"{field} {echo(error.value)}: {error.allowed}") from None
+        if value not in values:
+            values.append(value)
+    return Axis(field, tuple(values), text)
+
+
+def vary(base: Params, axes: list[Axis]) -> list[Combination]:
+    """Every combination of the axes' values (the first axis varies slowest), each run to the
+    end. All are checked before any runs: a refused one is one line naming it."""
+    seen: set[str] = set()
+    count = 1
+    for axis in axes:
+        if axis.name in seen:
+            raise ParamError("vary", axis.text, f"varies {axis.name} a second time; give its values once")
+        seen.add(axis.name)
+        count *= len(axis.values)
+    if count > MAX_COMBINATIONS:
+        raise FragtuiError(f"--vary: {count:,} combinations; at most {MAX_COMBINATIONS} "
+                           "(each runs the whole workload through both allocators)")
+    points = []
+    for values in product(*(axis.values for axis in axes)):
+        chosen = tuple((axis.name, value) for axis, value in zip(axes, values))
+        try:
+            params = base.with_(**dict(chosen))
+        except ParamError as error:
+            where = " ".join(f"{name}={value}" for name, value in chosen)
+            raise FragtuiError(f"--vary: the combination {where} is refused: {error.describe('field')}") from None
+        points.append((chosen, params))
+    return [_run(chosen, params) for chosen, params in points]
+
+
+def _run(chosen: tuple[tuple[str, object], ...], params: Params) -> Combination:
+    if params.mode == "serving":
+        from fragtui.sim.serving.run import ServingRun
+        from fragtui.sim.serving.workload import build_serving_workload
+
+        requests = build_serving_workload(params).requests
+
+        def served(allocator: str) -> ServingMetrics:
+            p = params
+            return ServingRun(requests, allocator=allocator, total_slots=p.total_slots, max_len=p.max_len,
+                              block_size=p.block_size, reservation=p.reservation, placement=p.placement,
+                              order=p.order, history=False).run().metrics()
+
+        return Combination(chosen, params, serving=Pair(served("contiguous"), served("paged")))
+    from fragtui.sim.simulation import final_metrics
+    from fragtui.sim.workloads import build_workload
+
+    return Combination(chosen, params, event=final_metrics(params, build_workload(params).events))

@@ -66,8 +66,10 @@ class FragApp(App[None]):
         speed: float = 8,
         start_step: int = 0,
         by_request: bool = False,
+        clean: bool = False,
     ) -> None:
         super().__init__()
+        self.clean = clean  # for slides: no key bar, no hover hint, no play status
         self.scenario = scenario
         named = SCENARIOS.get(scenario)
         self.named: Params | None = named.build() if named else None  # the scenario as named, to mark changes
@@ -103,6 +105,7 @@ class FragApp(App[None]):
 
     def on_mount(self) -> None:
         exit_on_signals(self)
+        self.screen.set_class(self.clean, "-clean")
         self.stage.goto(self._start_step)
         with self.batch_update():
             self.redraw()
@@ -175,6 +178,8 @@ class FragApp(App[None]):
         if p.bytes_per_token:
             slots += f" = {format_bytes(p.total_slots * p.bytes_per_token)} of {p.model}"
         middle = f"{slots} · max_len {p.max_len} · {stage.words.source()} · block {p.block_size}"
+        if self.clean:  # a picture for a slide: no play state
+            right = Text()
         width = self.query_one("#header", TextLines).content_region.width or 160
         room = width - left.cell_len - right.cell_len - 5  # two separators of two spaces, one space
         if room < 8:
@@ -363,7 +368,8 @@ class FragApp(App[None]):
 
     def show_legend(self) -> None:
         legend = self.grid("contiguous").legend()
-        legend.append(HOVER_HINT, "dim")
+        if not self.clean:
+            legend.append(HOVER_HINT, "dim")
         self.query_one("#hover", TextLines).update(legend)
 
     def action_help(self) -> None:

@@ -62,6 +62,11 @@ class Stage:
     def at_end(self) -> bool:
         return self.engine.at_end
 
+    def find(self, kind: str, direction: int) -> int | None:
+        """The step a jump to the next (1) or previous (-1) `kind` moment ("rejection",
+        "fragmented") would land on, or None; `goto` it to go. See `fragtui.sim.jumps`."""
+        return self.engine.find(kind, direction)
+
     def can(self, action: str) -> bool:
         """Whether manual action `action` ("free", "arrive") exists in this mode."""
         return self._manual is not None and action in self.words.manual

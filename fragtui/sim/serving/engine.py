@@ -7,6 +7,7 @@ from collections import deque
 from heapq import heappop, heappush
 from typing import NamedTuple
 
+from fragtui.sim.jumps import FRAGMENTED_BIT, NEVER_FITS, PREEMPTED, REFUSED
 from fragtui.sim.serving.memory import Memory
 from fragtui.sim.serving.types import Breakdown, ServingRequest
 
@@ -59,6 +60,7 @@ class _Engine:
         self.sums_queued: Sums = (0, 0, 0, 0, 0)
         self.completed_log: list[int] = []  # shared by clones: the run's one future
         self.rejected_log: list[int] = []
+        self.moments_log: list[tuple[int, int]] = []  # (tick, jumps flags), shared by clones too
         # The steady-state window opens after the tick in which the `warmup`-th request
         # completes: a snapshot of the tallies then, subtracted at the end. Completions only
         # happen in the last tick of a stretch, so the snapshot falls on a tick boundary.
@@ -190,6 +192,8 @@ class _Engine:
         if self.phases and t % self.block_size in self.phases:
             self._grow(t, grown, preempted)
         completed = self._complete(t + 1) if self.finishes and self.finishes[0][0] == t else []
+        if preempted or rejected:
+            self._note(t, (PREEMPTED if preempted else 0) | (NEVER_FITS if rejected else 0))
         self.generated += batch - len(preempted)
         self.tick = t + 1
         self.work += 1 + len(freed) + len(admitted) + len(grown) + len(preempted)
@@ -224,6 +228,7 @@ class _Engine:
                 self._start(t, rid, tokens, final)
             else:
                 self.blocked = True  # head-of-line blocking, until memory is freed
+                self._note(t, REFUSED | (FRAGMENTED_BIT if memory.fragmented(request) else 0))
                 break
             if fresh:
                 self.next_fresh += 1
@@ -267,6 +272,15 @@ class _Engine:
                     break
             else:
                 grown.append(rid)
+
+    def _note(self, t: int, flags: int) -> None:
+        """Log tick t's moments (for jumps) the first time it runs; a replay finds them logged.
+        Ticks first run in order, so the log stays sorted."""
+        log = self.moments_log
+        if not log or log[-1][0] < t:
+            log.append((t, flags))
+        elif log[-1][0] == t:
+            log[-1] = (t, log[-1][1] | flags)
 
     def _complete(self, before: int) -> list[int]:
         """Count the completions due before tick `before`, by tick then admission."""

@@ -35,6 +35,11 @@ class Memory(Protocol):
         preemption); False, changing nothing, if it does not fit."""
         ...
 
+    def fragmented(self, request: ServingRequest) -> bool:
+        """A request that did not fit would have, had the free slots been one run: external
+        fragmentation turned it away."""
+        ...
+
     def release(self, rid: int, final: int) -> None: ...
 
     def grow(self, rid: int, tokens: int, final: int) -> bool: ...
@@ -89,6 +94,9 @@ class _ContiguousMemory:
         self.held += outcome.length
         self.slack += outcome.length - need
         return True
+
+    def fragmented(self, request: ServingRequest) -> bool:
+        return self.total_slots - self.held >= self.allocator.run_needed(self.reservation_of(request))
 
     def release(self, rid: int, final: int) -> None:
         self.final_sum -= final
@@ -151,6 +159,9 @@ class _PagedMemory:
         self.free_blocks -= need
         self.capped_sum += min(need * self.block_size, final)
         return True
+
+    def fragmented(self, request: ServingRequest) -> bool:
+        return False  # every free block is usable
 
     def release(self, rid: int, final: int) -> None:
         blocks = self.allocator.free_request(rid).blocks

@@ -3,6 +3,7 @@ a tick per step, behind the same face as event mode's engine."""
 
 from __future__ import annotations
 
+from fragtui.sim.jumps import Moments
 from fragtui.sim.pair import Pair
 from fragtui.sim.params import Params
 from fragtui.sim.pool import Change, Pool
@@ -29,12 +30,17 @@ class ServingEngine:
             ServingRun(workload.requests, allocator="paged", order=p.order, watermark=p.watermark, warmup=warmup,
                        total_slots=p.total_slots, max_len=p.max_len, block_size=p.block_size),
         )
-        for run in runs:  # learn where each run ends, then rewind
+        for run in runs:  # learn where each run ends (and its moments, for jumps), then rewind
             run.run()
             run.goto(0)
+        flags: dict[int, int] = {}
+        for run in runs:
+            for t, bits in run.moments():
+                flags[t + 1] = flags.get(t + 1, 0) | bits  # tick t is step t + 1
         self.params: Params = params
         self.workload: ServingWorkload = workload
         self.runs: Pair[ServingRun] = runs
+        self.moments = Moments(sorted(flags.items()))
         self.ends: Pair[int] = runs.map(lambda run: run.end_tick or 0)
         self.tick = 0
         self.records: Pair[TickRecord | None] = Pair(None, None)  # None: at tick 0, or that run is over
@@ -108,6 +114,9 @@ class ServingEngine:
         self.tick = tick
         self.records = self.runs.map(lambda run: run.last if run.tick == tick else None)
         return Pair(*changes)
+
+    def find(self, kind: str, direction: int, start: int | None = None) -> int | None:
+        return self.moments.find(kind, direction, self.tick if start is None else start)
 
     def set_params(self, **changes: object) -> None:
         """Rebuild under new parameters at the same tick; raises (keeping everything) if the

@@ -228,6 +228,11 @@ class ServingRun:
         """Ids of completed requests, in completion order."""
         return tuple(self._engine.completed_log[:self._engine.completed])
 
+    def moments(self) -> list[tuple[int, int]]:
+        """(tick, `fragtui.sim.jumps` flags) of every tick run so far that refused, rejected or
+        preempted, by tick (0-based, as TickRecord.tick)."""
+        return self._engine.moments_log
+
     def rejected(self) -> tuple[int, ...]:
         """Ids of requests that could never fit the pool, in rejection order."""
         return tuple(self._engine.rejected_log[:self._engine.rejected])
