@@ -137,9 +137,9 @@ def test_record_serving_mode_from_its_first_rejection(tmp_path, capsys):
     out = tmp_path / "paper.cast"
     assert main(["record", "--scenario", "paper", "--from", "first-rejection", "--to", "+2", "--size", "80x24",
                  "-o", str(out)]) == 0
-    assert capsys.readouterr().out == f"wrote {out}: 3 frames, ticks 9 to 11\n"
+    assert capsys.readouterr().out == f"wrote {out}: 3 frames, ticks 81 to 83\n"
     _, screens, _ = cast_screens(out)
-    assert [re.search(r"tick (\d+)/", lines[0]).group(1) for _, lines in screens[:-1]] == ["9", "10", "11"]
+    assert [re.search(r"tick (\d+)/", lines[0]).group(1) for _, lines in screens[:-1]] == ["81", "82", "83"]
 
 
 # -- animated SVG and GIF ----------------------------------------------------------------------
@@ -192,11 +192,11 @@ def test_gif_without_pillow_is_one_line_before_any_work(tmp_path, monkeypatch, c
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--scenario", "paper", "-o", "x.svg"], "record: 18,762 frames (ticks 0 to 18,761, every 1) is more than 3,000, "
+    (["--scenario", "paper", "-o", "x.svg"], "record: 100,536 frames (ticks 0 to 100,535, every 1) is more than 3,000, "
                                              "the most a .svg recording of 160x50 takes"),
     (["--scenario", "paper", "--every", "10", "--size", "500x200", "-o", "x.gif"],
-     "record: 1,878 frames (ticks 0 to 18,761, every 10) is more than 240, the most a .gif recording of 500x200 takes"),
-    (["--scenario", "paper", "--every", "6", "-o", "x.gif"], "use --every 7 or more"),
+     "record: 10,055 frames (ticks 0 to 100,535, every 10) is more than 240, the most a .gif recording of 500x200 takes"),
+    (["--scenario", "paper", "--every", "33", "-o", "x.gif"], "use --every 34 or more"),
     (["--arrivals", "30000", "-o", "x.cast"], "record: 30,001 frames (steps 0 to 30,000, every 1) is more than 20,000"),
 ])
 def test_long_recordings_are_refused_before_they_start(argv, message, tmp_path, monkeypatch, capsys):

@@ -126,7 +126,8 @@ def serving_brute_force(run: ServingRun, reservation: str) -> tuple[list[int], l
 
 
 def test_serving_jumps_are_the_ticks_that_refused_preempted_or_were_fragmented():
-    params = get_scenario("paper").build(reservation="oracle", placement="first")
+    params = get_scenario("paper").build(reservation="oracle", placement="first", arrivals=400, rate=20,
+                                         watermark=0, warmup=0)
     engine = ServingEngine(params)
     requests = build_serving_workload(params).requests
     common = dict(total_slots=params.total_slots, max_len=params.max_len, block_size=params.block_size, history=False)
@@ -141,7 +142,7 @@ def test_serving_jumps_are_the_ticks_that_refused_preempted_or_were_fragmented()
 
 
 def test_serving_with_max_reservations_is_never_fragmented():
-    engine = ServingEngine(get_scenario("paper").build())  # every run is max_len: any hole fits the head
+    engine = ServingEngine(get_scenario("paper").build(arrivals=400, rate=20, placement="first"))  # runs all max_len
     assert engine.find("fragmented", 1) is None and engine.find("rejection", 1) == 9
 
 
