@@ -41,7 +41,7 @@ CLI_CASES = [
     (["report", "--lengths", "uniform:5"], "--lengths 'uniform:5': must be constant, uniform:A:B"),
     (["report", "--lengths", "lognormal:1:99"], "--lengths 'lognormal:1:99': lognormal:MU:SIGMA needs"),
     (["report", "--frees", "churn:2"], "--frees 'churn:2': must be none, every-other or churn:P"),
-    (["report", "--ops", "+32,*4"], "--ops '+32,*4': op 2 '*4': expected +N, +N/M or -I"),
+    (["report", "--ops", "+32,*4"], "--ops '+32,*4': op 2 '*4': expected +N, +N/M, +N:aK or -I"),
     (["report", "--ops", "+32,-9"], "--ops '+32,-9': op 2 '-9': only 1 arrivals so far"),
     (["report", "--ops", "+999/10"], "--ops '+999/10': op 1 '+999/10': 999 tokens exceed its max_len 10"),
     (["report", "--ops", "+1", "--frees", "every-other"], "--frees 'every-other': cannot be combined with --ops"),

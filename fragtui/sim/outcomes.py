@@ -16,6 +16,8 @@ NOOP = "noop"
 POOL_FULL = "pool-full"
 FRAGMENTED = "fragmented"
 
+Identity = tuple[object, int]  # a cached block's identity: (prefix letter or request id, block index)
+
 
 class ContiguousOutcome(NamedTuple):
     """`start`/`length` is the run the request got or gave back (on a rejection, start is -1
@@ -43,13 +45,22 @@ class ContiguousOutcome(NamedTuple):
 
 
 class PagedOutcome(NamedTuple):
-    """`blocks` is the request's block table (admitted) or what it gave back (freed)."""
+    """`blocks` is the request's block table (admitted) or what it gave back (freed).
+
+    With prefix caching, an admission's first `reused` blocks came from the cache (the rest
+    are new); `evicted` are the (block, identity) pairs its new blocks dropped from the cache,
+    and `revived` the (block, block before it in the free queue) of cached free blocks it took
+    out of the queue: what undo needs to put the cache and the queue back. Without prefix
+    caching they are 0, () and ()."""
 
     kind: str
     reason: str | None
     request_id: int
     blocks: list[int]
     used: int
+    reused: int
+    evicted: tuple[tuple[int, Identity], ...]
+    revived: tuple[tuple[int, int], ...]
 
     def __repr__(self) -> str:
         return f"PagedOutcome({self.kind!r}, {self.reason!r}, r{self.request_id}, blocks={list(self.blocks)})"

@@ -15,6 +15,7 @@ from typing import Iterable
 from fragtui.sim.metrics import SERIES_FIELDS, Metrics, measure, series_row
 from fragtui.sim.outcomes import ContiguousOutcome, PagedOutcome
 from fragtui.sim.paged import PagedAllocator
+from fragtui.sim.prefix_cache import paged_allocator
 from fragtui.sim.pair import Pair, Side
 from fragtui.sim.params import Params
 from fragtui.sim.pools import RunAllocators, run_allocator
@@ -61,7 +62,8 @@ class Simulation:
         self.events: list[Event] = list(events)
         self._requests = {e.request.id: e.request for e in self.events if isinstance(e, Arrive)}
         self.contiguous: RunAllocators = run_allocator(params.total_slots, params.reservation, params.placement)
-        self.paged = PagedAllocator(params.total_slots, params.block_size, params.order)
+        self.paged: PagedAllocator = paged_allocator(params.total_slots, params.block_size, params.order,
+                                                      params.prefix_caching)
         self.records: list[StepRecord] = []
         self.series = Pair(Series(), Series())
         self._record_series()
