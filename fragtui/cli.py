@@ -14,7 +14,7 @@ from typing import NoReturn, Sequence
 
 from fragtui.sim.errors import FragtuiError, ParamError, safe
 from fragtui.sim.numbers import NumberError, decimal, whole
-from fragtui.sim.params import WHOLE_BOUNDS, Params, parse_field
+from fragtui.sim.params import BOOL_FIELDS, WHOLE_BOUNDS, Params, parse_field
 from fragtui.sim.scenarios import SCENARIOS, get_scenario
 
 PARAM_NAMES = [f.name for f in fields(Params)]
@@ -37,6 +37,10 @@ PARAM_HELP = {
     "prompt_len": "serving: constant | N | uniform:A:B | lognormal:MU:SIGMA | sharegpt | azure-conv | azure-code",
     "output_len": "serving: as --prompt-len",
     "time_scale": "serving: ticks per second of a trace's timestamps (default 20)",
+    "prefix_caching": "paged keeps freed full blocks as a cache later requests hit (vLLM v1's rules; event mode)",
+    "prefixes": "G:K: each request starts with one of G shared prompts (a, b, …) of K tokens",
+    "samples": "serving: parallel samples of each prompt, sharing its blocks (default 1)",
+    "beam_width": "serving: beam candidates of each prompt, sharing blocks (default 1)",
 }
 
 
@@ -78,6 +82,10 @@ def _add_params(parser: argparse.ArgumentParser) -> None:
         help_text = PARAM_HELP.get(name, f"default {getattr(defaults, name)}")
         if name in WHOLE_BOUNDS:
             help_text += ", {:,} to {:,}".format(*WHOLE_BOUNDS[name])
+        if name in BOOL_FIELDS:  # a switch: --prefix-caching, --no-prefix-caching
+            group.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS,
+                               help=help_text)
+            continue
         group.add_argument(flag, dest=name, metavar=name.upper(), default=argparse.SUPPRESS, help=help_text)
 
 
@@ -123,10 +131,12 @@ def params_from(args: argparse.Namespace) -> Params:
     """The scenario's parameters (the seed's by default), overridden by the options given.
 
     An error about a value the user did not type says where it came from instead."""
-    given = {}
+    given: dict[str, object] = {}
     for name in PARAM_NAMES:
         text = getattr(args, name, None)
-        if text is not None:
+        if isinstance(text, bool):  # a switch
+            given[name] = text
+        elif text is not None:
             if not text.strip():  # (in the editor, a blank optional field means "none")
                 raise ParamError(name, text, "must not be empty")
             given[name] = parse_field(name, text)

@@ -11,13 +11,14 @@ from fragtui.sim.params import Params
 from fragtui.sim.serving.pair import ServingEngine
 from fragtui.sim.simulation import Simulation
 from fragtui.view.picture import Picture
-from strategies import event_streams, pool_params
+from strategies import event_streams, pool_params, shared_event_streams
 
 
 def check_patch(picture, pool, before, ranges):
     fresh = Picture(pool)
     assert picture.states == fresh.states
     assert picture.owners == fresh.owners
+    assert picture.sharers == fresh.sharers
     touched = set()
     for a, b in ranges:
         touched.update(range(a, b))
@@ -43,6 +44,16 @@ def walk(engine):
 @settings(max_examples=120, deadline=None)
 @given(params=pool_params(), events=event_streams())
 def test_event_mode_patches_equal_fresh_pictures_forward_and_back(params, events):
+    engine = EventEngine(params)
+    engine.sim = Simulation(params, events)
+    walk(engine)
+
+
+@settings(max_examples=80, deadline=None)
+@given(events=shared_event_streams(), order=st.sampled_from(ORDERS), block=st.sampled_from([1, 4, 8]),
+       total=st.integers(16, 320))
+def test_prefix_caching_patches_equal_fresh_pictures_forward_and_back(events, order, block, total):
+    params = Params(total_slots=total, block_size=block, order=order, max_len=64, prefix_caching=True).validated()
     engine = EventEngine(params)
     engine.sim = Simulation(params, events)
     walk(engine)

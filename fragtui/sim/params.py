@@ -149,10 +149,11 @@ class Params:
                 raise ParamError("prefixes", self.prefixes, "cannot be combined with --ops (an op list names its "
                                  "own prefixes: +N:aK)")
         if self.mode == "serving":
-            for name in ("prefix_caching", "prefixes"):
-                if getattr(self, name):
-                    raise ParamError(name, getattr(self, name), "is for event mode; serving mode shares blocks "
-                                     "with --samples and --beam-width")
+            if self.prefix_caching:
+                raise ParamError("prefix_caching", "on", "is for event mode; serving mode shares blocks with "
+                                 "--samples and --beam-width")
+            if self.prefixes is not None:
+                raise ParamError("prefixes", self.prefixes, "is for event mode (with --prefix-caching)")
         else:
             for name in ("samples", "beam_width"):
                 if getattr(self, name) > 1:

@@ -108,6 +108,32 @@ SCENARIOS: dict[str, Scenario] = {
             paper=True,
         ),
         Scenario(
+            "shared-prefix",
+            "one system prompt, held once",
+            "64 requests of 48 tokens, each starting with the same 32-token system prompt, into "
+            "4,096 slots with max_len 64, with prefix caching on. Contiguous reserves 64 slots "
+            "per request and admits all 64, so it holds the system prompt 64 times: 2,048 slots "
+            "of identical tokens. Paged computes the prompt once, in r0's first two blocks "
+            "(green: shared), and every later request's block table points at them: each takes "
+            "one block of its own, and the sidebar counts 126 cache hits and 126 blocks saved by "
+            "sharing. Hover over block 0 to see how many requests share it.",
+            {"max_len": 64, "used_len": 48, "prefixes": "1:32", "prefix_caching": True},
+        ),
+        Scenario(
+            "prefix-cache",
+            "freed blocks stay cached",
+            "120 requests of 130 to 400 tokens, each starting with one of three 128-token prompts "
+            "(a, b, c: 8 blocks each), arrive while most of the live ones leave (churn 0.9), with "
+            "prefix caching and vLLM's lifo free order. A freed full block keeps its identity "
+            "(dark blue: cached) and goes to the back of the free queue, so when the next request "
+            "with the same prompt arrives it takes those blocks back out of the free pool instead "
+            "of computing them: the narration says how many. New blocks come from the front, "
+            "evicting the least recently freed cached blocks first. Watch the hit rate settle "
+            "near half: the prompts are cached, each request's own tokens never are of use.",
+            {"lengths": "uniform:130:400", "prefixes": "3:128", "frees": "churn:0.9", "arrivals": 120,
+             "order": "lifo", "prefix_caching": True},
+        ),
+        Scenario(
             "block-size",
             "the block-size trade-off",
             "The seed's wave with 33-token requests. The chart shows, for block_size 1, 4, 16, 64 "

@@ -47,6 +47,8 @@ THEME_DEFAULTS = {
     "pool-internal": "#D55E00",
     "pool-stranded": "#CC79A7",
     "pool-unusable": "#6f6f6f",
+    "pool-shared": "#009E73",  # sharing: a block several requests hold
+    "pool-cached": "#0072B2",  # free, but its cached identity can be hit
 }
 
 

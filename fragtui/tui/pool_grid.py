@@ -22,7 +22,20 @@ from typing import Callable, Sequence, Union, cast
 from fragtui.view.cells import cell_info, cell_row, majority, owner_row
 from fragtui.view.layout import GridLayout, fit_layout
 from fragtui.view.picture import Picture, Ranges
-from fragtui.view.states import BEYOND, FREE, HELD, INTERNAL, NOBODY, RESERVED, STATE_NAMES, STRANDED, UNUSABLE, USED
+from fragtui.view.states import (
+    BEYOND,
+    CACHED,
+    FREE,
+    HELD,
+    INTERNAL,
+    NOBODY,
+    RESERVED,
+    SHARED,
+    STATE_NAMES,
+    STRANDED,
+    UNUSABLE,
+    USED,
+)
 
 STATE_CLASSES = {
     USED: "pool--used",
@@ -31,9 +44,12 @@ STATE_CLASSES = {
     STRANDED: "pool--stranded",
     UNUSABLE: "pool--unusable",
     INTERNAL: "pool--internal",
+    SHARED: "pool--shared",
+    CACHED: "pool--cached",
 }
 # Monochrome glyphs: distinct shapes, not just shades.
-GLYPHS = {USED: "█", RESERVED: "▒", INTERNAL: "░", FREE: "·", STRANDED: "×", UNUSABLE: "╱", BEYOND: " "}
+GLYPHS = {USED: "█", RESERVED: "▒", INTERNAL: "░", FREE: "·", STRANDED: "×", UNUSABLE: "╱", SHARED: "▚",
+          CACHED: "◦", BEYOND: " "}
 HALF = "▀"
 SMALL_CHANGE = 64  # cells: a change this small is checked cell by cell before its rows repaint
 

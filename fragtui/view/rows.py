@@ -23,6 +23,7 @@ class MetricRow:
     sidebar: bool = True
     report: bool = True
     hide_zero: bool = False  # left out where it is 0 on both sides (it only applies sometimes)
+    hide_none: bool = False  # left out where there is no figure on either side
 
     def text(self, m: Metrics, compact: bool = False) -> str:
         return format_value(self.read(m), self.percent, compact)
@@ -50,6 +51,12 @@ METRIC_ROWS = (
     MetricRow("waste share %", lambda m: m.waste_share, sidebar=False, percent=True),
     MetricRow("block-table entries", lambda m: m.block_table_entries, short="table entries"),
     MetricRow("wasted", lambda m: m.wasted),
+    # sharing: prefix caching's tallies, in blocks, and what sharing saves now
+    MetricRow("cache hits", lambda m: m.prefix_hits, hide_zero=True),
+    MetricRow("  misses", lambda m: m.prefix_misses, sidebar=False, hide_zero=True),
+    MetricRow("  hit rate %", lambda m: m.hit_rate, percent=True, hide_none=True),
+    MetricRow("  evictions", lambda m: m.evictions, sidebar=False, hide_zero=True),
+    MetricRow("saved by sharing", lambda m: m.saved_blocks, short="shared saves", hide_zero=True),
 )
 
 PEAK_FIELDS = ("live", "used", "reserved", "block_table_entries")
@@ -77,7 +84,8 @@ def short_number(n: int) -> str:
 
 
 def shown(row: MetricRow, c: Metrics, p: Metrics) -> bool:
-    return not (row.hide_zero and not row.read(c) and not row.read(p))
+    a, b = row.read(c), row.read(p)
+    return not (row.hide_zero and not a and not b) and not (row.hide_none and a is None and b is None)
 
 
 def tally_rows(c: Metrics, p: Metrics, compact: bool = False) -> list[tuple[str, str, str]]:
