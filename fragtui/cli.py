@@ -34,7 +34,7 @@ PARAM_HELP = {
     "mode": "event | serving (a serving run estimated at more than 100,000,000 busy ticks + block "
             "growths is refused before it starts)",
     "rate": "serving: Poisson arrivals per tick (default 1)",
-    "prompt_len": "serving: constant | N | uniform:A:B | lognormal:MU:SIGMA | sharegpt | azure-conv | azure-code",
+    "prompt_len": "serving: constant | N | uniform:A:B | lognormal:MU:SIGMA | sharegpt | alpaca | azure-conv | azure-code",
     "output_len": "serving: as --prompt-len",
     "time_scale": "serving: ticks per second of a trace's timestamps (default 20)",
     "prefix_caching": "paged keeps freed full blocks as a cache later requests hit (vLLM v1's rules; event mode)",
@@ -191,13 +191,22 @@ def run_serving_report(args: argparse.Namespace, params: Params) -> int:
 
     workload = build_serving_workload(params)
     results = compare(workload.requests, total_slots=params.total_slots, max_len=params.max_len,
-                      block_size=params.block_size, order=params.order, placement=params.placement)
+                      block_size=params.block_size, order=params.order, placement=params.placement,
+                      samples=params.samples, beam_width=params.beam_width, seed=params.seed)
     scenario = getattr(args, "scenario", "seed")
     paper = get_scenario(scenario).paper
+    savings = None
+    if get_scenario(scenario).fig15 and params.sequences > 1:  # the paper's Fig. 15: widths 2, 4, 6
+        from fragtui.sim.serving.run import sharing_savings
+
+        kind = "samples" if params.samples > 1 else "beam_width"
+        savings = kind, sharing_savings(workload.requests, kind=kind, total_slots=params.total_slots,
+                                        max_len=params.max_len, block_size=params.block_size, order=params.order,
+                                        seed=params.seed)
     if args.json:
-        print(serving_json(params, workload, results, scenario, paper))
+        print(serving_json(params, workload, results, scenario, paper, savings))
     else:
-        print(serving_text(params, workload, results, paper))
+        print(serving_text(params, workload, results, paper, savings))
     return 0
 
 

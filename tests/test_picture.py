@@ -68,10 +68,11 @@ def test_prefix_caching_patches_equal_fresh_pictures_forward_and_back(events, or
     order=st.sampled_from(ORDERS),
     seed=st.integers(0, 50),
     rate=st.sampled_from([0.2, 1.0, 3.0]),
+    sharing=st.sampled_from([{}, {}, {"samples": 3}, {"beam_width": 2}, {"beam_width": 4}]),
 )
 def test_serving_mode_patches_equal_fresh_pictures_forward_and_back(total, block, reservation, placement, order,
-                                                                     seed, rate):
+                                                                     seed, rate, sharing):
     params = Params(mode="serving", total_slots=total, block_size=min(block, total), max_len=40, arrivals=12,
                     prompt_len="uniform:1:20", output_len="uniform:1:20", reservation=reservation,
-                    placement=placement, order=order, seed=seed, rate=rate).validated()
+                    placement=placement, order=order, seed=seed, rate=rate, **sharing).validated()
     walk(ServingEngine(params))

@@ -17,6 +17,7 @@ class Scenario:
     params: dict[str, Any] = field(default_factory=dict)  # overrides of the seed's parameters
     chart: str | None = None  # a chart the sidebar draws: "block-size"
     paper: bool = False  # the report sets the PagedAttention paper's figures beside ours
+    fig15: bool = False  # ... and the paper's Fig. 15, memory saved by sharing, for widths 2, 4 and 6
 
     def build(self, **overrides: object) -> Params:
         """The scenario's parameters with `overrides` on top, validated."""
@@ -132,6 +133,39 @@ SCENARIOS: dict[str, Scenario] = {
             "near half: the prompts are cached, each request's own tokens never are of use.",
             {"lengths": "uniform:130:400", "prefixes": "3:128", "frees": "churn:0.9", "arrivals": 120,
              "order": "lifo", "prefix_caching": True},
+        ),
+        Scenario(
+            "parallel-sampling",
+            "four samples of every prompt share it",
+            "Serving mode in the paper's setting (OPT-13B, 12 GiB of KV cache = 15,728 slots, "
+            "block 16) with Alpaca-like lengths (lognormal, mean 19 prompt and 58 output tokens) "
+            "and 4 samples of each prompt. Paged lays a prompt out once: its full blocks are "
+            "shared (green) by all four samples' block tables for as long as they run; its last, "
+            "partial block is copied on write when the samples write their first, different, "
+            "tokens, so only three copies are made, and from then on each sample fills blocks of "
+            "its own. Orca reserves a whole run for every sample. Alpaca's prompts are short, so "
+            "sharing saves about a tenth of the blocks: the paper's Fig. 15 reports 6.1-9.8 %, "
+            "and `fragtui report --scenario parallel-sampling` sets ours beside it.",
+            {"mode": "serving", "kv_memory": "12GiB", "model": "opt-13b", "max_len": 2048,
+             "prompt_len": "alpaca", "output_len": "alpaca", "arrivals": 400, "rate": 1.0, "samples": 4},
+            fig15=True,
+        ),
+        Scenario(
+            "beam-search",
+            "beam candidates share their history",
+            "Serving mode as in parallel-sampling, but each request runs a beam search of width 4. "
+            "Every tick each new candidate extends one of the current beams: some beams are "
+            "picked by several candidates and fork (their tables are copied, their blocks' counts "
+            "rise, and a shared last block is copied on write), others by none and are dropped, "
+            "their blocks freed unless another candidate still holds them. So candidates share "
+            "their common history, most of their blocks (green), and differ only in their last "
+            "few. Orca reserves a run per candidate. The paper's Fig. 15 reports 37.6-55.2 % of "
+            "blocks saved for widths 2 to 6; `fragtui report --scenario beam-search` sets ours "
+            "beside it. Our beams pick their parents at random (seeded), which merges histories "
+            "faster than a real model's beams do: we save more.",
+            {"mode": "serving", "kv_memory": "12GiB", "model": "opt-13b", "max_len": 2048,
+             "prompt_len": "alpaca", "output_len": "alpaca", "arrivals": 400, "rate": 1.0, "beam_width": 4},
+            fig15=True,
         ),
         Scenario(
             "block-size",

@@ -130,7 +130,7 @@ class FragApp(App[None]):
             grid.pane_title = words.pane_title(side)
             grid.zoom, grid.by_request = self.zoom, self.by_request
             grid.legend_states = words.legend
-            grid.show(picture, self.stage.params.block_size, words.request_detail)
+            grid.show(picture, self.stage.params.block_size, words.request_detail, words.holder_name)
         self.show_legend()
         self.refresh_texts()
         self.refresh_bindings()

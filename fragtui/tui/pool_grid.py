@@ -88,6 +88,7 @@ class PoolGrid(ScrollView, can_focus=False):
         self.zoom = False
         self.by_request = False
         self.request_detail: Callable[[int], str] = lambda rid: ""  # how full request `rid` is, for hovering
+        self.holder_name: Callable[[int], str] = "r{}".format  # what to call a holding, for hovering
         self.legend_states: tuple[tuple[int, str], ...] = tuple(
             (state, STATE_NAMES[state]) for state in (USED, RESERVED, FREE, STRANDED, UNUSABLE))
         self._strips: dict[int, Strip] = {}
@@ -102,9 +103,12 @@ class PoolGrid(ScrollView, can_focus=False):
     def monochrome(self) -> bool:
         return bool(getattr(self.app, "no_color", False))
 
-    def show(self, picture: Picture, block_size: int, request_detail: Callable[[int], str]) -> None:
-        """Draw a new picture from scratch; `request_detail(id)` describes a request on hover."""
+    def show(self, picture: Picture, block_size: int, request_detail: Callable[[int], str],
+             holder_name: Callable[[int], str] = "r{}".format) -> None:
+        """Draw a new picture from scratch; `request_detail(id)` describes a request on hover,
+        `holder_name(id)` names it."""
         self.picture, self.block_size, self.request_detail = picture, block_size, request_detail
+        self.holder_name = holder_name
         self._relayout()
 
     def patch(self, ranges: Ranges) -> None:
@@ -315,7 +319,7 @@ class PoolGrid(ScrollView, can_focus=False):
             span = layout.cell_at(x, row + i)
             if span is not None:
                 info = cell_info(picture, *span)
-                parts.append(f"{mark} {info.describe(self.request_detail)}".strip())
+                parts.append(f"{mark} {info.describe(self.request_detail, self.holder_name)}".strip())
         return f"{self.allocator}: " + "   ".join(parts) if parts else ""
 
 

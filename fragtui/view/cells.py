@@ -81,8 +81,9 @@ class CellInfo:
     blocks: tuple[int, int] | None
     shared: int = 0  # the most holders any of its blocks has, where that is more than one
 
-    def describe(self, request_detail: Callable[[int], str]) -> str:
-        """`request_detail(id)` says how full a request is, e.g. "32/512"."""
+    def describe(self, request_detail: Callable[[int], str], name: Callable[[int], str] = "r{}".format) -> str:
+        """`request_detail(id)` says how full a request is, e.g. "32/512"; `name(id)` what to
+        call a holding (r7; r7.2 for one of its sequences)."""
         slots = f"slot {self.start}" if self.end - self.start == 1 else f"slots {self.start}–{self.end - 1}"
         split = ", ".join(f"{n} {name}" if len(self.counts) > 1 else name for name, n in self.counts.items())
         parts = [slots, split]
@@ -90,7 +91,7 @@ class CellInfo:
             parts.append(f"shared by {self.shared}")
         for rid in self.owners[:3]:
             detail = request_detail(rid)
-            parts.append(f"r{rid} {detail}" if detail else f"r{rid}")
+            parts.append(f"{name(rid)} {detail}" if detail else name(rid))
         if len(self.owners) > 3:
             parts.append(f"+{len(self.owners) - 3} more")
         if self.blocks is not None:

@@ -41,6 +41,9 @@ class EventWords:
             return narrate_start(sim.total_steps)
         return narrate_record(sim.last, sim.metrics("contiguous", holes=False), sim.paged)
 
+    def holder_name(self, rid: int) -> str:
+        return f"r{rid}"
+
     def request_detail(self, rid: int) -> str:
         request = self.engine.sim.request(rid)
         return f"{request.used}/{request.max_len}" if request else ""

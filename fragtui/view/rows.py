@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from fragtui.sim.metrics import Metrics
+from fragtui.sim.serving.types import ServingMetrics
 from fragtui.view.states import FREE, INTERNAL, RESERVED, STRANDED, UNUSABLE, USED
 
 
@@ -60,6 +61,13 @@ METRIC_ROWS = (
 )
 
 PEAK_FIELDS = ("live", "used", "reserved", "block_table_entries")
+
+# Serving mode's sharing rows (--samples, --beam-width), for the sidebar and the serving report:
+# (label, the value as shown). Saved by sharing is the PagedAttention paper's Fig. 15 measure.
+SERVING_SHARING_ROWS: tuple[tuple[str, Callable[[ServingMetrics], str]], ...] = (
+    ("copies on write", lambda m: str(m.copies)),
+    ("saved by sharing %", lambda m: f"{100 * m.saved_share:.1f}"),
+)
 
 
 def format_value(value: int | float | None, percent: bool = False, compact: bool = False) -> str:

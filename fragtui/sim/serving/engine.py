@@ -25,7 +25,7 @@ class _Engine:
         self.by_id = {r.id: r for r in requests}
         self.finals = tuple(r.final for r in requests)  # final lengths, looked up a lot
         self.final_of = {r.id: r.final for r in requests}
-        self.doomed = frozenset(r.id for r in requests if memory.never_fits(r.final))
+        self.doomed = frozenset(r.id for r in requests if memory.never_fits(r.final, r.prompt))
         self.memory = memory
         self.block_size = block_size
         self.tick = 0
@@ -45,6 +45,7 @@ class _Engine:
         self.queued_ticks = self.batch_sum = self.batch_sum_queued = 0
         self.sums = (0, 0, 0, 0)  # Σ over ticks of tokens held, slots to fill, held, stranded
         self.sums_queued = (0, 0, 0, 0)
+        self.block_sums = (0, 0)  # sharing: Σ over ticks of block-table entries and of blocks held
         self.completed_log: list[int] = []  # shared by clones: the run's one future
         self.rejected_log: list[int] = []
 
@@ -75,7 +76,7 @@ class _Engine:
         growths that find free blocks and arrivals behind a blocked head do not: `stretch`
         takes those."""
         t = self.tick
-        if self.retry:
+        if self.retry or (self.running and self.memory.steps_every_tick):  # (sharing changes every tick)
             return t
         tick = self.frees[0][0] if self.frees else NEVER
         if self.next_arrival < len(self.requests) and not self.blocked:
@@ -83,7 +84,7 @@ class _Engine:
         return max(tick, t)
 
     def breakdown(self) -> Breakdown:
-        tokens = self.base_sum + len(self.running) * self.tick
+        tokens = self.memory.tokens_held(self.base_sum + len(self.running) * self.tick)
         return self.breakdown_of(1, (tokens, *self.memory.levels(self.head_final())))
 
     def breakdown_of(self, ticks: int, sums: tuple[int, int, int, int]) -> Breakdown:
@@ -137,7 +138,7 @@ class _Engine:
         if self.blocked:  # arrivals only lengthen a queue whose head cannot move
             while self.next_arrival < len(requests) and requests[self.next_arrival].arrival_tick < end:
                 self.next_arrival += 1
-        token_sum = ticks * self.base_sum + n * (ticks * t + ticks * (ticks + 1) // 2)
+        token_sum = memory.width * (ticks * self.base_sum + n * (ticks * t + ticks * (ticks + 1) // 2))
         self.generated += n * ticks
         self.work += 1 + len(grown)  # what replaying this costs, roughly
         self.tick = end
@@ -169,16 +170,24 @@ class _Engine:
         # 4. one token each: only growths across a block boundary need doing
         grown: list[int] = []
         preempted: list[int] = []
-        if self.phases and t % self.block_size in self.phases:
+        memory = self.memory
+        copies = memory.copies
+        if memory.steps_every_tick:
+            self._step_all(t, grown, preempted)
+        elif self.phases and t % self.block_size in self.phases:
             self._grow(t, grown, preempted)
         completed = self._complete(t + 1) if self.finishes and self.finishes[0][0] == t else []
         self.generated += batch - len(preempted)
         self.tick = t + 1
         self.work += 1 + len(freed) + len(admitted) + len(grown) + len(preempted)
-        tokens = self.base_sum + len(running) * (t + 1)
-        self._account(1, batch, (tokens, *self.memory.levels(self.head_final())))
+        tokens = memory.tokens_held(self.base_sum + len(running) * (t + 1))
+        self._account(1, batch, (tokens, *memory.levels(self.head_final())))
+        if memory.steps_every_tick:
+            entries, held = memory.blocks_now()
+            entries_sum, held_sum = self.block_sums
+            self.block_sums = (entries_sum + entries, held_sum + held)
         arrived = (first_arrival, self.next_arrival)
-        return t, freed, arrived, admitted, rejected, grown, preempted, completed, batch
+        return t, freed, arrived, admitted, rejected, grown, preempted, completed, batch, memory.copies - copies
 
     def _admit(self, t: int) -> tuple[list[int], list[int]]:
         memory, preempted, requests = self.memory, self.preempted, self.requests
@@ -222,7 +231,7 @@ class _Engine:
         last = final - 1 - base  # the tick of its last append
         heappush(self.finishes, (last, seq, rid))
         heappush(self.frees, (last + 1, seq, rid))
-        if self.memory.grows:
+        if self.memory.grows and not self.memory.steps_every_tick:
             self.phases.setdefault(-base % self.block_size, {})[rid] = entry
 
     def _grow(self, t: int, grown: list[int], preempted: list[int]) -> None:
@@ -248,6 +257,25 @@ class _Engine:
                 if victim == rid:
                     break
             else:
+                grown.append(rid)
+
+    def _step_all(self, t: int, grown: list[int], preempted: list[int]) -> None:
+        """Step 4 where a request's sequences share blocks: each running request, oldest first,
+        appends a token to each sequence (sharing.py), preempting the newest when blocks run out."""
+        running, memory = self.running, self.memory
+        for rid, entry in list(running.items()):
+            if running.get(rid) is not entry:
+                continue  # preempted by an older request's step
+            _, base, final = entry
+            took = memory.step(rid, base + t, final)
+            while took is None:
+                victim = next(reversed(running))  # the most recently admitted
+                self._preempt(t, victim)
+                preempted.append(victim)
+                if victim == rid:
+                    break
+                took = memory.step(rid, base + t, final)
+            if took:
                 grown.append(rid)
 
     def _complete(self, before: int) -> list[int]:

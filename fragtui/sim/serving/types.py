@@ -77,6 +77,7 @@ class TickRecord:
     completed: tuple[int, ...]
     batch: int  # running after admission
     breakdown: Breakdown
+    copies: int = 0  # blocks copied on write (sequences sharing a last block)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,3 +96,6 @@ class ServingMetrics:
     mean_queueing_delay: float  # first admission tick − arrival tick, over admitted requests
     breakdown: Breakdown  # mean over all ticks
     breakdown_queued: Breakdown  # mean over queued ticks: the memory-bound regime
+    # sharing (--samples, --beam-width): 0 where each request is one sequence
+    copies: int = 0  # blocks copied on write
+    saved_share: float = 0.0  # blocks saved by sharing / blocks without sharing, summed over ticks (Fig. 15)
