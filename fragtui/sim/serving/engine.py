@@ -173,6 +173,7 @@ class _Engine:
         memory = self.memory
         copies = memory.copies
         if memory.steps_every_tick:
+            self.work += len(running)  # every request's sequences step: checkpoint often enough
             self._step_all(t, grown, preempted)
         elif self.phases and t % self.block_size in self.phases:
             self._grow(t, grown, preempted)
