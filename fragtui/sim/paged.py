@@ -234,23 +234,23 @@ class PagedAllocator:
         need = -(-used // self.block_size)
         if need > self.free_blocks:
             self.rejected_pool_full += 1
-            return _new(PagedOutcome, (REJECTED, POOL_FULL, request.id, _NO_BLOCKS, used, 0, (), ()))
+            return _new(PagedOutcome, (REJECTED, POOL_FULL, request.id, _NO_BLOCKS, used))
         blocks = self._take(need)
         self.tables[request.id] = (blocks, used)
         self.free_blocks -= need
         self.used += used
         self.admitted += 1
-        return _new(PagedOutcome, (ADMITTED, None, request.id, blocks, used, 0, (), ()))
+        return _new(PagedOutcome, (ADMITTED, None, request.id, blocks, used))
 
     def free_request(self, request_id: int) -> PagedOutcome:
         entry = self.tables.pop(request_id, None)
         if entry is None:
-            return _new(PagedOutcome, (NOOP, None, request_id, _NO_BLOCKS, 0, 0, (), ()))
+            return _new(PagedOutcome, (NOOP, None, request_id, _NO_BLOCKS, 0))
         blocks, used = entry
         self._give(blocks)
         self.free_blocks += len(blocks)
         self.used -= used
-        return _new(PagedOutcome, (FREED, None, request_id, blocks, used, 0, (), ()))
+        return _new(PagedOutcome, (FREED, None, request_id, blocks, used))
 
     def undo(self, outcome: PagedOutcome) -> None:
         """Exactly reverse `outcome`, which must be the last thing this allocator did."""

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from fragtui.sim.outcomes import ADMITTED, FREED, NOOP, POOL_FULL, REJECTED, Identity, PagedOutcome
+from fragtui.sim.outcomes import ADMITTED, FREED, NOOP, POOL_FULL, REJECTED, Identity, PagedOutcome, PrefixOutcome
 from fragtui.sim.paged import PagedAllocator, _LowestQueue
 from fragtui.sim.requests import Request
 
@@ -134,7 +134,7 @@ class PrefixCachingAllocator(PagedAllocator):
         new = need - len(reused)
         if new + len(revive) > self.free_blocks:
             self.rejected_pool_full += 1
-            return _new(PagedOutcome, (REJECTED, POOL_FULL, rid, _NO_BLOCKS, used, 0, (), ()))
+            return _new(PagedOutcome, (REJECTED, POOL_FULL, rid, _NO_BLOCKS, used))
         revived = tuple((block, self._unqueue(block)) for block in revive)
         for block in reused:
             refs[block] += 1
@@ -154,12 +154,12 @@ class PrefixCachingAllocator(PagedAllocator):
         self.hits += len(reused)
         self.misses += new
         self.admitted += 1
-        return _new(PagedOutcome, (ADMITTED, None, rid, blocks, used, len(reused), evicted, revived))
+        return _new(PrefixOutcome, (ADMITTED, None, rid, blocks, used, len(reused), evicted, revived))
 
     def free_request(self, request_id: int) -> PagedOutcome:
         entry = self.tables.pop(request_id, None)
         if entry is None:
-            return _new(PagedOutcome, (NOOP, None, request_id, _NO_BLOCKS, 0, 0, (), ()))
+            return _new(PagedOutcome, (NOOP, None, request_id, _NO_BLOCKS, 0))
         blocks, used = entry
         bs, refs, identity, links = self.block_size, self.refs, self.identity, self.links
         uncached = []  # released, holding no identity: they go where the free order says
@@ -186,7 +186,7 @@ class PrefixCachingAllocator(PagedAllocator):
         freed = sum(not refs[block] for block in blocks)
         self.free_blocks += freed
         self.entries -= len(blocks)
-        return _new(PagedOutcome, (FREED, None, request_id, blocks, used, 0, (), ()))
+        return _new(PagedOutcome, (FREED, None, request_id, blocks, used))
 
     def undo(self, outcome: PagedOutcome) -> None:
         """Exactly reverse `outcome`, which must be the last thing this allocator did."""
