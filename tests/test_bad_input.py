@@ -139,6 +139,9 @@ CLI_CASES = [
     (["report", "--mode", "serving", "--beam-width", "65"], "--beam-width 65: must be a whole number from 1 to 64"),
     (["report", "--mode", "serving", "--samples", "2", "--beam-width", "2"], "--beam-width 2: cannot be combined with --samples"),
     (["report", "--scenario", "beam-search", "--mode", "event"], "the beam-search scenario's --beam-width 4: is for serving mode"),
+    (["report", "--mode", "serving", "--beam-width", "16", "--prompt-len", "sharegpt", "--output-len", "2000",
+      "--max-len", "16384", "--total-slots", "1000000", "--arrivals", "1000"],
+     "serving run too long: 1,000 requests need at least 2,934 busy ticks, 4,357,248,000 steps of their shared sequences"),
 ]
 
 

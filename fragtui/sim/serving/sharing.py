@@ -108,6 +108,7 @@ class SharedPagedMemory:
         self.never = 0  # of those, slots past the final length: never to be filled
         self.copies = 0
         self._parents: dict[int, list[tuple[int, ...]]] = {}  # beam schedules, shared by clones
+        self._identity = tuple(range(width))  # every sequence its own parent
 
     @property
     def held_blocks(self) -> int:
@@ -151,7 +152,10 @@ class SharedPagedMemory:
 
     def step(self, rid: int, tokens: int, final: int) -> int | None:
         bs, refs, tables = self.block_size, self.refs, self.groups[rid]
-        parents = self._parents_at(rid, tokens - self.prompts[rid])
+        generated = tokens - self.prompts[rid]
+        parents = self._parents_at(rid, generated)
+        if parents is self._identity and generated:
+            return self._append(rid, tokens, final)  # each its own way: no fork, no drop, no copy
         children = Counter(parents)
         # What the tick frees and needs, worked out before anything changes: a block's count
         # once the children hold their parents' tables (no other request holds these blocks).
@@ -230,9 +234,30 @@ class SharedPagedMemory:
 
     # -- inside ----------------------------------------------------------------------------
 
+    def _append(self, rid: int, tokens: int, final: int) -> int | None:
+        """`step` where every sequence continues its own table, whose last block it alone holds
+        (samples after their first token; sequences recomputed after a preemption)."""
+        if tokens % self.block_size:
+            self._tally(rid, -1)
+            self.lengths[rid] = (tokens + 1, final)
+            self._tally(rid, 1)
+            return 0
+        if self.width > self.free_blocks:
+            return None
+        self._tally(rid, -1)
+        refs = self.refs
+        for table, block in zip(self.groups[rid], self.queue.take(self.width)):
+            table.append(block)
+            refs[block] = 1
+        self.free_blocks -= self.width
+        self.entries += self.width
+        self.lengths[rid] = (tokens + 1, final)
+        self._tally(rid, 1)
+        return self.width
+
     def _parents_at(self, rid: int, step: int) -> tuple[int, ...]:
         if not self.beams or step == 0:
-            return tuple(range(self.width))
+            return self._identity
         schedule = self._parents.get(rid)
         if schedule is None:
             schedule = self._parents[rid] = beam_parents(self.seed, rid, self.width, self.outputs[rid])
