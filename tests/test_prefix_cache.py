@@ -94,6 +94,14 @@ def test_lifo_puts_uncached_blocks_at_the_head_and_cached_ones_at_the_tail():
     assert pool.free_block_ids() == [2, 3, 4, 5, 6, 7, 1, 0]
 
 
+def test_fifo_puts_every_released_block_at_the_tail_last_block_first():
+    pool = PrefixCachingAllocator(8 * 16, 16, "fifo")
+    assert arrive(pool, 0, 40, "a", 32) == [0, 1, 2]  # block 2 is partial: never cached
+    pool.free_request(0)
+    assert pool.free_block_ids() == [3, 4, 5, 6, 7, 2, 1, 0]
+    assert pool.cached_free == {0, 1}
+
+
 def test_lowest_hands_out_uncached_blocks_lowest_first_then_cached_ones_lru():
     pool = PrefixCachingAllocator(6 * 16, 16, "lowest")
     assert arrive(pool, 0, 32, "a", 32) == [0, 1]

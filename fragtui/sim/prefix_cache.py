@@ -162,6 +162,7 @@ class PrefixCachingAllocator(PagedAllocator):
             return _new(PagedOutcome, (NOOP, None, request_id, _NO_BLOCKS, 0))
         blocks, used = entry
         bs, refs, identity, links = self.block_size, self.refs, self.identity, self.links
+        fifo = self.order == "fifo"
         uncached = []  # released, holding no identity: they go where the free order says
         for i in range(len(blocks) - 1, -1, -1):  # last block first
             block = blocks[i]
@@ -172,12 +173,11 @@ class PrefixCachingAllocator(PagedAllocator):
             if identity[block] is not None:
                 links.push_back(block)
                 self.cached_free.add(block)
+            elif fifo:  # uncached blocks join the tail too, in the same release order
+                links.push_back(block)
             else:
                 uncached.append(block)
-        if self.order == "fifo":
-            for block in uncached:
-                links.push_back(block)
-        elif self.order == "lifo":  # as a group at the head, the table's last block first
+        if self.order == "lifo":  # as a group at the head, the table's last block first
             for block in reversed(uncached):
                 links.push_front(block)
         elif uncached:
