@@ -15,7 +15,7 @@ from fragtui.capture import MAX_FRAMES, Look
 from fragtui.sim.errors import FragtuiError, ParamError, safe
 from fragtui.sim.jumps import MAX_STEP, POSITION_HELP
 from fragtui.sim.numbers import NumberError, decimal, whole
-from fragtui.sim.params import PARAM_NAMES, WHOLE_BOUNDS, Params, parse_field
+from fragtui.sim.params import BOOL_FIELDS, PARAM_NAMES, WHOLE_BOUNDS, Params, parse_field
 from fragtui.sim.scenarios import SCENARIOS, get_scenario
 from fragtui.sim.sweep import MAX_COMBINATIONS
 
@@ -38,11 +38,15 @@ PARAM_HELP = {
     "mode": "event | serving (a serving run estimated at more than 100,000,000 busy ticks + block "
             "growths is refused before it starts)",
     "rate": "serving: Poisson arrivals, requests per second (default 20: one a tick)",
-    "prompt_len": "serving: constant | N | uniform:A:B | lognormal:MU:SIGMA | sharegpt | azure-conv | azure-code",
+    "prompt_len": "serving: constant | N | uniform:A:B | lognormal:MU:SIGMA | sharegpt | alpaca | azure-conv | azure-code",
     "output_len": "serving: as --prompt-len",
     "time_scale": "serving: ticks (decode iterations) per second, for --rate and a trace's timestamps (default 20)",
     "watermark": "serving: share of blocks paged keeps free when it admits, as vLLM (0 to 0.5; default 0)",
     "warmup": "serving: steady-state averages start once this share of requests completed (0 to 0.9; default 0)",
+    "prefix_caching": "paged keeps freed full blocks as a cache later requests hit (vLLM v1's rules; event mode)",
+    "prefixes": "G:K: each request starts with one of G shared prompts (a, b, …) of K tokens",
+    "samples": "serving: parallel samples of each prompt, sharing its blocks (default 1)",
+    "beam_width": "serving: beam candidates of each prompt, sharing blocks (default 1)",
 }
 
 
@@ -85,6 +89,10 @@ def _add_params(parser: argparse.ArgumentParser) -> None:
         help_text = PARAM_HELP.get(name, f"default {getattr(defaults, name)}")
         if name in WHOLE_BOUNDS:
             help_text += ", {:,} to {:,}".format(*WHOLE_BOUNDS[name])
+        if name in BOOL_FIELDS:  # a switch: --prefix-caching, --no-prefix-caching
+            group.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS,
+                               help=help_text)
+            continue
         group.add_argument(flag, dest=name, metavar=name.upper(), default=argparse.SUPPRESS, help=help_text)
 
 
@@ -166,10 +174,12 @@ def params_from(args: argparse.Namespace) -> Params:
     """The scenario's parameters (the seed's by default), overridden by the options given.
 
     An error about a value the user did not type says where it came from instead."""
-    given = {}
+    given: dict[str, object] = {}
     for name in PARAM_NAMES:
         text = getattr(args, name, None)
-        if text is not None:
+        if isinstance(text, bool):  # a switch
+            given[name] = text
+        elif text is not None:
             if not text.strip():  # (in the editor, a blank optional field means "none")
                 raise ParamError(name, text, "must not be empty")
             given[name] = parse_field(name, text)
@@ -228,10 +238,18 @@ def run_serving_report(args: argparse.Namespace, params: Params) -> int:
     if get_scenario(scenario).paper:  # the paper's figures, and the same requests at one a tick
         fast = params.with_(rate=params.time_scale)
         saturated = compare_params(fast, build_serving_workload(fast).requests)
+    savings = None
+    if get_scenario(scenario).fig15 and params.sequences > 1:  # the paper's Fig. 15: widths 2, 4, 6
+        from fragtui.sim.serving.run import sharing_savings
+
+        kind = "samples" if params.samples > 1 else "beam_width"
+        savings = kind, sharing_savings(workload.requests, kind=kind, total_slots=params.total_slots,
+                                        max_len=params.max_len, block_size=params.block_size, order=params.order,
+                                        seed=params.seed)
     if args.json:
-        print(serving_json(params, workload, results, scenario, saturated))
+        print(serving_json(params, workload, results, scenario, saturated, savings))
     else:
-        print(serving_text(params, workload, results, saturated))
+        print(serving_text(params, workload, results, saturated, savings))
     return 0
 
 

@@ -74,7 +74,9 @@ def step_json(record: StepRecord, sim: Simulation) -> dict[str, object]:
     """One step: the event, then what each allocator did.
 
     contiguous `start`/`length`: the run admitted or freed; for a rejection, start is null and
-    length is the reservation that did not fit. paged `blocks`: block ids in block-table order."""
+    length is the reservation that did not fit. paged `blocks`: block ids in block-table order;
+    with prefix caching an admission also gives the blocks it `reused` from the cache, the
+    `new` ones, and how many cached identities taking them `evicted`."""
     event = record.event
     request = sim.request(event.id)
     c, p = record.contiguous, record.paged
@@ -83,17 +85,18 @@ def step_json(record: StepRecord, sim: Simulation) -> dict[str, object]:
         contiguous.update(start=c.start, length=c.length)
     elif c.kind == REJECTED:
         contiguous["length"] = c.length
-    return {
-        "step": record.index,
-        "event": {
-            "kind": event.kind,
-            "id": event.id,
-            "used": request.used if request else None,
-            "max_len": request.max_len if request else None,
-        },
-        "contiguous": contiguous,
-        "paged": {"outcome": p.kind, "reason": p.reason, "blocks": list(p.blocks)},
+    paged: dict[str, object] = {"outcome": p.kind, "reason": p.reason, "blocks": list(p.blocks)}
+    if sim.params.prefix_caching and p.kind == ADMITTED:  # which blocks came from the cache
+        paged.update(reused=p.blocks[:p.reused], new=p.blocks[p.reused:], evicted=len(p.evicted))
+    described: dict[str, object] = {
+        "kind": event.kind,
+        "id": event.id,
+        "used": request.used if request else None,
+        "max_len": request.max_len if request else None,
     }
+    if request is not None and request.prefix:
+        described.update(prefix=request.prefix, prefix_len=request.prefix_len)
+    return {"step": record.index, "event": described, "contiguous": contiguous, "paged": paged}
 
 
 def sweep_text(params: Params, rows: list[SweepRow], workload: Workload) -> str:
@@ -122,7 +125,8 @@ def sweep_json(params: Params, rows: list[SweepRow]) -> str:
 def scenarios_text() -> str:
     blocks = []
     for s in SCENARIOS.values():
-        overrides = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in s.params.items() if k != "ops")
+        overrides = " ".join(f"--{k.replace('_', '-')}" + ("" if v is True else f" {v}")
+                             for k, v in s.params.items() if k != "ops")
         if "ops" in s.params:
             overrides += " --ops …"
         head = f"{s.name} — {s.title}" + (f"\n  ({overrides.strip()})" if overrides.strip() else "")
@@ -145,6 +149,7 @@ def _params_line(p: Params) -> str:
     return (
         f"total_slots={p.total_slots} max_len={p.max_len} block_size={p.block_size} "
         f"placement={p.placement} order={p.order} reservation={p.reservation}"
+        + (" prefix_caching=on" if p.prefix_caching else "")
     )
 
 

@@ -11,7 +11,7 @@ from fragtui.sim.kv import format_bytes
 from fragtui.sim.params import Params
 from fragtui.sim.serving import Breakdown, ServingMetrics
 from fragtui.sim.serving.workload import ServingWorkload
-from fragtui.view.rows import CATEGORIES
+from fragtui.view.rows import CATEGORIES, SERVING_SHARING_ROWS
 
 Results = dict[str, ServingMetrics]
 COLUMNS = {"max": "Orca Max", "pow2": "Orca Pow2", "oracle": "Orca Oracle", "paged": "paged"}
@@ -28,6 +28,13 @@ PAPER_FIG2 = {
 FIG2_ROWS = ("token states", "reservation", "internal frag", "external frag & others")
 PAPER_MEAN_BATCH = {"max": 7.00, "pow2": 9.81, "oracle": 13.62, "paged": 30.42}  # Fig. 13, 2 req/s
 PAPER = {"fig2_pct": {k: dict(zip(FIG2_ROWS, v)) for k, v in PAPER_FIG2.items()}, "fig13_mean_batch": PAPER_MEAN_BATCH}
+# §6.3, Fig. 15: blocks saved by sharing / blocks without sharing, OPT-13B, for 2 to 6 samples or
+# beams (the ends of the range: saving grows with the width). ShareGPT's, from the same section.
+PAPER_SAVED = {"samples": {"alpaca": (6.1, 9.8), "sharegpt": (16.2, 30.5)},
+               "beam_width": {"alpaca": (37.6, 55.2), "sharegpt": (44.3, 66.3)}}
+SHARING_KIND = {"samples": "parallel sampling", "beam_width": "beam search"}
+
+Savings = tuple[str, dict[int, float]]  # (samples or beam_width, width -> share of blocks saved)
 
 
 def fig2(b: Breakdown) -> tuple[float, float, float, float]:
@@ -41,7 +48,7 @@ def fig2(b: Breakdown) -> tuple[float, float, float, float]:
 
 
 def serving_text(params: Params, workload: ServingWorkload, results: Results,
-                 saturated: Results | None = None) -> str:
+                 saturated: Results | None = None, savings: Savings | None = None) -> str:
     ms = list(results.values())
     steady = params.warmup > 0
 
@@ -70,6 +77,9 @@ def serving_text(params: Params, workload: ServingWorkload, results: Results,
         table.append(("ticks (queued)", [f"{m.ticks} ({m.queued_ticks})" for m in ms]))
     if any(m.rejected for m in ms):
         table.append(("never fit the pool", [str(m.rejected) for m in ms]))
+    if params.sequences > 1:
+        kind = "samples" if params.samples > 1 else "beam candidates"
+        table += [(f"{label} ({params.sequences} {kind})", [read(m) for m in ms]) for label, read in SERVING_SHARING_ROWS]
 
     window = (f"ticks with a non-empty queue after the warm-up (until {int(params.warmup * len(workload.requests))} "
               f"requests, {100 * params.warmup:g} %, completed)" if steady else "ticks with a non-empty queue")
@@ -80,6 +90,8 @@ def serving_text(params: Params, workload: ServingWorkload, results: Results,
     few = [COLUMNS[n] for n, m in results.items() if 0 < (m.steady_queued_ticks if steady else m.queued_ticks) < FEW_TICKS]
     if few:
         lines.append(f"note: {', '.join(few)} averaged over fewer than {FEW_TICKS:,} memory-bound ticks: noisy.")
+    if savings is not None:
+        lines += ["", *_savings_lines(savings)]
     if saturated is not None:
         lines += [""] + paper_text(params, workload, results, saturated)
     return "\n".join(lines)
@@ -129,8 +141,23 @@ def columns(table: list[tuple[str, list[str]]]) -> list[str]:
             for label, values in table]
 
 
+def _savings_lines(savings: Savings) -> list[str]:
+    kind, ours = savings
+    low, high = PAPER_SAVED[kind]["alpaca"]
+    widths = sorted(ours)
+    table: list[tuple[str, list[str]]] = [("width", ["ours", "the paper"])]
+    for width in widths:
+        theirs = f"{low}" if width == widths[0] else f"{high}" if width == widths[-1] else f"{low}–{high}"
+        table.append((str(width), [f"{100 * ours[width]:.1f}", theirs]))
+    return [f"memory saved by sharing, {SHARING_KIND[kind]} (paged; blocks saved / blocks without sharing,",
+            "summed over ticks), beside the PagedAttention paper's Fig. 15 (OPT-13B, Alpaca):",
+            *columns(table),
+            "(the paper gives the range over widths 2 to 6; its ShareGPT range is "
+            f"{PAPER_SAVED[kind]['sharegpt'][0]}–{PAPER_SAVED[kind]['sharegpt'][1]})"]
+
+
 def serving_json(params: Params, workload: ServingWorkload, results: Results, scenario: str,
-                 saturated: Results | None = None) -> str:
+                 saturated: Results | None = None, savings: Savings | None = None) -> str:
     data: dict[str, object] = {
         "mode": "serving",
         "scenario": scenario,
@@ -144,6 +171,10 @@ def serving_json(params: Params, workload: ServingWorkload, results: Results, sc
         data["paper"] = PAPER
         data["fig2_pct"] = {name: dict(zip(FIG2_ROWS, (round(v, 3) for v in fig2(m.steady_breakdown_queued))))
                             for name, m in results.items()}
+    if savings is not None:
+        kind, ours = savings
+        data["saved_by_sharing"] = {"kind": kind, "ours": {str(w): round(v, 6) for w, v in ours.items()},
+                                    "paper_fig15": PAPER_SAVED[kind]}
     return json.dumps(data, indent=1)
 
 

@@ -24,9 +24,14 @@ def slot_map(snap) -> list[str]:
         bs = snap.block_size
         usable = snap.total_slots // bs * bs
         states[usable:] = [UNUSABLE] * (snap.total_slots - usable)
+        seen = set()  # a shared block is held once, however many tables hold it
         for _, blocks, used in snap.tables:
             for block in blocks:
-                hold(block * bs, bs, min(used, bs))
+                if block not in seen:
+                    seen.add(block)
+                    hold(block * bs, bs, min(used, bs))
+                elif used < bs:
+                    raise AssertionError(f"block {block} shared but not full")
                 used = max(0, used - bs)
     return states
 
@@ -60,11 +65,34 @@ def check_invariants(sim: Simulation) -> None:
 
     # paged: tail waste below one block per request; every block free or held, once
     bs = sim.params.block_size
-    held = [b for _, blocks, _ in p_snap.tables for b in blocks]
-    assert sorted(held + list(p_snap.free_queue)) == list(range(total // bs))
+    entries = [b for _, blocks, _ in p_snap.tables for b in blocks]
+    held = sorted(set(entries))
+    assert sorted(held + list(p_snap.free_queue)) == list(range(total // bs)), "a block both free and held"
     for _, blocks, used in p_snap.tables:
         assert 0 <= len(blocks) * bs - used < bs
-    assert sim.paged.block_table_entries == len(held)
+        assert len(set(blocks)) == len(blocks)
+    assert sim.paged.block_table_entries == len(entries)
+    assert sim.metrics("paged").saved_blocks == len(entries) - len(held)
+    if sim.params.prefix_caching:
+        check_prefix_cache(sim.paged, entries)
+    else:
+        assert len(held) == len(entries), "nothing is shared without prefix caching"
+
+
+def check_prefix_cache(pool, entries) -> None:
+    """Reference counts equal the tables holding each block; identities are unique and each
+    names the one block the cache maps it to; cached free blocks are exactly the free ones
+    holding an identity."""
+    counts = {}
+    for block in entries:
+        counts[block] = counts.get(block, 0) + 1
+    assert {b: n for b, n in enumerate(pool.refs) if n} == counts
+    named = {b: identity for b, identity in enumerate(pool.identity) if identity is not None}
+    assert {block: identity for identity, block in pool.cache.items()} == named
+    assert len(set(named.values())) == len(named)
+    free = set(pool.free_block_ids())
+    assert pool.cached_free == {b for b in named if b in free}
+    assert len(free) == pool.free_blocks
 
 
 def check_rejection_reasons(sim: Simulation) -> None:

@@ -36,3 +36,21 @@ def pool_params(draw):
         order=draw(st.sampled_from(ORDERS)),
         reservation=draw(st.sampled_from(RESERVATIONS)),
     ).validated()
+
+
+@st.composite
+def shared_event_streams(draw, max_len: int = 64, max_events: int = 60):
+    """As event_streams, but most arrivals start with one of two prefixes (a or b), of a length
+    drawn per request, so some share blocks and some only part of them."""
+    events, arrived = [], []
+    for _ in range(draw(st.integers(0, max_events))):
+        if arrived and draw(st.integers(0, 2)) == 0:
+            events.append(Free(draw(st.sampled_from(arrived))))
+        else:
+            used = draw(st.integers(1, max_len))
+            prefix = draw(st.sampled_from(["", "a", "a", "b"]))
+            shared = draw(st.integers(1, used)) if prefix else 0
+            rid = len(arrived)
+            arrived.append(rid)
+            events.append(Arrive(Request(rid, used, max_len, prefix, shared)))
+    return events

@@ -41,7 +41,7 @@ CLI_CASES = [
     (["report", "--lengths", "uniform:5"], "--lengths 'uniform:5': must be constant, uniform:A:B"),
     (["report", "--lengths", "lognormal:1:99"], "--lengths 'lognormal:1:99': lognormal:MU:SIGMA needs"),
     (["report", "--frees", "churn:2"], "--frees 'churn:2': must be none, every-other or churn:P"),
-    (["report", "--ops", "+32,*4"], "--ops '+32,*4': op 2 '*4': expected +N, +N/M or -I"),
+    (["report", "--ops", "+32,*4"], "--ops '+32,*4': op 2 '*4': expected +N, +N/M, +N:aK or -I"),
     (["report", "--ops", "+32,-9"], "--ops '+32,-9': op 2 '-9': only 1 arrivals so far"),
     (["report", "--ops", "+999/10"], "--ops '+999/10': op 1 '+999/10': 999 tokens exceed its max_len 10"),
     (["report", "--ops", "+1", "--frees", "every-other"], "--frees 'every-other': cannot be combined with --ops"),
@@ -149,6 +149,26 @@ CLI_CASES = [
     (["screenshot", "--size", "40x12", "-o", "x.svg"], "--size '40x12': must be WIDTHxHEIGHT from 80x24 to 500x200"),
     (["record", "--size", "79x24", "-o", "x.cast"], "--size '79x24': must be WIDTHxHEIGHT from 80x24"),
     (["--speed", "2000"], "--speed '2000': must be a number from 1 to 1024"),
+    # issue 13: sharing
+    (["report", "--ops", "+32:A16"], "--ops '+32:A16': op 1 '+32:A16': a prefix is a letter a-z and its length, e.g. +64:a48"),
+    (["report", "--ops", "+32:a"], "--ops '+32:a': op 1 '+32:a': a prefix is a letter a-z and its length"),
+    (["report", "--ops", "+32:a48"], "--ops '+32:a48': op 1 '+32:a48': prefix a's 48 tokens exceed the request's 32"),
+    (["report", "--ops", "+32/64:a0"], "--ops '+32/64:a0': op 1 '+32/64:a0': expected a whole number from 1"),
+    (["report", "--prefixes", "27:8"], "--prefixes '27:8': must be G:K, G prompts (1 to 26) of K tokens each"),
+    (["report", "--prefixes", "3"], "--prefixes '3': must be G:K"),
+    (["report", "--prefixes", "2:²"], "--prefixes '2:²': must be G:K, G prompts (1 to 26) of K tokens each (1 to 16,777,216) (ASCII"),
+    (["report", "--ops", "+32", "--prefixes", "1:8"], "--prefixes '1:8': cannot be combined with --ops"),
+    (["report", "--prefix-caching", "on"], "unrecognized arguments: on"),
+    (["report", "--mode", "serving", "--prefix-caching"], "--prefix-caching 'on': is for event mode; serving mode shares"),
+    (["report", "--mode", "serving", "--prefixes", "1:8"], "--prefixes '1:8': is for event mode"),
+    (["report", "--samples", "4"], "--samples 4: is for serving mode (--mode serving)"),
+    (["report", "--mode", "serving", "--samples", "0"], "--samples 0: must be a whole number from 1 to 64"),
+    (["report", "--mode", "serving", "--beam-width", "65"], "--beam-width 65: must be a whole number from 1 to 64"),
+    (["report", "--mode", "serving", "--samples", "2", "--beam-width", "2"], "--beam-width 2: cannot be combined with --samples"),
+    (["report", "--scenario", "beam-search", "--mode", "event"], "the beam-search scenario's --beam-width 4: is for serving mode"),
+    (["report", "--mode", "serving", "--beam-width", "16", "--prompt-len", "sharegpt", "--output-len", "2000",
+      "--max-len", "16384", "--total-slots", "1000000", "--arrivals", "1000"],
+     "serving run too long: 1,000 requests need at least 2,934 busy ticks, 4,357,664,000 steps of their shared sequences"),
 ]
 
 
@@ -253,6 +273,10 @@ EDITOR_CASES = [
     # issue 15: these ended the app
     ("seed", "9" * 10_000, "seed '" + "9" * 60 + "…' (10,000 characters): must be a whole number from 0"),
     ("model", "²:1:1:fp16", "model '²:1:1:fp16': LAYERS '²': must be a whole number from 1 to 4,096 (ASCII digits 0-9 only)"),
+    # issue 13
+    ("prefix_caching", "maybe", "prefix_caching 'maybe': must be on or off"),
+    ("prefixes", "a:1", "prefixes 'a:1': must be G:K"),
+    ("samples", "3", "samples 3: is for serving mode"),
 ]
 
 

@@ -11,13 +11,14 @@ from fragtui.sim.params import Params
 from fragtui.sim.serving.pair import ServingEngine
 from fragtui.sim.simulation import Simulation
 from fragtui.view.picture import Picture
-from strategies import event_streams, pool_params
+from strategies import event_streams, pool_params, shared_event_streams
 
 
 def check_patch(picture, pool, before, ranges):
     fresh = Picture(pool)
     assert picture.states == fresh.states
     assert picture.owners == fresh.owners
+    assert picture.sharers == fresh.sharers
     touched = set()
     for a, b in ranges:
         touched.update(range(a, b))
@@ -48,6 +49,16 @@ def test_event_mode_patches_equal_fresh_pictures_forward_and_back(params, events
     walk(engine)
 
 
+@settings(max_examples=80, deadline=None)
+@given(events=shared_event_streams(), order=st.sampled_from(ORDERS), block=st.sampled_from([1, 4, 8]),
+       total=st.integers(16, 320))
+def test_prefix_caching_patches_equal_fresh_pictures_forward_and_back(events, order, block, total):
+    params = Params(total_slots=total, block_size=block, order=order, max_len=64, prefix_caching=True).validated()
+    engine = EventEngine(params)
+    engine.sim = Simulation(params, events)
+    walk(engine)
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     total=st.integers(40, 600),
@@ -57,10 +68,11 @@ def test_event_mode_patches_equal_fresh_pictures_forward_and_back(params, events
     order=st.sampled_from(ORDERS),
     seed=st.integers(0, 50),
     rate=st.sampled_from([4.0, 20.0, 60.0]),  # requests a second: 0.2, 1 and 3 a tick
+    sharing=st.sampled_from([{}, {}, {"samples": 3}, {"beam_width": 2}, {"beam_width": 4}]),
 )
 def test_serving_mode_patches_equal_fresh_pictures_forward_and_back(total, block, reservation, placement, order,
-                                                                     seed, rate):
+                                                                     seed, rate, sharing):
     params = Params(mode="serving", total_slots=total, block_size=min(block, total), max_len=40, arrivals=12,
                     prompt_len="uniform:1:20", output_len="uniform:1:20", reservation=reservation,
-                    placement=placement, order=order, seed=seed, rate=rate).validated()
+                    placement=placement, order=order, seed=seed, rate=rate, **sharing).validated()
     walk(ServingEngine(params))

@@ -53,7 +53,8 @@ class SessionMachine(RuleBasedStateMachine):
             self.session.free_oldest()
 
     @rule(
-        name=st.sampled_from(["block_size", "used_len", "total_slots", "max_len", "placement", "order", "reservation"]),
+        name=st.sampled_from(["block_size", "used_len", "total_slots", "max_len", "placement", "order", "reservation",
+                              "prefix_caching", "prefixes"]),
         data=st.data(),
     )
     def change_parameter(self, name, data):
@@ -65,6 +66,8 @@ class SessionMachine(RuleBasedStateMachine):
             "placement": st.sampled_from(PLACEMENTS),
             "order": st.sampled_from(ORDERS),
             "reservation": st.sampled_from(RESERVATIONS),
+            "prefix_caching": st.booleans(),
+            "prefixes": st.sampled_from([None, "1:8", "2:20", "3:64"]),
         }
         value = data.draw(choices[name])
         before = (self.session.params, self.session.sim.step, self.session.sim.snapshot())

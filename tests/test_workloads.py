@@ -113,7 +113,7 @@ def test_op_list():
 @pytest.mark.parametrize(
     "text, problem",
     [
-        ("+32,x", "op 2 'x': expected +N, +N/M or -I"),
+        ("+32,x", "op 2 'x': expected +N, +N/M, +N:aK or -I"),
         ("+32,-1", "op 2 '-1': only 1 arrivals so far"),
         ("+32,-0,-0", "op 3 '-0': r0 is already freed"),
         ("+600", "op 1 '+600': 600 tokens exceed its max_len 512"),

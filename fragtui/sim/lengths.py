@@ -22,11 +22,16 @@ from fragtui.sim.errors import ParamError
 from fragtui.sim.numbers import MAX_TOKENS, NumberError, ascii_note, decimal, is_whole, whole
 
 ALLOWED = "must be constant, uniform:A:B, lognormal:MU:SIGMA, azure-conv or azure-code"
-TOKEN_ALLOWED = "must be constant, N, uniform:A:B, lognormal:MU:SIGMA, sharegpt, azure-conv or azure-code"
+TOKEN_ALLOWED = ("must be constant, N, uniform:A:B, lognormal:MU:SIGMA, sharegpt, alpaca, azure-conv or "
+                 "azure-code")
 # ShareGPT as the PagedAttention paper reports it: mean 161 prompt and 338 output tokens. Its
 # spread is our assumption: lognormal with sigma 1 (ShareGPT's lengths are long-tailed).
-SHAREGPT_MEANS = {"prompt": 161.31, "output": 337.99}  # the paper's Table 1, after its length filter
+SHAREGPT_MEANS: dict[str, float] = {"prompt": 161.31, "output": 337.99}  # the paper's Table 1, after its filter
 SHAREGPT_SIGMA = 1.0
+# Alpaca as the paper reports it (Fig. 11: means 19.31 prompt and 58.45 output tokens), its
+# spread the same assumption as ShareGPT's: the paper's sharing figures (Fig. 15) use it.
+ALPACA_MEANS = {"prompt": 19.31, "output": 58.45}
+DATASETS: dict[str, dict[str, float]] = {"sharegpt": SHAREGPT_MEANS, "alpaca": ALPACA_MEANS}
 EMPIRICAL = ("azure-conv", "azure-code")
 
 
@@ -123,9 +128,9 @@ def parse_token_lengths(text: str, used_len: int, column: str, name: str) -> Len
             return Lengths("constant", whole(text, 1, MAX_TOKENS))
         except NumberError as error:
             raise ParamError(name, text if error.parsed is None else error.parsed, error.allowed) from None
-    if text == "sharegpt":
+    if text in DATASETS:
         sigma = SHAREGPT_SIGMA
-        return Lengths("lognormal", math.log(SHAREGPT_MEANS[column]) - sigma**2 / 2, sigma)
+        return Lengths("lognormal", math.log(DATASETS[text][column]) - sigma**2 / 2, sigma)
     if text in EMPIRICAL:
         return azure(text.split("-")[1], "context" if column == "prompt" else "generated")
     try:

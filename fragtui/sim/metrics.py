@@ -41,6 +41,11 @@ class Metrics:
     stranded: int
     block_table_entries: int
     total_slots: int
+    # sharing (prefix caching): 0 where nothing is shared
+    prefix_hits: int = 0  # blocks admissions reused from the cache
+    prefix_misses: int = 0  # blocks admissions computed anew
+    evictions: int = 0  # cached identities dropped because their block was taken
+    saved_blocks: int = 0  # block-table entries beyond the blocks held: what sharing saves now
 
     @property
     def wasted(self) -> int:
@@ -62,9 +67,18 @@ class Metrics:
         held = self.used + self.reserved
         return self.reserved / held if held else 0.0
 
-    def as_dict(self) -> dict[str, int | float]:
-        data: dict[str, int | float] = asdict(self)
+    @property
+    def hit_rate(self) -> float | None:
+        """The share of admitted blocks the cache served (vLLM reports it over tokens); None
+        before any lookup."""
+        lookups = self.prefix_hits + self.prefix_misses
+        return self.prefix_hits / lookups if lookups else None
+
+    def as_dict(self) -> dict[str, int | float | None]:
+        data: dict[str, int | float | None] = asdict(self)
         data["wasted"] = self.wasted
+        hit_rate = self.hit_rate
+        data["hit_rate"] = None if hit_rate is None else round(hit_rate, 6)
         data["ext_frag"] = round(self.ext_frag, 6)
         data["utilization"] = round(self.utilization, 6)
         data["waste_share"] = round(self.waste_share, 6)
@@ -91,9 +105,13 @@ def measure(a: Allocator, max_len: int, holes: bool = True) -> Metrics:
     """All metrics now. `max_len` sets what counts as stranded (contiguous only); `holes=False`
     skips counting paged's free-block runs, which is O(blocks log blocks)."""
     admitted, rejected, fragmented, live, used, reserved, free, largest, entries = series_row(a)
+    sharing: dict[str, int] = {}
     if isinstance(a, PagedAllocator):
         count = _free_block_runs(a) if holes else None
         stranded, unusable = 0, a.unusable
+        if a.prefix_caching:
+            sharing = {"prefix_hits": a.hits, "prefix_misses": a.misses, "evictions": a.evictions,
+                       "saved_blocks": a.saved_blocks}
     else:
         count = a.holes
         stranded, unusable = a.stranded(a.run_needed(max_len)), 0
@@ -113,6 +131,7 @@ def measure(a: Allocator, max_len: int, holes: bool = True) -> Metrics:
         stranded=stranded,
         block_table_entries=entries,
         total_slots=a.total_slots,
+        **sharing,
     )
 
 

@@ -1,14 +1,19 @@
-"""Op lists in the style of OSTEP's allocator simulator: `+32,+64,-0,+128/1024`.
+"""Op lists in the style of OSTEP's allocator simulator: `+32,+64,-0,+128/1024,+64:a48`.
 
 `+N` arrives with N tokens (max_len from the parameters), `+N/M` with its own max_len M, and
 `-i` frees the request of the i-th `+` (0-based, counting every arrival, admitted or not).
+A prefix comes last: `+N:aK` (or `+N/M:aK`) arrives with N tokens whose first K are prefix
+`a`'s, a letter a–z naming the prefix and 1 ≤ K ≤ N; requests naming the same letter hold the
+same tokens up to the shorter K (see Request).
 """
 
 from __future__ import annotations
 
 from fragtui.sim.errors import ParamError, quoted
 from fragtui.sim.numbers import MAX_TOKENS, NumberError, ascii_note, whole
-from fragtui.sim.requests import Arrive, Event, Free, Request
+from fragtui.sim.requests import PREFIX_LETTERS, Arrive, Event, Free, Request
+
+EXPECTED = "expected +N, +N/M, +N:aK or -I"
 
 
 def parse_ops(text: str, max_len: int, name: str = "ops") -> list[Event]:
@@ -21,12 +26,22 @@ def parse_ops(text: str, max_len: int, name: str = "ops") -> list[Event]:
     for n, item in enumerate(items, start=1):
         where = f"op {n} {quoted(item, 20)}"
         if item.startswith("+"):
-            tokens, slash, own = item[1:].partition("/")
+            body, colon, prefix = item[1:].partition(":")
+            tokens, slash, own = body.partition("/")
             used = _whole(tokens, name, text, where)
             limit = _whole(own, name, text, where) if slash else max_len
             if used > limit:
                 raise ParamError(name, text, f"{where}: {used} tokens exceed its max_len {limit}")
-            events.append(Arrive(Request(arrived, used, limit)))
+            letter, shared = "", 0
+            if colon:
+                letter, digits = prefix[:1], prefix[1:]
+                if not letter or letter not in PREFIX_LETTERS or not digits:
+                    raise ParamError(name, text, f"{where}: a prefix is a letter a-z and its length, e.g. +64:a48")
+                shared = _whole(digits, name, text, where)
+                if shared > used:
+                    raise ParamError(name, text, f"{where}: prefix {letter}'s {shared} tokens exceed the "
+                                                 f"request's {used}")
+            events.append(Arrive(Request(arrived, used, limit, letter, shared)))
             arrived += 1
         elif item.startswith("-"):
             index = _whole(item[1:], name, text, where, low=0)
@@ -37,7 +52,7 @@ def parse_ops(text: str, max_len: int, name: str = "ops") -> list[Event]:
             freed.add(index)
             events.append(Free(index))
         else:
-            raise ParamError(name, text, f"{where}: expected +N, +N/M or -I")
+            raise ParamError(name, text, f"{where}: {EXPECTED}")
     return events
 
 

@@ -6,7 +6,7 @@ call each: an allocator makes one per event, so they must cost next to nothing.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 ADMITTED = "admitted"
 REJECTED = "rejected"
@@ -15,6 +15,8 @@ NOOP = "noop"
 
 POOL_FULL = "pool-full"
 FRAGMENTED = "fragmented"
+
+Identity = tuple[object, int]  # a cached block's identity: (prefix letter or request id, block index)
 
 
 class ContiguousOutcome(NamedTuple):
@@ -43,7 +45,14 @@ class ContiguousOutcome(NamedTuple):
 
 
 class PagedOutcome(NamedTuple):
-    """`blocks` is the request's block table (admitted) or what it gave back (freed)."""
+    """`blocks` is the request's block table (admitted) or what it gave back (freed).
+
+    With prefix caching, an admission's first `reused` blocks came from the cache (the rest
+    are new); `evicted` are the (block, identity) pairs its new blocks dropped from the cache,
+    and `revived` the (block, block before it in the free queue) of cached free blocks it took
+    out of the queue: what undo needs to put the cache and the queue back. A `PrefixOutcome`
+    carries them; any other admission reused nothing, so they are 0, () and () here, and the
+    allocator's hot path makes five-item tuples (three more items cost it 3%)."""
 
     kind: str
     reason: str | None
@@ -51,5 +60,36 @@ class PagedOutcome(NamedTuple):
     blocks: list[int]
     used: int
 
+    @property
+    def reused(self) -> int:
+        return 0
+
+    @property
+    def evicted(self) -> tuple[tuple[int, Identity], ...]:
+        return ()
+
+    @property
+    def revived(self) -> tuple[tuple[int, int], ...]:
+        return ()
+
     def __repr__(self) -> str:
         return f"PagedOutcome({self.kind!r}, {self.reason!r}, r{self.request_id}, blocks={list(self.blocks)})"
+
+
+class PrefixOutcome(PagedOutcome):
+    """A prefix-caching admission: a PagedOutcome with three more items, (reused, evicted,
+    revived), made with `tuple.__new__` like the rest."""
+
+    __slots__ = ()
+
+    @property
+    def reused(self) -> int:
+        return cast(int, tuple.__getitem__(self, 5))
+
+    @property
+    def evicted(self) -> tuple[tuple[int, Identity], ...]:
+        return cast(tuple[tuple[int, Identity], ...], tuple.__getitem__(self, 6))
+
+    @property
+    def revived(self) -> tuple[tuple[int, int], ...]:
+        return cast(tuple[tuple[int, int], ...], tuple.__getitem__(self, 7))

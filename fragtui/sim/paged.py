@@ -8,9 +8,9 @@ ignores the queue and always hands out the lowest free block ids.
 
 from __future__ import annotations
 
-from typing import Callable, Protocol, Sequence
+from typing import AbstractSet, Callable, Protocol, Sequence
 
-from fragtui.sim.outcomes import ADMITTED, FREED, NOOP, POOL_FULL, REJECTED, PagedOutcome
+from fragtui.sim.outcomes import ADMITTED, FREED, NOOP, POOL_FULL, REJECTED, Identity, PagedOutcome
 from fragtui.sim.requests import Request
 
 ORDERS = ("fifo", "lifo", "lowest")
@@ -178,7 +178,14 @@ _QUEUES: dict[str, Callable[[int], FreeQueue]] = {"fifo": _FifoQueue, "lifo": _L
 
 class PagedAllocator:
     """Block tables are lists: serving mode grows them a block at a time, in amortized O(1).
-    A table handed out in an outcome is never changed afterwards except by such growth."""
+    A table handed out in an outcome is never changed afterwards except by such growth.
+
+    Nothing is shared here: each block has one holder. `PrefixCachingAllocator` (prefix_cache.py)
+    adds vLLM v1's prefix cache; the tallies below are its, and stay 0 here."""
+
+    prefix_caching = False
+    hits = misses = evictions = 0  # blocks reused from the cache, computed anew, evicted from it
+    cached_free: AbstractSet[int] = frozenset()  # free blocks holding a cached block identity
 
     def __init__(self, total_slots: int, block_size: int, order: str = "fifo") -> None:
         self.total_slots = total_slots
@@ -203,6 +210,11 @@ class PagedAllocator:
     @property
     def block_table_entries(self) -> int:
         return self.num_blocks - self.free_blocks
+
+    @property
+    def saved_blocks(self) -> int:
+        """Blocks that sharing saves now: block-table entries beyond the blocks held."""
+        return self.block_table_entries - (self.num_blocks - self.free_blocks)
 
     @property
     def free(self) -> int:
@@ -261,6 +273,10 @@ class PagedAllocator:
     def free_block_ids(self) -> list[int]:
         """Free blocks in the order they will be handed out."""
         return self.queue.order()
+
+    def cached_identities(self) -> tuple[tuple[int, Identity], ...]:
+        """(block, identity) for every block holding a cached identity, by block: none here."""
+        return ()
 
     # -- serving mode --------------------------------------------------------------------
 

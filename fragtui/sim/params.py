@@ -9,8 +9,9 @@ from fragtui.sim.contiguous import PLACEMENTS, RESERVATIONS
 from fragtui.sim.errors import ParamError
 from fragtui.sim.kv import parse_bytes, parse_model
 from fragtui.sim.lengths import EMPIRICAL, parse_lengths, parse_token_lengths
-from fragtui.sim.numbers import NumberError, decimal, whole
+from fragtui.sim.numbers import MAX_TOKENS, NumberError, ascii_note, decimal, whole
 from fragtui.sim.paged import ORDERS
+from fragtui.sim.requests import PREFIX_LETTERS
 
 MAX_SLOTS = 1 << 24  # 16,777,216: the largest pool the TUI is built to draw
 MAX_ARRIVALS = 1_000_000
@@ -26,6 +27,8 @@ WHOLE_BOUNDS = {
     "block_size": (1, MAX_SLOTS),
     "arrivals": (0, MAX_ARRIVALS),
     "seed": (0, 2**63 - 1),
+    "samples": (1, 64),
+    "beam_width": (1, 64),
 }
 NUMBER_BOUNDS = {"rate": (1e-6, 1e6), "time_scale": (1e-6, 1e6), "watermark": (0, 0.5), "warmup": (0, 0.9)}
 
@@ -55,6 +58,11 @@ class Params:
     time_scale: float = 20.0  # ticks (decode iterations) per second: for --rate and traces' timestamps
     watermark: float = 0.0  # share of blocks paged keeps free when it admits (vLLM: 0.01)
     warmup: float = 0.0  # steady-state averages start once this share of requests completed
+    # sharing (PagedAttention §4.4): event mode's prefix cache, serving mode's sequences
+    prefix_caching: bool = False  # paged keeps freed full blocks as a cache (vLLM v1's rules)
+    prefixes: str | None = None  # "G:K": each generated request starts with one of G prompts of K tokens
+    samples: int = 1  # serving: parallel samples of each prompt
+    beam_width: int = 1  # serving: beam candidates of each prompt
 
     @property
     def rate_per_tick(self) -> float:
@@ -112,6 +120,7 @@ class Params:
         prompts = parse_token_lengths(self.prompt_len, self.used_len, "prompt", "prompt_len")
         outputs = parse_token_lengths(self.output_len, self.used_len, "output", "output_len")
         parse_frees(self.frees)
+        self._check_sharing()
         if self.model is not None:
             parse_model(self.model)
         sources = [name for name in ("ops", "trace") if getattr(self, name) is not None]
@@ -137,6 +146,32 @@ class Params:
 
             parse_ops(self.ops, self.max_len)
 
+    def _check_sharing(self) -> None:
+        if not isinstance(self.prefix_caching, bool):
+            raise ParamError("prefix_caching", self.prefix_caching, BOOL_ALLOWED)
+        if self.prefixes is not None:
+            parse_prefixes(self.prefixes)
+            if self.ops is not None:
+                raise ParamError("prefixes", self.prefixes, "cannot be combined with --ops (an op list names its "
+                                 "own prefixes: +N:aK)")
+        if self.mode == "serving":
+            if self.prefix_caching:
+                raise ParamError("prefix_caching", "on", "is for event mode; serving mode shares blocks with "
+                                 "--samples and --beam-width")
+            if self.prefixes is not None:
+                raise ParamError("prefixes", self.prefixes, "is for event mode (with --prefix-caching)")
+        else:
+            for name in ("samples", "beam_width"):
+                if getattr(self, name) > 1:
+                    raise ParamError(name, getattr(self, name), "is for serving mode (--mode serving)")
+        if self.samples > 1 and self.beam_width > 1:
+            raise ParamError("beam_width", self.beam_width, "cannot be combined with --samples (one or the other)")
+
+    @property
+    def sequences(self) -> int:
+        """Sequences per request in serving mode: its samples or its beam candidates."""
+        return max(self.samples, self.beam_width)
+
     @property
     def lengths_from_used_len(self) -> bool:
         """Whether some request's length is used_len: only then is used_len ≤ max_len checked,
@@ -161,6 +196,22 @@ class Params:
                          f"with --{other.replace('_', '-')} {getattr(self, other)} every request needs at least {too_long}")
 
 
+PREFIXES_ALLOWED = f"must be G:K, G prompts (1 to {len(PREFIX_LETTERS)}) of K tokens each (1 to {MAX_TOKENS:,})"
+BOOL_ALLOWED = "must be on or off (true/false, yes/no, 1/0)"
+_BOOLS = {"on": True, "true": True, "yes": True, "1": True, "off": False, "false": False, "no": False, "0": False}
+
+
+def parse_prefixes(text: str) -> tuple[int, int]:
+    """`G:K` → (G, K): G shared prompts, named a, b, c, …, of K tokens each."""
+    count, colon, length = text.partition(":")
+    try:
+        if colon:
+            return whole(count, 1, len(PREFIX_LETTERS)), whole(length, 1, MAX_TOKENS)
+    except NumberError:
+        pass
+    raise ParamError("prefixes", text, PREFIXES_ALLOWED + ascii_note(text))
+
+
 def parse_frees(text: str) -> tuple[str, float]:
     """`none`, `every-other` or `churn:P` → (kind, P)."""
     if text in ("none", "every-other"):
@@ -176,12 +227,18 @@ def parse_frees(text: str) -> tuple[str, float]:
 
 PARAM_NAMES = tuple(f.name for f in fields(Params))
 OPTIONAL_FIELDS = frozenset(f.name for f in fields(Params) if "None" in f.type)
+BOOL_FIELDS = frozenset(f.name for f in fields(Params) if f.type == "bool")
 
 
 def parse_field(name: str, text: str) -> object:
     """Turn the text a user typed for `name` into its value, or raise ParamError."""
     if name in OPTIONAL_FIELDS and text.strip() in ("", "none", "None", "all"):
         return None
+    if name in BOOL_FIELDS:
+        value = _BOOLS.get(text.strip().lower())
+        if value is None:
+            raise ParamError(name, text, BOOL_ALLOWED)
+        return value
     try:
         if name in WHOLE_BOUNDS:
             return whole(text, *WHOLE_BOUNDS[name])

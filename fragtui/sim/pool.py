@@ -12,7 +12,7 @@ this contract (see `pools.py`), never a new picture.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Protocol, Sequence, overload
+from typing import Collection, Iterable, Iterator, Protocol, Sequence, overload
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +99,12 @@ class Pool(Protocol):
         """Every free run a placement sees (empty where runs do not matter)."""
         ...
 
+    def cached_blocks(self) -> Collection[int]:
+        """Free blocks that still hold a cached block identity (prefix caching), as a live
+        view: a later request can take them back without computing them. Empty elsewhere.
+        (Which blocks are shared needs no query: a block in more than one holding is.)"""
+        ...
+
 
 class Progress(Protocol):
     """How far a request's tokens are now and will reach: serving mode's side of a pool."""
@@ -113,7 +119,8 @@ class Change:
     """What one move changed in one pool.
 
     `replaced`: requests whose holding is new, gone or different (admitted, freed, preempted,
-    or such a move undone): drawn again from scratch. `resized`: requests that kept their
+    or such a move undone): drawn again from scratch. A block another holding shares, or that
+    stays cached, changes only with such a holding, so this says all there is to redraw. `resized`: requests that kept their
     holding but whose tokens moved, or which gained or lost extents at its end (serving
     mode's growth, and any tick undone). `appended`: requests that kept their holding and
     gained exactly one token (serving mode's every tick, for most of what runs)."""

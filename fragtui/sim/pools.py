@@ -8,7 +8,7 @@ now and will reach. A new allocator needs an adapter here and nothing in the vie
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Protocol
+from typing import Collection, Iterable, Iterator, Protocol
 
 from fragtui.sim.buddy import BuddyAllocator
 from fragtui.sim.contiguous import ContiguousAllocator
@@ -78,6 +78,9 @@ class RunPool:
     def free_runs(self) -> Iterable[tuple[int, int]]:
         return self.allocator.free_runs()
 
+    def cached_blocks(self) -> Collection[int]:
+        return ()  # a run is never cached
+
 
 class BlockPool:
     """A paged allocator through the pool contract: free blocks are all alike, so free runs
@@ -113,3 +116,6 @@ class BlockPool:
 
     def free_runs(self) -> Iterable[tuple[int, int]]:
         return ()
+
+    def cached_blocks(self) -> Collection[int]:
+        return self.allocator.cached_free

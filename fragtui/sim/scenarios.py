@@ -17,6 +17,7 @@ class Scenario:
     params: dict[str, Any] = field(default_factory=dict)  # overrides of the seed's parameters
     chart: str | None = None  # a chart the sidebar draws: "block-size"
     paper: bool = False  # the report sets the PagedAttention paper's figures beside ours
+    fig15: bool = False  # ... and the paper's Fig. 15, memory saved by sharing, for widths 2, 4 and 6
 
     def build(self, **overrides: object) -> Params:
         """The scenario's parameters with `overrides` on top, validated."""
@@ -111,6 +112,65 @@ SCENARIOS: dict[str, Scenario] = {
              "prompt_len": "sharegpt", "output_len": "sharegpt", "arrivals": 2000, "rate": 2.0,
              "time_scale": 20.0, "placement": "buddy", "watermark": 0.01, "warmup": 0.1},
             paper=True,
+        ),
+        Scenario(
+            "shared-prefix",
+            "one system prompt, held once",
+            "64 requests of 48 tokens, each starting with the same 32-token system prompt, into "
+            "4,096 slots with max_len 64, with prefix caching on. Contiguous reserves 64 slots "
+            "per request and admits all 64, so it holds the system prompt 64 times: 2,048 slots "
+            "of identical tokens. Paged computes the prompt once, in r0's first two blocks "
+            "(green: shared), and every later request's block table points at them: each takes "
+            "one block of its own, and the sidebar counts 126 cache hits and 126 blocks saved by "
+            "sharing. Hover over block 0 to see how many requests share it.",
+            {"max_len": 64, "used_len": 48, "prefixes": "1:32", "prefix_caching": True},
+        ),
+        Scenario(
+            "prefix-cache",
+            "freed blocks stay cached",
+            "120 requests of 130 to 400 tokens, each starting with one of three 128-token prompts "
+            "(a, b, c: 8 blocks each), arrive while most of the live ones leave (churn 0.9), with "
+            "prefix caching and vLLM's lifo free order. A freed full block keeps its identity "
+            "(dark blue: cached) and goes to the back of the free queue, so when the next request "
+            "with the same prompt arrives it takes those blocks back out of the free pool instead "
+            "of computing them: the narration says how many. New blocks come from the front, "
+            "evicting the least recently freed cached blocks first. Watch the hit rate settle "
+            "near half: the prompts are cached, each request's own tokens never are of use.",
+            {"lengths": "uniform:130:400", "prefixes": "3:128", "frees": "churn:0.9", "arrivals": 120,
+             "order": "lifo", "prefix_caching": True},
+        ),
+        Scenario(
+            "parallel-sampling",
+            "four samples of every prompt share it",
+            "Serving mode in the paper's setting (OPT-13B, 12 GiB of KV cache = 15,728 slots, "
+            "block 16) with Alpaca-like lengths (lognormal, mean 19 prompt and 58 output tokens) "
+            "and 4 samples of each prompt. Paged lays a prompt out once: its full blocks are "
+            "shared (green) by all four samples' block tables for as long as they run; its last, "
+            "partial block is copied on write when the samples write their first, different, "
+            "tokens, so only three copies are made, and from then on each sample fills blocks of "
+            "its own. Orca reserves a whole run for every sample. Alpaca's prompts are short, so "
+            "sharing saves about a tenth of the blocks: the paper's Fig. 15 reports 6.1-9.8 %, "
+            "and `fragtui report --scenario parallel-sampling` sets ours beside it.",
+            {"mode": "serving", "kv_memory": "12GiB", "model": "opt-13b", "max_len": 2048,
+             "prompt_len": "alpaca", "output_len": "alpaca", "arrivals": 400, "rate": 20.0, "samples": 4},
+            fig15=True,
+        ),
+        Scenario(
+            "beam-search",
+            "beam candidates share their history",
+            "Serving mode as in parallel-sampling, but each request runs a beam search of width 4. "
+            "Every tick each new candidate extends one of the current beams: some beams are "
+            "picked by several candidates and fork (their tables are copied, their blocks' counts "
+            "rise, and a shared last block is copied on write), others by none and are dropped, "
+            "their blocks freed unless another candidate still holds them. So candidates share "
+            "their common history, most of their blocks (green), and differ only in their last "
+            "few. Orca reserves a run per candidate. The paper's Fig. 15 reports 37.6-55.2 % of "
+            "blocks saved for widths 2 to 6; `fragtui report --scenario beam-search` sets ours "
+            "beside it. Our beams pick their parents at random (seeded), which merges histories "
+            "faster than a real model's beams do: we save more.",
+            {"mode": "serving", "kv_memory": "12GiB", "model": "opt-13b", "max_len": 2048,
+             "prompt_len": "alpaca", "output_len": "alpaca", "arrivals": 400, "rate": 20.0, "beam_width": 4},
+            fig15=True,
         ),
         Scenario(
             "block-size",

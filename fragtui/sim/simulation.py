@@ -16,6 +16,7 @@ from fragtui.sim.jumps import FRAGMENTED_BIT, REFUSED, Moments
 from fragtui.sim.metrics import SERIES_FIELDS, Metrics, measure, series_row
 from fragtui.sim.outcomes import FRAGMENTED, REJECTED, ContiguousOutcome, PagedOutcome
 from fragtui.sim.paged import PagedAllocator
+from fragtui.sim.prefix_cache import paged_allocator
 from fragtui.sim.pair import Pair, Side
 from fragtui.sim.params import Params
 from fragtui.sim.pools import RunAllocators, run_allocator
@@ -183,7 +184,7 @@ def final_metrics(params: Params, events: list[Event]) -> Pair[Metrics]:
 
 def _allocators(params: Params) -> tuple[RunAllocators, PagedAllocator]:
     return (run_allocator(params.total_slots, params.reservation, params.placement),
-            PagedAllocator(params.total_slots, params.block_size, params.order))
+            paged_allocator(params.total_slots, params.block_size, params.order, params.prefix_caching))
 
 
 def _flagged(params: Params, events: list[Event]) -> Iterator[tuple[int, int]]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from fragtui.sim.buddy import BuddyAllocator
 from fragtui.sim.contiguous import ContiguousAllocator
+from fragtui.sim.outcomes import Identity
 from fragtui.sim.paged import PagedAllocator
 
 
@@ -32,8 +33,10 @@ class PagedSnapshot:
     block_size: int
     tables: tuple[tuple[int, tuple[int, ...], int], ...]  # (id, block table, used) by id
     free_queue: tuple[int, ...]  # free block ids in the order they will be handed out
+    cached: tuple[tuple[int, Identity], ...] = ()  # prefix caching: (block, identity) by block, held or free
 
     @classmethod
     def of(cls, pool: PagedAllocator) -> PagedSnapshot:
         tables = sorted((rid, tuple(blocks), used) for rid, (blocks, used) in pool.tables.items())
-        return cls(pool.total_slots, pool.block_size, tuple(tables), tuple(pool.free_block_ids()))
+        return cls(pool.total_slots, pool.block_size, tuple(tables), tuple(pool.free_block_ids()),
+                   pool.cached_identities())

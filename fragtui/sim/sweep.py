@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from fragtui.sim.errors import FragtuiError, ParamError, echo, quoted
 from fragtui.sim.metrics import Metrics
 from fragtui.sim.numbers import NumberError, ascii_note, whole
-from fragtui.sim.paged import PagedAllocator
 from fragtui.sim.pair import Pair
+from fragtui.sim.prefix_cache import paged_allocator
 from fragtui.sim.params import Params
 from fragtui.sim.requests import Arrive, Event
 
@@ -56,7 +56,7 @@ def parse_block_sizes(text: str, total_slots: int) -> tuple[int, ...]:
 def sweep(params: Params, events: list[Event], block_sizes: tuple[int, ...] = DEFAULT_BLOCK_SIZES) -> list[SweepRow]:
     rows = []
     for bs in block_sizes:
-        pool = PagedAllocator(params.total_slots, bs, params.order)
+        pool = paged_allocator(params.total_slots, bs, params.order, params.prefix_caching)
         for event in events:
             if isinstance(event, Arrive):
                 pool.admit(event.request)

@@ -3,9 +3,10 @@
 Arrivals come from an op list, a trace file, or a length distribution; a request longer than
 its max_len is dropped before it arrives (as vLLM's benchmark sampler skips such requests) and
 counted, never clipped. Frees are then added: `none`, `every-other` (after the wave) or
-`churn:P` (after each arrival, with probability P, a random live request leaves). All
-randomness comes from the seed, one stream per purpose, so changing the frees never changes
-the lengths.
+`churn:P` (after each arrival, with probability P, a random live request leaves). With
+`--prefixes G:K` each generated or traced request starts with one of G shared prompts (a, b, …)
+of K tokens (all its tokens, if it holds fewer). All randomness comes from the seed, one stream
+per purpose, so changing the frees or the prefixes never changes the lengths.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from dataclasses import dataclass
 
 from fragtui.sim.errors import FragtuiError, safe
 from fragtui.sim.lengths import parse_lengths
-from fragtui.sim.params import Params, parse_frees
-from fragtui.sim.requests import Arrive, Event, Free, Request
+from fragtui.sim.params import Params, parse_frees, parse_prefixes
+from fragtui.sim.requests import PREFIX_LETTERS, Arrive, Event, Free, Request
 
 MAX_DRAWS_PER_ARRIVAL = 100
 
@@ -38,7 +39,18 @@ def build_workload(params: Params) -> Workload:
         requests, dropped, source = _from_trace(params)
     else:
         requests, dropped, source = _from_lengths(params)
+    if params.prefixes is not None:
+        requests = add_prefixes(requests, params.prefixes, params.seed)
+        source += f", prefixes {params.prefixes}"
     return Workload(add_frees(requests, params.frees, params.seed), dropped, source)
+
+
+def add_prefixes(requests: list[Request], prefixes: str, seed: int) -> list[Request]:
+    """Each request starts with one of G prompts of K tokens, drawn from its own stream."""
+    count, length = parse_prefixes(prefixes)
+    rng = random.Random(f"prefixes:{seed}")
+    return [Request(r.id, r.used, r.max_len, PREFIX_LETTERS[rng.randrange(count)], min(length, r.used))
+            for r in requests]
 
 
 def _from_lengths(params: Params) -> tuple[list[Request], int, str]:

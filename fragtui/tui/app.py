@@ -48,6 +48,8 @@ THEME_DEFAULTS = {
     "pool-internal": "#D55E00",
     "pool-stranded": "#CC79A7",
     "pool-unusable": "#6f6f6f",
+    "pool-shared": "#009E73",  # sharing: a block several requests hold
+    "pool-cached": "#0072B2",  # free, but its cached identity can be hit
 }
 
 
@@ -139,7 +141,8 @@ class FragApp(App[None]):
             grid.pane_title = words.pane_title(side)
             grid.zoom, grid.by_request = self.zoom, self.by_request
             grid.legend_states = words.legend
-            grid.show(picture, self.stage.params.block_size, words.request_detail, self.stage.params.max_len)
+            grid.show(picture, self.stage.params.block_size, words.request_detail, words.holder_name,
+                      self.stage.params.max_len)
         self.show_legend()
         self.refresh_texts()
         self.refresh_bindings()

@@ -23,7 +23,20 @@ from typing import Callable, Sequence, Union, cast
 from fragtui.view.cells import cell_info, cell_row, majority, owner_row
 from fragtui.view.layout import GridLayout, fit_layout
 from fragtui.view.picture import Picture, Ranges
-from fragtui.view.states import BEYOND, FREE, HELD, INTERNAL, NOBODY, RESERVED, STATE_NAMES, STRANDED, UNUSABLE, USED
+from fragtui.view.states import (
+    BEYOND,
+    CACHED,
+    FREE,
+    HELD,
+    INTERNAL,
+    NOBODY,
+    RESERVED,
+    SHARED,
+    STATE_NAMES,
+    STRANDED,
+    UNUSABLE,
+    USED,
+)
 
 STATE_CLASSES = {
     USED: "pool--used",
@@ -32,9 +45,12 @@ STATE_CLASSES = {
     STRANDED: "pool--stranded",
     UNUSABLE: "pool--unusable",
     INTERNAL: "pool--internal",
+    SHARED: "pool--shared",
+    CACHED: "pool--cached",
 }
 # Monochrome glyphs: distinct shapes, not just shades.
-GLYPHS = {USED: "█", RESERVED: "▒", INTERNAL: "░", FREE: "·", STRANDED: "×", UNUSABLE: "╱", BEYOND: " "}
+GLYPHS = {USED: "█", RESERVED: "▒", INTERNAL: "░", FREE: "·", STRANDED: "×", UNUSABLE: "╱", SHARED: "▚",
+          CACHED: "◦", BEYOND: " "}
 HALF = "▀"
 FULL = "█"
 SMALL_CHANGE = 64  # cells: a change this small is checked cell by cell before its rows repaint
@@ -75,6 +91,7 @@ class PoolGrid(ScrollView, can_focus=False):
         self.zoom = False
         self.by_request = False
         self.request_detail: Callable[[int], str] = lambda rid: ""  # how full request `rid` is, for hovering
+        self.holder_name: Callable[[int], str] = "r{}".format  # what to call a holding, for hovering
         self.legend_states: tuple[tuple[int, str], ...] = tuple(
             (state, STATE_NAMES[state]) for state in (USED, RESERVED, FREE, STRANDED, UNUSABLE))
         self._strips: dict[int, Strip] = {}
@@ -89,10 +106,12 @@ class PoolGrid(ScrollView, can_focus=False):
     def monochrome(self) -> bool:
         return bool(getattr(self.app, "no_color", False))
 
-    def show(self, picture: Picture, block_size: int, request_detail: Callable[[int], str], max_len: int = 0) -> None:
-        """Draw a new picture from scratch; `request_detail(id)` describes a request on hover;
-        rows line up with `max_len` where the pane allows."""
+    def show(self, picture: Picture, block_size: int, request_detail: Callable[[int], str],
+             holder_name: Callable[[int], str] = "r{}".format, max_len: int = 0) -> None:
+        """Draw a new picture from scratch; `request_detail(id)` describes a request on hover,
+        `holder_name(id)` names it; rows line up with `max_len` where the pane allows."""
         self.picture, self.block_size, self.request_detail = picture, block_size, request_detail
+        self.holder_name = holder_name
         self.max_len = max_len
         self._relayout()
 
@@ -312,7 +331,7 @@ class PoolGrid(ScrollView, can_focus=False):
             span = layout.cell_at(x, row + i)
             if span is not None:
                 info = cell_info(picture, *span)
-                parts.append(f"{mark} {info.describe(self.request_detail)}".strip())
+                parts.append(f"{mark} {info.describe(self.request_detail, self.holder_name)}".strip())
         return f"{self.allocator}: " + "   ".join(parts) if parts else ""
 
 

@@ -1,8 +1,8 @@
 """Rows of cells: what one row of the grid shows, and what one cell holds.
 
 With several slots per cell, a cell shows the state most of its slots are in (ties go to the
-more telling state: used, reserved, internal, stranded, free, unusable), so shares stay honest at any
-scale.
+more telling state: shared, used, reserved, internal, stranded, cached, free, unusable), so
+shares stay honest at any scale.
 """
 
 from __future__ import annotations
@@ -12,9 +12,22 @@ from typing import Callable
 
 from fragtui.view.layout import GridLayout
 from fragtui.view.picture import Picture
-from fragtui.view.states import BEYOND, FREE, HELD, INTERNAL, NOBODY, RESERVED, STATE_NAMES, STRANDED, UNUSABLE, USED
+from fragtui.view.states import (
+    BEYOND,
+    CACHED,
+    FREE,
+    HELD,
+    INTERNAL,
+    NOBODY,
+    RESERVED,
+    SHARED,
+    STATE_NAMES,
+    STRANDED,
+    UNUSABLE,
+    USED,
+)
 
-_PRIORITY = (USED, RESERVED, INTERNAL, STRANDED, FREE, UNUSABLE)
+_PRIORITY = (SHARED, USED, RESERVED, INTERNAL, STRANDED, CACHED, FREE, UNUSABLE)
 
 
 def cell_row(picture: Picture, layout: GridLayout, row: int) -> bytes:
@@ -66,15 +79,19 @@ class CellInfo:
     counts: dict[str, int]
     owners: tuple[int, ...]
     blocks: tuple[int, int] | None
+    shared: int = 0  # the most holders any of its blocks has, where that is more than one
 
-    def describe(self, request_detail: Callable[[int], str]) -> str:
-        """`request_detail(id)` says how full a request is, e.g. "32/512"."""
+    def describe(self, request_detail: Callable[[int], str], name: Callable[[int], str] = "r{}".format) -> str:
+        """`request_detail(id)` says how full a request is, e.g. "32/512"; `name(id)` what to
+        call a holding (r7; r7.2 for one of its sequences)."""
         slots = f"slot {self.start}" if self.end - self.start == 1 else f"slots {self.start}–{self.end - 1}"
         split = ", ".join(f"{n} {name}" if len(self.counts) > 1 else name for name, n in self.counts.items())
         parts = [slots, split]
+        if self.shared:
+            parts.append(f"shared by {self.shared}")
         for rid in self.owners[:3]:
             detail = request_detail(rid)
-            parts.append(f"r{rid} {detail}" if detail else f"r{rid}")
+            parts.append(f"{name(rid)} {detail}" if detail else name(rid))
         if len(self.owners) > 3:
             parts.append(f"+{len(self.owners) - 3} more")
         if self.blocks is not None:
@@ -88,10 +105,17 @@ def cell_info(picture: Picture, start: int, end: int) -> CellInfo:
     counts = {STATE_NAMES[s]: states.count(s, start, end) for s in _PRIORITY}
     counts = {name: n for name, n in counts.items() if n}
     owners: list[int] = []
+    shared = 0
     for slot in range(start, end):
-        rid = picture.owner(slot) if states[slot] in HELD else NOBODY
-        if rid != NOBODY and (not owners or owners[-1] != rid) and rid not in owners:
-            owners.append(rid)
+        state = states[slot]
+        if state == SHARED:
+            holders = picture.holders(slot)
+            shared = max(shared, len(holders))
+        else:
+            holders = (picture.owner(slot),) if state in HELD else ()
+        for rid in holders:
+            if rid != NOBODY and (not owners or owners[-1] != rid) and rid not in owners:
+                owners.append(rid)
     first, last = picture.block(start), picture.block(end - 1)
     blocks = (first, last) if first is not None and last is not None else None
-    return CellInfo(start, end, counts, tuple(owners), blocks)
+    return CellInfo(start, end, counts, tuple(owners), blocks, shared)

@@ -9,7 +9,7 @@ from fragtui.sim.simulation import Simulation
 from fragtui.sim.sweep import SweepRow, sweep
 from fragtui.view.narration import narrate_record, narrate_start
 from fragtui.view.rows import ratio_line, tally_rows
-from fragtui.view.states import FREE, INTERNAL, RESERVED, STATE_NAMES, STRANDED, UNUSABLE, USED
+from fragtui.view.states import CACHED, FREE, INTERNAL, RESERVED, SHARED, STATE_NAMES, STRANDED, UNUSABLE, USED
 from fragtui.view.words import SidebarData
 
 SPARK_POINTS = 120  # enough to see a shape; cheap however long the run
@@ -30,13 +30,19 @@ class EventWords:
         states = [(s, STATE_NAMES[s]) for s in (USED, RESERVED, FREE, STRANDED, UNUSABLE)]
         if self.engine.params.placement == "buddy":  # chunks round reservations up
             states.insert(2, (INTERNAL, "slack"))
+        if self.engine.params.prefix_caching:
+            states[1:1] = [(SHARED, STATE_NAMES[SHARED])]
+            states.insert(-2, (CACHED, STATE_NAMES[CACHED]))
         return tuple(states)
 
     def narration(self) -> str:
         sim = self.engine.sim
         if sim.last is None:
             return narrate_start(sim.total_steps)
-        return narrate_record(sim.last, sim.metrics("contiguous", holes=False))
+        return narrate_record(sim.last, sim.metrics("contiguous", holes=False), sim.paged)
+
+    def holder_name(self, rid: int) -> str:
+        return f"r{rid}"
 
     def request_detail(self, rid: int) -> str:
         request = self.engine.sim.request(rid)

@@ -6,6 +6,8 @@ from typing import Sequence
 
 from fragtui.sim.metrics import Metrics
 from fragtui.sim.outcomes import ADMITTED, FRAGMENTED, FREED, NOOP, ContiguousOutcome, PagedOutcome
+from fragtui.sim.paged import PagedAllocator
+from fragtui.sim.prefix_cache import PrefixCachingAllocator
 from fragtui.sim.requests import Arrive
 from fragtui.sim.simulation import StepRecord
 
@@ -16,18 +18,22 @@ def narrate_start(total_steps: int) -> str:
     return f"step 0 of {total_steps}: nothing has happened yet — press space to step, p to play, ? for help"
 
 
-def narrate_record(record: StepRecord, contiguous: Metrics | None = None) -> str:
+def narrate_record(record: StepRecord, contiguous: Metrics | None = None, paged: PagedAllocator | None = None) -> str:
     """What step `record` did; `contiguous`, the pool's metrics after it, explains a
-    fragmented rejection."""
+    fragmented rejection, and `paged`, the paged pool after it, which freed blocks others
+    still share or the cache keeps."""
     event = record.event
+    prefix = ""
     if isinstance(event, Arrive):
         r = event.request
-        what = f"r{r.id} arrives (used {r.used}, max {r.max_len})"
+        prefix = r.prefix
+        shared = f", prefix {r.prefix} {r.prefix_len}" if r.prefix else ""
+        what = f"r{r.id} arrives (used {r.used}, max {r.max_len}{shared})"
     else:
         what = f"r{event.id} leaves"
     return (
         f"step {record.index}: {what} — contiguous: {_contiguous(record.contiguous, contiguous)}"
-        f" · paged: {_paged(record.paged)}"
+        f" · paged: {_paged(record.paged, prefix, paged)}"
     )
 
 
@@ -46,14 +52,37 @@ def _contiguous(o: ContiguousOutcome, m: Metrics | None) -> str:
     return f"rejected, pool full (needs {o.length})"
 
 
-def _paged(o: PagedOutcome) -> str:
+def _paged(o: PagedOutcome, prefix: str = "", pool: PagedAllocator | None = None) -> str:
     if o.kind == ADMITTED:
-        return blocks_text(o.blocks)
+        if not o.reused:
+            return blocks_text(o.blocks) + _evicting(o)
+        n, new = o.reused, o.blocks[o.reused:]
+        back = f", {len(o.revived)} back from the free pool" if o.revived else ""
+        text = (f"r{o.request_id} reuses {n} cached block{'s' if n > 1 else ''} of prefix {prefix} "
+                f"({blocks_text(o.blocks[:n])}{back})")
+        return text + (f" + {blocks_text(new)}" if new else "") + _evicting(o)
     if o.kind == FREED:
+        if isinstance(pool, PrefixCachingAllocator):
+            return f"{blocks_text(o.blocks)} released" + _kept(o.blocks, pool)
         return f"{blocks_text(o.blocks)} freed"
     if o.kind == NOOP:
         return "no-op (never admitted here)"
     return "rejected, pool full"
+
+
+def _evicting(o: PagedOutcome) -> str:
+    n = len(o.evicted)
+    return f", evicting {n} cached block{'s' if n > 1 else ''}" if n else ""
+
+
+def _kept(blocks: Sequence[int], pool: PrefixCachingAllocator) -> str:
+    """What became of a released table's blocks: some still held by others, some kept cached."""
+    held = sum(1 for b in blocks if pool.refs[b])
+    cached = sum(1 for b in blocks if b in pool.cached_free)
+    parts = [f"{held} still shared"] if held else []
+    if cached:
+        parts.append(f"{cached} kept cached")
+    return ": " + ", ".join(parts) if parts else ""
 
 
 def span(start: int, end: int) -> str:

@@ -6,6 +6,10 @@ painted again, those that were resized are patched at their end, and the free ru
 anything that changed are checked, since a merge or a split can move a run across the
 stranded threshold. A move costs what it changed, never what the pool holds, in either mode.
 Every patch returns the slot ranges it touched: the rows a widget must repaint.
+
+Sharing needs no query of its own: a block that more than one painted holding references is
+shared, and drawn so (it is always full); when all but one let go, it is that one's again.
+A block nobody holds is drawn cached if the pool says it still holds a cached identity.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from array import array
 from typing import Sequence
 
 from fragtui.sim.pool import Change, Holding, Pool
-from fragtui.view.states import FREE, INTERNAL, NOBODY, RESERVED, STRANDED, UNUSABLE, USED
+from fragtui.view.states import CACHED, FREE, INTERNAL, NOBODY, RESERVED, SEVERAL, SHARED, STRANDED, UNUSABLE, USED
 
 Ranges = list[tuple[int, int]]  # [start, end) slot ranges
 
@@ -22,10 +26,11 @@ Ranges = list[tuple[int, int]]  # [start, end) slot ranges
 class _Painted:
     """What the picture drew for one request: enough to erase it or patch its end."""
 
-    __slots__ = ("starts", "count", "extent", "tokens", "reach")
+    __slots__ = ("id", "starts", "count", "extent", "tokens", "reach")
 
     def __init__(self, holding: Holding) -> None:
         # `starts` may be a live block table that grows later: `count` says how much was drawn.
+        self.id = holding.id
         self.starts: Sequence[int] = holding.starts
         self.count = len(holding.starts)
         self.extent = holding.extent
@@ -34,7 +39,8 @@ class _Painted:
 
 
 class Picture:
-    """States per slot and owners per block (per slot where there are no blocks)."""
+    """States per slot and owners per block (per slot where there are no blocks); a shared
+    block's owner is SEVERAL and its holders are in `sharers`."""
 
     def __init__(self, pool: Pool) -> None:
         self.repaint(pool)
@@ -44,6 +50,14 @@ class Picture:
     def owner(self, slot: int) -> int:
         unit = slot // self.unit
         return self.owners[unit] if unit < len(self.owners) else NOBODY
+
+    def holders(self, slot: int) -> tuple[int, ...]:
+        """Who holds the slot's block (or the slot), in id order: more than one if shared."""
+        unit = slot // self.unit
+        owner = self.owners[unit] if unit < len(self.owners) else NOBODY
+        if owner == SEVERAL:
+            return tuple(sorted(self.sharers[unit]))
+        return () if owner == NOBODY else (owner,)
 
     def block(self, slot: int) -> int | None:
         """The block a slot lies in (None without blocks, or past the last whole block)."""
@@ -62,9 +76,14 @@ class Picture:
         self.states = bytearray(total)
         self.owners = array("i", [NOBODY]) * (total // self.unit + 1)
         self.painted: dict[int, _Painted] = {}
+        self.sharers: dict[int, set[int]] = {}  # block -> its holders, where more than one
+        self._cached = pool.cached_blocks()
         self.states[total - pool.unusable:] = bytes([UNUSABLE]) * pool.unusable
         for holding in pool.holdings():
             self._paint(holding, [])
+        unit = self.unit
+        for block in self._cached:
+            self.states[block * unit:(block + 1) * unit] = bytes([CACHED]) * unit
         self.stranded_below = threshold = pool.stranded_below
         if threshold:
             for start, length in pool.free_runs():
@@ -78,6 +97,7 @@ class Picture:
         ranges: Ranges = []
         spans: list[tuple[int, int]] = []  # extents that changed: the free runs around them may look different
         painted = self.painted
+        self._cached = pool.cached_blocks()
         replaced = list(change.replaced)
         resized: list[tuple[_Painted, Holding]] = []
         for rid in change.resized:
@@ -113,28 +133,63 @@ class Picture:
             spans.extend((start, start + holding.extent) for start in holding.starts)
 
     def _own(self, starts: Sequence[int], extent: int, rid: int) -> None:
-        """Mark `extent` slots from each of `starts` as `rid`'s."""
+        """Mark `extent` slots from each of `starts` as `rid`'s (or nobody's)."""
         owners, unit = self.owners, self.unit
         if extent == unit:  # one owner entry an extent: a block
             for start in starts:
-                owners[start // unit] = rid
+                i = start // unit
+                if owners[i] == NOBODY or rid == NOBODY:
+                    owners[i] = rid
+                else:  # someone holds it already: shared
+                    self._share(i, rid)
         else:
             mine = array("i", [rid]) * (extent // unit)
             for start in starts:
                 owners[start // unit:(start + extent) // unit] = mine
 
+    def _share(self, block: int, rid: int) -> None:
+        owners, unit = self.owners, self.unit
+        holder = owners[block]
+        if holder == SEVERAL:
+            self.sharers[block].add(rid)
+        else:
+            self.sharers[block] = {holder, rid}
+            owners[block] = SEVERAL
+        self.states[block * unit:(block + 1) * unit] = bytes([SHARED]) * unit
+
     def _erase(self, painted: _Painted, first: int, ranges: Ranges, spans: list[tuple[int, int]]) -> None:
         """Free extents `first`.. of what was drawn for a request."""
         extent, states = painted.extent, self.states
-        empty = bytes(extent)  # FREE is 0; runs that strand are fixed up afterwards
         gone = painted.starts[first:painted.count]
-        for start in gone:
-            states[start:start + extent] = empty
-        self._own(gone, extent, NOBODY)
-        ranges.extend((start, start + extent) for start in gone)
-        if not self.block_size:
+        if self.block_size:
+            self._let_go(painted.id, gone)
+        else:
+            empty = bytes(extent)  # FREE is 0; runs that strand are fixed up afterwards
+            for start in gone:
+                states[start:start + extent] = empty
+            self._own(gone, extent, NOBODY)
             spans.extend((start, start + extent) for start in gone)
+        ranges.extend((start, start + extent) for start in gone)
         painted.count = first
+
+    def _let_go(self, rid: int, starts: Sequence[int]) -> None:
+        """Holding `rid` lets go of blocks: one it held alone is free (or cached); a shared one
+        stays shared, or is its last holder's again (all used: shared blocks are full)."""
+        owners, states, unit, cached = self.owners, self.states, self.unit, self._cached
+        empty, kept, used = bytes(unit), bytes([CACHED]) * unit, bytes([USED]) * unit
+        for start in starts:
+            block = start // unit
+            holder = owners[block]
+            if holder == rid:
+                owners[block] = NOBODY
+                states[start:start + unit] = kept if block in cached else empty
+            elif holder == SEVERAL:
+                holders = self.sharers[block]
+                holders.discard(rid)
+                if len(holders) == 1:
+                    del self.sharers[block]
+                    owners[block] = holders.pop()
+                    states[start:start + unit] = used
 
     def _resize(self, painted: _Painted, holding: Holding, ranges: Ranges) -> None:
         """The same holding with its tokens moved, or extents added at its end (any taken from

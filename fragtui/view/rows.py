@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from fragtui.sim.metrics import Metrics
+from fragtui.sim.serving.types import ServingMetrics
 from fragtui.view.states import FREE, INTERNAL, RESERVED, STRANDED, UNUSABLE, USED
 
 
@@ -24,6 +25,7 @@ class MetricRow:
     report: bool = True
     hide_zero: bool = False  # left out where it is 0 on both sides (it only applies sometimes)
     minor: bool = False  # left out where it is 0 on both sides and space is short
+    hide_none: bool = False  # left out where there is no figure on either side
 
     def text(self, m: Metrics, compact: bool = False) -> str:
         return format_value(self.read(m), self.percent, compact)
@@ -51,9 +53,22 @@ METRIC_ROWS = (
     MetricRow("waste share %", lambda m: m.waste_share, sidebar=False, percent=True),
     MetricRow("block-table entries", lambda m: m.block_table_entries, short="entries"),
     MetricRow("wasted", lambda m: m.wasted),
+    # sharing: prefix caching's tallies, in blocks, and what sharing saves now
+    MetricRow("cache hits", lambda m: m.prefix_hits, hide_zero=True),
+    MetricRow("  misses", lambda m: m.prefix_misses, sidebar=False, hide_zero=True),
+    MetricRow("  hit rate %", lambda m: m.hit_rate, percent=True, hide_none=True),
+    MetricRow("  evictions", lambda m: m.evictions, sidebar=False, hide_zero=True),
+    MetricRow("saved by sharing", lambda m: m.saved_blocks, short="shared saves", hide_zero=True),
 )
 
 PEAK_FIELDS = ("live", "used", "reserved", "block_table_entries")
+
+# Serving mode's sharing rows (--samples, --beam-width), for the sidebar and the serving report:
+# (label, the value as shown). Saved by sharing is the PagedAttention paper's Fig. 15 measure.
+SERVING_SHARING_ROWS: tuple[tuple[str, Callable[[ServingMetrics], str]], ...] = (
+    ("copies on write", lambda m: str(m.copies)),
+    ("saved by sharing %", lambda m: f"{100 * m.saved_share:.1f}"),
+)
 
 
 def format_value(value: int | float | None, percent: bool = False, compact: bool = False) -> str:
@@ -78,8 +93,9 @@ def short_number(n: int) -> str:
 
 
 def shown(row: MetricRow, c: Metrics, p: Metrics, compact: bool = False) -> bool:
+    a, b = row.read(c), row.read(p)
     hides = row.hide_zero or (compact and row.minor)
-    return not (hides and not row.read(c) and not row.read(p))
+    return not (hides and not a and not b) and not (row.hide_none and a is None and b is None)
 
 
 def tally_rows(c: Metrics, p: Metrics, compact: bool = False) -> list[tuple[str, str, str]]:

@@ -7,18 +7,30 @@ from fragtui.sim.pair import Pair, Side
 from fragtui.sim.serving.pair import ServingEngine
 from fragtui.sim.serving.run import ServingRun
 from fragtui.sim.serving.types import Breakdown, TickRecord
-from fragtui.view.rows import CATEGORIES
+from fragtui.view.rows import CATEGORIES, SERVING_SHARING_ROWS
+from fragtui.view.states import SHARED, USED
 from fragtui.view.words import SidebarData
 
 
 class ServingWords:
-    # One entry a colour: rounding slack is drawn as internal fragmentation (never used).
-    legend = tuple({c.state: (c.state, c.short) for c in reversed(CATEGORIES)}[s] for s in dict.fromkeys(c.state for c in CATEGORIES))
     manual: frozenset[str] = frozenset()  # requests come from the workload and leave when they finish
     inert = frozenset({"used_len"})  # prompt and output lengths come from --prompt-len/--output-len
 
     def __init__(self, engine: ServingEngine) -> None:
         self.engine = engine
+
+    @property
+    def legend(self) -> tuple[tuple[int, str], ...]:
+        # One entry a colour: rounding slack is drawn as internal fragmentation (never used).
+        labels = {c.state: c.short for c in reversed(CATEGORIES)}
+        legend = tuple((state, labels[state]) for state in dict.fromkeys(c.state for c in CATEGORIES))
+        if self.engine.params.sequences > 1:  # token states that several sequences share
+            i = [state for state, _ in legend].index(USED) + 1
+            legend = legend[:i] + ((SHARED, "shared"),) + legend[i:]
+        return legend
+
+    def holder_name(self, sid: int) -> str:
+        return self.engine.runs.paged.sequences.name(sid)
 
     def narration(self) -> str:
         e = self.engine
@@ -33,7 +45,8 @@ class ServingWords:
         words = [f"{side}: {tick_words(record, run)}" for (side, run), record in zip(e.runs.items(), e.records)]
         return " ".join(parts) + " " + " · ".join(words)
 
-    def request_detail(self, rid: int) -> str:
+    def request_detail(self, sid: int) -> str:
+        rid = self.engine.runs.paged.sequences.request(sid)
         for run in self.engine.runs:
             state = run.state_of(rid)
             if state is not None:
@@ -64,6 +77,8 @@ class ServingWords:
                  for category in CATEGORIES if category.key != "unusable"
                  and (category.key != "slack" or self.engine.params.placement == "buddy")]
         rows.append(("avg batch", f"{cm.mean_batch:.1f}", f"{pm.mean_batch:.1f}"))
+        if self.engine.params.sequences > 1:
+            rows += [(label, read(cm), read(pm)) for label, read in SERVING_SHARING_ROWS]
         if cm.mean_batch:
             ratio = f"paged batches {pm.mean_batch / cm.mean_batch:.2f}×\nas many requests on average"
         else:
@@ -81,6 +96,8 @@ def tick_words(record: TickRecord | None, run: ServingRun) -> str:
         words.append("admits " + _ids(record.admitted))
     if record.preempted:
         words.append("preempts " + _ids(record.preempted))
+    if record.copies:
+        words.append(f"{record.copies} cop{'y' if record.copies == 1 else 'ies'} on write")
     if record.completed:
         words.append(f"{len(record.completed)} complete{'s' if len(record.completed) == 1 else ''}")
     if record.rejected:

@@ -51,6 +51,10 @@ class Words(Protocol):
         """How full request `rid` is, for hovering: "32/512"."""
         ...
 
+    def holder_name(self, rid: int) -> str:
+        """What to call holding `rid` (a request, or one of its sequences): "r7", "r7.2"."""
+        ...
+
     def source(self) -> str:
         """Where the requests come from, in a few words."""
         ...

@@ -58,6 +58,7 @@ class _Engine:
         self.queued_ticks = self.batch_sum = self.batch_sum_queued = 0
         self.sums: Sums = (0, 0, 0, 0, 0)
         self.sums_queued: Sums = (0, 0, 0, 0, 0)
+        self.block_sums = (0, 0)  # sharing: Σ over ticks of block-table entries and of blocks held
         self.completed_log: list[int] = []  # shared by clones: the run's one future
         self.rejected_log: list[int] = []
         self.moments_log: list[tuple[int, int]] = []  # (tick, jumps flags), shared by clones too
@@ -95,7 +96,7 @@ class _Engine:
         growths that find free blocks and arrivals behind a blocked head do not: `stretch`
         takes those."""
         t = self.tick
-        if self.retry:
+        if self.retry or (self.running and self.memory.steps_every_tick):  # (sharing changes every tick)
             return t
         tick = self.frees[0][0] if self.frees else NEVER
         if self.next_arrival < len(self.requests) and not self.blocked:
@@ -103,7 +104,7 @@ class _Engine:
         return max(tick, t)
 
     def breakdown(self) -> Breakdown:
-        tokens = self.base_sum + len(self.running) * self.tick
+        tokens = self.memory.tokens_held(self.base_sum + len(self.running) * self.tick)
         return self.breakdown_of(1, (tokens, *self.memory.levels(self.head())))
 
     def breakdown_of(self, ticks: int, sums: Sums) -> Breakdown:
@@ -157,7 +158,7 @@ class _Engine:
         if self.blocked:  # arrivals only lengthen a queue whose head cannot move
             while self.next_arrival < len(requests) and requests[self.next_arrival].arrival_tick < end:
                 self.next_arrival += 1
-        token_sum = ticks * self.base_sum + n * (ticks * t + ticks * (ticks + 1) // 2)
+        token_sum = memory.width * (ticks * self.base_sum + n * (ticks * t + ticks * (ticks + 1) // 2))
         self.generated += n * ticks
         self.work += 1 + len(grown)  # what replaying this costs, roughly
         self.tick = end
@@ -189,7 +190,12 @@ class _Engine:
         # 4. one token each: only growths across a block boundary need doing
         grown: list[int] = []
         preempted: list[int] = []
-        if self.phases and t % self.block_size in self.phases:
+        memory = self.memory
+        copies = memory.copies
+        if memory.steps_every_tick:
+            self.work += len(running)  # every request's sequences step: checkpoint often enough
+            self._step_all(t, grown, preempted)
+        elif self.phases and t % self.block_size in self.phases:
             self._grow(t, grown, preempted)
         completed = self._complete(t + 1) if self.finishes and self.finishes[0][0] == t else []
         if preempted or rejected:
@@ -197,10 +203,14 @@ class _Engine:
         self.generated += batch - len(preempted)
         self.tick = t + 1
         self.work += 1 + len(freed) + len(admitted) + len(grown) + len(preempted)
-        tokens = self.base_sum + len(running) * (t + 1)
-        self._account(1, batch, (tokens, *self.memory.levels(self.head())))
+        tokens = memory.tokens_held(self.base_sum + len(running) * (t + 1))
+        self._account(1, batch, (tokens, *memory.levels(self.head())))
+        if memory.steps_every_tick:
+            entries, held = memory.blocks_now()
+            entries_sum, held_sum = self.block_sums
+            self.block_sums = (entries_sum + entries, held_sum + held)
         arrived = (first_arrival, self.next_arrival)
-        return t, freed, arrived, admitted, rejected, grown, preempted, completed, batch
+        return t, freed, arrived, admitted, rejected, grown, preempted, completed, batch, memory.copies - copies
 
     def _admit(self, t: int) -> tuple[list[int], list[int]]:
         memory, preempted, requests = self.memory, self.preempted, self.requests
@@ -245,7 +255,7 @@ class _Engine:
         last = final - 1 - base  # the tick of its last append
         heappush(self.finishes, (last, seq, rid))
         heappush(self.frees, (last + 1, seq, rid))
-        if self.memory.grows:
+        if self.memory.grows and not self.memory.steps_every_tick:
             self.phases.setdefault(-base % self.block_size, {})[rid] = entry
 
     def _grow(self, t: int, grown: list[int], preempted: list[int]) -> None:
@@ -281,6 +291,24 @@ class _Engine:
             log.append((t, flags))
         elif log[-1][0] == t:
             log[-1] = (t, log[-1][1] | flags)
+    def _step_all(self, t: int, grown: list[int], preempted: list[int]) -> None:
+        """Step 4 where a request's sequences share blocks: each running request, oldest first,
+        appends a token to each sequence (sharing.py), preempting the newest when blocks run out."""
+        running, memory = self.running, self.memory
+        for rid, entry in list(running.items()):
+            if running.get(rid) is not entry:
+                continue  # preempted by an older request's step
+            _, base, final = entry
+            took = memory.step(rid, base + t, final)
+            while took is None:
+                victim = next(reversed(running))  # the most recently admitted
+                self._preempt(t, victim)
+                preempted.append(victim)
+                if victim == rid:
+                    break
+                took = memory.step(rid, base + t, final)
+            if took:
+                grown.append(rid)
 
     def _complete(self, before: int) -> list[int]:
         """Count the completions due before tick `before`, by tick then admission."""

@@ -19,9 +19,17 @@ from fragtui.sim.serving.types import ServingRequest
 
 class Memory(Protocol):
     """What the engine needs of serving memory: admissions, releases, growth, and the running
-    sums its breakdown reads. Every method is O(1) or O(what changed)."""
+    sums its breakdown reads. Every method is O(1) or O(what changed).
+
+    A request may run as several sequences (its parallel samples or beam candidates, all of
+    the same length): `width` of them. Where they share blocks whose sharing changes as they
+    go (paged), `steps_every_tick` is set and the engine calls `step` for each running request
+    every tick instead of growing it at block boundaries (sharing.py)."""
 
     grows: bool  # whether running requests take more memory as they go (paged)
+    steps_every_tick: bool
+    width: int
+    copies: int  # blocks copied on write so far
     total_slots: int
     unusable: int
     free_blocks: int  # blocks a growth can take (0 where nothing grows)
@@ -46,10 +54,23 @@ class Memory(Protocol):
 
     def grow_each(self, request_ids: list[int], overshoot: int) -> None: ...
 
+    def step(self, rid: int, tokens: int, final: int) -> int | None:
+        """Every sequence of running request `rid` (holding `tokens` each) appends a token:
+        the blocks it took, or None (nothing changed) if too few are free."""
+        ...
+
     def levels(self, head: ServingRequest | None) -> tuple[int, int, int, int]:
         """(slots holdings will fill, slots held, slots held past reservations (rounding),
         stranded) besides the tokens; `head` is the request at the head of the waiting queue,
         which free runs are too short for or not. None changes while tokens are appended."""
+        ...
+
+    def tokens_held(self, tokens: int) -> int:
+        """The slots holding tokens, when each running request holds `tokens` in all."""
+        ...
+
+    def blocks_now(self) -> tuple[int, int]:
+        """(block-table entries, blocks held): what sharing saves is the difference."""
         ...
 
     def pool(self, progress: Progress, head: ServingRequest | None) -> Pool: ...
@@ -61,6 +82,9 @@ class _ContiguousMemory:
     """Orca: one run of R slots per request, fixed at admission."""
 
     grows = False
+    steps_every_tick = False
+    width = 1
+    copies = 0
     free_blocks = 0
 
     def __init__(self, total_slots: int, max_len: int, reservation: str, placement: str) -> None:
@@ -111,6 +135,15 @@ class _ContiguousMemory:
         if request_ids:
             raise ValueError("a contiguous run never grows")
 
+    def step(self, rid: int, tokens: int, final: int) -> int | None:
+        return 0
+
+    def tokens_held(self, tokens: int) -> int:
+        return tokens * self.width
+
+    def blocks_now(self) -> tuple[int, int]:
+        return 0, 0  # no blocks
+
     def levels(self, head: ServingRequest | None) -> tuple[int, int, int, int]:
         free = self.total_slots - self.held
         stranded = 0
@@ -135,6 +168,9 @@ class _PagedMemory:
     """vLLM: blocks for the tokens held, one more at each block boundary."""
 
     grows = True
+    steps_every_tick = False
+    width = 1
+    copies = 0
 
     def __init__(self, total_slots: int, block_size: int, order: str, watermark: float = 0.0) -> None:
         self.allocator = PagedAllocator(total_slots, block_size, order)
@@ -184,8 +220,18 @@ class _PagedMemory:
         self.free_blocks -= len(request_ids)
         self.capped_sum += len(request_ids) * self.block_size - overshoot
 
+    def step(self, rid: int, tokens: int, final: int) -> int | None:
+        raise NotImplementedError("one sequence per request grows at block boundaries instead")
+
     def levels(self, head: ServingRequest | None) -> tuple[int, int, int, int]:
         return self.capped_sum, (self.allocator.num_blocks - self.free_blocks) * self.block_size, 0, 0
+
+    def tokens_held(self, tokens: int) -> int:
+        return tokens
+
+    def blocks_now(self) -> tuple[int, int]:
+        held = self.allocator.num_blocks - self.free_blocks
+        return held, held
 
     def pool(self, progress: Progress, head: ServingRequest | None) -> Pool:
         return BlockPool(self.allocator, progress)

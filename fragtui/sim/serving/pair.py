@@ -26,9 +26,11 @@ class ServingEngine:
         warmup = int(p.warmup * len(workload.requests))
         runs = Pair(
             ServingRun(workload.requests, allocator="contiguous", reservation=p.reservation, placement=p.placement,
-                       total_slots=p.total_slots, max_len=p.max_len, block_size=p.block_size, warmup=warmup),
+                       total_slots=p.total_slots, max_len=p.max_len, block_size=p.block_size, warmup=warmup,
+                       samples=p.samples, beam_width=p.beam_width, seed=p.seed),
             ServingRun(workload.requests, allocator="paged", order=p.order, watermark=p.watermark, warmup=warmup,
-                       total_slots=p.total_slots, max_len=p.max_len, block_size=p.block_size),
+                       total_slots=p.total_slots, max_len=p.max_len, block_size=p.block_size,
+                       samples=p.samples, beam_width=p.beam_width, seed=p.seed),
         )
         for run in runs:  # learn where each run ends (and its moments, for jumps), then rewind
             run.run()
@@ -91,7 +93,9 @@ class ServingEngine:
     def _move(self, tick: int) -> Pair[Change]:
         """One tick forward or back. The tick that ran (or is undone) replaced the holdings of
         the requests it admitted, freed or preempted; every other request running before or
-        after it only appended a token, or grew a block."""
+        after it only appended a token, or grew a block — unless its beams may have changed
+        their tables (forks, drops, copies), when it is replaced too. A request's holdings are
+        its sequences (`ServingRun.holders`)."""
         forward = tick > self.tick
         changes = []
         for run, end, record in zip(self.runs, self.ends, self.records):
@@ -106,11 +110,17 @@ class ServingEngine:
             if forward:  # who ran before and after appended a token; some also took a block
                 grown = set(done.grown)
                 kept = [rid for rid in before if rid not in replaced]
-                changes.append(Change(tuple(replaced), tuple(rid for rid in kept if rid in grown),
-                                      tuple(rid for rid in kept if rid not in grown)))
+                if run.reshapes:
+                    replaced.update(kept)
+                    kept = []
+                changes.append(Change(run.holders(replaced), run.holders(rid for rid in kept if rid in grown),
+                                      run.holders(rid for rid in kept if rid not in grown)))
             else:
                 resized = [rid for rid in dict.fromkeys(before + run.running_ids()) if rid not in replaced]
-                changes.append(Change(tuple(replaced), tuple(resized)))
+                if run.reshapes:
+                    replaced.update(resized)
+                    resized = []
+                changes.append(Change(run.holders(replaced), run.holders(resized)))
         self.tick = tick
         self.records = self.runs.map(lambda run: run.last if run.tick == tick else None)
         return Pair(*changes)

@@ -12,6 +12,7 @@ from fragtui.sim.pair import SIDES
 from fragtui.sim.pool import Pool
 from fragtui.sim.serving.engine import NEVER, _Engine
 from fragtui.sim.serving.memory import Memory, _ContiguousMemory, _PagedMemory
+from fragtui.sim.serving.sharing import ContiguousGroups, Sequences, SharedPagedMemory
 from fragtui.sim.serving.types import (
     Breakdown,
     RequestState,
@@ -45,17 +46,22 @@ class ServingRun:
         warmup: int = 0,
         history: bool = True,
         checkpoint_every: int = 1024,
+        samples: int = 1,
+        beam_width: int = 1,
+        seed: int = 0,
     ) -> None:
         """`requests` are ServingRequests or anything with id, arrival_tick, prompt and output.
         `watermark`: the share of blocks paged keeps free at admission (vLLM's 0.01). `warmup`:
         the steady-state averages start after this many completions. `history=False` keeps no
-        checkpoints but the start, for runs that only want metrics."""
+        checkpoints but the start, for runs that only want metrics. With `samples` or
+        `beam_width` above 1 each request runs as that many sequences (sharing.py; `seed` picks
+        the beams)."""
         _check_choice("allocator", allocator, SIDES)
         _check_choice("reservation", reservation, RESERVATIONS)
         _check_choice("placement", placement, PLACEMENTS)
         _check_choice("order", order, ORDERS)
         for name, value in (("total_slots", total_slots), ("max_len", max_len), ("block_size", block_size),
-                            ("checkpoint_every", checkpoint_every)):
+                            ("checkpoint_every", checkpoint_every), ("samples", samples), ("beam_width", beam_width)):
             if value < 1:
                 raise ValueError(f"{name} must be at least 1, got {value}")
         self.allocator = allocator
@@ -65,10 +71,23 @@ class ServingRun:
         self.reservation = reservation
         self.placement = placement
         self.order = order
+        if samples > 1 and beam_width > 1:
+            raise ValueError("samples and beam_width cannot both be above 1")
         self.requests = _checked_requests(requests, max_len)
+        width = max(samples, beam_width)
+        self.sequences = Sequences(width, (r.id for r in self.requests))
+        self.reshapes = allocator == "paged" and beam_width > 1  # every tick may change every table
         memory: Memory
         if allocator == "contiguous":
-            memory = _ContiguousMemory(total_slots, max_len, reservation, placement)
+            if width > 1:
+                memory = ContiguousGroups(total_slots, max_len, reservation, placement, width,
+                                          (r.id for r in self.requests))
+            else:
+                memory = _ContiguousMemory(total_slots, max_len, reservation, placement)
+        elif width > 1:
+            memory = SharedPagedMemory(total_slots, block_size, order, width, beam_width > 1,
+                                       {r.id: r.prompt for r in self.requests},
+                                       {r.id: r.output for r in self.requests}, seed)
         else:
             memory = _PagedMemory(total_slots, block_size, order, watermark)
         self._engine = _Engine(self.requests, memory, block_size, warmup)
@@ -118,10 +137,10 @@ class ServingRun:
             record = TickRecord(engine.tick - 1, (), arrived, (), (), tuple(grown), (), tuple(completed),
                                 len(engine.running), engine.breakdown())
         else:
-            t, freed, (a, b), admitted, rejected, grown, preempted, completed, batch = engine.run_tick()
+            t, freed, (a, b), admitted, rejected, grown, preempted, completed, batch, copies = engine.run_tick()
             arrived = tuple(r.id for r in self.requests[a:b])
             record = TickRecord(t, tuple(freed), arrived, tuple(admitted), tuple(rejected), tuple(grown),
-                                tuple(preempted), tuple(completed), batch, engine.breakdown())
+                                tuple(preempted), tuple(completed), batch, engine.breakdown(), copies)
         self._maybe_checkpoint()
         if engine.done:
             self._end = engine.tick
@@ -240,6 +259,7 @@ class ServingRun:
     def metrics(self) -> ServingMetrics:
         e = self._engine
         ticks, queued = e.tick, e.queued_ticks
+        entries, held = e.block_sums
         return ServingMetrics(
             ticks=ticks,
             arrived=e.next_arrival,
@@ -255,6 +275,8 @@ class ServingRun:
             mean_queueing_delay=_ratio(e.delay_sum, e.admitted),
             breakdown=e.breakdown_of(ticks, e.sums),
             breakdown_queued=e.breakdown_of(queued, e.sums_queued),
+            copies=e.memory.copies,
+            saved_share=_ratio(entries - held, entries),
             **self._steady(),
         )
 
@@ -278,23 +300,30 @@ class ServingRun:
         """Requests holding memory now, in admission order."""
         return tuple(self._engine.running)
 
+    def holders(self, rids: Iterable[int]) -> tuple[int, ...]:
+        """The holdings (sequences) of requests `rids`: the requests themselves, one sequence each."""
+        if self.sequences.width == 1:
+            return tuple(rids)
+        return tuple(sid for rid in rids for sid in self.sequences.ids(rid))
+
     @property
     def pool(self) -> Pool:
         """The pool now, through the pool contract."""
-        return self._engine.memory.pool(_Progress(self._engine), self._engine.head())
+        return self._engine.memory.pool(_Progress(self._engine, self.sequences), self._engine.head())
 
 
 class _Progress:
     """A running request holds base + tick tokens and will reach its final length."""
 
-    def __init__(self, engine: _Engine) -> None:
+    def __init__(self, engine: _Engine, sequences: Sequences) -> None:
         self.engine = engine
+        self.request = sequences.request if sequences.width > 1 else int  # a sequence's request
 
-    def tokens(self, rid: int) -> int:
-        return self.engine.running[rid][1] + self.engine.tick
+    def tokens(self, sid: int) -> int:
+        return self.engine.running[self.request(sid)][1] + self.engine.tick
 
-    def reach(self, rid: int) -> int:
-        return self.engine.final_of[rid]
+    def reach(self, sid: int) -> int:
+        return self.engine.final_of[self.request(sid)]
 
 
 def compare(
@@ -307,18 +336,46 @@ def compare(
     placement: str = "first",
     watermark: float = 0.0,
     warmup: int = 0,
+    samples: int = 1,
+    beam_width: int = 1,
+    seed: int = 0,
 ) -> dict[str, ServingMetrics]:
     """Orca Max, Orca Pow2, Orca Oracle and paged on the same requests, run to the end."""
     requests = list(requests)
     results = {}
     for policy in RESERVATIONS:  # one run at a time, so that only one is alive
         run = ServingRun(requests, allocator="contiguous", reservation=policy, placement=placement, history=False,
-                         total_slots=total_slots, max_len=max_len, block_size=block_size, warmup=warmup)
+                         total_slots=total_slots, max_len=max_len, block_size=block_size, warmup=warmup,
+                         samples=samples, beam_width=beam_width, seed=seed)
         results[policy] = run.run().metrics()
     run = ServingRun(requests, allocator="paged", order=order, history=False, watermark=watermark, warmup=warmup,
-                     total_slots=total_slots, max_len=max_len, block_size=block_size)
+                     total_slots=total_slots, max_len=max_len, block_size=block_size,
+                     samples=samples, beam_width=beam_width, seed=seed)
     results["paged"] = run.run().metrics()
     return results
+
+
+def sharing_savings(
+    requests: Iterable,
+    *,
+    kind: str,
+    widths: tuple[int, ...] = (2, 4, 6),
+    total_slots: int,
+    max_len: int,
+    block_size: int = 16,
+    order: str = "fifo",
+    seed: int = 0,
+) -> dict[int, float]:
+    """Paged serving with each width of `kind` ("samples" or "beam_width"): the share of blocks
+    sharing saved, over all ticks (the PagedAttention paper's Fig. 15)."""
+    requests = list(requests)
+    saved = {}
+    for width in widths:
+        run = ServingRun(requests, allocator="paged", order=order, history=False, total_slots=total_slots,
+                         max_len=max_len, block_size=block_size, seed=seed,
+                         samples=width if kind == "samples" else 1, beam_width=width if kind == "beam_width" else 1)
+        saved[width] = run.run().metrics().saved_share
+    return saved
 
 
 def poisson_arrivals(count: int, rate_per_tick: float, rng: random.Random) -> list[int]:

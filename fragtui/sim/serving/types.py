@@ -79,6 +79,7 @@ class TickRecord:
     completed: tuple[int, ...]
     batch: int  # running after admission
     breakdown: Breakdown
+    copies: int = 0  # blocks copied on write (sequences sharing a last block)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,3 +104,6 @@ class ServingMetrics:
     steady_queued_ticks: int = 0
     steady_mean_batch_queued: float = 0.0
     steady_breakdown_queued: Breakdown = Breakdown()
+    # sharing (--samples, --beam-width): 0 where each request is one sequence
+    copies: int = 0  # blocks copied on write
+    saved_share: float = 0.0  # blocks saved by sharing / blocks without sharing, summed over ticks (Fig. 15)

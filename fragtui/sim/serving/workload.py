@@ -90,13 +90,26 @@ def estimated_work(requests: Sequence[ServingRequest], total_slots: int, block_s
     return max(busy, token_ticks // total_slots), growths
 
 
+def sharing_work(requests: Sequence[ServingRequest], width: int, beams: bool, block_size: int) -> int:
+    """What stepping shared sequences costs (sharing.py): each tick a request's samples take
+    a step each; its beam candidates look at every block of their tables."""
+    if width == 1:
+        return 0
+    if not beams:
+        return sum(r.output for r in requests) * width
+    return sum(r.output * -(-r.final // block_size) for r in requests) * width
+
+
 def _check_work(workload: ServingWorkload, params: Params) -> None:
     ticks, growths = estimated_work(workload.requests, params.total_slots, params.block_size)
-    if ticks + growths > WORK_LIMIT:
+    steps = sharing_work(workload.requests, params.sequences, params.beam_width > 1, params.block_size)
+    if ticks + growths + steps > WORK_LIMIT:
+        shared = f", {steps:,} steps of their shared sequences" if steps else ""
         raise FragtuiError(
-            f"serving run too long: {len(workload.requests):,} requests need at least {ticks:,} busy ticks and "
-            f"{growths:,} block growths, more than {WORK_LIMIT:,} in all; use fewer --arrivals, shorter "
-            "lengths, a smaller --max-len or a larger --block-size")
+            f"serving run too long: {len(workload.requests):,} requests need at least {ticks:,} busy ticks"
+            f"{shared} and {growths:,} block growths, more than {WORK_LIMIT:,} in all; use fewer --arrivals, "
+            "shorter lengths, a smaller --max-len" + (", fewer --samples or --beam-width" if steps else "")
+            + " or a larger --block-size")
 
 
 def _from_trace(params: Params) -> ServingWorkload:
@@ -132,4 +145,5 @@ def compare_params(params: Params, requests: Sequence[ServingRequest]) -> dict[s
     """Orca Max, Pow2, Oracle (in the parameters' placement) and paged on `requests`."""
     return compare(requests, total_slots=params.total_slots, max_len=params.max_len, block_size=params.block_size,
                    order=params.order, placement=params.placement, watermark=params.watermark,
-                   warmup=int(params.warmup * len(requests)))
+                   warmup=int(params.warmup * len(requests)), samples=params.samples, beam_width=params.beam_width,
+                   seed=params.seed)

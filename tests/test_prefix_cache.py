@@ -1,0 +1,172 @@
+"""Prefix caching (DESIGN §3, issue 13): vLLM v1's rules, block by block, and exact undo."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fragtui.sim.outcomes import ADMITTED, REJECTED
+from fragtui.sim.paged import ORDERS
+from fragtui.sim.params import Params
+from fragtui.sim.prefix_cache import PrefixCachingAllocator, block_identities
+from fragtui.sim.requests import Request
+from fragtui.sim.simulation import Simulation
+from fragtui.sim.workloads import build_workload
+from invariants import check_invariants
+from strategies import shared_event_streams
+
+
+def arrive(pool, rid, used, prefix="", shared=0):
+    outcome = pool.admit(Request(rid, used, 512, prefix, shared))
+    assert outcome.kind == ADMITTED
+    return outcome.blocks
+
+
+def test_the_design_example_under_lifo():
+    """16 blocks of 16, lifo: DESIGN §3's worked example, block for block."""
+    pool = PrefixCachingAllocator(16 * 16, 16, "lifo")
+    assert arrive(pool, 0, 64, "a", 48) == [0, 1, 2, 3]
+    assert arrive(pool, 1, 64, "a", 48) == [0, 1, 2, 4]
+    pool.free_request(0)
+    assert arrive(pool, 2, 64, "a", 48) == [0, 1, 2, 5]
+    pool.free_request(2)
+    pool.free_request(1)
+    assert arrive(pool, 3, 40, "a", 40) == [0, 1, 6]
+    assert (pool.hits, pool.misses, pool.evictions) == (8, 7, 0)
+
+
+def test_the_design_example_as_an_op_list():
+    params = Params(ops="+64:a48,+64:a48,-0,+64:a48,-2,-1,+40:a40", total_slots=256, order="lifo",
+                    prefix_caching=True).validated()
+    sim = Simulation(params, build_workload(params).events).run()
+    admitted = [r.paged.blocks for r in sim.records if r.paged.kind == ADMITTED]
+    assert admitted == [[0, 1, 2, 3], [0, 1, 2, 4], [0, 1, 2, 5], [0, 1, 6]]
+
+
+def test_a_hit_shares_blocks_and_counts_them_once():
+    pool = PrefixCachingAllocator(16 * 16, 16)
+    assert arrive(pool, 0, 64, "a", 48) == [0, 1, 2, 3]
+    assert arrive(pool, 1, 50, "a", 48) == [0, 1, 2, 4]
+    assert pool.refs[:5] == [2, 2, 2, 1, 1]
+    assert (pool.used, pool.reserved, pool.block_table_entries, pool.saved_blocks) == (64 + 2, 14, 8, 3)
+    assert pool.free_blocks == 11
+
+
+def test_a_partial_hit_reuses_the_shared_run_and_computes_the_rest():
+    pool = PrefixCachingAllocator(16 * 16, 16)
+    arrive(pool, 0, 64, "a", 48)
+    # Prefix a's first 32 tokens: two blocks match; the third holds r1's own tokens.
+    outcome = pool.admit(Request(1, 64, 512, "a", 32))
+    assert (outcome.blocks, outcome.reused) == ([0, 1, 4, 5], 2)
+    # Another letter matches nothing.
+    assert arrive(pool, 2, 32, "b", 32) == [6, 7]
+
+
+def test_the_last_token_is_always_computed():
+    """Both of r0's blocks are cached, but (32 − 1) // 16 = 1 may be reused."""
+    pool = PrefixCachingAllocator(16 * 16, 16)
+    assert arrive(pool, 0, 32, "a", 32) == [0, 1]
+    assert arrive(pool, 1, 32, "a", 32) == [0, 2]
+    # Block 2 computed prefix a's second block again: the identity stays cached in block 1 only.
+    assert pool.cached_identities() == ((0, ("a", 0)), (1, ("a", 1)))
+
+
+def test_eviction_revival_and_lru_order_under_fifo():
+    pool = PrefixCachingAllocator(8 * 16, 16, "fifo")
+    assert arrive(pool, 0, 32, "a", 32) == [0, 1]
+    pool.free_request(0)  # released last block first, both cached: to the tail
+    assert pool.free_block_ids() == [2, 3, 4, 5, 6, 7, 1, 0]
+    assert arrive(pool, 1, 96) == [2, 3, 4, 5, 6, 7]
+    assert arrive(pool, 2, 16) == [1]  # taking block 1 evicts prefix a's second block
+    assert pool.evictions == 1 and pool.cached_free == {0}
+    pool.free_request(1)  # its six full blocks are cached too, and go behind block 0
+    assert pool.free_block_ids() == [0, 7, 6, 5, 4, 3, 2]
+    # r3 reuses block 0 out of the free queue; its other blocks come from the head, least
+    # recently used first, evicting r1's last two.
+    outcome = pool.admit(Request(3, 48, 512, "a", 32))
+    assert (outcome.blocks, outcome.reused, [b for b, _ in outcome.evicted]) == ([0, 7, 6], 1, [7, 6])
+    assert pool.free_block_ids() == [5, 4, 3, 2]
+
+
+def test_lifo_puts_uncached_blocks_at_the_head_and_cached_ones_at_the_tail():
+    pool = PrefixCachingAllocator(8 * 16, 16, "lifo")
+    assert arrive(pool, 0, 40, "a", 32) == [0, 1, 2]  # block 2 is partial: never cached
+    pool.free_request(0)
+    assert pool.free_block_ids() == [2, 3, 4, 5, 6, 7, 1, 0]
+
+
+def test_fifo_puts_every_released_block_at_the_tail_last_block_first():
+    pool = PrefixCachingAllocator(8 * 16, 16, "fifo")
+    assert arrive(pool, 0, 40, "a", 32) == [0, 1, 2]  # block 2 is partial: never cached
+    pool.free_request(0)
+    assert pool.free_block_ids() == [3, 4, 5, 6, 7, 2, 1, 0]
+    assert pool.cached_free == {0, 1}
+
+
+def test_lowest_hands_out_uncached_blocks_lowest_first_then_cached_ones_lru():
+    pool = PrefixCachingAllocator(6 * 16, 16, "lowest")
+    assert arrive(pool, 0, 32, "a", 32) == [0, 1]
+    assert arrive(pool, 1, 20) == [2, 3]
+    pool.free_request(0)
+    pool.free_request(1)  # block 2 is cached (r1's own full block), block 3 is not
+    assert pool.free_block_ids() == [3, 4, 5, 1, 0, 2]
+    assert arrive(pool, 2, 16 * 5) == [3, 4, 5, 1, 0]
+
+
+def test_an_admission_that_does_not_fit_changes_nothing():
+    pool = PrefixCachingAllocator(4 * 16, 16)
+    arrive(pool, 0, 48, "a", 48)
+    pool.free_request(0)
+    before = (pool.free_block_ids(), pool.cached_identities(), list(pool.refs))
+    # Two blocks to reuse (out of the queue) and three new need five; there are four.
+    outcome = pool.admit(Request(1, 80, 512, "a", 48))
+    assert (outcome.kind, pool.rejected_pool_full) == (REJECTED, 1)
+    assert (pool.free_block_ids(), pool.cached_identities(), list(pool.refs)) == before
+
+
+def test_identities_name_what_the_chained_hashes_would_equal():
+    """Two full blocks get the same identity exactly when their tokens and every block before
+    theirs are the same: the literal chain, hashed as vLLM does, agrees with the names."""
+
+    def chain(request, bs):
+        tokens = [(request.prefix, i) if i < request.prefix_len else (request.id, i) for i in range(request.used)]
+        links, parent = [], None
+        for i in range(request.used // bs):
+            parent = (parent, tuple(tokens[i * bs:(i + 1) * bs]))
+            links.append(parent)
+        return links
+
+    requests = [Request(0, 64, 512, "a", 48), Request(1, 70, 512, "a", 40), Request(2, 33, 512, "a", 33),
+                Request(3, 48, 512, "b", 48), Request(4, 40, 512)]
+    names, chains = {}, {}
+    for r in requests:
+        for name, link in zip(block_identities(r, 16), chain(r, 16)):
+            names.setdefault(name, set()).add(link)
+            chains.setdefault(link, set()).add(name)
+    assert all(len(v) == 1 for v in names.values()) and all(len(v) == 1 for v in chains.values())
+
+
+@settings(max_examples=80, deadline=None)
+@given(events=shared_event_streams(), order=st.sampled_from(ORDERS), block=st.sampled_from([1, 4, 8]),
+       total=st.integers(16, 320))
+def test_invariants_hold_and_undo_equals_replay(events, order, block, total):
+    params = Params(total_slots=total, block_size=block, order=order, max_len=64, prefix_caching=True).validated()
+    sim = Simulation(params, events)
+    snapshots = [sim.snapshot()]
+    while sim.step_forward() is not None:
+        check_invariants(sim)
+        snapshots.append(sim.snapshot())
+    metrics = [sim.metrics("paged")]
+    while sim.step_back() is not None:
+        assert sim.snapshot() == snapshots[sim.step]
+        check_invariants(sim)
+    fresh = Simulation(params, events)
+    fresh.goto(len(events))
+    assert fresh.metrics("paged") == metrics[0]
+
+
+def test_nothing_is_shared_or_counted_without_prefix_caching():
+    params = Params(ops="+64:a48,+64:a48", total_slots=256).validated()
+    sim = Simulation(params, build_workload(params).events).run()
+    assert [r.paged.blocks for r in sim.records] == [[0, 1, 2, 3], [4, 5, 6, 7]]
+    m = sim.metrics("paged")
+    assert (m.prefix_hits, m.prefix_misses, m.saved_blocks, m.hit_rate) == (0, 0, 0, None)
