@@ -1,4 +1,4 @@
-"""A monkey at the keyboard: 2,000 random keys from the app's bindings, with random resizes.
+"""A monkey at the keyboard: 1,200 random keys from the app's bindings, with random resizes.
 Nothing may raise, and whenever the tallies are on screen they must equal the model's."""
 
 import asyncio
@@ -44,7 +44,7 @@ def tallies_match(app) -> None:
 @pytest.fixture
 def no_idle_wait(monkeypatch):
     """Pilot waits ~40 ms of wall time after every key to see the process go idle; the monkey
-    checks state itself, so it lets the event loop turn instead (2,000 keys in seconds, not minutes)."""
+    checks state itself, so it lets the event loop turn instead (1,200 keys in seconds, not minutes)."""
 
     async def turn(*args, **kwargs):
         await asyncio.sleep(0)
@@ -52,11 +52,11 @@ def no_idle_wait(monkeypatch):
     monkeypatch.setattr(textual.app, "wait_for_idle", turn)
 
 
-async def test_two_thousand_random_keys_and_resizes(no_idle_wait):
+async def test_twelve_hundred_random_keys_and_resizes(no_idle_wait):
     rng = random.Random(2026)
     app = FragApp(get_scenario("churn").build(arrivals=120), scenario="churn")
     async with app.run_test(size=(160, 50)) as pilot:
-        for i in range(2000):
+        for i in range(1200):
             if rng.random() < 0.02:
                 await pilot.resize_terminal(rng.randint(20, 250), rng.randint(8, 80))
             await pilot.press(rng.choices(KEYS, WEIGHTS)[0])

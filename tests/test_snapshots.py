@@ -8,7 +8,7 @@ def test_seed_step_0(snap_compare):
 
 
 def test_seed_step_64(snap_compare):
-    assert snap_compare(FragApp(), press=["space"] * 64, terminal_size=(160, 50))
+    assert snap_compare(FragApp(start_step=64), terminal_size=(160, 50))
 
 
 def test_help_screen(snap_compare):

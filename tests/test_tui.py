@@ -229,3 +229,64 @@ async def test_the_keys_line_is_clickable():
         await pilot.click("#keys", offset=(bar.content.index("? help"), 0))
         await pilot.pause()
         assert "Internal fragmentation" in screen_text(app)
+
+
+async def test_jump_keys_and_the_go_to_dialog_land_on_the_moments_that_matter():
+    from textual.widgets import Input
+
+    app = FragApp(get_scenario("external-frag").build(), scenario="external-frag")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("x")
+        assert app.stage.step == 13  # the first fragmented rejection
+        await pilot.press("x")
+        assert app.stage.step == 16
+        await pilot.press("X", "N")  # back to 13; no rejection comes before it
+        await pilot.pause()
+        assert app.stage.step == 13
+        assert any("no rejection before step 13" in n.message for n in app._notifications)
+        await pilot.press("g")
+        await pilot.pause()
+        box = app.screen.query_one(Input)
+        box.value = "first-fragmented,-3"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.stage.step == 10
+        await pilot.press("g")
+        await pilot.pause()
+        app.screen.query_one(Input).value = "prev-fragmented"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "no fragmented rejection before step 10" in str(app.screen.query_one("#goto-error").content)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.stage.step == 10 and app.screen is app.screen_stack[0]
+
+
+async def test_reservation_mode_and_chart_keys():
+    app = FragApp()
+    async with app.run_test(size=(160, 50)) as pilot:
+        app.goto(20)
+        await pilot.press("y", "y")  # block_size, then max_len
+        await pilot.pause()
+        chart = app.stage.words.sidebar(False).chart
+        assert chart.title == "max_len: admitted at the end"
+        assert [(r.label, r.bars) for r in chart.rows] == [
+            ("128", (32, 64)), ("256", (16, 64)), ("512", (8, 64)), ("1024", (4, 64)), ("2048", (2, 64))]
+        assert "max_len: admitted at the end" in screen_text(app)
+        await pilot.press("R")
+        assert (app.stage.params.reservation, app.stage.step) == ("pow2", 20)
+        await pilot.press("V")
+        await pilot.pause()
+        assert (app.stage.mode, app.stage.step, app.stage.params.reservation) == ("serving", 0, "pow2")
+        assert app.check_action("cycle_chart", ()) is None and "tick 0/" in screen_text(app)
+        await pilot.press("V")
+        assert app.stage.mode == "event"
+
+
+async def test_switching_mode_refuses_what_the_other_mode_cannot_run():
+    app = FragApp(get_scenario("external-frag").build(), scenario="external-frag")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("V")
+        await pilot.pause()
+        assert app.stage.mode == "event"
+        assert any("is for event mode" in n.message for n in app._notifications)

@@ -106,6 +106,10 @@ class EventEngine:
         self.manual.append((self.sim.step, event))
         return _changes(self.sim.insert_event(event)) or Pair(NOTHING, NOTHING)
 
+    def events_for(self, params: Params) -> list[Event]:
+        """The stream `params` give, with the user's own events put back (for sweeps)."""
+        return self._build(params)[1].events
+
     def _build(self, params: Params) -> tuple[Workload, Simulation, list[tuple[int, Event]]]:
         if params.used_len > params.max_len and any(isinstance(e, Arrive) for _, e in self.manual):
             raise ParamError("used_len", params.used_len,

@@ -15,7 +15,7 @@ class Scenario:
     title: str
     about: str  # what to watch, one paragraph
     params: dict[str, Any] = field(default_factory=dict)  # overrides of the seed's parameters
-    chart: str | None = None  # a chart the sidebar draws: "block-size"
+    chart: str | None = None  # a parameter whose sweep the sidebar charts: "block_size"
     paper: bool = False  # the report sets the PagedAttention paper's figures beside ours
     fig15: bool = False  # ... and the paper's Fig. 15, memory saved by sharing, for widths 2, 4 and 6
 
@@ -180,7 +180,7 @@ SCENARIOS: dict[str, Scenario] = {
             "nothing but need many table entries; big blocks need few entries but waste most of "
             "each last block, and at 256 only 16 requests fit. Press k/K to move along it.",
             {"used_len": 33},
-            chart="block-size",
+            chart="block_size",
         ),
     ]
 }

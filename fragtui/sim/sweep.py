@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import product
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from fragtui.sim.errors import FragtuiError, ParamError, echo, quoted
 from fragtui.sim.metrics import Metrics
 from fragtui.sim.numbers import NumberError, ascii_note, whole
-from fragtui.sim.pair import Pair
+from fragtui.sim.pair import SIDES, Pair
 from fragtui.sim.prefix_cache import paged_allocator
 from fragtui.sim.params import Params
 from fragtui.sim.requests import Arrive, Event
@@ -123,9 +123,10 @@ def parse_axis(text: str) -> Axis:
     return Axis(field, tuple(values), text)
 
 
-def vary(base: Params, axes: list[Axis]) -> list[Combination]:
+def vary(base: Params, axes: list[Axis], events_for: Callable[[Params], list[Event]] | None = None) -> list[Combination]:
     """Every combination of the axes' values (the first axis varies slowest), each run to the
-    end. All are checked before any runs: a refused one is one line naming it."""
+    end. All are checked before any runs: a refused one is one line naming it. `events_for`:
+    the event stream a combination's parameters give (event mode; by default its workload)."""
     seen: set[str] = set()
     count = 1
     for axis in axes:
@@ -145,24 +146,19 @@ def vary(base: Params, axes: list[Axis]) -> list[Combination]:
             where = " ".join(f"{name}={value}" for name, value in chosen)
             raise FragtuiError(f"--vary: the combination {where} is refused: {error.describe('field')}") from None
         points.append((chosen, params))
-    return [_run(chosen, params) for chosen, params in points]
+    return [_run(chosen, params, events_for) for chosen, params in points]
 
 
-def _run(chosen: tuple[tuple[str, object], ...], params: Params) -> Combination:
+def _run(chosen: tuple[tuple[str, object], ...], params: Params,
+         events_for: Callable[[Params], list[Event]] | None) -> Combination:
     if params.mode == "serving":
-        from fragtui.sim.serving.run import ServingRun
-        from fragtui.sim.serving.workload import build_serving_workload
+        from fragtui.sim.serving.workload import build_serving_workload, serving_run
 
         requests = build_serving_workload(params).requests
-
-        def served(allocator: str) -> ServingMetrics:
-            p = params
-            return ServingRun(requests, allocator=allocator, total_slots=p.total_slots, max_len=p.max_len,
-                              block_size=p.block_size, reservation=p.reservation, placement=p.placement,
-                              order=p.order, history=False).run().metrics()
-
-        return Combination(chosen, params, serving=Pair(served("contiguous"), served("paged")))
+        served = Pair(*(serving_run(params, requests, side, history=False).run().metrics() for side in SIDES))
+        return Combination(chosen, params, serving=served)
     from fragtui.sim.simulation import final_metrics
     from fragtui.sim.workloads import build_workload
 
-    return Combination(chosen, params, event=final_metrics(params, build_workload(params).events))
+    stream = events_for(params) if events_for is not None else build_workload(params).events
+    return Combination(chosen, params, event=final_metrics(params, stream))

@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
-from fragtui.sim.contiguous import PLACEMENTS
+from fragtui.sim.contiguous import PLACEMENTS, RESERVATIONS
 from fragtui.sim.errors import FragtuiError, ParamError
 from fragtui.sim.kv import format_bytes
 from fragtui.sim.paged import ORDERS
@@ -40,6 +40,7 @@ HOVER_HINT = "· point at a cell for its slots, state, request and block"
 SPEEDS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)  # steps per second
 FRAMES_PER_SECOND = 32  # past this speed, autoplay takes several steps per frame
 MANUAL_ACTIONS = {"free", "arrive"}
+CYCLES = {"placement": PLACEMENTS, "order": ORDERS, "reservation": RESERVATIONS}  # what o, O and R cycle
 
 THEME_DEFAULTS = {
     # Okabe–Ito hues: told apart with any common colour-vision deficiency.
@@ -264,6 +265,8 @@ class FragApp(App[None]):
             return True if self.stage.can(action) else None
         if action == "param" and parameters and parameters[0] in self.stage.words.inert:
             return None
+        if action == "cycle_chart" and not self.stage.words.charts:
+            return None
         return True
 
     def action_reset(self) -> None:
@@ -291,9 +294,54 @@ class FragApp(App[None]):
         self.set_params(**{name: keys.PARAM_STEPS[name][up](value)})
 
     def action_cycle(self, name: str) -> None:
-        choices = PLACEMENTS if name == "placement" else ORDERS
+        choices = CYCLES[name]
         value = getattr(self.stage.params, name)
         self.set_params(**{name: choices[(choices.index(value) + 1) % len(choices)]})
+
+    def action_cycle_chart(self) -> None:
+        """The sidebar charts the next parameter's sweep (then none)."""
+        words = self.stage.words
+        options: list[str | None] = [None, *words.charts]
+        words.chart = options[(options.index(words.chart) + 1) % len(options)]
+        self.refresh_texts()
+        self.say(f"chart: {words.chart or 'off'}", timeout=2)
+
+    def action_jump(self, kind: str, direction: int) -> None:
+        """To the next (1) or previous (-1) rejection or fragmented rejection."""
+        step = self.stage.find(kind, direction)
+        if step is None:
+            where = "after" if direction > 0 else "before"
+            noun = "fragmented rejection" if kind == "fragmented" else "rejection"
+            self.say(f"no {noun} {where} {self.stage.unit} {self.stage.step}", severity="warning")
+            return
+        self.goto(step)
+
+    def action_goto_step(self) -> None:
+        from fragtui.sim.jumps import locate
+        from fragtui.tui.goto_dialog import GotoDialog
+
+        def go(step: int | None) -> None:
+            if step is not None:
+                self.goto(step)
+
+        engine = self.stage.engine
+        self.push_screen(GotoDialog(self.stage.unit, lambda text: locate(engine, text, engine.step, "step")), go)
+
+    def action_toggle_mode(self) -> None:
+        """Event mode ⇄ serving mode on the same parameters, from step 0 (a step and a tick are
+        not the same thing). Parameters the other mode refuses are named and nothing changes."""
+        mode = "serving" if self.stage.mode == "event" else "event"
+        try:
+            params = self.stage.params.with_(mode=mode)
+            stage = make_stage(params, self.stage.words.chart if mode == "event" else None)
+        except FragtuiError as error:
+            self.say(error.describe("field") if isinstance(error, ParamError) else str(error),
+                     title=f"not switched to {mode} mode", severity="error")
+            return
+        self._stop()
+        self.stage = stage
+        self.redraw()
+        self.say(f"{mode} mode: {self.stage.unit} 0 of {self.stage.total_steps}", timeout=2)
 
     def set_params(self, **changes: object) -> bool:
         """Replay under new parameters to the same step; on a bad value, say so and keep all."""

@@ -49,12 +49,27 @@ KEYS: tuple[Key, ...] = (
     Key("right_square_bracket", "faster", "Faster autoplay", "[ / ]", "slower / faster autoplay (1 to 1,024 steps/s)"),
     Key("home", "first", "First step", "home / end", "first / last step"),
     Key("end", "last", "Last step", "home / end", "first / last step"),
+    Key("g", "goto_step", "Go to a step", "g", "go to a step: 13200, +50, end, next-fragmented, …"),
+    Key("n", "jump('rejection', 1)", "Next rejection", "n / N", "next / previous rejection (serving: a queue "
+        "blocked, a preemption)"),
+    Key("N", "jump('rejection', -1)", "Previous rejection", "n / N", "next / previous rejection (serving: a queue "
+        "blocked, a preemption)"),
+    Key("x", "jump('fragmented', 1)", "Next fragmented rejection", "x / X", "next / previous fragmented rejection: "
+        "enough free, no run long enough"),
+    Key("X", "jump('fragmented', -1)", "Previous fragmented rejection", "x / X", "next / previous fragmented "
+        "rejection: enough free, no run long enough"),
     Key("r", "reset", "Reset the scenario", "r", "reset the scenario"),
     Key("f", "free", "Free the oldest live request", "f", "free the oldest live request (event mode)"),
     Key("a", "arrive", "Inject an arrival", "a", "inject an arrival of used_len tokens (event mode)"),
     *_param_keys(),
-    Key("o", "cycle('placement')", "Next contiguous placement", "o", "contiguous placement: first → best → worst → next"),
+    Key("o", "cycle('placement')", "Next contiguous placement", "o",
+        "contiguous placement: first → best → worst → next → buddy"),
     Key("O", "cycle('order')", "Next paged free order", "O", "paged free order: fifo → lifo → lowest"),
+    Key("R", "cycle('reservation')", "Next reservation policy", "R",
+        "contiguous reservation: max → pow2 → oracle (Orca Max, Pow2, Oracle)"),
+    Key("V", "toggle_mode", "Switch event / serving mode", "V", "event mode ⇄ serving mode (from step 0)"),
+    Key("y", "cycle_chart", "Chart a parameter's sweep", "y",
+        "sidebar chart: off → block_size → max_len → placement → reservation (event mode)"),
     Key("s", "pick_scenario", "Pick a scenario", "s", "pick a scenario", bar="scenario"),
     Key("e", "edit_params", "Edit every parameter", "e", "edit every parameter", bar="edit"),
     Key("c", "colour_mode", "Colour by state or by request", "c", "colour by state / by request"),

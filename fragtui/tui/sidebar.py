@@ -11,7 +11,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.containers import VerticalScroll
 
-from fragtui.tui.sweep_chart import sweep_chart
+from fragtui.tui.sweep_chart import chart_text
 from fragtui.tui.text_lines import TextLines
 from fragtui.view.sparkline import sparkline
 from fragtui.view.words import SidebarData
@@ -56,8 +56,8 @@ class Sidebar(TextLines):
         text.append(Text(data.ratio, style="bold " + self._variable("success")))
         if data.chart is not None:
             text.append("\n\n")
-            text.append_text(sweep_chart(data.chart, data.block_size, self._variable("pool-reserved"),
-                                         self._variable("pool-used"), width, compact=short))
+            colours = (self._variable("pool-reserved"), self._variable("pool-used"))
+            text.append_text(chart_text(data.chart, colours, width, compact=short))
         line_width = max(1, width - 12)  # name, then the line, then " 100%"
         if data.sparks:
             text.append(f"\n\n{data.spark_title}", "dim")

@@ -1,38 +1,36 @@
-"""The block-size trade-off as a chart: tail waste against block-table entries."""
+"""A sweep chart (fragtui.view.charts) as text: a row per value, a bar per series."""
 
 from __future__ import annotations
 
 from rich.text import Text
 
-from fragtui.sim.sweep import SweepRow
+from fragtui.view.charts import Chart
 
 BAR = 7  # characters for the longest bar
 
 
-def sweep_chart(rows: list[SweepRow], current: int, waste_colour: str, entries_colour: str, width: int = 33,
-                compact: bool = False) -> Text:
-    """Per block size: tail waste and block-table entries as bars, as long as `width` allows
-    (numbers first: a narrow pane gets short bars, never a cut line); `current` highlighted."""
-    bar = max(1, min(BAR, (width - 19) // 2))
-    most_waste = max((r.tail_waste for r in rows), default=0) or 1
-    most_entries = max((r.block_table_entries for r in rows), default=0) or 1
+def chart_text(chart: Chart, colours: tuple[str, ...], width: int = 33, compact: bool = False) -> Text:
+    """The chart in `width` characters: numbers first, bars as long as the width allows (a
+    narrow pane gets short bars, never a cut line); the run on screen highlighted."""
+    series = len(chart.series)
+    label = max(5, *(len(r.label) + 1 for r in chart.rows))
+    bar = max(1, min(BAR, (width - label - 7 * series) // series))
+    most = [max((r.bars[i] for r in chart.rows), default=0) or 1 for i in range(series)]
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append("block-size trade-off\n", "bold")
+    text.append(chart.title + "\n", "bold")
     if not compact:
-        text.append(f"{'block':>5} {'waste':<{bar + 6}} {'entries':<{bar + 6}}"[:width] + "\n", "dim")
-    for r in rows:
-        style = "bold reverse" if r.block_size == current else ""
-        text.append(f"{r.block_size:>4}" + ("*" if r.rejected else " "), style)
-        text.append(f" {r.tail_waste:>5} ")
-        text.append(_bar(r.tail_waste, most_waste, bar), waste_colour)
-        text.append(f" {r.block_table_entries:>5} ")
-        text.append(_bar(r.block_table_entries, most_entries, bar), entries_colour)
+        heads = "".join(f" {name:<{bar + 6}}" for name in chart.series)
+        text.append(f"{'':>{label}}{heads}"[:width] + "\n", "dim")
+    for r in chart.rows:
+        text.append(f"{r.label + ('*' if r.marked else ''):>{label}}", "bold reverse" if r.current else "")
+        for i, value in enumerate(r.bars):
+            text.append(f" {value:>5} ")
+            text.append(_bar(value, most[i], bar), colours[i % len(colours)])
         text.append("\n")
-    for r in rows:
-        if r.rejected:
-            text.append(f"* block {r.block_size}: only {r.admitted} admitted\n", "dim")
-    if not compact:
-        text.append("tiny blocks waste nothing but need long tables; big ones, the reverse", "dim")
+    notes = chart.notes if not compact else tuple(n for n in chart.notes if n.startswith("*"))
+    for note in notes:
+        text.append(note + "\n", "dim")
+    text.rstrip()
     return text
 
 

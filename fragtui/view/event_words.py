@@ -1,14 +1,14 @@
-"""Event mode's words: narration of each step, the tallies, waste over time, the block-size
-chart where a scenario asks for it."""
+"""Event mode's words: narration of each step, the tallies, waste over time, and a sweep chart
+where a scenario (or the `y` key) asks for one."""
 
 from __future__ import annotations
 
 from fragtui.sim.event_engine import EventEngine
 from fragtui.sim.pair import Pair, Side
 from fragtui.sim.simulation import Simulation
-from fragtui.sim.sweep import SweepRow, sweep
+from fragtui.view.charts import CHARTS, Chart, chart_for
 from fragtui.view.narration import narrate_record, narrate_start
-from fragtui.view.rows import ratio_line, tally_rows
+from fragtui.view.rows import byte_rows, ratio_line, tally_rows
 from fragtui.view.states import CACHED, FREE, INTERNAL, RESERVED, SHARED, STATE_NAMES, STRANDED, UNUSABLE, USED
 from fragtui.view.words import SidebarData
 
@@ -18,12 +18,13 @@ SPARK_POINTS = 120  # enough to see a shape; cheap however long the run
 class EventWords:
     manual = frozenset({"free", "arrive"})
     inert: frozenset[str] = frozenset()
+    charts = CHARTS
 
     def __init__(self, engine: EventEngine, chart: str | None = None) -> None:
         self.engine = engine
-        self.chart = chart  # "block-size": chart paged's tail waste against block size
+        self.chart = chart  # a parameter whose sweep the sidebar charts (view.charts.CHARTS), or None
         self._chart_key: tuple[object, ...] | None = None
-        self._chart_rows: list[SweepRow] = []
+        self._chart: Chart | None = None
 
     @property
     def legend(self) -> tuple[tuple[int, str], ...]:
@@ -67,14 +68,17 @@ class EventWords:
     def sidebar(self, compact: bool) -> SidebarData:
         sim = self.engine.sim
         c, p = sim.metrics("contiguous", holes=False), sim.metrics("paged", holes=False)
-        data = SidebarData(tally_rows(c, p, compact), ratio_line(c, p), "waste share over steps (0–100%)")
+        rows = tally_rows(c, p, compact)
+        if self.engine.params.bytes_per_token:  # a model gave each slot its size
+            rows += byte_rows(c, p, self.engine.params.bytes_per_token)
+        data = SidebarData(rows, ratio_line(c, p), "waste share over steps (0–100%)")
         data.sparks = Pair((waste_share_points(sim, "contiguous"), c.waste_share),
                            (waste_share_points(sim, "paged"), p.waste_share))
-        if self.chart == "block-size":
-            key = (self.engine.params, len(sim.events))
+        if self.chart is not None:
+            key = (self.chart, self.engine.params, len(sim.events))
             if key != self._chart_key:  # the sweep covers the whole stream: only parameters change it
-                self._chart_key, self._chart_rows = key, sweep(self.engine.params, sim.events)
-            data.chart, data.block_size = self._chart_rows, self.engine.params.block_size
+                self._chart_key, self._chart = key, chart_for(self.chart, self.engine.params, self.engine.events_for)
+            data.chart = self._chart
         return data
 
 

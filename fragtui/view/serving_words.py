@@ -15,6 +15,8 @@ from fragtui.view.words import SidebarData
 class ServingWords:
     manual: frozenset[str] = frozenset()  # requests come from the workload and leave when they finish
     inert = frozenset({"used_len"})  # prompt and output lengths come from --prompt-len/--output-len
+    charts: tuple[str, ...] = ()  # a serving sweep runs four engines to the end: see fragtui sweep
+    chart: str | None = None
 
     def __init__(self, engine: ServingEngine) -> None:
         self.engine = engine

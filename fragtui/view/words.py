@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from fragtui.sim.pair import Pair, Side
-from fragtui.sim.sweep import SweepRow
+from fragtui.view.charts import Chart
 
 
 @dataclass
@@ -22,8 +22,7 @@ class SidebarData:
     sparks: Pair[tuple[list[float], float]] | None = None  # 0..1 points over time, and now
     bars_title: str = ""
     bars: Pair[dict[int, float]] | None = None  # state -> share of the pool
-    chart: list[SweepRow] | None = None
-    block_size: int = 0
+    chart: Chart | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -42,6 +41,13 @@ class Words(Protocol):
     def inert(self) -> frozenset[str]:
         """Parameters that change nothing here."""
         ...
+
+    @property
+    def charts(self) -> tuple[str, ...]:
+        """Parameters whose sweep the sidebar can chart here (view.charts)."""
+        ...
+
+    chart: str | None  # the one it charts now
 
     def narration(self) -> str: ...
 

@@ -4,12 +4,12 @@ a tick per step, behind the same face as event mode's engine."""
 from __future__ import annotations
 
 from fragtui.sim.jumps import Moments
-from fragtui.sim.pair import Pair
+from fragtui.sim.pair import SIDES, Pair
 from fragtui.sim.params import Params
 from fragtui.sim.pool import Change, Pool
 from fragtui.sim.serving.run import ServingRun
 from fragtui.sim.serving.types import TickRecord
-from fragtui.sim.serving.workload import ServingWorkload, build_serving_workload
+from fragtui.sim.serving.workload import ServingWorkload, build_serving_workload, serving_run
 
 
 class ServingEngine:
@@ -22,16 +22,7 @@ class ServingEngine:
 
     def _build(self, params: Params, tick: int = 0) -> None:
         workload = build_serving_workload(params)
-        p = params
-        warmup = int(p.warmup * len(workload.requests))
-        runs = Pair(
-            ServingRun(workload.requests, allocator="contiguous", reservation=p.reservation, placement=p.placement,
-                       total_slots=p.total_slots, max_len=p.max_len, block_size=p.block_size, warmup=warmup,
-                       samples=p.samples, beam_width=p.beam_width, seed=p.seed),
-            ServingRun(workload.requests, allocator="paged", order=p.order, watermark=p.watermark, warmup=warmup,
-                       total_slots=p.total_slots, max_len=p.max_len, block_size=p.block_size,
-                       samples=p.samples, beam_width=p.beam_width, seed=p.seed),
-        )
+        runs = Pair(*(serving_run(params, workload.requests, side) for side in SIDES))
         for run in runs:  # learn where each run ends (and its moments, for jumps), then rewind
             run.run()
             run.goto(0)

@@ -1,0 +1,59 @@
+"""Sweeps drawn in the sidebar: one parameter's values, each run over the whole stream, as
+rows of bars. The block-size trade-off (paged tail waste against block-table entries) and a
+comparison of both allocators' admissions over max_len, placement or reservation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from fragtui.sim.contiguous import PLACEMENTS, RESERVATIONS
+from fragtui.sim.params import Params
+from fragtui.sim.requests import Event
+from fragtui.sim.sweep import Axis, sweep, vary
+
+CHARTS = ("block_size", "max_len", "placement", "reservation")  # what `y` cycles through
+
+
+@dataclass(frozen=True)
+class ChartRow:
+    label: str  # the parameter's value
+    current: bool  # the run on screen
+    bars: tuple[int, ...]  # one value per series
+    marked: bool = False  # a row a footnote explains
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    series: tuple[str, ...]  # what each bar is
+    rows: tuple[ChartRow, ...]
+    notes: tuple[str, ...] = ()  # footnotes for marked rows, then what the chart says
+
+
+def chart_for(name: str, params: Params, events_for: Callable[[Params], list[Event]]) -> Chart:
+    """The sweep of parameter `name` around `params`; `events_for(params)` is the stream a
+    value's parameters give (max_len changes what the requests ask for)."""
+    if name == "block_size":
+        rows = sweep(params, events_for(params))
+        return Chart(
+            "block-size trade-off (paged)", ("waste", "entries"),
+            tuple(ChartRow(str(r.block_size), r.block_size == params.block_size, (r.tail_waste, r.block_table_entries),
+                           marked=bool(r.rejected)) for r in rows),
+            tuple(f"* block {r.block_size}: only {r.admitted} admitted" for r in rows if r.rejected)
+            + ("tiny blocks waste nothing but need long tables; big ones, the reverse",),
+        )
+    values: tuple[object, ...]
+    if name == "max_len":
+        values = tuple(m for m in (params.max_len // 4, params.max_len // 2, params.max_len, params.max_len * 2,
+                                   params.max_len * 4) if params.used_len <= m <= params.total_slots) or (params.max_len,)
+    else:
+        values = PLACEMENTS if name == "placement" else RESERVATIONS
+    points = vary(params, [Axis(name, values, name)], events_for)
+    return Chart(
+        f"{name}: admitted at the end", ("contig", "paged"),
+        tuple(ChartRow(str(dict(p.values)[name]), dict(p.values)[name] == getattr(params, name),
+                       (p.event.contiguous.admitted, p.event.paged.admitted) if p.event else (0, 0))
+              for p in points),
+        ("the same events through each; bars: admitted",),
+    )
