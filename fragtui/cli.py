@@ -213,17 +213,17 @@ def number_option(name: str, text: str, low: float, high: float) -> float:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from fragtui.report import report_json, report_text
-    from fragtui.sim.simulation import Simulation
+    from fragtui.report import report_text, run_to_end, write_report_json
     from fragtui.sim.workloads import build_workload
 
     params = params_from(args)
     if params.mode == "serving":
         return run_serving_report(args, params)
     workload = build_workload(params)
-    sim = Simulation(params, workload.events).run()
-    scenario = getattr(args, "scenario", "seed")
-    print(report_json(sim, workload, scenario) if args.json else report_text(sim, workload))
+    if args.json:
+        write_report_json(sys.stdout, params, workload, getattr(args, "scenario", "seed"))
+    else:
+        print(report_text(run_to_end(params, workload.events), workload))
     return 0
 
 

@@ -7,19 +7,20 @@ import io
 import json
 import textwrap
 from dataclasses import asdict, dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, TextIO
 
 from fragtui.lab import LabResult
-from fragtui.sim.metrics import Metrics
-from fragtui.sim.outcomes import ADMITTED, FREED, REJECTED
+from fragtui.sim.metrics import SERIES_FIELDS, Metrics
+from fragtui.sim.outcomes import ADMITTED, FRAGMENTED, FREED, REJECTED
 from fragtui.sim.errors import safe
 from fragtui.sim.pair import SIDES, Pair
 from fragtui.sim.params import Params
 from fragtui.sim.scenarios import SCENARIOS
-from fragtui.sim.simulation import Simulation, StepRecord
+from fragtui.sim.requests import Arrive, Event, Request
+from fragtui.sim.simulation import Forward, StepRecord, apply
 from fragtui.sim.sweep import Axis, Combination, SweepRow
 from fragtui.sim.workloads import Workload
-from fragtui.view.rows import METRIC_ROWS, PEAK_FIELDS, shown
+from fragtui.view.rows import METRIC_ROWS, PEAK_FIELDS, byte_rows, shown
 
 
 def summary_line(name: str, m: Metrics) -> str:
@@ -27,50 +28,105 @@ def summary_line(name: str, m: Metrics) -> str:
     return LabResult(m.admitted, m.rejected, m.wasted).line(name)
 
 
-def report_text(sim: Simulation, workload: Workload) -> str:
-    metrics = {side: sim.metrics(side) for side in SIDES}
-    peaks = {side: sim.peaks(side) for side in SIDES}
+@dataclass(frozen=True)
+class Finished:
+    """What a report says of a run to the end of its stream."""
+
+    params: Params
+    events: int
+    metrics: Pair[Metrics]
+    peaks: Pair[dict[str, int]]  # each SERIES_FIELDS tally's highest value over the run
+    last_fragmented: StepRecord | None  # the last step contiguous refused for fragmentation
+
+
+def run_to_end(params: Params, events: Iterable[Event],
+               each: Callable[[StepRecord, Request | None], None] | None = None) -> Finished:
+    """Run both allocators over `events` keeping no history (memory stays the pools'); `each`
+    sees every step with the request it concerns, for output that streams."""
+    run = Forward(params)
+    contiguous, paged = run.contiguous, run.paged
+    peaks = [list(row) for row in run.tallies()]
+    live: dict[int, Request] = {}  # requests admitted and not yet freed, for the steps' `used`
+    last: StepRecord | None = None
+    step = 0
+    for step, event in enumerate(events, 1):
+        c, p = apply(contiguous, paged, event)
+        if c.reason == FRAGMENTED:
+            last = StepRecord(step, event, c, p)
+        # A rejection moves only the rejection counts, which never fall: the end has their
+        # peaks. Skipping rejections keeps a mostly refused million-row trace fast.
+        if c.kind != REJECTED or p.kind != REJECTED:
+            for high, row in zip(peaks, run.tallies()):
+                high[:] = map(max, high, row)
+        if each is not None:
+            if isinstance(event, Arrive):
+                request: Request | None = live.setdefault(event.id, event.request)
+            else:
+                request = live.pop(event.id, None)
+            each(StepRecord(step, event, c, p), request)
+    for high, row in zip(peaks, run.tallies()):
+        high[:] = map(max, high, row)
+    return Finished(params, step, Pair(run.metrics("contiguous"), run.metrics("paged")),
+                    Pair(*(dict(zip(SERIES_FIELDS, high)) for high in peaks)), last)
+
+
+def report_text(done: Finished, workload: Workload) -> str:
+    metrics, peaks, params = done.metrics, done.peaks, done.params
     lines = [summary_line(side, metrics[side]) for side in SIDES]
     lines.append("")
     lines.append(_row("", "contiguous", "paged"))
     for row in METRIC_ROWS:
-        if row.report and shown(row, metrics["contiguous"], metrics["paged"]):
-            lines.append(_row(row.label, row.text(metrics["contiguous"]), row.text(metrics["paged"])))
+        if row.report and shown(row, metrics.contiguous, metrics.paged):
+            lines.append(_row(row.label, row.text(metrics.contiguous), row.text(metrics.paged)))
+    if params.bytes_per_token:  # a model gave each slot its size
+        for label, a, b in byte_rows(metrics.contiguous, metrics.paged, params.bytes_per_token):
+            lines.append(_row(label, a, b))
     for field in PEAK_FIELDS:
         label = "peak " + field.replace("_", " ")
-        lines.append(_row(label, peaks["contiguous"][field], peaks["paged"][field]))
-    c, p = metrics["contiguous"].admitted, metrics["paged"].admitted
+        lines.append(_row(label, peaks.contiguous[field], peaks.paged[field]))
+    c, p = metrics.contiguous.admitted, metrics.paged.admitted
     lines.append("")
     if c:
         lines.append(f"paged admitted {p / c:.2f}× as many requests as contiguous ({p} vs {c}).")
-    lines.append(f"{sim.step} events ({workload.source}); " + _params_line(sim.params))
+    lines.append(f"{done.events} events ({workload.source}); " + _params_line(params))
     if workload.dropped:
         lines.append(
-            f"{workload.dropped} requests longer than max_len {sim.params.max_len} were dropped before arriving."
+            f"{workload.dropped} requests longer than max_len {params.max_len} were dropped before arriving."
         )
-    last = _last_fragmented(sim)
+    last = done.last_fragmented
     if last is not None:
         lines.append(f"last fragmented rejection: step {last.index}, r{last.contiguous.request_id} "
                      f"needed {last.contiguous.length} contiguous slots.")
     return "\n".join(lines)
 
 
-def report_json(sim: Simulation, workload: Workload, scenario: str = "seed") -> str:
-    data: dict[str, object] = {
-        "scenario": scenario,
-        "params": asdict(sim.params),
-        "events": sim.step,
-        "dropped": workload.dropped,
-    }
+def write_report_json(out: TextIO, params: Params, workload: Workload, scenario: str = "seed") -> Finished:
+    """One JSON object, written as the run goes so memory stays flat at any length: the settings,
+    then every step, then the totals (which only the end of the run knows)."""
+    out.write("{\n" + _members({"scenario": scenario, "params": asdict(params)}) + ',\n "steps": [')
+    first = True
+
+    def each(record: StepRecord, request: Request | None) -> None:
+        nonlocal first
+        out.write(("\n  " if first else ",\n  ") + json.dumps(step_json(record, request, params)))
+        first = False
+
+    done = run_to_end(params, workload.events, each)
+    totals: dict[str, object] = {"events": done.events, "dropped": workload.dropped}
     for side in SIDES:
-        entry: dict[str, object] = dict(sim.metrics(side).as_dict())
-        entry["peaks"] = sim.peaks(side)
-        data[side] = entry
-    data["steps"] = [step_json(record, sim) for record in sim.records]
-    return json.dumps(data, indent=1)
+        entry: dict[str, object] = dict(done.metrics[side].as_dict())
+        entry["peaks"] = done.peaks[side]
+        totals[side] = entry
+    out.write("\n ],\n" + _members(totals) + "\n}\n")
+    return done
 
 
-def step_json(record: StepRecord, sim: Simulation) -> dict[str, object]:
+def _members(data: dict[str, object]) -> str:
+    """`data`'s members as they sit inside an object indented by one space."""
+    return json.dumps(data, indent=1)[2:-2]
+
+
+def step_json(record: StepRecord, request: Request | None, params: Params) -> dict[str, object]:
     """One step: the event, then what each allocator did.
 
     contiguous `start`/`length`: the run admitted or freed; for a rejection, start is null and
@@ -78,7 +134,6 @@ def step_json(record: StepRecord, sim: Simulation) -> dict[str, object]:
     with prefix caching an admission also gives the blocks it `reused` from the cache, the
     `new` ones, and how many cached identities taking them `evicted`."""
     event = record.event
-    request = sim.request(event.id)
     c, p = record.contiguous, record.paged
     contiguous: dict[str, object] = {"outcome": c.kind, "reason": c.reason, "start": None, "length": None}
     if c.kind in (ADMITTED, FREED):
@@ -86,7 +141,7 @@ def step_json(record: StepRecord, sim: Simulation) -> dict[str, object]:
     elif c.kind == REJECTED:
         contiguous["length"] = c.length
     paged: dict[str, object] = {"outcome": p.kind, "reason": p.reason, "blocks": list(p.blocks)}
-    if sim.params.prefix_caching and p.kind == ADMITTED:  # which blocks came from the cache
+    if params.prefix_caching and p.kind == ADMITTED:  # which blocks came from the cache
         paged.update(reused=p.blocks[:p.reused], new=p.blocks[p.reused:], evicted=len(p.evicted))
     described: dict[str, object] = {
         "kind": event.kind,
@@ -132,13 +187,6 @@ def scenarios_text() -> str:
         head = f"{s.name} — {s.title}" + (f"\n  ({overrides.strip()})" if overrides.strip() else "")
         blocks.append(head + "\n" + textwrap.fill(s.about, 88, initial_indent="  ", subsequent_indent="  "))
     return "\n\n".join(blocks)
-
-
-def _last_fragmented(sim: Simulation) -> StepRecord | None:
-    for record in reversed(sim.records):
-        if record.contiguous.reason == "fragmented":
-            return record
-    return None
 
 
 def _row(label: str, contiguous: object, paged: object) -> str:

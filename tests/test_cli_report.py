@@ -1,8 +1,10 @@
 """`fragtui report`: the seed lines, the table, JSON, and one clean line for bad input."""
 
+import io
 import json
 
 from fragtui.cli import main
+from fragtui.sim.params import Params
 
 
 def run(capsys, *argv):
@@ -101,3 +103,57 @@ def test_report_on_the_real_conv_trace(capsys, azure_dir):
     assert status == 0
     assert "19366 events (trace AzureLLMInferenceTrace_conv.csv: 19366 requests)" in out
     assert out.splitlines()[0] == "contiguous: admitted=4 rejected=19362 wasted=63572"
+
+
+# -- a report keeps no history: the same numbers, streamed ----------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from fragtui.report import run_to_end, write_report_json  # noqa: E402
+from fragtui.sim.simulation import Simulation  # noqa: E402
+from fragtui.sim.workloads import build_workload  # noqa: E402
+from strategies import event_streams, pool_params, shared_event_streams  # noqa: E402
+
+
+@settings(max_examples=80, deadline=None)
+@given(pool_params(), st.booleans(), st.data())
+def test_a_history_free_run_ends_where_the_simulation_does(params, caching, data):
+    """Metrics, every peak (rejected steps skipped, as run_to_end does) and the last fragmented
+    step are those of the simulation that keeps every step."""
+    params = params.with_(prefix_caching=caching)
+    events = data.draw(shared_event_streams() if caching else event_streams())
+    sim = Simulation(params, events).run()
+    done = run_to_end(params, iter(events))  # an iterator: one pass, nothing kept
+    assert done.events == sim.step
+    for side in ("contiguous", "paged"):
+        assert done.metrics[side] == sim.metrics(side)
+        assert done.peaks[side] == sim.peaks(side)
+    fragmented = [r for r in sim.records if r.contiguous.reason == "fragmented"]
+    assert done.last_fragmented == (fragmented[-1] if fragmented else None)
+
+
+def test_report_json_writes_each_step_before_the_next_event_is_taken():
+    params = Params(frees="churn:0.5", arrivals=200).validated()
+    workload = build_workload(params)
+    out = io.StringIO()
+    written = []
+
+    def events():
+        for event in workload.events:
+            written.append(out.tell())
+            yield event
+
+    write_report_json(out, params, workload.__class__(events(), workload.dropped, workload.source))
+    data = json.loads(out.getvalue())
+    assert len(data["steps"]) == len(workload.events) == data["events"]
+    assert all(later > earlier for earlier, later in zip(written[1:], written[2:]))  # a step a time
+    sim = Simulation(params, workload.events).run()
+    assert data["contiguous"]["peaks"] == sim.peaks("contiguous")
+    assert [s["step"] for s in data["steps"][:3]] == [1, 2, 3]
+
+
+def test_report_json_lists_the_steps_then_the_totals(capsys):
+    status, out, _ = run(capsys, "report", "--json", "--arrivals", "3")
+    assert status == 0
+    assert list(json.loads(out)) == ["scenario", "params", "steps", "events", "dropped", "contiguous", "paged"]

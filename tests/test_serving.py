@@ -19,6 +19,8 @@ from fragtui.sim.serving import (
     compare,
     poisson_arrivals,
 )
+from fragtui.sim.serving.run import sharing_savings
+from fragtui.sim.serving.stream import Stream
 
 POLICIES = [
     dict(allocator="contiguous", reservation="max"),
@@ -479,6 +481,27 @@ def test_the_paper_setting_orders_batch_sizes_and_token_shares():
         assert m.completed + m.rejected == len(opt13b_requests())
         assert m.queued_ticks > m.ticks / 2  # the queue is what bounds the batch
         assert m.breakdown.total == pytest.approx(15_728) == m.breakdown_queued.total
+
+
+def test_runs_side_by_side_in_worker_processes_give_the_same_metrics():
+    """compare forks a worker per run for long streams; a short one is forced here. The workers
+    inherit the stream and send back metrics equal, field for field, to a run in this process."""
+    requests = opt13b_requests(count=150)
+    here = compare(requests, total_slots=15_728, max_len=2048, workers=1)
+    assert compare(requests, total_slots=15_728, max_len=2048, workers=2) == here
+    assert list(here) == ["max", "pow2", "oracle", "paged"]
+    savings = sharing_savings(requests, kind="samples", widths=(2, 4), total_slots=15_728, max_len=2048, workers=2)
+    assert savings == sharing_savings(requests, kind="samples", widths=(2, 4), total_slots=15_728, max_len=2048,
+                                      workers=1)
+    assert 0 < savings[2] < savings[4]
+
+
+def test_a_stream_is_checked_once_and_refuses_an_id_twice():
+    with pytest.raises(ValueError, match="request id 1 appears twice"):
+        Stream([R(0, 0, 1, 1), R(1, 0, 1, 1), R(1, 2, 1, 1)], max_len=8)
+    stream = Stream([R(5, 3, 2, 2), R(4, 3, 1, 1), R(9, 0, 1, 7)], max_len=8)
+    assert [r.id for r in stream.requests] == [9, 4, 5]  # by arrival, then id
+    assert {rid: r.final for rid, r in stream.by_id.items()} == {9: 8, 4: 2, 5: 4}
 
 
 def test_poisson_arrivals_are_seeded_sorted_and_about_the_rate():

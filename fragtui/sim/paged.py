@@ -62,15 +62,16 @@ class _FifoQueue:
         self._q.extend(reversed(table))
 
     def untake(self, blocks: Sequence[int]) -> None:
-        """Undo the last take. Its blocks sit just before the head, unless a later take
-        (undone since) dropped the consumed prefix: then the head is at 0 and they go back
-        in front of it. Undo is last-in first-out, so there is no third case."""
+        """Undo the last take: its blocks go back just before the head. If a later take (undone
+        since) dropped the consumed prefix, room is made in front first, a quarter of the queue
+        more than needed, so that undoing take after take costs what they took, not the queue."""
         n = len(blocks)
-        if self._head >= n:
-            self._head -= n
-        else:
-            assert self._head == 0, "fifo queue: untake out of order"
-            self._q[:0] = blocks
+        if self._head < n:
+            room = n - self._head + len(self._q) // 4
+            self._q[:0] = [0] * room  # (never read: everything before the head is consumed)
+            self._head += room
+        self._head -= n
+        self._q[self._head:self._head + n] = blocks
 
     def ungive(self, table: Sequence[int]) -> None:
         del self._q[-len(table):]

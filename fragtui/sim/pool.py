@@ -53,7 +53,7 @@ class BlockStarts(Sequence[int]):
     def __getitem__(self, i: int | slice) -> int | list[int]:
         if isinstance(i, slice):
             bs = self.block_size
-            return [b * bs for b in self.blocks[i]]
+            return list(self.blocks[i]) if bs == 1 else [b * bs for b in self.blocks[i]]
         return self.blocks[i] * self.block_size
 
     def __iter__(self) -> Iterator[int]:

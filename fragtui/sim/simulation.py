@@ -12,6 +12,7 @@ from array import array
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
+from fragtui.sim.bulk import collector_paused
 from fragtui.sim.jumps import FRAGMENTED_BIT, REFUSED, Moments
 from fragtui.sim.metrics import SERIES_FIELDS, Metrics, measure, series_row
 from fragtui.sim.outcomes import FRAGMENTED, REJECTED, ContiguousOutcome, PagedOutcome
@@ -94,13 +95,7 @@ class Simulation:
         if self.at_end:
             return None
         event = self.events[self.step]
-        if isinstance(event, Arrive):
-            c = self.contiguous.admit(event.request)
-            p = self.paged.admit(event.request)
-        else:
-            c = self.contiguous.free_request(event.id)
-            p = self.paged.free_request(event.id)
-        record = StepRecord(self.step + 1, event, c, p)
+        record = StepRecord(self.step + 1, event, *apply(self.contiguous, self.paged, event))
         self.records.append(record)
         self._record_series()
         return record
@@ -118,15 +113,15 @@ class Simulation:
 
     def goto(self, step: int) -> None:
         step = max(0, min(step, len(self.events)))
-        while self.step < step:
-            self.step_forward()
-        while self.step > step:
-            self.step_back()
+        with collector_paused():  # a long jump makes a record a step, and records hold no cycles
+            while self.step < step:
+                self.step_forward()
+            while self.step > step:
+                self.step_back()
 
     def run(self) -> Simulation:
         """Step to the end of the stream."""
-        while self.step_forward() is not None:
-            pass
+        self.goto(len(self.events))
         return self
 
     def insert_event(self, event: Event) -> StepRecord | None:
@@ -169,17 +164,45 @@ class Simulation:
         self.series.paged.append(series_row(self.paged))
 
 
+def apply(contiguous: RunAllocators, paged: PagedAllocator, event: Event) -> tuple[ContiguousOutcome, PagedOutcome]:
+    """One event to both allocators: what each did."""
+    if isinstance(event, Arrive):
+        return contiguous.admit(event.request), paged.admit(event.request)
+    return contiguous.free_request(event.id), paged.free_request(event.id)
+
+
+class Forward:
+    """Both allocators stepped forward only, keeping nothing behind them: a report's, a sweep's
+    or the jump finder's run, whose memory is the pools' whatever the stream's length."""
+
+    def __init__(self, params: Params) -> None:
+        self.params = params
+        self.contiguous, self.paged = _allocators(params)
+        self.step = 0
+
+    def apply(self, event: Event) -> StepRecord:
+        self.step += 1
+        return StepRecord(self.step, event, *apply(self.contiguous, self.paged, event))
+
+    def run(self, events: Iterable[Event]) -> Forward:
+        contiguous, paged = self.contiguous, self.paged
+        for event in events:
+            apply(contiguous, paged, event)
+            self.step += 1
+        return self
+
+    def metrics(self, side: Side) -> Metrics:
+        return measure(self.contiguous if side == "contiguous" else self.paged, self.params.max_len)
+
+    def tallies(self) -> Pair[tuple[int, ...]]:
+        """Both allocators' SERIES_FIELDS now (cheap: for peaks kept on the way)."""
+        return Pair(series_row(self.contiguous), series_row(self.paged))
+
+
 def final_metrics(params: Params, events: list[Event]) -> Pair[Metrics]:
     """Both allocators' metrics after the whole stream, run with no history (for sweeps)."""
-    contiguous, paged = _allocators(params)
-    for event in events:
-        if isinstance(event, Arrive):
-            contiguous.admit(event.request)
-            paged.admit(event.request)
-        else:
-            contiguous.free_request(event.id)
-            paged.free_request(event.id)
-    return Pair(measure(contiguous, params.max_len), measure(paged, params.max_len))
+    run = Forward(params).run(events)
+    return Pair(run.metrics("contiguous"), run.metrics("paged"))
 
 
 def _allocators(params: Params) -> tuple[RunAllocators, PagedAllocator]:
@@ -189,12 +212,9 @@ def _allocators(params: Params) -> tuple[RunAllocators, PagedAllocator]:
 
 def _flagged(params: Params, events: list[Event]) -> Iterator[tuple[int, int]]:
     """(step, flags) for each step of `events` that rejected, as a fresh run finds them."""
-    contiguous, paged = _allocators(params)
-    for step, event in enumerate(events, 1):
-        if isinstance(event, Arrive):
-            c, p = contiguous.admit(event.request), paged.admit(event.request)
-            if c.kind == REJECTED or p.kind == REJECTED:
-                yield step, REFUSED | (FRAGMENTED_BIT if c.reason == FRAGMENTED else 0)
-        else:
-            contiguous.free_request(event.id)
-            paged.free_request(event.id)
+    run = Forward(params)
+    for event in events:
+        record = run.apply(event)
+        c, p = record.contiguous, record.paged
+        if c.kind == REJECTED or p.kind == REJECTED:
+            yield record.index, REFUSED | (FRAGMENTED_BIT if c.reason == FRAGMENTED else 0)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from fragtui.sim.bulk import collector_paused
 from fragtui.sim.errors import FragtuiError, safe
 from fragtui.sim.lengths import parse_lengths
 from fragtui.sim.params import Params, parse_frees, parse_prefixes
@@ -30,6 +31,11 @@ class Workload:
 
 
 def build_workload(params: Params) -> Workload:
+    with collector_paused():
+        return _build(params)
+
+
+def _build(params: Params) -> Workload:
     if params.ops is not None:
         from fragtui.sim.ops import parse_ops  # (op lists and traces load only when used)
 

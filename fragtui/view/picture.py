@@ -15,9 +15,11 @@ A block nobody holds is drawn cached if the pool says it still holds a cached id
 from __future__ import annotations
 
 from array import array
-from typing import Sequence
+from collections import deque
+from itertools import repeat
+from typing import Iterable, MutableSequence, Sequence
 
-from fragtui.sim.pool import Change, Holding, Pool
+from fragtui.sim.pool import BlockStarts, Change, Holding, Pool
 from fragtui.view.states import CACHED, FREE, INTERNAL, NOBODY, RESERVED, SEVERAL, SHARED, STRANDED, UNUSABLE, USED
 
 Ranges = list[tuple[int, int]]  # [start, end) slot ranges
@@ -80,7 +82,7 @@ class Picture:
         self._cached = pool.cached_blocks()
         self.states[total - pool.unusable:] = bytes([UNUSABLE]) * pool.unusable
         for holding in pool.holdings():
-            self._paint(holding, [])
+            self._paint(holding, None)  # (no ranges: everything will be drawn)
         unit = self.unit
         for block in self._cached:
             self.states[block * unit:(block + 1) * unit] = bytes([CACHED]) * unit
@@ -125,7 +127,7 @@ class Picture:
             self._restrand(pool, before, spans, ranges)
         return ranges
 
-    def _paint(self, holding: Holding, ranges: Ranges, spans: list[tuple[int, int]] | None = None) -> None:
+    def _paint(self, holding: Holding, ranges: Ranges | None, spans: list[tuple[int, int]] | None = None) -> None:
         self.painted[holding.id] = painted = _Painted(holding)
         self._fill(painted, 0, painted.count * painted.extent, ranges)
         self._own(holding.starts, holding.extent, holding.id)
@@ -136,6 +138,10 @@ class Picture:
         """Mark `extent` slots from each of `starts` as `rid`'s (or nobody's)."""
         owners, unit = self.owners, self.unit
         if extent == unit:  # one owner entry an extent: a block
+            blocks = _block_ids(starts, unit)
+            if rid == NOBODY or _all_are(owners, blocks, NOBODY):  # nobody else holds any: no sharing
+                _scatter(owners, blocks, rid)
+                return
             for start in starts:
                 i = start // unit
                 if owners[i] == NOBODY or rid == NOBODY:
@@ -218,7 +224,7 @@ class Picture:
             ranges.append((slot, slot + 1))
             p.tokens = offset + 1
 
-    def _fill(self, painted: _Painted, low: int, high: int, ranges: Ranges) -> None:
+    def _fill(self, painted: _Painted, low: int, high: int, ranges: Ranges | None) -> None:
         """Draw token offsets [low, high) of a holding: used below its tokens, reserved below
         its reach, internal beyond."""
         tokens, reach = painted.tokens, painted.reach
@@ -227,7 +233,7 @@ class Picture:
             if a < b:
                 self._fill_state(painted, state, a, b, ranges)
 
-    def _fill_state(self, painted: _Painted, state: int, low: int, high: int, ranges: Ranges) -> None:
+    def _fill_state(self, painted: _Painted, state: int, low: int, high: int, ranges: Ranges | None) -> None:
         """Token offsets [low, high) of a holding, all in `state`: whole extents in one tight
         loop (a paged request can hold thousands of blocks), the partial ends on their own."""
         extent, starts, states = painted.extent, painted.starts, self.states
@@ -237,13 +243,18 @@ class Picture:
             a, b = max(low, base) - base, min(high, base + extent) - base
             start = starts[i]
             states[start + a:start + b] = bytes([state]) * (b - a)
-            ranges.append((start + a, start + b))
+            if ranges is not None:
+                ranges.append((start + a, start + b))
         if last - first > 1:  # the whole extents between
-            full = bytes([state]) * extent
             middle = starts[first + 1:last]
-            for start in middle:
-                states[start:start + extent] = full
-            ranges.extend((start, start + extent) for start in middle)
+            if extent == 1:  # a block a slot: millions of them on a big pool at block 1
+                _scatter(states, middle, state)
+            else:
+                full = bytes([state]) * extent
+                for start in middle:
+                    states[start:start + extent] = full
+            if ranges is not None:
+                ranges.extend((start, start + extent) for start in middle)
 
     def _restrand(self, pool: Pool, before: int, spans: list[tuple[int, int]], ranges: Ranges) -> None:
         """Free runs are drawn stranded when shorter than the threshold. Check each run around
@@ -265,3 +276,20 @@ class Picture:
             if states.find(other, start, end) != -1:
                 states[start:end] = bytes([state]) * length
                 ranges.append((start, end))
+
+
+def _block_ids(starts: Sequence[int], unit: int) -> Sequence[int]:
+    """The blocks that extents starting at `starts` lie in."""
+    if isinstance(starts, BlockStarts) and starts.block_size == unit:
+        return starts.blocks  # the block table itself, uncopied
+    return [start // unit for start in starts]
+
+
+def _all_are(values: MutableSequence[int], indices: Iterable[int], value: int) -> bool:
+    return all(map(value.__eq__, map(values.__getitem__, indices)))
+
+
+def _scatter(values: MutableSequence[int], indices: Iterable[int], value: int) -> None:
+    """values[i] = value for each i, in a loop that runs in C: a repaint of a pool of 16M
+    blocks at block 1 does this for every block."""
+    deque(map(values.__setitem__, indices, repeat(value)), maxlen=0)

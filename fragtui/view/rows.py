@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from fragtui.sim.kv import format_bytes
 from fragtui.sim.metrics import Metrics
 from fragtui.sim.serving.types import ServingMetrics
 from fragtui.view.states import FREE, INTERNAL, RESERVED, STRANDED, UNUSABLE, USED
@@ -90,6 +91,23 @@ def short_number(n: int) -> str:
             value = n / scale
             return f"{value:.1f}{suffix}" if abs(value) < 100 else f"{value:.0f}{suffix}"
     return str(n)
+
+
+# Slot counts worth reading in bytes once a model gives a slot its size (--model).
+IN_BYTES = ("used", "reserved", "free", "wasted")
+
+
+def byte_rows(c: Metrics, p: Metrics, bytes_per_token: int) -> list[tuple[str, str, str]]:
+    """The slot counts of IN_BYTES as memory: label, contiguous, paged."""
+    rows = {row.label: row for row in METRIC_ROWS}
+    return [(f"{name} mem", format_bytes(_slots(rows[name], c) * bytes_per_token),
+             format_bytes(_slots(rows[name], p) * bytes_per_token)) for name in IN_BYTES]
+
+
+def _slots(row: MetricRow, m: Metrics) -> int:
+    value = row.read(m)
+    assert isinstance(value, int)
+    return value
 
 
 def shown(row: MetricRow, c: Metrics, p: Metrics, compact: bool = False) -> bool:

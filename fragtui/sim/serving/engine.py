@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import copy
 from collections import deque
+from bisect import bisect_left
 from heapq import heappop, heappush
 from typing import NamedTuple
 
 from fragtui.sim.jumps import FRAGMENTED_BIT, NEVER_FITS, PREEMPTED, REFUSED
 from fragtui.sim.serving.memory import Memory
+from fragtui.sim.serving.stream import Stream
 from fragtui.sim.serving.types import Breakdown, ServingRequest
 
 NEVER = float("inf")
@@ -33,12 +35,10 @@ class _Engine:
     filed by that phase and tick t grows the file for t % block_size.
     """
 
-    def __init__(self, requests: tuple[ServingRequest, ...], memory: Memory, block_size: int, warmup: int = 0) -> None:
-        self.requests = requests  # by (arrival_tick, id)
-        self.by_id = {r.id: r for r in requests}
-        self.finals = tuple(r.final for r in requests)  # final lengths, looked up a lot
-        self.final_of = {r.id: r.final for r in requests}
-        self.doomed = frozenset(r.id for r in requests if memory.never_fits(r))
+    def __init__(self, stream: Stream, memory: Memory, block_size: int, warmup: int = 0, logs: bool = True) -> None:
+        self.requests = stream.requests  # by (arrival_tick, id)
+        self.by_id = stream.by_id
+        self.doomed = frozenset(r.id for r in self.requests if memory.never_fits(r))
         self.memory = memory
         self.block_size = block_size
         self.tick = 0
@@ -59,6 +59,9 @@ class _Engine:
         self.sums: Sums = (0, 0, 0, 0, 0)
         self.sums_queued: Sums = (0, 0, 0, 0, 0)
         self.block_sums = (0, 0)  # sharing: Σ over ticks of block-table entries and of blocks held
+        # What happened, in order, for lists and jumps (`logs`; a run for metrics alone keeps
+        # none: they grow with the stream, by about 100 MB for a million requests).
+        self.logs = logs
         self.completed_log: list[int] = []  # shared by clones: the run's one future
         self.rejected_log: list[int] = []
         self.moments_log: list[tuple[int, int]] = []  # (tick, jumps flags), shared by clones too
@@ -131,25 +134,35 @@ class _Engine:
         if self.phases:
             phases, free = self.phases, memory.free_blocks
             count = filled = overshoot = 0  # so far: blocks, slots they will fill, slots past F
-            x = t
-            while x < end:
-                file = phases.get(x % step)
-                if file:
-                    if count + len(file) > free:
-                        break
-                    reach = x + step  # a grower's new block takes it to base + reach slots
-                    for rid, (_, base, final) in file.items():
-                        grown.append(rid)
-                        if base + reach > final:
-                            overshoot += base + reach - final
-                    count += len(file)
-                    filled = count * step - overshoot
-                cap_added += filled
-                held_added += count
-                x += 1
-            if x == t:
+            # Visit only the ticks where some file grows, in order: a cycle of block_size
+            # ticks at a time, each file at its phase. Between them the sums stay flat.
+            due = sorted(phases)
+            cycle, i = t - t % step, bisect_left(due, t % step)
+            x = t  # the first tick not yet summed
+            while True:
+                if i == len(due):
+                    cycle, i = cycle + step, 0
+                g = cycle + due[i]  # the next tick with growth
+                if g >= end:
+                    break
+                file = phases[due[i]]
+                if count + len(file) > free:
+                    end = g  # tick g preempts: the stretch stops before it
+                    break
+                cap_added += (g - x) * filled
+                held_added += (g - x) * count
+                reach = g + step  # a grower's new block takes it to base + reach slots
+                for rid, (_, base, final) in file.items():
+                    grown.append(rid)
+                    if base + reach > final:
+                        overshoot += base + reach - final
+                count += len(file)
+                filled = count * step - overshoot
+                x, i = g, i + 1
+            if end == t:
                 return None
-            end, held_added = x, held_added * step
+            cap_added += (end - x) * filled
+            held_added = (held_added + (end - x) * count) * step
             if grown:
                 memory.grow_each(grown, overshoot)
         ticks, n = end - t, len(self.running)
@@ -198,7 +211,7 @@ class _Engine:
         elif self.phases and t % self.block_size in self.phases:
             self._grow(t, grown, preempted)
         completed = self._complete(t + 1) if self.finishes and self.finishes[0][0] == t else []
-        if preempted or rejected:
+        if (preempted or rejected) and self.logs:
             self._note(t, (PREEMPTED if preempted else 0) | (NEVER_FITS if rejected else 0))
         self.generated += batch - len(preempted)
         self.tick = t + 1
@@ -218,15 +231,15 @@ class _Engine:
         while True:
             if preempted:
                 rid, generated = preempted[0]
-                request, final, fresh = self.by_id[rid], self.final_of[rid], False
+                request, fresh = self.by_id[rid], False
             elif self.next_fresh < self.next_arrival:
-                request, final, generated, fresh = requests[self.next_fresh], self.finals[self.next_fresh], 0, True
+                request, generated, fresh = requests[self.next_fresh], 0, True
                 rid = request.id
             else:
                 break
             tokens = request.prompt + generated
             if rid in self.doomed:
-                if len(self.rejected_log) == self.rejected:
+                if self.logs and len(self.rejected_log) == self.rejected:
                     self.rejected_log.append(rid)
                 self.rejected += 1
                 rejected.append(rid)
@@ -235,10 +248,11 @@ class _Engine:
                 if fresh:
                     self.admitted += 1
                     self.delay_sum += t - request.arrival_tick
-                self._start(t, rid, tokens, final)
+                self._start(t, rid, tokens, request.final)
             else:
                 self.blocked = True  # head-of-line blocking, until memory is freed
-                self._note(t, REFUSED | (FRAGMENTED_BIT if memory.fragmented(request) else 0))
+                if self.logs:
+                    self._note(t, REFUSED | (FRAGMENTED_BIT if memory.fragmented(request) else 0))
                 break
             if fresh:
                 self.next_fresh += 1
@@ -318,7 +332,7 @@ class _Engine:
             _, seq, rid = heappop(finishes)
             entry = running.get(rid)
             if entry is not None and entry[0] == seq:  # else preempted before its last token
-                if len(log) == self.completed:
+                if self.logs and len(log) == self.completed:
                     log.append(rid)
                 self.completed += 1
                 completed.append(rid)
@@ -361,4 +375,5 @@ class _Engine:
             self.sums_queued = (a_ + a, b_ + b, c_ + c, d_ + d, e_ + e)
             self.batch_sum_queued += batch * ticks
             self.queued_ticks += ticks
-        self._open_window()
+        if self.window is None:
+            self._open_window()

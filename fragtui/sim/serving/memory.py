@@ -98,9 +98,14 @@ class _ContiguousMemory:
         self.final_sum = 0  # Σ F of holders: what their runs will be filled to
         self.held = 0  # Σ runs of holders (buddy: chunks, so more than they reserved)
         self.slack = 0  # Σ (run − reservation) of holders: buddy rounding
+        self._asked: ServingRequest | None = None  # the last request reservation_of was asked about
+        self._need = 0  # and its reservation
 
     def reservation_of(self, request: ServingRequest) -> int:
-        return serving_reservation(self.reservation, request.prompt, request.output, self.max_len)
+        if request is not self._asked:  # the head is asked about again and again while it waits
+            self._asked = request
+            self._need = serving_reservation(self.reservation, request.prompt, request.output, self.max_len)
+        return self._need
 
     def never_fits(self, request: ServingRequest) -> bool:
         return not self.allocator.can_ever_fit(self.reservation_of(request))

@@ -12,7 +12,9 @@ from fragtui.sim.pair import SIDES
 from fragtui.sim.pool import Pool
 from fragtui.sim.serving.engine import NEVER, _Engine
 from fragtui.sim.serving.memory import Memory, _ContiguousMemory, _PagedMemory
+from fragtui.sim.serving.parallel import run_all
 from fragtui.sim.serving.sharing import ContiguousGroups, Sequences, SharedPagedMemory
+from fragtui.sim.serving.stream import Stream
 from fragtui.sim.serving.types import (
     Breakdown,
     RequestState,
@@ -33,7 +35,7 @@ class ServingRun:
 
     def __init__(
         self,
-        requests: Iterable,
+        requests: Iterable | Stream,
         *,
         allocator: str,
         total_slots: int,
@@ -50,10 +52,12 @@ class ServingRun:
         beam_width: int = 1,
         seed: int = 0,
     ) -> None:
-        """`requests` are ServingRequests or anything with id, arrival_tick, prompt and output.
+        """`requests` are ServingRequests or anything with id, arrival_tick, prompt and output,
+        or a Stream of them already checked.
         `watermark`: the share of blocks paged keeps free at admission (vLLM's 0.01). `warmup`:
         the steady-state averages start after this many completions. `history=False` keeps no
-        checkpoints but the start, for runs that only want metrics. With `samples` or
+        checkpoints but the start and no logs (completed, rejected and moments stay empty),
+        for runs that only want metrics. With `samples` or
         `beam_width` above 1 each request runs as that many sequences (sharing.py; `seed` picks
         the beams)."""
         _check_choice("allocator", allocator, SIDES)
@@ -73,7 +77,9 @@ class ServingRun:
         self.order = order
         if samples > 1 and beam_width > 1:
             raise ValueError("samples and beam_width cannot both be above 1")
-        self.requests = _checked_requests(requests, max_len)
+        stream = requests if isinstance(requests, Stream) and requests.max_len == max_len else Stream(
+            requests.requests if isinstance(requests, Stream) else requests, max_len)
+        self.requests = stream.requests
         width = max(samples, beam_width)
         self.sequences = Sequences(width, (r.id for r in self.requests))
         self.reshapes = allocator == "paged" and beam_width > 1  # every tick may change every table
@@ -90,7 +96,7 @@ class ServingRun:
                                        {r.id: r.output for r in self.requests}, seed)
         else:
             memory = _PagedMemory(total_slots, block_size, order, watermark)
-        self._engine = _Engine(self.requests, memory, block_size, warmup)
+        self._engine = _Engine(stream, memory, block_size, warmup, logs=history)
         self._history = history
         self._every = checkpoint_every
         self._checkpoints = [(0, self._engine.clone())]  # (tick, engine), by tick
@@ -189,13 +195,16 @@ class ServingRun:
     def _forward(self, target: float) -> None:
         """Run to tick `target` (or the end) without records, a stretch at a time."""
         engine = self._engine
+        next_event, stretch, run_tick = engine.next_event, engine.stretch, engine.run_tick  # (the hot loop)
+        checkpoint = self._maybe_checkpoint if self._history else None
         while engine.tick < target and not engine.done:
-            event = engine.next_event()
+            event = next_event()
             stop = min(event, target)
             assert stop != NEVER, "a run that is not done has a free or an arrival to come"
-            if event == engine.tick or engine.stretch(int(stop)) is None:
-                engine.run_tick()
-            self._maybe_checkpoint()
+            if event == engine.tick or stretch(int(stop)) is None:
+                run_tick()
+            if checkpoint is not None:
+                checkpoint()
         self._last = _STALE
 
     def _maybe_checkpoint(self) -> None:
@@ -323,7 +332,7 @@ class _Progress:
         return self.engine.running[self.request(sid)][1] + self.engine.tick
 
     def reach(self, sid: int) -> int:
-        return self.engine.final_of[self.request(sid)]
+        return self.engine.by_id[self.request(sid)].final
 
 
 def compare(
@@ -339,20 +348,17 @@ def compare(
     samples: int = 1,
     beam_width: int = 1,
     seed: int = 0,
+    workers: int | None = None,
 ) -> dict[str, ServingMetrics]:
-    """Orca Max, Orca Pow2, Orca Oracle and paged on the same requests, run to the end."""
-    requests = list(requests)
-    results = {}
-    for policy in RESERVATIONS:  # one run at a time, so that only one is alive
-        run = ServingRun(requests, allocator="contiguous", reservation=policy, placement=placement, history=False,
-                         total_slots=total_slots, max_len=max_len, block_size=block_size, warmup=warmup,
-                         samples=samples, beam_width=beam_width, seed=seed)
-        results[policy] = run.run().metrics()
-    run = ServingRun(requests, allocator="paged", order=order, history=False, watermark=watermark, warmup=warmup,
-                     total_slots=total_slots, max_len=max_len, block_size=block_size,
-                     samples=samples, beam_width=beam_width, seed=seed)
-    results["paged"] = run.run().metrics()
-    return results
+    """Orca Max, Orca Pow2, Orca Oracle and paged on the same requests, run to the end (side by
+    side on a long stream: see parallel.py)."""
+    common = dict(total_slots=total_slots, max_len=max_len, block_size=block_size, warmup=warmup,
+                  samples=samples, beam_width=beam_width, seed=seed)
+    jobs: dict[str, dict[str, Any]] = {"paged": dict(common, allocator="paged", order=order, watermark=watermark)}
+    for policy in RESERVATIONS:  # after paged, the longest run, so that the cores share the work evenly
+        jobs[policy] = dict(common, allocator="contiguous", reservation=policy, placement=placement)
+    results = run_all(Stream(requests, max_len), jobs, workers)
+    return {name: results[name] for name in (*RESERVATIONS, "paged")}
 
 
 def sharing_savings(
@@ -365,17 +371,14 @@ def sharing_savings(
     block_size: int = 16,
     order: str = "fifo",
     seed: int = 0,
+    workers: int | None = None,
 ) -> dict[int, float]:
     """Paged serving with each width of `kind` ("samples" or "beam_width"): the share of blocks
     sharing saved, over all ticks (the PagedAttention paper's Fig. 15)."""
-    requests = list(requests)
-    saved = {}
-    for width in widths:
-        run = ServingRun(requests, allocator="paged", order=order, history=False, total_slots=total_slots,
-                         max_len=max_len, block_size=block_size, seed=seed,
-                         samples=width if kind == "samples" else 1, beam_width=width if kind == "beam_width" else 1)
-        saved[width] = run.run().metrics().saved_share
-    return saved
+    jobs = {width: dict(allocator="paged", order=order, total_slots=total_slots, max_len=max_len,
+                        block_size=block_size, seed=seed, samples=width if kind == "samples" else 1,
+                        beam_width=width if kind == "beam_width" else 1) for width in widths}
+    return {width: metrics.saved_share for width, metrics in run_all(Stream(requests, max_len), jobs, workers).items()}
 
 
 def poisson_arrivals(count: int, rate_per_tick: float, rng: random.Random) -> list[int]:
@@ -387,22 +390,6 @@ def poisson_arrivals(count: int, rate_per_tick: float, rng: random.Random) -> li
         now += rng.expovariate(rate_per_tick)
         ticks.append(int(now))
     return ticks
-
-
-def _checked_requests(requests: Iterable, max_len: int) -> tuple[ServingRequest, ...]:
-    checked = [ServingRequest(r.id, r.arrival_tick, r.prompt, r.output) for r in requests]
-    ids = set()
-    for r in checked:
-        if r.id in ids:
-            raise ValueError(f"request id {r.id} appears twice")
-        ids.add(r.id)
-        if r.prompt < 1 or r.output < 1 or r.arrival_tick < 0:
-            raise ValueError(f"request {r.id}: prompt={r.prompt} output={r.output} "
-                             f"arrival_tick={r.arrival_tick}; prompt and output must be at least 1, "
-                             "arrival_tick at least 0")
-        if r.final > max_len:
-            raise ValueError(f"request {r.id}: prompt + output = {r.final} exceeds max_len {max_len}")
-    return tuple(sorted(checked, key=lambda r: (r.arrival_tick, r.id)))
 
 
 def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:

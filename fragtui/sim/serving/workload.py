@@ -19,10 +19,11 @@ import random
 from dataclasses import dataclass
 from typing import Sequence
 
+from fragtui.sim.bulk import collector_paused
 from fragtui.sim.errors import FragtuiError, safe
 from fragtui.sim.lengths import EMPIRICAL, parse_token_lengths, sharegpt
 from fragtui.sim.params import Params
-from fragtui.sim.serving.run import compare, poisson_arrivals
+from fragtui.sim.serving.run import ServingRun, compare, poisson_arrivals
 from fragtui.sim.serving.types import ServingMetrics, ServingRequest
 from fragtui.sim.traces import load_trace
 
@@ -38,7 +39,8 @@ class ServingWorkload:
 
 
 def build_serving_workload(params: Params) -> ServingWorkload:
-    workload = _from_trace(params) if params.trace is not None else _generated(params)
+    with collector_paused():
+        workload = _from_trace(params) if params.trace is not None else _generated(params)
     _check_work(workload, params)
     return workload
 
@@ -123,6 +125,8 @@ def _from_trace(params: Params) -> ServingWorkload:
     dropped, now, scale = 0, 0.0, params.time_scale
     seconds = trace.seconds
     azure = trace.kind == "azure"
+    lengths: dict[int, int] = {}
+    same = lengths.setdefault  # one int object per distinct length: a trace repeats them (50 MB a million rows)
     for i, (prompt, given) in enumerate(zip(trace.prompts, trace.outputs)):  # columns: no row objects
         if len(requests) >= limit:
             break
@@ -136,7 +140,7 @@ def _from_trace(params: Params) -> ServingWorkload:
         if output < 1 or prompt < 1 or prompt + output > params.max_len:
             dropped += 1
             continue
-        requests.append(ServingRequest(len(requests), tick, prompt, output))
+        requests.append(ServingRequest(len(requests), tick, same(prompt, prompt), same(output, output)))
     name = safe(trace.path.rsplit("/", 1)[-1], 60)  # printed in reports and titles
     return ServingWorkload(requests, dropped, f"trace {name}: {len(requests)} requests")
 
@@ -147,3 +151,14 @@ def compare_params(params: Params, requests: Sequence[ServingRequest]) -> dict[s
                    order=params.order, placement=params.placement, watermark=params.watermark,
                    warmup=int(params.warmup * len(requests)), samples=params.samples, beam_width=params.beam_width,
                    seed=params.seed)
+
+
+def serving_run(params: Params, requests: Sequence[ServingRequest], allocator: str,
+                reservation: str | None = None, history: bool = True) -> ServingRun:
+    """The run the parameters describe for one allocator (contiguous in `reservation`, by
+    default the parameters' own)."""
+    p = params
+    return ServingRun(requests, allocator=allocator, reservation=reservation or p.reservation, placement=p.placement,
+                      order=p.order, watermark=p.watermark, warmup=int(p.warmup * len(requests)), samples=p.samples,
+                      beam_width=p.beam_width, seed=p.seed, total_slots=p.total_slots, max_len=p.max_len,
+                      block_size=p.block_size, history=history)
