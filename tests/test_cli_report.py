@@ -157,3 +157,20 @@ def test_report_json_lists_the_steps_then_the_totals(capsys):
     status, out, _ = run(capsys, "report", "--json", "--arrivals", "3")
     assert status == 0
     assert list(json.loads(out)) == ["scenario", "params", "steps", "events", "dropped", "contiguous", "paged"]
+
+
+def test_a_model_gives_the_slot_counts_in_bytes_too(capsys):
+    """OPT-13B: 40 layers × 40 heads × 128 dims × K and V × 2 bytes = 800 KiB a token. Two
+    requests of 32 and 64 tokens under max_len 512: contiguous reserves 480 + 448 = 928 slots
+    (725 MiB) and leaves 3,072 free (2,400 MiB = 2.3 GiB); paged holds 2 + 4 blocks, all used
+    (75 MiB), and leaves 4,000 free (3,125 MiB = 3.1 GiB)."""
+    status, out, _ = run(capsys, "report", "--ops", "+32,+64", "--total-slots", "4096", "--max-len", "512",
+                         "--model", "opt-13b")
+    assert status == 0
+    rows = {line[:26].strip(): (line[26:38].strip(), line[38:].strip()) for line in out.splitlines()}
+    assert rows["used mem"] == ("75 MiB", "75 MiB")
+    assert rows["reserved mem"] == ("725 MiB", "0 B")
+    assert rows["free mem"] == ("2.3 GiB", "3.1 GiB")
+    assert rows["wasted mem"] == ("725 MiB", "0 B")
+    _, plain, _ = run(capsys, "report", "--ops", "+32,+64", "--total-slots", "4096", "--max-len", "512")
+    assert "used mem" not in plain  # without a model a slot has no size

@@ -1,4 +1,4 @@
-"""Prefix caching (DESIGN §3, issue 13): vLLM v1's rules, block by block, and exact undo."""
+"""Prefix caching (issue 13; README, *Sharing*): vLLM v1's rules, block by block, and exact undo."""
 
 import pytest
 from hypothesis import given, settings
@@ -22,7 +22,7 @@ def arrive(pool, rid, used, prefix="", shared=0):
 
 
 def test_the_design_example_under_lifo():
-    """16 blocks of 16, lifo: DESIGN §3's worked example, block for block."""
+    """16 blocks of 16, lifo: the worked example of README, *Sharing*, block for block."""
     pool = PrefixCachingAllocator(16 * 16, 16, "lifo")
     assert arrive(pool, 0, 64, "a", 48) == [0, 1, 2, 3]
     assert arrive(pool, 1, 64, "a", 48) == [0, 1, 2, 4]

@@ -290,3 +290,27 @@ async def test_switching_mode_refuses_what_the_other_mode_cannot_run():
         await pilot.pause()
         assert app.stage.mode == "event"
         assert any("is for event mode" in n.message for n in app._notifications)
+
+
+def test_the_readme_keys_table_names_every_key_the_app_binds():
+    """The README's table is written by hand: it must name each key the registry binds, as the
+    help screen shows it, so that a new key cannot go undocumented."""
+    from pathlib import Path
+
+    readme = Path(__file__).parent.parent / "README.md"
+    text = readme.read_text()
+    table = text[text.index("| key | does |"):text.index("Every action is also in the command palette")]
+    for key in KEYS:
+        for name in key.shown.split(" / "):
+            assert f"`{name}`" in table, f"README keys table lacks `{name}` ({key.help})"
+
+
+async def test_the_sidebar_gives_bytes_beside_slots_when_a_model_sizes_them():
+    app = FragApp(Params(model="opt-13b").validated(), start_step=64)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        lines = {" ".join(line.split()[:2]): line.split()[2:] for line in str(app.query_one("#sidebar").content)
+                 .split("\n\n")[0].splitlines() if line.split()[:2][-1:] == ["mem"]}
+        # the seed at step 64: contiguous reserves 8 × 480 = 3,840 slots = 3,000 MiB = 2.9 GiB
+        assert lines["reserved mem"] == ["2.9", "GiB", "0", "B"]
+        assert lines["used mem"] == ["200", "MiB", "1.6", "GiB"]  # 256 and 2,048 tokens

@@ -1,4 +1,4 @@
-"""Prefix caching in the paged allocator, with vLLM v1's rules (DESIGN §3).
+"""Prefix caching in the paged allocator, with vLLM v1's rules (README, *Sharing*).
 
 A full block's identity is its tokens and the identity of the block before it (vLLM hashes the
 two). A request's tokens are (prefix letter, position) for its first prefix_len tokens and its
