@@ -1,7 +1,8 @@
 """Undo stays exact over histories long enough to compact every structure.
 
-The fifo queue drops its consumed prefix once more than 4,096 blocks have been taken; the
-contiguous index has thousands of buckets. Short property tests never reach either, so these
+The fifo queue is kept in pieces, read from an offset into the first and gathered at the
+tail up to 4,096 blocks a piece (an older queue dropped its consumed prefix past 4,096 blocks,
+and undo then lost blocks); the contiguous index has thousands of buckets. Short property tests never reach either, so these
 run tens of thousands of events through 65,536-slot pools, every policy, then walk all the way
 back: at every step the cheap tallies equal the ones recorded on the way forward, at sampled
 steps the whole state equals a replay from scratch, and at step 0 the pools equal fresh ones.
@@ -40,7 +41,7 @@ def test_undo_to_zero_after_a_long_history_is_exact(order, placement):
         if sim.step % SAMPLE_EVERY == 0:
             snapshots[sim.step] = sim.snapshot()
     taken = sum(len(r.paged.blocks) for r in sim.records if r.paged.kind == "admitted")
-    assert sim.step > 19000 and taken > 4 * 4096  # well past the fifo queue's compaction point
+    assert sim.step > 19000 and taken > 4 * 4096  # many pieces gathered and consumed
     while sim.step:
         sim.step_back()
         assert tallies(sim) == seen[sim.step], f"step {sim.step}"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import NamedTuple, cast
 
+from fragtui.sim.block_runs import Table
+
 ADMITTED = "admitted"
 REJECTED = "rejected"
 FREED = "freed"
@@ -57,7 +59,7 @@ class PagedOutcome(NamedTuple):
     kind: str
     reason: str | None
     request_id: int
-    blocks: list[int]
+    blocks: Table
     used: int
 
     @property

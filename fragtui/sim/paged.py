@@ -8,14 +8,18 @@ ignores the queue and always hands out the lowest free block ids.
 
 from __future__ import annotations
 
+from collections import deque
+from itertools import chain, islice
 from typing import AbstractSet, Callable, Protocol, Sequence
 
+from fragtui.sim.block_runs import BlockRuns, Run, Table, runs_of
 from fragtui.sim.outcomes import ADMITTED, FREED, NOOP, POOL_FULL, REJECTED, Identity, PagedOutcome
 from fragtui.sim.requests import Request
 
 ORDERS = ("fifo", "lifo", "lowest")
 _new = tuple.__new__  # outcomes are tuples: one C call each
 _NO_BLOCKS: list[int] = []  # a rejection's or no-op's block table (never changed)
+SHORT = 64  # tables of more blocks than this may be handed out as runs (block_runs.py)
 
 
 class FreeQueue(Protocol):
@@ -25,6 +29,10 @@ class FreeQueue(Protocol):
 
     def take(self, n: int) -> list[int]:
         """The next `n` blocks, in the order handed out."""
+        ...
+
+    def take_table(self, n: int) -> Table:
+        """As `take`, for a block table: a long one may come as runs (`BlockRuns`)."""
         ...
 
     def give(self, table: Sequence[int]) -> None:
@@ -41,47 +49,122 @@ class FreeQueue(Protocol):
 
 
 class _FifoQueue:
-    """A list read from a moving head; freed blocks join the tail. Slicing keeps takes C-fast."""
+    """Pieces of the queue in order, read from an offset into the first: `range`s (the
+    initial 0, 1, 2, ... and the runs of long tables given back) and lists (short tables given
+    back, gathered into the last piece). A take of n blocks costs the pieces it spans, never n
+    copies, when it is handed out as runs (`take_table`)."""
+
+    _GATHER = 4096  # short tables given back join the last list piece up to this length
 
     def __init__(self, num_blocks: int) -> None:
-        self._q = list(range(num_blocks))
-        self._head = 0
+        self._pieces: deque[Run] = deque([range(num_blocks)] if num_blocks else [])
+        self._off = 0  # blocks of the first piece already handed out
+        self._len = num_blocks
 
     def __len__(self) -> int:
-        return len(self._q) - self._head
+        return self._len
+
+    def _cut(self, n: int) -> list[Run]:
+        """The next n (≥ 1, at most all) blocks, as the pieces they span."""
+        pieces, off = self._pieces, self._off
+        self._len -= n
+        head = pieces[0]
+        left = len(head) - off
+        if left > n:  # the common case: within the first piece
+            self._off = off + n
+            return [head[off:off + n]]
+        cut = []
+        while True:
+            pieces.popleft()
+            if left >= n:  # (exactly the rest of it)
+                cut.append(head[off:] if off else head)
+                self._off = 0
+                return cut
+            cut.append(head[off:] if off else head)
+            n -= left
+            head, off = pieces[0], 0
+            left = len(head)
+            if left > n:
+                self._off = n
+                cut.append(head[:n])
+                return cut
 
     def take(self, n: int) -> list[int]:
-        q, head = self._q, self._head
-        if head > 4096 and head * 2 > len(q):  # drop the consumed prefix now and then
-            del q[:head]
-            head = 0
-        self._head = head + n
-        return q[head:head + n]
+        if not n:
+            return []
+        cut = self._cut(n)
+        return list(cut[0]) if len(cut) == 1 else list(chain.from_iterable(cut))
+
+    def take_table(self, n: int) -> Table:
+        if n <= SHORT:  # the hot path, inlined: a short table from within the first piece
+            off = self._off
+            if self._pieces and len(head := self._pieces[0]) - off > n:
+                self._off = off + n
+                self._len -= n
+                taken = head[off:off + n]
+                return taken if type(taken) is list else list(taken)
+            return self.take(n)
+        return BlockRuns(self._cut(n))
 
     def give(self, table: Sequence[int]) -> None:
-        self._q.extend(reversed(table))
+        pieces, n = self._pieces, len(table)
+        if not n:
+            return  # (no empty pieces)
+        self._len += n
+        if type(table) is list:
+            if len(pieces) > 1:  # (never into the first piece: its front is consumed)
+                last = pieces[-1]
+                if type(last) is list and len(last) < self._GATHER:
+                    last.extend(reversed(table))
+                    return
+            pieces.append(table[::-1])
+        elif isinstance(table, BlockRuns):
+            pieces.extend(run[::-1] for run in reversed(table.runs))
+        else:
+            pieces.append(list(reversed(table)))
 
     def untake(self, blocks: Sequence[int]) -> None:
-        """Undo the last take: its blocks go back just before the head. If a later take (undone
-        since) dropped the consumed prefix, room is made in front first, a quarter of the queue
-        more than needed, so that undoing take after take costs what they took, not the queue."""
+        """Undo the last take: the n blocks just before the head go back in front of it."""
         n = len(blocks)
-        if self._head < n:
-            room = n - self._head + len(self._q) // 4
-            self._q[:0] = [0] * room  # (never read: everything before the head is consumed)
-            self._head += room
-        self._head -= n
-        self._q[self._head:self._head + n] = blocks
+        if not n:
+            return
+        self._len += n
+        if self._off >= n:  # all of them came from the first piece
+            self._off -= n
+            return
+        if self._off:  # the take ended in the first piece: its front is the take's end
+            n -= self._off
+            self._off = 0
+        front = runs_of(blocks[:n]) if n < len(blocks) else runs_of(blocks)
+        self._pieces.extendleft(list(run) if type(run) is list else run for run in reversed(front))
 
     def ungive(self, table: Sequence[int]) -> None:
-        del self._q[-len(table):]
+        """Undo the last give: its blocks are the queue's last len(table)."""
+        pieces, k = self._pieces, len(table)
+        self._len -= k
+        while k:
+            last = pieces[-1]
+            left = len(last) - (self._off if len(pieces) == 1 else 0)
+            if left > k:
+                if type(last) is list:
+                    del last[-k:]  # (a list piece is the queue's own)
+                else:
+                    pieces[-1] = last[:len(last) - k]
+                return
+            pieces.pop()
+            k -= left
+            if not pieces:
+                self._off = 0
 
     def order(self) -> list[int]:
-        return self._q[self._head:]
+        pieces = iter(self._pieces)
+        first = next(pieces, ())
+        return list(chain(islice(first, self._off, None), chain.from_iterable(pieces)))
 
     def copy(self) -> _FifoQueue:
         twin = _FifoQueue(0)
-        twin._q, twin._head = list(self._q), self._head
+        twin._pieces = deque(list(p) if type(p) is list else p for p in self._pieces)
+        twin._off, twin._len = self._off, self._len
         return twin
 
 
@@ -102,6 +185,8 @@ class _LifoQueue:
         del q[-n:]
         blocks.reverse()
         return blocks
+
+    take_table = take
 
     def give(self, table: Sequence[int]) -> None:
         # Released last-first and put at the head as a group: the table's last block ends up
@@ -157,6 +242,7 @@ class _LowestQueue:
             self._low = low
 
     untake = give
+    take_table = take
 
     def ungive(self, table: Sequence[int]) -> None:
         flags = self._free
@@ -178,8 +264,9 @@ _QUEUES: dict[str, Callable[[int], FreeQueue]] = {"fifo": _FifoQueue, "lifo": _L
 
 
 class PagedAllocator:
-    """Block tables are lists: serving mode grows them a block at a time, in amortized O(1).
-    A table handed out in an outcome is never changed afterwards except by such growth.
+    """Block tables are lists, or `BlockRuns` when long (more than SHORT blocks from a fifo
+    queue): serving mode grows either a block at a time, in amortized O(1). A table handed out
+    in an outcome is never changed afterwards except by such growth.
 
     Nothing is shared here: each block has one holder. `PrefixCachingAllocator` (prefix_cache.py)
     adds vLLM v1's prefix cache; the tallies below are its, and stay 0 here."""
@@ -195,13 +282,13 @@ class PagedAllocator:
         self.num_blocks = total_slots // block_size
         self.unusable = total_slots - self.num_blocks * block_size  # past the last whole block
         self.queue: FreeQueue = _QUEUES[order](self.num_blocks)
-        self.tables: dict[int, tuple[list[int], int]] = {}  # id -> (block table, used)
+        self.tables: dict[int, tuple[Table, int]] = {}  # id -> (block table, used)
         self.admitted = 0
         self.rejected_pool_full = 0
         self.rejected_fragmented = 0  # always 0: any free block serves
         self.used = 0
         self.free_blocks = self.num_blocks  # len(queue), kept as a number: cheaper to read
-        self._take, self._give = self.queue.take, self.queue.give  # the hot calls, bound once
+        self._take, self._give = self.queue.take_table, self.queue.give  # the hot calls, bound once
 
     @property
     def reserved(self) -> int:
@@ -313,7 +400,7 @@ class PagedAllocator:
         so each is copied."""
         twin = PagedAllocator.__new__(PagedAllocator)
         twin.__dict__.update(self.__dict__)
-        twin.tables = {rid: (list(blocks), used) for rid, (blocks, used) in self.tables.items()}
+        twin.tables = {rid: (blocks.copy(), used) for rid, (blocks, used) in self.tables.items()}
         twin.queue = self.queue.copy()
-        twin._take, twin._give = twin.queue.take, twin.queue.give
+        twin._take, twin._give = twin.queue.take_table, twin.queue.give
         return twin

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Collection, Iterable, Iterator, Protocol, Sequence, overload
 
+from fragtui.sim.block_runs import BlockRuns
+
 
 @dataclass(frozen=True, slots=True)
 class Holding:
@@ -49,11 +51,14 @@ class BlockStarts(Sequence[int]):
     @overload
     def __getitem__(self, i: int) -> int: ...
     @overload
-    def __getitem__(self, i: slice) -> list[int]: ...
-    def __getitem__(self, i: int | slice) -> int | list[int]:
+    def __getitem__(self, i: slice) -> Sequence[int]: ...
+    def __getitem__(self, i: int | slice) -> int | Sequence[int]:
         if isinstance(i, slice):
             bs = self.block_size
-            return list(self.blocks[i]) if bs == 1 else [b * bs for b in self.blocks[i]]
+            if bs == 1:  # slots are blocks: the table's slice, kept as runs where it is
+                blocks = self.blocks[i]
+                return blocks if isinstance(blocks, BlockRuns) else list(blocks)
+            return [b * bs for b in self.blocks[i]]
         return self.blocks[i] * self.block_size
 
     def __iter__(self) -> Iterator[int]:

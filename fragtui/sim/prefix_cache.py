@@ -27,7 +27,7 @@ block that preceded it.
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from fragtui.sim.outcomes import ADMITTED, FREED, NOOP, POOL_FULL, REJECTED, Identity, PagedOutcome, PrefixOutcome
 from fragtui.sim.paged import PagedAllocator, _LowestQueue
@@ -269,7 +269,7 @@ class PrefixCachingAllocator(PagedAllocator):
         self.evictions += len(evicted)
         return taken, tuple(evicted)
 
-    def _untake_blocks(self, blocks: list[int]) -> None:
+    def _untake_blocks(self, blocks: Sequence[int]) -> None:
         """Put back blocks `_take_blocks` handed out (their evicted identities already restored)."""
         if self.lowest is not None:  # uncached ones came from the flags, cached ones from the list
             uncached = [block for block in blocks if self.identity[block] is None]

@@ -94,6 +94,7 @@ def blocks_text(blocks: Sequence[int], most: int = 6) -> str:
     runs of consecutive ids, up or down, collapsed, and past `most` pieces shortened."""
     if len(blocks) == 1:
         return f"block {blocks[0]}"
+    blocks = list(blocks)  # (a table kept as runs reads slowly one id at a time)
     pieces: list[str] = []
     i = 0
     while i < len(blocks):

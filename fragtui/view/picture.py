@@ -17,12 +17,14 @@ from __future__ import annotations
 from array import array
 from collections import deque
 from itertools import repeat
-from typing import Iterable, MutableSequence, Sequence
+from typing import Iterator, Sequence
 
+from fragtui.sim.block_runs import runs_of, span
 from fragtui.sim.pool import BlockStarts, Change, Holding, Pool
 from fragtui.view.states import CACHED, FREE, INTERNAL, NOBODY, RESERVED, SEVERAL, SHARED, STRANDED, UNUSABLE, USED
 
 Ranges = list[tuple[int, int]]  # [start, end) slot ranges
+Values = bytearray | array  # states a slot, or owners a block
 
 
 class _Painted:
@@ -182,6 +184,16 @@ class Picture:
         """Holding `rid` lets go of blocks: one it held alone is free (or cached); a shared one
         stays shared, or is its last holder's again (all used: shared blocks are full)."""
         owners, states, unit, cached = self.owners, self.states, self.unit, self._cached
+        if unit == 1 and not cached:  # a run of blocks it held alone is freed in two slices
+            rest: list[int] = []
+            for run in runs_of(starts):
+                ends = span(run)
+                if ends is not None and _all_are(owners, run, rid):
+                    _set_range(owners, ends[0], ends[1], NOBODY)
+                    _set_range(states, ends[0], ends[1], FREE)
+                else:
+                    rest.extend(run)
+            starts = rest
         empty, kept, used = bytes(unit), bytes([CACHED]) * unit, bytes([USED]) * unit
         for start in starts:
             block = start // unit
@@ -254,7 +266,7 @@ class Picture:
                 for start in middle:
                     states[start:start + extent] = full
             if ranges is not None:
-                ranges.extend((start, start + extent) for start in middle)
+                ranges.extend(_slot_ranges(middle, extent))
 
     def _restrand(self, pool: Pool, before: int, spans: list[tuple[int, int]], ranges: Ranges) -> None:
         """Free runs are drawn stranded when shorter than the threshold. Check each run around
@@ -285,11 +297,47 @@ def _block_ids(starts: Sequence[int], unit: int) -> Sequence[int]:
     return [start // unit for start in starts]
 
 
-def _all_are(values: MutableSequence[int], indices: Iterable[int], value: int) -> bool:
-    return all(map(value.__eq__, map(values.__getitem__, indices)))
+def _all_are(values: Values, indices: Sequence[int], value: int) -> bool:
+    for run in runs_of(indices):
+        ends = span(run)
+        if ends is None:
+            if not all(map(value.__eq__, map(values.__getitem__, run))):
+                return False
+        elif values[ends[0]:ends[1]] != _filled(values, value, ends[1] - ends[0]):
+            return False
+    return True
 
 
-def _scatter(values: MutableSequence[int], indices: Iterable[int], value: int) -> None:
-    """values[i] = value for each i, in a loop that runs in C: a repaint of a pool of 16M
-    blocks at block 1 does this for every block."""
-    deque(map(values.__setitem__, indices, repeat(value)), maxlen=0)
+def _scatter(values: Values, indices: Sequence[int], value: int) -> None:
+    """values[i] = value for each i: a slice a run of consecutive indices, a loop that runs
+    in C for the rest. A repaint of a pool of 16M blocks at block 1 does this for every block."""
+    for run in runs_of(indices):
+        ends = span(run)
+        if ends is None:
+            deque(map(values.__setitem__, run, repeat(value)), maxlen=0)
+        else:
+            _set_range(values, ends[0], ends[1], value)
+
+
+def _slot_ranges(starts: Sequence[int], extent: int) -> Iterator[tuple[int, int]]:
+    """The slot ranges extents at `starts` cover: a run of consecutive one-slot extents is one."""
+    if extent == 1:
+        for run in runs_of(starts):
+            ends = span(run)
+            if ends is None:
+                yield from ((start, start + 1) for start in run)
+            else:
+                yield ends
+    else:
+        yield from ((start, start + extent) for start in starts)
+
+
+def _filled(values: Values, value: int, n: int) -> Values:
+    return bytearray((value,)) * n if isinstance(values, bytearray) else array(values.typecode, (value,)) * n
+
+
+def _set_range(values: Values, low: int, high: int, value: int) -> None:
+    if isinstance(values, bytearray):
+        values[low:high] = bytes((value,)) * (high - low)
+    else:
+        values[low:high] = array(values.typecode, (value,)) * (high - low)

@@ -1,0 +1,120 @@
+"""Long block tables kept as runs of consecutive block ids.
+
+At block size 1 a request of 32,768 tokens holds 32,768 blocks, and a fifo free queue hands
+them out as a few runs of consecutive ids. Kept as a list of ints, every admission, free and
+repaint touches each id (a jump over 150k events on a 16,777,216-block pool moved half a
+billion of them). Kept as runs, each a `range` (ascending or descending) or, where ids do not
+run, a short list, they cost their runs instead: a run is sliced, reversed and painted whole.
+
+A `BlockRuns` reads as the sequence of block ids it stands for (iteration, `len`, indexing,
+equality with a list), so everything that reads a block table reads one unchanged. Runs are
+never changed in place, so a table and the queue it came from may share them.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from itertools import chain
+from typing import Iterator, Sequence, overload
+
+Run = Sequence[int]  # a range with step 1 or -1, or a list
+
+
+class BlockRuns(Sequence[int]):
+    """A block table as runs; grows at its end in O(1) (serving mode's growth)."""
+
+    __slots__ = ("runs", "_ends")
+
+    def __init__(self, runs: list[Run]) -> None:
+        self.runs = runs
+        self._ends: list[int] = []  # the running total of the runs' lengths
+        total = 0
+        for run in runs:
+            total += len(run)
+            self._ends.append(total)
+
+    def __len__(self) -> int:
+        return self._ends[-1] if self._ends else 0
+
+    def __iter__(self) -> Iterator[int]:
+        return chain.from_iterable(self.runs)
+
+    def __reversed__(self) -> Iterator[int]:
+        return chain.from_iterable(reversed(run) for run in reversed(self.runs))
+
+    @overload
+    def __getitem__(self, i: int) -> int: ...
+    @overload
+    def __getitem__(self, i: slice) -> BlockRuns: ...
+    def __getitem__(self, i: int | slice) -> int | BlockRuns:
+        n = len(self)
+        if isinstance(i, slice):
+            start, stop, step = i.indices(n)
+            if step != 1:
+                return BlockRuns([list(self)[i]])
+            return BlockRuns(self._cut(start, stop))
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("block table index out of range")
+        k = bisect_right(self._ends, i)
+        run = self.runs[k]
+        return run[i - self._ends[k] + len(run)]
+
+    def _cut(self, start: int, stop: int) -> list[Run]:
+        """The runs covering ids [start, stop), the end ones sliced."""
+        if start >= stop:
+            return []
+        ends, runs = self._ends, self.runs
+        first, last = bisect_right(ends, start), bisect_right(ends, stop - 1)
+        cut = runs[first:last + 1]
+        head_base = ends[first] - len(runs[first])
+        tail_base = ends[last] - len(runs[last])
+        if first == last:
+            return [cut[0][start - head_base:stop - head_base]]
+        cut[0] = cut[0][start - head_base:]
+        cut[-1] = cut[-1][:stop - tail_base]
+        return cut
+
+    def append(self, block: int) -> None:
+        """One more block at the end: the last run extends when `block` continues it."""
+        runs, ends = self.runs, self._ends
+        if runs:
+            last = runs[-1]
+            if isinstance(last, range):
+                step = last.step if len(last) > 1 else block - last[0]
+                if step in (1, -1) and block == last[-1] + step:
+                    runs[-1] = range(last[0], block + step, step)
+                    ends[-1] += 1
+                    return
+        runs.append(range(block, block + 1))
+        ends.append(len(self) + 1)
+
+    def copy(self) -> BlockRuns:
+        return BlockRuns(list(self.runs))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (BlockRuns, list, tuple, range)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # (a table grows: not a key)
+
+    def __repr__(self) -> str:
+        return f"BlockRuns({list(self)!r})"
+
+
+Table = list[int] | BlockRuns  # a block table: a list, or runs when it is long
+
+
+def runs_of(blocks: Sequence[int]) -> Sequence[Run]:
+    """The runs a block table is kept as (a list is one run)."""
+    return blocks.runs if isinstance(blocks, BlockRuns) else (blocks,)
+
+
+def span(run: Run) -> tuple[int, int] | None:
+    """[low, high) if `run` is a range of consecutive ids (either way), else None."""
+    if isinstance(run, range) and run and run.step in (1, -1):
+        first, last = run[0], run[-1]
+        return (first, last + 1) if first <= last else (last, first + 1)
+    return None

@@ -1,0 +1,182 @@
+"""Long block tables as runs: a `BlockRuns` reads exactly as the list of ids it stands for, and
+the fifo free queue that hands them out hands out, takes back and undoes exactly what a plain
+list queue would, block for block, whatever mix of long and short tables passes through it."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fragtui.sim.block_runs import BlockRuns, runs_of, span
+from fragtui.sim.event_engine import EventEngine
+from fragtui.sim.paged import ORDERS, SHORT, PagedAllocator, _FifoQueue
+from fragtui.sim.params import Params
+from fragtui.sim.requests import Request
+from fragtui.sim.simulation import Simulation
+from fragtui.sim.serving.pair import ServingEngine
+from fragtui.sim.workloads import build_workload
+from strategies import event_streams
+from test_picture import walk
+
+
+@st.composite
+def runs(draw):
+    """Ranges either way and short lists, as a fifo queue hands them out."""
+    out = []
+    for _ in range(draw(st.integers(0, 6))):
+        kind = draw(st.sampled_from(["up", "down", "list"]))
+        start, n = draw(st.integers(0, 500)), draw(st.integers(1, 40))
+        if kind == "up":
+            out.append(range(start, start + n))
+        elif kind == "down":
+            out.append(range(start + n - 1, start - 1, -1))
+        else:
+            out.append(draw(st.lists(st.integers(0, 999), min_size=1, max_size=5)))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=runs(), data=st.data())
+def test_block_runs_read_as_the_list_they_stand_for(pieces, data):
+    table = BlockRuns(list(pieces))
+    ids = [b for run in pieces for b in run]
+    assert table == ids and list(table) == ids and len(table) == len(ids)
+    assert list(reversed(table)) == ids[::-1]
+    if ids:
+        i = data.draw(st.integers(-len(ids), len(ids) - 1))
+        assert table[i] == ids[i]
+    a, b = data.draw(st.integers(-3, len(ids) + 3)), data.draw(st.integers(-3, len(ids) + 3))
+    assert list(table[a:b]) == ids[a:b] and table[a:b] == ids[a:b]
+    copy = table.copy()
+    for block in data.draw(st.lists(st.integers(0, 999), max_size=20)):
+        table.append(block)
+        ids.append(block)
+        assert table == ids and table[-1] == block and len(table) == len(ids)
+    assert copy == [b for run in pieces for b in run]  # the copy did not grow with it
+    assert [b for run in runs_of(table) for b in run] == ids
+
+
+def test_appending_the_next_id_extends_the_last_run_either_way():
+    up = BlockRuns([range(5, 8)])
+    up.append(8)
+    down = BlockRuns([range(3, 4)])
+    down.append(2)
+    down.append(1)
+    assert up.runs == [range(5, 9)] and down.runs == [range(3, 0, -1)]
+    down.append(7)  # not next: a run of its own
+    assert down.runs == [range(3, 0, -1), range(7, 8)] and down == [3, 2, 1, 7]
+    assert span(range(3, 0, -1)) == (1, 4) and span([1, 2]) is None
+
+
+class ListQueue:
+    """The fifo queue as the plain list it stands for: the reference."""
+
+    def __init__(self, n):
+        self.q = list(range(n))
+
+    def take(self, n):
+        taken, self.q = self.q[:n], self.q[n:]
+        return taken
+
+    def give(self, table):
+        self.q.extend(reversed(list(table)))
+
+    def untake(self, blocks):
+        self.q[:0] = list(blocks)
+
+    def ungive(self, table):
+        del self.q[len(self.q) - len(table):]
+
+
+@settings(max_examples=200, deadline=None)
+@given(num_blocks=st.integers(0, 600), program=st.lists(st.tuples(st.sampled_from("ttgguu"), st.integers(0, 10**6)),
+                                                        max_size=80))
+def test_the_fifo_queue_hands_out_takes_back_and_undoes_what_a_list_would(num_blocks, program):
+    queue, model = _FifoQueue(num_blocks), ListQueue(num_blocks)
+    held = []  # tables handed out and not given back
+    done = []  # what to undo, newest last
+    for op, x in program:
+        if op == "t" and len(model.q):
+            n = 1 + x % min(len(model.q), 3 * SHORT)  # short and long tables
+            table = queue.take_table(n) if x % 3 else queue.take(n)
+            assert table == model.take(n) and len(table) == n
+            held.append(table)
+            done.append(("t", table))
+        elif op == "g" and held:
+            table = held.pop(x % len(held))
+            queue.give(table)
+            model.give(table)
+            done.append(("g", table))
+        elif op == "u" and done:
+            kind, table = done.pop()
+            if kind == "t":
+                held.remove(table)
+                queue.untake(table)
+                model.untake(table)
+            else:
+                queue.ungive(table)
+                model.ungive(table)
+                held.append(table)
+        assert queue.order() == model.q and len(queue) == len(model.q)
+        assert queue.copy().order() == model.q
+    while done:  # all the way back
+        kind, table = done.pop()
+        (queue.untake if kind == "t" else queue.ungive)(table)
+    assert queue.order() == list(range(num_blocks))
+
+
+def test_a_long_admission_at_block_1_is_a_few_runs_and_frees_back_as_runs():
+    paged = PagedAllocator(total_slots=1 << 20, block_size=1)
+    first = paged.admit(Request(0, 100_000, 100_000)).blocks
+    second = paged.admit(Request(1, 50, 100_000)).blocks
+    assert isinstance(first, BlockRuns) and first.runs == [range(0, 100_000)]
+    assert isinstance(second, list) and second == list(range(100_000, 100_050))  # short: a plain list
+    paged.free_request(0)
+    assert paged.free_block_ids()[-3:] == [2, 1, 0]  # tail-first, as ever
+    paged.grow(1)
+    assert paged.tables[1][0][-1] == 100_050
+
+
+def test_undo_to_zero_at_block_1_with_long_tables_is_exact():
+    """The long-history check at block 1, where most tables are runs."""
+    params = Params(total_slots=65536, block_size=1, max_len=2048, lengths="uniform:1:2048", arrivals=3000,
+                    frees="churn:0.6", seed=5).validated()
+    sim = Simulation(params, build_workload(params).events)
+    snapshots = {0: sim.snapshot()}
+    while not sim.at_end:
+        sim.step_forward()
+        if sim.step % 500 == 0:
+            snapshots[sim.step] = sim.snapshot()
+    long_tables = sum(isinstance(r.paged.blocks, BlockRuns) and len(r.paged.blocks.runs) > 1 for r in sim.records)
+    assert long_tables > 100  # tables of several runs: the queue came back in pieces
+    while sim.step:
+        sim.step_back()
+        if sim.step in snapshots:
+            assert sim.snapshot() == snapshots[sim.step], f"step {sim.step}"
+    fresh = Simulation(params, build_workload(params).events)
+    assert sim.paged.free_block_ids() == fresh.paged.free_block_ids() == list(range(65536))
+    for _ in range(1500):
+        sim.step_forward()
+        fresh.step_forward()
+    assert sim.snapshot() == fresh.snapshot()
+
+
+@settings(max_examples=40, deadline=None)
+@given(events=event_streams(max_len=300), total=st.integers(300, 2000), order=st.sampled_from(ORDERS))
+def test_pictures_of_long_tables_at_block_1_patch_equal_fresh_forward_and_back(events, total, order):
+    params = Params(total_slots=total, block_size=1, max_len=300, order=order).validated()
+    engine = EventEngine(params)
+    engine.sim = Simulation(params, events)
+    walk(engine)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_serving_pictures_of_long_growing_tables_at_block_1_patch_equal_fresh(seed):
+    params = Params(mode="serving", total_slots=3000, block_size=1, max_len=400, arrivals=12,
+                    prompt_len="uniform:65:200", output_len="uniform:1:150", seed=seed, rate=40.0).validated()
+    engine = ServingEngine(params)
+    for _ in range(8):
+        engine.forward()
+    tables = [h.starts.blocks for h in engine.pools.paged.holdings()]
+    assert any(isinstance(t, BlockRuns) for t in tables)  # prompts of 65+ blocks: runs, then grown
+    engine.jump(0)
+    walk(engine)
