@@ -37,7 +37,7 @@ def runs(draw):
 @settings(max_examples=300, deadline=None)
 @given(pieces=runs(), data=st.data())
 def test_block_runs_read_as_the_list_they_stand_for(pieces, data):
-    table = BlockRuns(list(pieces))
+    table = BlockRuns([list(run) if isinstance(run, list) else run for run in pieces])
     ids = [b for run in pieces for b in run]
     assert table == ids and list(table) == ids and len(table) == len(ids)
     assert list(reversed(table)) == ids[::-1]
@@ -55,15 +55,18 @@ def test_block_runs_read_as_the_list_they_stand_for(pieces, data):
     assert [b for run in runs_of(table) for b in run] == ids
 
 
-def test_appending_the_next_id_extends_the_last_run_either_way():
+def test_appending_the_next_id_extends_a_range_either_way_and_any_other_joins_a_list():
     up = BlockRuns([range(5, 8)])
     up.append(8)
-    down = BlockRuns([range(3, 4)])
-    down.append(2)
+    down = BlockRuns([range(3, 1, -1)])
     down.append(1)
     assert up.runs == [range(5, 9)] and down.runs == [range(3, 0, -1)]
-    down.append(7)  # not next: a run of its own
-    assert down.runs == [range(3, 0, -1), range(7, 8)] and down == [3, 2, 1, 7]
+    down.append(7)  # not next: a list of its own, which later blocks join
+    down.append(8)
+    assert down.runs == [range(3, 0, -1), [7, 8]] and down == [3, 2, 1, 7, 8]
+    copy = down.copy()
+    down.append(9)
+    assert copy == [3, 2, 1, 7, 8] and down[-1] == 9  # the copy's list is its own
     assert span(range(3, 0, -1)) == (1, 4) and span([1, 2]) is None
 
 
@@ -161,9 +164,10 @@ def test_undo_to_zero_at_block_1_with_long_tables_is_exact():
 
 
 @settings(max_examples=40, deadline=None)
-@given(events=event_streams(max_len=300), total=st.integers(300, 2000), order=st.sampled_from(ORDERS))
+@given(events=event_streams(max_len=2 * SHORT, max_events=40), total=st.integers(SHORT, 8 * SHORT),
+       order=st.sampled_from(ORDERS))
 def test_pictures_of_long_tables_at_block_1_patch_equal_fresh_forward_and_back(events, total, order):
-    params = Params(total_slots=total, block_size=1, max_len=300, order=order).validated()
+    params = Params(total_slots=total, block_size=1, max_len=2 * SHORT, order=order).validated()
     engine = EventEngine(params)
     engine.sim = Simulation(params, events)
     walk(engine)
@@ -171,12 +175,13 @@ def test_pictures_of_long_tables_at_block_1_patch_equal_fresh_forward_and_back(e
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_serving_pictures_of_long_growing_tables_at_block_1_patch_equal_fresh(seed):
-    params = Params(mode="serving", total_slots=3000, block_size=1, max_len=400, arrivals=12,
-                    prompt_len="uniform:65:200", output_len="uniform:1:150", seed=seed, rate=40.0).validated()
+    params = Params(mode="serving", total_slots=12 * SHORT, block_size=1, max_len=4 * SHORT, arrivals=12,
+                    prompt_len=f"uniform:{SHORT + 1}:{2 * SHORT}", output_len="uniform:1:150", seed=seed,
+                    rate=40.0).validated()
     engine = ServingEngine(params)
     for _ in range(8):
         engine.forward()
     tables = [h.starts.blocks for h in engine.pools.paged.holdings()]
-    assert any(isinstance(t, BlockRuns) for t in tables)  # prompts of 65+ blocks: runs, then grown
+    assert any(isinstance(t, BlockRuns) for t in tables)  # long prompts: runs, then grown
     engine.jump(0)
     walk(engine)

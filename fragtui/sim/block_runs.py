@@ -7,8 +7,9 @@ billion of them). Kept as runs, each a `range` (ascending or descending) or, whe
 run, a short list, they cost their runs instead: a run is sliced, reversed and painted whole.
 
 A `BlockRuns` reads as the sequence of block ids it stands for (iteration, `len`, indexing,
-equality with a list), so everything that reads a block table reads one unchanged. Runs are
-never changed in place, so a table and the queue it came from may share them.
+equality with a list), so everything that reads a block table reads one unchanged. A run is
+never changed in place except a list at the end of a table that grows, which no other table
+or queue holds (slices and copies copy it).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class BlockRuns(Sequence[int]):
     __slots__ = ("runs", "_ends")
 
     def __init__(self, runs: list[Run]) -> None:
+        """`runs` become this table's own (a list at the end may grow)."""
         self.runs = runs
         self._ends: list[int] = []  # the running total of the runs' lengths
         total = 0
@@ -77,21 +79,26 @@ class BlockRuns(Sequence[int]):
         return cut
 
     def append(self, block: int) -> None:
-        """One more block at the end: the last run extends when `block` continues it."""
+        """One more block at the end: a range extends when `block` continues it; otherwise the
+        block joins a list at the end (serving mode's growth takes blocks one at a time, between
+        other requests' takes, so they seldom run)."""
         runs, ends = self.runs, self._ends
         if runs:
             last = runs[-1]
-            if isinstance(last, range):
-                step = last.step if len(last) > 1 else block - last[0]
-                if step in (1, -1) and block == last[-1] + step:
-                    runs[-1] = range(last[0], block + step, step)
-                    ends[-1] += 1
-                    return
-        runs.append(range(block, block + 1))
+            if type(last) is list:
+                last.append(block)  # (the one run changed in place: see copy and _cut)
+                ends[-1] += 1
+                return
+            if isinstance(last, range) and len(last) > 1 and block == last[-1] + last.step:
+                runs[-1] = range(last[0], block + last.step, last.step)
+                ends[-1] += 1
+                return
+        runs.append([block])
         ends.append(len(self) + 1)
 
     def copy(self) -> BlockRuns:
-        return BlockRuns(list(self.runs))
+        """An independent copy: its list runs are copied, since `append` grows the last one."""
+        return BlockRuns([list(run) if type(run) is list else run for run in self.runs])
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, (BlockRuns, list, tuple, range)):

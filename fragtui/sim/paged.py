@@ -19,7 +19,7 @@ from fragtui.sim.requests import Request
 ORDERS = ("fifo", "lifo", "lowest")
 _new = tuple.__new__  # outcomes are tuples: one C call each
 _NO_BLOCKS: list[int] = []  # a rejection's or no-op's block table (never changed)
-SHORT = 64  # tables of more blocks than this may be handed out as runs (block_runs.py)
+SHORT = 256  # tables of more blocks than this may be handed out as runs (block_runs.py)
 
 
 class FreeQueue(Protocol):
@@ -59,15 +59,13 @@ class _FifoQueue:
     def __init__(self, num_blocks: int) -> None:
         self._pieces: deque[Run] = deque([range(num_blocks)] if num_blocks else [])
         self._off = 0  # blocks of the first piece already handed out
-        self._len = num_blocks
 
-    def __len__(self) -> int:
-        return self._len
+    def __len__(self) -> int:  # (the allocator counts its free blocks itself: this is for checks)
+        return sum(map(len, self._pieces)) - self._off
 
     def _cut(self, n: int) -> list[Run]:
         """The next n (≥ 1, at most all) blocks, as the pieces they span."""
         pieces, off = self._pieces, self._off
-        self._len -= n
         head = pieces[0]
         left = len(head) - off
         if left > n:  # the common case: within the first piece
@@ -100,35 +98,45 @@ class _FifoQueue:
             off = self._off
             if self._pieces and len(head := self._pieces[0]) - off > n:
                 self._off = off + n
-                self._len -= n
                 taken = head[off:off + n]
                 return taken if type(taken) is list else list(taken)
             return self.take(n)
         return BlockRuns(self._cut(n))
 
     def give(self, table: Sequence[int]) -> None:
-        pieces, n = self._pieces, len(table)
-        if not n:
-            return  # (no empty pieces)
-        self._len += n
         if type(table) is list:
-            if len(pieces) > 1:  # (never into the first piece: its front is consumed)
-                last = pieces[-1]
-                if type(last) is list and len(last) < self._GATHER:
-                    last.extend(reversed(table))
-                    return
-            pieces.append(table[::-1])
+            self._join(table)
         elif isinstance(table, BlockRuns):
-            pieces.extend(run[::-1] for run in reversed(table.runs))
+            for run in reversed(table.runs):
+                if len(run) > SHORT:
+                    self._pieces.append(run[::-1])  # a long run stays a run
+                else:
+                    self._join(run)
         else:
-            pieces.append(list(reversed(table)))
+            self._join(list(table))
+
+    def _join(self, run: Sequence[int]) -> None:
+        """A short run (or table) comes back, reversed, gathered into a list piece at the tail.
+        If that piece is also the first, its consumed front is dropped once it is over half of
+        it (untake never needs it: it puts back what it is given), so a piece holds at most
+        _GATHER blocks and its consumed front."""
+        if not run:
+            return  # (no empty pieces)
+        pieces = self._pieces
+        last = pieces[-1] if pieces else None
+        if type(last) is list and len(last) < self._GATHER:
+            if len(pieces) == 1 and self._off * 2 > len(last):
+                del last[:self._off]
+                self._off = 0
+            last.extend(reversed(run))
+        else:
+            pieces.append(list(reversed(run)))
 
     def untake(self, blocks: Sequence[int]) -> None:
         """Undo the last take: the n blocks just before the head go back in front of it."""
         n = len(blocks)
         if not n:
             return
-        self._len += n
         if self._off >= n:  # all of them came from the first piece
             self._off -= n
             return
@@ -141,7 +149,6 @@ class _FifoQueue:
     def ungive(self, table: Sequence[int]) -> None:
         """Undo the last give: its blocks are the queue's last len(table)."""
         pieces, k = self._pieces, len(table)
-        self._len -= k
         while k:
             last = pieces[-1]
             left = len(last) - (self._off if len(pieces) == 1 else 0)
@@ -164,7 +171,7 @@ class _FifoQueue:
     def copy(self) -> _FifoQueue:
         twin = _FifoQueue(0)
         twin._pieces = deque(list(p) if type(p) is list else p for p in self._pieces)
-        twin._off, twin._len = self._off, self._len
+        twin._off = self._off
         return twin
 
 
