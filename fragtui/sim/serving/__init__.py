@@ -52,7 +52,8 @@ so a step back costs at most that many events. The run is deterministic, so the 
 order is one shared log that replays only extend.
 """
 
-from fragtui.sim.serving.run import ServingRun, compare, poisson_arrivals
+from typing import TYPE_CHECKING, Any
+
 from fragtui.sim.serving.types import (
     CATEGORIES,
     Breakdown,
@@ -61,6 +62,9 @@ from fragtui.sim.serving.types import (
     ServingRequest,
     TickRecord,
 )
+
+if TYPE_CHECKING:
+    from fragtui.sim.serving.run import ServingRun, compare, poisson_arrivals
 
 __all__ = [
     "CATEGORIES",
@@ -73,3 +77,13 @@ __all__ = [
     "compare",
     "poisson_arrivals",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The engine (run.py, and multiprocessing with it) loads when first asked for: an app that
+    starts in event mode reads only the types, and starts about 10 ms sooner for it."""
+    if name in ("ServingRun", "compare", "poisson_arrivals"):
+        from fragtui.sim.serving import run
+
+        return getattr(run, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
