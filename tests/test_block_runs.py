@@ -1,6 +1,6 @@
 """Long block tables as runs: a `BlockRuns` reads exactly as the list of ids it stands for, and
-the fifo free queue that hands them out hands out, takes back and undoes exactly what a plain
-list queue would, block for block, whatever mix of long and short tables passes through it."""
+each free queue (fifo, lifo, lowest) hands out, takes back and undoes exactly what a plain list
+would, block for block, whatever mix of long and short tables passes through it."""
 
 import pytest
 from hypothesis import given, settings
@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from fragtui.sim.block_runs import BlockRuns, runs_of, span
 from fragtui.sim.event_engine import EventEngine
-from fragtui.sim.paged import ORDERS, SHORT, PagedAllocator, _FifoQueue
+from fragtui.sim.paged import _QUEUES, ORDERS, SHORT, PagedAllocator
 from fragtui.sim.params import Params
 from fragtui.sim.requests import Request
 from fragtui.sim.simulation import Simulation
@@ -71,30 +71,41 @@ def test_appending_the_next_id_extends_a_range_either_way_and_any_other_joins_a_
 
 
 class ListQueue:
-    """The fifo queue as the plain list it stands for: the reference."""
+    """A free queue as the plain head-first list it stands for: the reference. Blocks given back
+    join the tail (fifo) or the head (lifo), last block first either way; `lowest` keeps the
+    list sorted."""
 
-    def __init__(self, n):
-        self.q = list(range(n))
+    def __init__(self, n, order):
+        self.q, self.order = list(range(n)), order
 
     def take(self, n):
         taken, self.q = self.q[:n], self.q[n:]
         return taken
 
     def give(self, table):
-        self.q.extend(reversed(list(table)))
+        back = list(reversed(list(table)))
+        self.q = {"fifo": self.q + back, "lifo": back + self.q, "lowest": sorted(self.q + back)}[self.order]
 
     def untake(self, blocks):
         self.q[:0] = list(blocks)
+        if self.order == "lowest":
+            self.q.sort()
 
     def ungive(self, table):
-        del self.q[len(self.q) - len(table):]
+        n = len(table)
+        if self.order == "lowest":
+            gone = set(table)
+            self.q = [b for b in self.q if b not in gone]
+        else:
+            self.q = self.q[:len(self.q) - n] if self.order == "fifo" else self.q[n:]
 
 
-@settings(max_examples=200, deadline=None)
+@pytest.mark.parametrize("order", ORDERS)
+@settings(max_examples=150, deadline=None)
 @given(num_blocks=st.integers(0, 600), program=st.lists(st.tuples(st.sampled_from("ttgguu"), st.integers(0, 10**6)),
                                                         max_size=80))
-def test_the_fifo_queue_hands_out_takes_back_and_undoes_what_a_list_would(num_blocks, program):
-    queue, model = _FifoQueue(num_blocks), ListQueue(num_blocks)
+def test_the_free_queue_hands_out_takes_back_and_undoes_what_a_list_would(order, num_blocks, program):
+    queue, model = _QUEUES[order](num_blocks), ListQueue(num_blocks, order)
     held = []  # tables handed out and not given back
     done = []  # what to undo, newest last
     for op, x in program:

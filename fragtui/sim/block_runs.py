@@ -1,6 +1,6 @@
 """Long block tables kept as runs of consecutive block ids.
 
-At block size 1 a request of 32,768 tokens holds 32,768 blocks, and a fifo free queue hands
+At block size 1 a request of 32,768 tokens holds 32,768 blocks, and a free queue hands
 them out as a few runs of consecutive ids. Kept as a list of ints, every admission, free and
 repaint touches each id (a jump over 150k events on a 16,777,216-block pool moved half a
 billion of them). Kept as runs, each a `range` (ascending or descending) or, where ids do not

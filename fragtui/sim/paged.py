@@ -12,7 +12,7 @@ from collections import deque
 from itertools import chain, islice
 from typing import AbstractSet, Callable, Protocol, Sequence
 
-from fragtui.sim.block_runs import BlockRuns, Run, Table, runs_of
+from fragtui.sim.block_runs import BlockRuns, Run, Table, runs_of, span
 from fragtui.sim.outcomes import ADMITTED, FREED, NOOP, POOL_FULL, REJECTED, Identity, PagedOutcome
 from fragtui.sim.requests import Request
 
@@ -176,47 +176,92 @@ class _FifoQueue:
 
 
 class _LifoQueue:
-    """A stack whose end is the head; freed blocks are handed out next, last block first."""
+    """A stack of pieces whose end is the head, each read from its end: the initial range
+    (n − 1 … 0), then what is given back, in table order, so that a table's last block is handed
+    out first. Short tables are gathered into list pieces; long runs stay ranges, so a long
+    table is taken and given back at the cost of its runs (`take_table`), as with fifo."""
+
+    _GATHER = 4096  # blocks in one gathered list piece
 
     def __init__(self, num_blocks: int) -> None:
-        self._q = list(range(num_blocks - 1, -1, -1))
+        self._pieces: list[Run] = [range(num_blocks - 1, -1, -1)] if num_blocks else []
 
-    def __len__(self) -> int:
-        return len(self._q)
+    def __len__(self) -> int:  # (the allocator counts its free blocks itself: this is for checks)
+        return sum(map(len, self._pieces))
+
+    def _pop(self, n: int) -> list[Run]:
+        """The next n blocks off the head, as runs in the order handed out."""
+        pieces, cut = self._pieces, []
+        while n:
+            last = pieces[-1]
+            size = len(last)
+            if size > n:
+                part = last[size - n:]
+                if type(last) is list:
+                    del last[size - n:]  # (a list piece is the queue's own)
+                else:
+                    pieces[-1] = last[:size - n]
+                cut.append(part[::-1])
+                break
+            pieces.pop()
+            cut.append(last[::-1])
+            n -= size
+        return cut
 
     def take(self, n: int) -> list[int]:
         if not n:
-            return []  # q[-0:] would be the whole queue
-        q = self._q
-        blocks = q[-n:]
-        del q[-n:]
-        blocks.reverse()
-        return blocks
+            return []
+        last = self._pieces[-1]
+        if type(last) is list and len(last) > n:  # the hot path: a short table off a list piece
+            blocks = last[-n:]
+            del last[-n:]
+            blocks.reverse()
+            return blocks
+        cut = self._pop(n)
+        return list(cut[0]) if len(cut) == 1 else list(chain.from_iterable(cut))
 
-    take_table = take
+    def take_table(self, n: int) -> Table:
+        return self.take(n) if n <= SHORT else BlockRuns(self._pop(n))
 
     def give(self, table: Sequence[int]) -> None:
-        # Released last-first and put at the head as a group: the table's last block ends up
-        # at the head, which is the end of this list.
-        self._q.extend(table)
+        for run in runs_of(table):
+            self._push(run)
+
+    def _push(self, run: Sequence[int]) -> None:
+        """Blocks onto the head, in order: the run's last block is handed out next."""
+        if not run:
+            return
+        pieces = self._pieces
+        if isinstance(run, range) and len(run) > SHORT:
+            pieces.append(run)
+            return
+        last = pieces[-1] if pieces else None
+        if type(last) is list and len(last) < self._GATHER:
+            last.extend(run)
+        else:
+            pieces.append(list(run))
 
     def untake(self, blocks: Sequence[int]) -> None:
-        self._q.extend(reversed(blocks))
+        """Undo the last take: its first block is the head again, the rest after it in order."""
+        for run in reversed(runs_of(blocks)):
+            self._push(run[::-1])
 
     def ungive(self, table: Sequence[int]) -> None:
-        del self._q[-len(table):]
+        if len(table):
+            self._pop(len(table))
 
     def order(self) -> list[int]:
-        return self._q[::-1]
+        return list(chain.from_iterable(reversed(piece) for piece in reversed(self._pieces)))
 
     def copy(self) -> _LifoQueue:
         twin = _LifoQueue(0)
-        twin._q = list(self._q)
+        twin._pieces = [list(p) if type(p) is list else p for p in self._pieces]
         return twin
 
 
 class _LowestQueue:
-    """A free flag per block; memchr-speed search from the lowest block that may be free."""
+    """A free flag per block; memchr-speed search from the lowest block that may be free. A
+    long table is found, marked and given back a run of consecutive blocks at a time."""
 
     def __init__(self, num_blocks: int) -> None:
         self._free = bytearray(b"\x01") * num_blocks
@@ -239,23 +284,54 @@ class _LowestQueue:
         self._count -= n
         return blocks
 
+    def take_table(self, n: int) -> Table:
+        """As take; a long table is found and marked a run of free blocks at a time."""
+        if n <= SHORT:
+            return self.take(n)
+        flags, at, left = self._free, self._low, n
+        runs: list[Run] = []
+        while left:
+            start = flags.find(1, at)
+            end = flags.find(0, start, start + left)
+            end = start + left if end == -1 else end
+            flags[start:end] = bytes(end - start)
+            runs.append(range(start, end))
+            left -= end - start
+            at = end
+        self._low = at
+        self._count -= n
+        return BlockRuns(runs)
+
     def give(self, table: Sequence[int]) -> None:
-        flags = self._free
-        for block in table:
-            flags[block] = 1
+        low = self._mark(table, 1)
         self._count += len(table)
-        low = min(table)
         if low < self._low:
             self._low = low
 
     untake = give
-    take_table = take
 
     def ungive(self, table: Sequence[int]) -> None:
-        flags = self._free
-        for block in table:
-            flags[block] = 0
+        self._mark(table, 0)
         self._count -= len(table)
+
+    def _mark(self, table: Sequence[int], flag: int) -> int:
+        """Set the blocks' flags (a run of consecutive ones in one slice); their lowest block."""
+        flags = self._free
+        if type(table) is list:  # the hot path: a short table, block by block
+            for block in table:
+                flags[block] = flag
+            return min(table, default=len(flags))
+        low = len(flags)
+        for run in runs_of(table):
+            ends = span(run)
+            if ends is None:
+                for block in run:
+                    flags[block] = flag
+                low = min(low, min(run, default=low))
+            else:
+                flags[ends[0]:ends[1]] = bytes((flag,)) * (ends[1] - ends[0])
+                low = min(low, ends[0])
+        return low
 
     def order(self) -> list[int]:
         flags = self._free
@@ -271,8 +347,8 @@ _QUEUES: dict[str, Callable[[int], FreeQueue]] = {"fifo": _FifoQueue, "lifo": _L
 
 
 class PagedAllocator:
-    """Block tables are lists, or `BlockRuns` when long (more than SHORT blocks from a fifo
-    queue): serving mode grows either a block at a time, in amortized O(1). A table handed out
+    """Block tables are lists, or `BlockRuns` when long (more than SHORT blocks): serving mode
+    grows either a block at a time, in amortized O(1). A table handed out
     in an outcome is never changed afterwards except by such growth.
 
     Nothing is shared here: each block has one holder. `PrefixCachingAllocator` (prefix_cache.py)
