@@ -405,6 +405,19 @@ def bench_scale() -> None:
         report(f"block {block}: {growths:,} block growths", f"{seconds:.2f} s ({seconds / growths * 1e6:.2f} µs each)",
                f"< {target:g} s" if target else "(in proportion)", seconds < target if target else None)
     print()
+    print("20,000 arrivals (churn:0.5) on a 16,777,216-slot pool at block 1, the simulation alone, by free order")
+    from fragtui.sim.paged import ORDERS
+    from fragtui.sim.params import Params
+    from fragtui.sim.simulation import Simulation
+    from fragtui.sim.workloads import build_workload
+    for order in ORDERS:
+        params = Params(total_slots=1 << 24, block_size=1, max_len=65536, lengths="uniform:16:65536",
+                        arrivals=20_000, frees="churn:0.5", order=order).validated()
+        sim = Simulation(params, build_workload(params).events)
+        start = time.process_time()
+        sim.run()
+        report(f"{order}: {sim.step:,} steps", f"{time.process_time() - start:.2f} s", "(measured)", None)
+    print()
     print("`end` on a 16,777,216-slot pool, 150k events (100k arrivals, churn:0.5), Pilot at 200×60")
     for block in (16, 1):
         params = dict(total_slots=1 << 24, block_size=block, max_len=65536, lengths="uniform:16:65536",
