@@ -240,7 +240,7 @@ def run_serving_report(args: argparse.Namespace, params: Params) -> int:
         saturated = compare_params(fast, build_serving_workload(fast).requests)
     savings = None
     if get_scenario(scenario).fig15 and params.sequences > 1:  # the paper's Fig. 15: widths 2, 4, 6
-        from fragtui.sim.serving.run import sharing_savings
+        from fragtui.sim.serving.side_by_side import sharing_savings
 
         kind = "samples" if params.samples > 1 else "beam_width"
         savings = kind, sharing_savings(workload.requests, kind=kind, total_slots=params.total_slots,

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from fragtui.sim.block_runs import BlockRuns, runs_of, span
 from fragtui.sim.event_engine import EventEngine
-from fragtui.sim.paged import _QUEUES, ORDERS, SHORT, PagedAllocator
+from fragtui.sim.free_queues import ORDERS, SHORT, free_queue
+from fragtui.sim.paged import PagedAllocator
 from fragtui.sim.params import Params
 from fragtui.sim.requests import Request
 from fragtui.sim.simulation import Simulation
@@ -105,7 +106,7 @@ class ListQueue:
 @given(num_blocks=st.integers(0, 600), program=st.lists(st.tuples(st.sampled_from("ttgguu"), st.integers(0, 10**6)),
                                                         max_size=80))
 def test_the_free_queue_hands_out_takes_back_and_undoes_what_a_list_would(order, num_blocks, program):
-    queue, model = _QUEUES[order](num_blocks), ListQueue(num_blocks, order)
+    queue, model = free_queue(order, num_blocks), ListQueue(num_blocks, order)
     held = []  # tables handed out and not given back
     done = []  # what to undo, newest last
     for op, x in program:

@@ -19,7 +19,7 @@ from fragtui.sim.serving import (
     compare,
     poisson_arrivals,
 )
-from fragtui.sim.serving.run import sharing_savings
+from fragtui.sim.serving.side_by_side import sharing_savings
 from fragtui.sim.serving.stream import Stream
 
 POLICIES = [

@@ -82,11 +82,20 @@ class RunPool:
         return ()  # a run is never cached
 
 
-class BlockPool:
-    """A paged allocator through the pool contract: free blocks are all alike, so free runs
-    do not matter and nothing strands."""
+class BlocksAlike:
+    """A pool of blocks where any free block serves: free runs do not matter, nothing strands."""
 
     stranded_below = 0
+
+    def free_runs_around(self, start: int, end: int) -> Iterable[tuple[int, int]]:
+        return ()
+
+    def free_runs(self) -> Iterable[tuple[int, int]]:
+        return ()
+
+
+class BlockPool(BlocksAlike):
+    """A paged allocator through the pool contract."""
 
     def __init__(self, allocator: PagedAllocator, progress: Progress | None = None) -> None:
         self.allocator = allocator
@@ -110,12 +119,6 @@ class BlockPool:
             holding = self.holding(rid)
             assert holding is not None
             yield holding
-
-    def free_runs_around(self, start: int, end: int) -> Iterable[tuple[int, int]]:
-        return ()
-
-    def free_runs(self) -> Iterable[tuple[int, int]]:
-        return ()
 
     def cached_blocks(self) -> Collection[int]:
         return self.allocator.cached_free

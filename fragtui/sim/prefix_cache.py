@@ -30,7 +30,8 @@ from __future__ import annotations
 from typing import Iterator, Sequence
 
 from fragtui.sim.outcomes import ADMITTED, FREED, NOOP, POOL_FULL, REJECTED, Identity, PagedOutcome, PrefixOutcome
-from fragtui.sim.paged import PagedAllocator, _LowestQueue
+from fragtui.sim.free_queues import LowestQueue
+from fragtui.sim.paged import PagedAllocator
 from fragtui.sim.requests import Request
 
 _new = tuple.__new__
@@ -112,7 +113,7 @@ class PrefixCachingAllocator(PagedAllocator):
         self.entries = 0
         # The free queue: with `lowest`, uncached free blocks are flags (handed out lowest
         # first) and the list holds only cached ones, behind them; otherwise the list is all of it.
-        self.lowest = _LowestQueue(n) if order == "lowest" else None
+        self.lowest = LowestQueue(n) if order == "lowest" else None
         self.links = _Links(n, filled=self.lowest is None)
 
     @property

@@ -303,7 +303,7 @@ def _all_are(values: Values, indices: Sequence[int], value: int) -> bool:
         if ends is None:
             if not all(map(value.__eq__, map(values.__getitem__, run))):
                 return False
-        elif values[ends[0]:ends[1]] != _filled(values, value, ends[1] - ends[0]):
+        elif values[ends[0]:ends[1]].count(value) != ends[1] - ends[0]:
             return False
     return True
 
@@ -330,10 +330,6 @@ def _slot_ranges(starts: Sequence[int], extent: int) -> Iterator[tuple[int, int]
                 yield ends
     else:
         yield from ((start, start + extent) for start in starts)
-
-
-def _filled(values: Values, value: int, n: int) -> Values:
-    return bytearray((value,)) * n if isinstance(values, bytearray) else array(values.typecode, (value,)) * n
 
 
 def _set_range(values: Values, low: int, high: int, value: int) -> None:

@@ -52,6 +52,7 @@ so a step back costs at most that many events. The run is deterministic, so the 
 order is one shared log that replays only extend.
 """
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from fragtui.sim.serving.types import (
@@ -64,7 +65,9 @@ from fragtui.sim.serving.types import (
 )
 
 if TYPE_CHECKING:
-    from fragtui.sim.serving.run import ServingRun, compare, poisson_arrivals
+    from fragtui.sim.serving.side_by_side import compare
+    from fragtui.sim.serving.run import ServingRun
+    from fragtui.sim.serving.workload import poisson_arrivals
 
 __all__ = [
     "CATEGORIES",
@@ -82,8 +85,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     """The engine (run.py, and multiprocessing with it) loads when first asked for: an app that
     starts in event mode reads only the types, and starts about 10 ms sooner for it."""
-    if name in ("ServingRun", "compare", "poisson_arrivals"):
-        from fragtui.sim.serving import run
-
-        return getattr(run, name)
+    home = {"ServingRun": "run", "compare": "side_by_side", "poisson_arrivals": "workload"}.get(name)
+    if home is not None:
+        return getattr(importlib.import_module(f"fragtui.sim.serving.{home}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -41,9 +41,9 @@ from collections import Counter
 from typing import Collection, Iterable, Iterator, Mapping
 
 from fragtui.sim.outcomes import ADMITTED
-from fragtui.sim.paged import _QUEUES, FreeQueue
+from fragtui.sim.free_queues import FreeQueue, free_queue
 from fragtui.sim.pool import BlockStarts, Holding, Pool, Progress
-from fragtui.sim.pools import run_allocator
+from fragtui.sim.pools import BlocksAlike, run_allocator
 from fragtui.sim.requests import Request
 from fragtui.sim.serving.types import ServingRequest
 from fragtui.sim.serving.memory import _ContiguousMemory
@@ -99,7 +99,7 @@ class SharedPagedMemory:
         self.beams = beams
         self.prompts, self.outputs, self.seed = prompts, outputs, seed
         self.sequences = Sequences(width, prompts)
-        self.queue: FreeQueue = _QUEUES[order](self.num_blocks)
+        self.queue: FreeQueue = free_queue(order, self.num_blocks)
         self.free_blocks = self.num_blocks
         self.refs = [0] * self.num_blocks
         self.groups: dict[int, list[list[int]]] = {}  # request -> its sequences' block tables
@@ -293,10 +293,8 @@ class SharedPagedMemory:
         self.never += sign * lasts * max(0, end - final)
 
 
-class SequencePool:
+class SequencePool(BlocksAlike):
     """Shared paged memory through the pool contract: a holding per sequence."""
-
-    stranded_below = 0
 
     def __init__(self, memory: SharedPagedMemory, progress: Progress) -> None:
         self.memory = memory
@@ -320,12 +318,6 @@ class SequencePool:
                 holding = self.holding(sid)
                 assert holding is not None
                 yield holding
-
-    def free_runs_around(self, start: int, end: int) -> Iterable[tuple[int, int]]:
-        return ()
-
-    def free_runs(self) -> Iterable[tuple[int, int]]:
-        return ()
 
     def cached_blocks(self) -> Collection[int]:
         return ()

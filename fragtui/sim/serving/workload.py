@@ -23,7 +23,8 @@ from fragtui.sim.bulk import collector_paused
 from fragtui.sim.errors import FragtuiError, safe
 from fragtui.sim.lengths import EMPIRICAL, parse_token_lengths, sharegpt
 from fragtui.sim.params import Params
-from fragtui.sim.serving.run import ServingRun, compare, poisson_arrivals
+from fragtui.sim.serving.side_by_side import compare
+from fragtui.sim.serving.run import ServingRun
 from fragtui.sim.serving.types import ServingMetrics, ServingRequest
 from fragtui.sim.traces import load_trace
 
@@ -36,6 +37,17 @@ class ServingWorkload:
     requests: list[ServingRequest]
     dropped: int = 0  # longer than max_len, or with no output
     source: str = ""
+
+
+def poisson_arrivals(count: int, rate_per_tick: float, rng: random.Random) -> list[int]:
+    """Arrival ticks of a Poisson process: exponential gaps, summed, floored."""
+    if rate_per_tick <= 0:
+        raise ValueError(f"rate_per_tick must be positive, got {rate_per_tick}")
+    ticks, now = [], 0.0
+    for _ in range(count):
+        now += rng.expovariate(rate_per_tick)
+        ticks.append(int(now))
+    return ticks
 
 
 def build_serving_workload(params: Params) -> ServingWorkload:
