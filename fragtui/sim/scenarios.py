@@ -35,6 +35,10 @@ EXTERNAL_FRAG_OPS = (
     "+500"
 )
 
+# The PagedAttention paper's sharing runs (Fig. 15): OPT-13B, 12 GiB of KV cache, Alpaca-like lengths.
+_FIG15_SETTING: dict[str, object] = {"mode": "serving", "kv_memory": "12GiB", "model": "opt-13b", "max_len": 2048,
+                                     "prompt_len": "alpaca", "output_len": "alpaca", "arrivals": 400, "rate": 20.0}
+
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in [
@@ -151,8 +155,7 @@ SCENARIOS: dict[str, Scenario] = {
             "its own. Orca reserves a whole run for every sample. Alpaca's prompts are short, so "
             "sharing saves about a tenth of the blocks: the paper's Fig. 15 reports 6.1-9.8 %, "
             "and `fragtui report --scenario parallel-sampling` sets ours beside it.",
-            {"mode": "serving", "kv_memory": "12GiB", "model": "opt-13b", "max_len": 2048,
-             "prompt_len": "alpaca", "output_len": "alpaca", "arrivals": 400, "rate": 20.0, "samples": 4},
+            {**_FIG15_SETTING, "samples": 4},
             fig15=True,
         ),
         Scenario(
@@ -168,8 +171,7 @@ SCENARIOS: dict[str, Scenario] = {
             "blocks saved for widths 2 to 6; `fragtui report --scenario beam-search` sets ours "
             "beside it. Our beams pick their parents at random (seeded), which merges histories "
             "faster than a real model's beams do: we save more.",
-            {"mode": "serving", "kv_memory": "12GiB", "model": "opt-13b", "max_len": 2048,
-             "prompt_len": "alpaca", "output_len": "alpaca", "arrivals": 400, "rate": 20.0, "beam_width": 4},
+            {**_FIG15_SETTING, "beam_width": 4},
             fig15=True,
         ),
         Scenario(
