@@ -129,14 +129,27 @@ def screenshot(
         app.goto(step)
         for key in press:
             await pilot.press(key)
-        await pilot.pause()
-        shots.append(look.frame(app))
+        shots.append(await _settled(pilot, lambda: look.frame(app)))
 
     _run(app, app_size, autopilot)
     if not shots:
         raise FragtuiError(f"screenshot of {scenario} failed: the app stopped before it painted")
     write_text(path, svg_frame(shots[0], title=f"fragtui · {scenario} · {app.stage.unit} {step}"))
     return path
+
+
+async def _settled(pilot: Pilot[object], frame: Callable[[], Frame], most: int = 8) -> Frame:
+    """The app's picture once it stops changing: a layout can take more than one pass (a
+    scrollbar that appears narrows the sidebar, whose text then wraps again)."""
+    await pilot.pause()
+    shot = frame()
+    for _ in range(most):
+        await pilot.pause()
+        again = frame()
+        if again == shot:
+            break
+        shot = again
+    return shot
 
 
 @dataclass(frozen=True)
