@@ -15,9 +15,12 @@ Each kind has a bound on frames, checked before the app starts (see MAX_FRAMES).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import math
 import os
+import sys
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Awaitable, Callable
 
@@ -272,7 +275,9 @@ class _Cast:
 
 
 def _run(app: FragApp, size: tuple[int, int], autopilot: Callable[[Pilot[object]], Awaitable[None]]) -> None:
-    """Run `app` headless under `autopilot`, then exit it; what the autopilot raised is raised here."""
+    """Run `app` headless under `autopilot`, then exit it; what the autopilot raised is raised
+    here. If the app itself failed, Textual's report of it (a traceback on stderr) is kept back
+    and the failure is one FragtuiError, so the command says so in one line and exits 2."""
     failed: list[BaseException] = []
 
     async def guarded(pilot: Pilot[object]) -> None:
@@ -283,6 +288,16 @@ def _run(app: FragApp, size: tuple[int, int], autopilot: Callable[[Pilot[object]
         finally:
             app.exit()
 
-    app.run(headless=True, size=size, auto_pilot=guarded)
+    report = io.StringIO()
+    with contextlib.redirect_stderr(report):
+        app.run(headless=True, size=size, auto_pilot=guarded)
+    crash = getattr(app, "_exception", None)  # what ended the app, if anything did (Textual keeps it)
+    if app.return_code or crash is not None:
+        cause = f"{type(crash).__name__}: {crash}" if crash is not None else report.getvalue().strip()[-300:]
+        raise FragtuiError(f"the app failed ({cause.splitlines()[-1] if cause else 'no reason given'})")
+    if report.getvalue():
+        sys.stderr.write(report.getvalue())
     if failed:
-        raise failed[0]
+        if isinstance(failed[0], FragtuiError):
+            raise failed[0]
+        raise FragtuiError(f"the app failed ({type(failed[0]).__name__}: {failed[0]})") from failed[0]

@@ -184,6 +184,12 @@ def params_from(args: argparse.Namespace) -> Params:
                 raise ParamError(name, text, "must not be empty")
             given[name] = parse_field(name, text)
     scenario = get_scenario(getattr(args, "scenario", "seed"))
+    if "total_slots" in given and "kv_memory" in given:  # each sets the pool's size
+        raise ParamError("total_slots", given["total_slots"],
+                         f"cannot be combined with --kv-memory {given['kv_memory']} (with --model, the memory "
+                         "budget sets the pool's slots); give one of them")
+    if "total_slots" in given:  # a slot count typed outright replaces the scenario's memory budget
+        given["kv_memory"] = None
     block = scenario.params.get("block_size", Params.block_size)
     if "block_size" not in given and given.get("total_slots", block) < block:
         given["block_size"] = given["total_slots"]  # a default block no larger than the pool asked for

@@ -72,6 +72,8 @@ def check_invariants(sim: Simulation) -> None:
         assert 0 <= len(blocks) * bs - used < bs
         assert len(set(blocks)) == len(blocks)
     assert sim.paged.block_table_entries == len(entries)
+    free_ids = sorted(p_snap.free_queue)  # holes: runs of consecutive free block ids
+    assert sim.metrics("paged").holes == sum(1 for i, b in enumerate(free_ids) if i == 0 or free_ids[i - 1] != b - 1)
     assert sim.metrics("paged").saved_blocks == len(entries) - len(held)
     if sim.params.prefix_caching:
         check_prefix_cache(sim.paged, entries)
@@ -80,19 +82,20 @@ def check_invariants(sim: Simulation) -> None:
 
 
 def check_prefix_cache(pool, entries) -> None:
-    """Reference counts equal the tables holding each block; identities are unique and each
-    names the one block the cache maps it to; cached free blocks are exactly the free ones
-    holding an identity."""
+    """Reference counts equal the tables holding each block (and are kept for held blocks
+    only); the cache maps each identity to exactly the blocks naming it, each once, in the
+    order they were cached; cached free blocks are exactly the free ones holding an identity."""
     counts = {}
     for block in entries:
         counts[block] = counts.get(block, 0) + 1
-    assert {b: n for b, n in enumerate(pool.refs) if n} == counts
-    named = {b: identity for b, identity in enumerate(pool.identity) if identity is not None}
-    assert {block: identity for identity, block in pool.cache.items()} == named
-    assert len(set(named.values())) == len(named)
+    assert pool.refs == counts
+    named = dict(pool.identity)
+    listed = [(block, identity) for identity, copies in pool.cache.items() for block in copies]
+    assert all(pool.cache.values()), "an identity with no block left in the cache"
+    assert len(listed) == len(set(listed)) and dict(listed) == named
     free = set(pool.free_block_ids())
     assert pool.cached_free == {b for b in named if b in free}
-    assert len(free) == pool.free_blocks
+    assert len(free) == pool.free_blocks == len(pool.free_block_ids())
 
 
 def check_rejection_reasons(sim: Simulation) -> None:

@@ -49,6 +49,8 @@ CLI_CASES = [
     # KV sizing
     (["report", "--kv-memory", "24GiB"], "--kv-memory '24GiB': needs --model"),
     (["report", "--kv-memory", "lots", "--model", "opt-13b"], "--kv-memory 'lots': must be a size"),
+    (["report", "--kv-memory", "1GiB", "--model", "llama-3-8b", "--total-slots", "5"],
+     "--total-slots 5: cannot be combined with --kv-memory 1GiB"),
     (["report", "--model", "gpt-9"], "--model 'gpt-9': must be one of llama-3-8b"),
     # trace files
     (["report", "--trace", str(FIXTURES / "empty.txt")], "empty.txt: is empty"),

@@ -250,3 +250,27 @@ def test_the_readme_shows_exactly_the_pictures_the_script_makes():
 def test_a_regenerated_picture_is_byte_for_byte_the_committed_one(tmp_path, name):
     screenshots.make(tmp_path, [name])
     assert (tmp_path / name).read_bytes() == (ROOT / "screenshots" / name).read_bytes()
+
+
+def test_a_screenshot_after_chart_keys_is_drawn_without_a_word_on_stderr(tmp_path, capsys):
+    out = tmp_path / "x.svg"
+    assert main(["screenshot", "--scenario", "prefix-cache", "--press", "y,y", "-o", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == f"wrote {out}\n" and captured.err == ""
+    assert "max_len: admitted at the end" in "\n".join(svg_screen(out.read_text()))
+
+
+@pytest.mark.parametrize("argv", [["screenshot", "--press", "c"], ["record", "--to", "3"]])
+def test_an_app_that_fails_makes_the_capture_fail_in_one_line(argv, tmp_path, monkeypatch, capsys):
+    def broken(self):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(FragApp, "action_colour_mode", broken)
+    real = FragApp.show_changes
+    monkeypatch.setattr(FragApp, "show_changes", lambda self, c: broken(self) if self.stage.step > 2 else real(self, c))
+    out = tmp_path / ("x.svg" if argv[0] == "screenshot" else "x.cast")
+    out.write_text("old")
+    assert main([*argv, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == "fragtui: the app failed (RuntimeError: a bug)\n"
+    assert out.read_text() == "old"

@@ -8,11 +8,12 @@ from fragtui.sim.outcomes import ADMITTED, REJECTED
 from fragtui.sim.paged import ORDERS
 from fragtui.sim.params import Params
 from fragtui.sim.prefix_cache import PrefixCachingAllocator, block_identities
-from fragtui.sim.requests import Request
+from fragtui.sim.requests import Arrive, Request
 from fragtui.sim.simulation import Simulation
 from fragtui.sim.workloads import build_workload
 from invariants import check_invariants
 from strategies import shared_event_streams
+from vllm_reference import VllmBlockPool
 
 
 def arrive(pool, rid, used, prefix="", shared=0):
@@ -46,7 +47,7 @@ def test_a_hit_shares_blocks_and_counts_them_once():
     pool = PrefixCachingAllocator(16 * 16, 16)
     assert arrive(pool, 0, 64, "a", 48) == [0, 1, 2, 3]
     assert arrive(pool, 1, 50, "a", 48) == [0, 1, 2, 4]
-    assert pool.refs[:5] == [2, 2, 2, 1, 1]
+    assert [pool.refcount(b) for b in range(6)] == [2, 2, 2, 1, 1, 0]
     assert (pool.used, pool.reserved, pool.block_table_entries, pool.saved_blocks) == (64 + 2, 14, 8, 3)
     assert pool.free_blocks == 11
 
@@ -66,8 +67,9 @@ def test_the_last_token_is_always_computed():
     pool = PrefixCachingAllocator(16 * 16, 16)
     assert arrive(pool, 0, 32, "a", 32) == [0, 1]
     assert arrive(pool, 1, 32, "a", 32) == [0, 2]
-    # Block 2 computed prefix a's second block again: the identity stays cached in block 1 only.
-    assert pool.cached_identities() == ((0, ("a", 0)), (1, ("a", 1)))
+    # Block 2 computed prefix a's second block again: vLLM caches the copy too, after block 1.
+    assert pool.cached_identities() == ((0, ("a", 0)), (1, ("a", 1)), (2, ("a", 1)))
+    assert pool.cache[("a", 1)] == [1, 2] and (pool.copies(1), pool.copies(2), pool.copies(0)) == (2, 2, 1)
 
 
 def test_eviction_revival_and_lru_order_under_fifo():
@@ -83,7 +85,7 @@ def test_eviction_revival_and_lru_order_under_fifo():
     # r3 reuses block 0 out of the free queue; its other blocks come from the head, least
     # recently used first, evicting r1's last two.
     outcome = pool.admit(Request(3, 48, 512, "a", 32))
-    assert (outcome.blocks, outcome.reused, [b for b, _ in outcome.evicted]) == ([0, 7, 6], 1, [7, 6])
+    assert (outcome.blocks, outcome.reused, [b for b, _, _ in outcome.evicted]) == ([0, 7, 6], 1, [7, 6])
     assert pool.free_block_ids() == [5, 4, 3, 2]
 
 
@@ -116,11 +118,11 @@ def test_an_admission_that_does_not_fit_changes_nothing():
     pool = PrefixCachingAllocator(4 * 16, 16)
     arrive(pool, 0, 48, "a", 48)
     pool.free_request(0)
-    before = (pool.free_block_ids(), pool.cached_identities(), list(pool.refs))
+    before = (pool.free_block_ids(), pool.cached_identities(), dict(pool.refs))
     # Two blocks to reuse (out of the queue) and three new need five; there are four.
     outcome = pool.admit(Request(1, 80, 512, "a", 48))
     assert (outcome.kind, pool.rejected_pool_full) == (REJECTED, 1)
-    assert (pool.free_block_ids(), pool.cached_identities(), list(pool.refs)) == before
+    assert (pool.free_block_ids(), pool.cached_identities(), dict(pool.refs)) == before
 
 
 def test_identities_name_what_the_chained_hashes_would_equal():
@@ -170,3 +172,74 @@ def test_nothing_is_shared_or_counted_without_prefix_caching():
     assert [r.paged.blocks for r in sim.records] == [[0, 1, 2, 3], [4, 5, 6, 7]]
     m = sim.metrics("paged")
     assert (m.prefix_hits, m.prefix_misses, m.saved_blocks, m.hit_rate) == (0, 0, 0, None)
+
+
+# -- against vLLM's own rules, written out plainly (vllm_reference.py) -----------------------
+
+def tokens_of(request):
+    return [(request.prefix, i) if i < request.prefix_len else (request.id, i) for i in range(request.used)]
+
+
+def replay_both(ops, block, blocks, order):
+    """What fragtui and the reference did at each op: the block table an arrival got (None:
+    rejected), then the free queue; one (ours, theirs) pair of those per op."""
+    params = Params(ops=ops, total_slots=blocks * block, block_size=block, max_len=10_000, order=order,
+                    prefix_caching=True).validated()
+    ours = PrefixCachingAllocator(blocks * block, block, order)
+    theirs = VllmBlockPool(blocks, block, order)
+    seen = []
+    for event in build_workload(params).events:
+        if isinstance(event, Arrive):
+            outcome = ours.admit(event.request)
+            mine = list(outcome.blocks) if outcome.kind == ADMITTED else None
+            got = (mine, theirs.allocate(event.id, tokens_of(event.request)))
+        else:
+            got = (None, None)
+            if event.id in ours.tables:
+                ours.free_request(event.id)
+                theirs.release(event.id)
+        seen.append(((got[0], ours.free_block_ids()), (got[1], list(theirs.free))))
+    return seen
+
+
+@pytest.mark.parametrize("ops, block, blocks, last", [
+    ("+1:a1,+1:a1,-1,+1", 1, 3, [2]),  # the copy in block 1 is cached, so it goes to the tail
+    ("+16:a16,+16:a16,-0,+32,-2,+32:a16", 16, 3, [1, 0]),  # the copy in block 1 survives block 0's eviction
+])
+def test_duplicates_are_kept_as_vllm_keeps_them(ops, block, blocks, last):
+    seen = replay_both(ops, block, blocks, "lifo")
+    assert all(mine == theirs for mine, theirs in seen)
+    (table, _), _ = seen[-1]
+    assert table == last
+
+
+@st.composite
+def op_lists(draw, block):
+    """Arrivals (many all prefix and block-aligned, the case that makes duplicates) and frees."""
+    ops, live, arrived = [], [], 0
+    for _ in range(draw(st.integers(1, 40))):
+        if live and draw(st.integers(0, 2)) == 0:
+            rid = live.pop(draw(st.integers(0, len(live) - 1)))
+            ops.append(f"-{rid}")
+            continue
+        kind = draw(st.sampled_from(["aligned", "aligned", "prefix", "own"]))
+        if kind == "aligned":
+            n = block * draw(st.integers(1, 4))
+            ops.append(f"+{n}:{draw(st.sampled_from('ab'))}{n}")
+        elif kind == "prefix":
+            n = draw(st.integers(1, 5 * block))
+            ops.append(f"+{n}:{draw(st.sampled_from('ab'))}{draw(st.integers(1, n))}")
+        else:
+            ops.append(f"+{draw(st.integers(1, 5 * block))}")
+        live.append(arrived)
+        arrived += 1
+    return ",".join(ops)
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), block=st.sampled_from([1, 2, 4]), blocks=st.integers(1, 24),
+       order=st.sampled_from(["lifo", "fifo"]))
+def test_every_op_list_places_blocks_as_vllm_does(data, block, blocks, order):
+    ops = data.draw(op_lists(block))
+    for mine, theirs in replay_both(ops, block, blocks, order):
+        assert mine == theirs, ops

@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from fragtui.sim.params import Params
 from fragtui.sim.scenarios import get_scenario
 from fragtui.tui.keys import KEYS
@@ -314,3 +316,40 @@ async def test_the_sidebar_gives_bytes_beside_slots_when_a_model_sizes_them():
         # the seed at step 64: contiguous reserves 8 × 480 = 3,840 slots = 3,000 MiB = 2.9 GiB
         assert lines["reserved mem"] == ["2.9", "GiB", "0", "B"]
         assert lines["used mem"] == ["200", "MiB", "1.6", "GiB"]  # 256 and 2,048 tokens
+
+
+@pytest.mark.parametrize("scenario, options", [
+    ("prefix-cache", {}),  # lengths 130 to 400: max_len 128 is refused, so not offered
+    ("external-frag", {}),  # an op list of +300 under max_len 1,024: 256 is refused
+    ("seed", {"lengths": "uniform:200:300"}),
+    ("seed", {"ops": "+300,+20"}),
+])
+async def test_the_charts_offer_only_what_runs_and_never_end_the_app(scenario, options):
+    params = get_scenario(scenario).build(**options)
+    app = FragApp(params, scenario=scenario)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("y", "y", "y", "y", "y")  # block_size, max_len, placement, reservation, off
+        await pilot.pause()
+        assert app.is_running and app.stage.words.chart is None
+        await pilot.press("y", "y")
+        chart = app.stage.words.chart_now()
+        assert chart is not None and chart.title == "max_len: admitted at the end"
+        for row in chart.rows:
+            app.stage.params.with_(max_len=int(row.label))  # every value offered is allowed
+
+
+async def test_a_chart_with_nothing_to_show_is_a_notification():
+    """A chart whose values are all refused says so and stays off; the app goes on."""
+    from fragtui.view import charts
+
+    app = FragApp()
+    async with app.run_test(size=(160, 50)) as pilot:
+        real = charts.runnable
+        charts.runnable = lambda *args: ()
+        try:
+            await pilot.press("y", "y")
+        finally:
+            charts.runnable = real
+        await pilot.pause()
+        assert app.is_running and app.stage.words.chart is None
+        assert any("no max_len chart" in n.title for n in app._notifications)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from fragtui.sim.block_runs import runs_of, span
 from fragtui.sim.buddy import BuddyAllocator
 from fragtui.sim.contiguous import ContiguousAllocator
 from fragtui.sim.paged import PagedAllocator
@@ -136,6 +137,21 @@ def measure(a: Allocator, max_len: int, holes: bool = True) -> Metrics:
 
 
 def _free_block_runs(paged: PagedAllocator) -> int:
-    """Maximal runs of consecutive free block ids: where paged's free space physically lies."""
-    blocks = sorted(paged.free_block_ids())
-    return sum(1 for i, b in enumerate(blocks) if i == 0 or blocks[i - 1] != b - 1)
+    """Maximal runs of consecutive free block ids: where paged's free space physically lies.
+    Counted from the blocks held (the gaps between them), never by listing the free blocks,
+    so it costs the tables, not the pool (16,777,216 free blocks are one run, not 600 MB)."""
+    spans: list[tuple[int, int]] = []
+    for blocks, _ in paged.tables.values():
+        for run in runs_of(blocks):
+            ends = span(run)
+            if ends is None:
+                spans.extend((b, b + 1) for b in run)
+            else:
+                spans.append(ends)
+    spans.sort()
+    count, covered = 0, 0
+    for start, end in spans:
+        if start > covered:
+            count += 1
+        covered = max(covered, end)
+    return count + (covered < paged.num_blocks)

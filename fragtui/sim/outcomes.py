@@ -50,11 +50,13 @@ class PagedOutcome(NamedTuple):
     """`blocks` is the request's block table (admitted) or what it gave back (freed).
 
     With prefix caching, an admission's first `reused` blocks came from the cache (the rest
-    are new); `evicted` are the (block, identity) pairs its new blocks dropped from the cache,
-    and `revived` the (block, block before it in the free queue) of cached free blocks it took
-    out of the queue: what undo needs to put the cache and the queue back. A `PrefixOutcome`
-    carries them; any other admission reused nothing, so they are 0, () and () here, and the
-    allocator's hot path makes five-item tuples (three more items cost it 3%)."""
+    are new); `evicted` are the (block, identity, its place among the identity's copies) its
+    new blocks dropped from the cache, `revived` the (block, node before it in the free queue)
+    of cached free blocks it took out of the queue, and `low` where the never-used blocks began
+    before it: what undo needs to put the cache and the queue back. `duplicates` counts new
+    blocks cached under an identity another block already held. A `PrefixOutcome` carries them;
+    any other admission reused nothing, so they are 0, (), () and 0 here, and the allocator's
+    hot path makes five-item tuples (more items cost it 3%)."""
 
     kind: str
     reason: str | None
@@ -67,20 +69,28 @@ class PagedOutcome(NamedTuple):
         return 0
 
     @property
-    def evicted(self) -> tuple[tuple[int, Identity], ...]:
+    def evicted(self) -> tuple[tuple[int, Identity, int], ...]:
         return ()
 
     @property
     def revived(self) -> tuple[tuple[int, int], ...]:
         return ()
 
+    @property
+    def low(self) -> int:
+        return 0
+
+    @property
+    def duplicates(self) -> int:
+        return 0
+
     def __repr__(self) -> str:
         return f"PagedOutcome({self.kind!r}, {self.reason!r}, r{self.request_id}, blocks={list(self.blocks)})"
 
 
 class PrefixOutcome(PagedOutcome):
-    """A prefix-caching admission: a PagedOutcome with three more items, (reused, evicted,
-    revived), made with `tuple.__new__` like the rest."""
+    """A prefix-caching admission: a PagedOutcome with five more items, (reused, evicted,
+    revived, low, duplicates), made with `tuple.__new__` like the rest."""
 
     __slots__ = ()
 
@@ -89,9 +99,17 @@ class PrefixOutcome(PagedOutcome):
         return cast(int, tuple.__getitem__(self, 5))
 
     @property
-    def evicted(self) -> tuple[tuple[int, Identity], ...]:
-        return cast(tuple[tuple[int, Identity], ...], tuple.__getitem__(self, 6))
+    def evicted(self) -> tuple[tuple[int, Identity, int], ...]:
+        return cast(tuple[tuple[int, Identity, int], ...], tuple.__getitem__(self, 6))
 
     @property
     def revived(self) -> tuple[tuple[int, int], ...]:
         return cast(tuple[tuple[int, int], ...], tuple.__getitem__(self, 7))
+
+    @property
+    def low(self) -> int:
+        return cast(int, tuple.__getitem__(self, 8))
+
+    @property
+    def duplicates(self) -> int:
+        return cast(int, tuple.__getitem__(self, 9))

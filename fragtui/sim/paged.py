@@ -33,19 +33,23 @@ class PagedAllocator:
     cached_free: AbstractSet[int] = frozenset()  # free blocks holding a cached block identity
 
     def __init__(self, total_slots: int, block_size: int, order: str = "fifo") -> None:
+        self._setup(total_slots, block_size, order)
+        self.queue: FreeQueue = free_queue(order, self.num_blocks)
+        self._take, self._give = self.queue.take_table, self.queue.give  # the hot calls, bound once
+
+    def _setup(self, total_slots: int, block_size: int, order: str) -> None:
+        """What every paged pool has, whatever keeps its free blocks."""
         self.total_slots = total_slots
         self.block_size = block_size
         self.order = order
         self.num_blocks = total_slots // block_size
         self.unusable = total_slots - self.num_blocks * block_size  # past the last whole block
-        self.queue: FreeQueue = free_queue(order, self.num_blocks)
         self.tables: dict[int, tuple[Table, int]] = {}  # id -> (block table, used)
         self.admitted = 0
         self.rejected_pool_full = 0
         self.rejected_fragmented = 0  # always 0: any free block serves
         self.used = 0
         self.free_blocks = self.num_blocks  # len(queue), kept as a number: cheaper to read
-        self._take, self._give = self.queue.take_table, self.queue.give  # the hot calls, bound once
 
     @property
     def reserved(self) -> int:

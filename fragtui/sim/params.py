@@ -71,8 +71,12 @@ class Params:
     def with_(self, **changes: Any) -> Params:
         """A copy with `changes`, validated: raises ParamError and leaves self as it was.
 
-        Setting total_slots directly drops a kv_memory budget that would override it."""
-        if "total_slots" in changes and "kv_memory" not in changes:
+        Setting total_slots directly drops a kv_memory budget that would override it; setting
+        both at once is refused, since each sets the pool's size."""
+        if "total_slots" in changes:
+            if changes.get("kv_memory") is not None:
+                raise ParamError("total_slots", changes["total_slots"],
+                                 f"cannot be set with kv_memory {changes['kv_memory']}: each sets the pool's size")
             changes["kv_memory"] = None
         return replace(self, **changes).validated()
 

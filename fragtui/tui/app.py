@@ -303,8 +303,14 @@ class FragApp(App[None]):
         words = self.stage.words
         options: list[str | None] = [None, *words.charts]
         words.chart = options[(options.index(words.chart) + 1) % len(options)]
+        try:
+            words.chart_now()  # worked out now, so that a refusal is said here, never drawn
+        except FragtuiError as error:
+            self.say(f"{error}; chart off", title=f"no {words.chart} chart", severity="warning")
+            words.chart = None
         self.refresh_texts()
-        self.say(f"chart: {words.chart or 'off'}", timeout=2)
+        if words.chart is not None:
+            self.say(f"chart: {words.chart}", timeout=2)
 
     def action_jump(self, kind: str, direction: int) -> None:
         """To the next (1) or previous (-1) rejection or fragmented rejection."""

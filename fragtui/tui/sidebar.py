@@ -58,6 +58,8 @@ class Sidebar(TextLines):
             text.append("\n\n")
             colours = (self._variable("pool-reserved"), self._variable("pool-used"))
             text.append_text(chart_text(data.chart, colours, width, compact=short))
+        for note in data.notes:
+            text.append(f"\n\n{note}", "dim")
         line_width = max(1, width - 12)  # name, then the line, then " 100%"
         if data.sparks:
             text.append(f"\n\n{data.spark_title}", "dim")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from fragtui.sim.contiguous import PLACEMENTS, RESERVATIONS
+from fragtui.sim.errors import FragtuiError
 from fragtui.sim.params import Params
 from fragtui.sim.requests import Event
 from fragtui.sim.sweep import Axis, sweep, vary
@@ -46,9 +47,12 @@ def chart_for(name: str, params: Params, events_for: Callable[[Params], list[Eve
     values: tuple[object, ...]
     if name == "max_len":
         values = tuple(m for m in (params.max_len // 4, params.max_len // 2, params.max_len, params.max_len * 2,
-                                   params.max_len * 4) if params.used_len <= m <= params.total_slots) or (params.max_len,)
+                                   params.max_len * 4) if m <= params.total_slots)  # (larger: nothing would fit)
     else:
         values = PLACEMENTS if name == "placement" else RESERVATIONS
+    values = runnable(params, name, values, events_for)
+    if not values:
+        raise FragtuiError(f"no {name} around {getattr(params, name)} gives a run to chart")
     points = vary(params, [Axis(name, values, name)], events_for)
     return Chart(
         f"{name}: admitted at the end", ("contig", "paged"),
@@ -57,3 +61,17 @@ def chart_for(name: str, params: Params, events_for: Callable[[Params], list[Eve
               for p in points),
         ("the same events through each; bars: admitted",),
     )
+
+
+def runnable(params: Params, name: str, values: tuple[object, ...],
+             events_for: Callable[[Params], list[Event]]) -> tuple[object, ...]:
+    """The values of parameter `name` that give a run: a chart offers only what can run (a
+    max_len below the shortest request's length, say, is refused, and left out)."""
+    kept = []
+    for value in dict.fromkeys(values):
+        try:
+            events_for(params.with_(**{name: value}))
+        except FragtuiError:
+            continue
+        kept.append(value)
+    return tuple(kept)

@@ -3,6 +3,7 @@ where a scenario (or the `y` key) asks for one."""
 
 from __future__ import annotations
 
+from fragtui.sim.errors import FragtuiError
 from fragtui.sim.event_engine import EventEngine
 from fragtui.sim.pair import Pair, Side
 from fragtui.sim.simulation import Simulation
@@ -75,11 +76,23 @@ class EventWords:
         data.sparks = Pair((waste_share_points(sim, "contiguous"), c.waste_share),
                            (waste_share_points(sim, "paged"), p.waste_share))
         if self.chart is not None:
-            key = (self.chart, self.engine.params, len(sim.events))
-            if key != self._chart_key:  # the sweep covers the whole stream: only parameters change it
-                self._chart_key, self._chart = key, chart_for(self.chart, self.engine.params, self.engine.events_for)
-            data.chart = self._chart
+            try:
+                data.chart = self.chart_now()
+            except FragtuiError as error:  # (what-ifs since it was chosen left nothing to chart)
+                data.notes.append(f"chart {self.chart}: {error}")
         return data
+
+    def chart_now(self) -> Chart | None:
+        """The chart the sidebar shows, worked out if the run changed; raises FragtuiError if
+        none of its values gives a run."""
+        if self.chart is None:
+            return None
+        sim = self.engine.sim
+        key = (self.chart, self.engine.params, len(sim.events))
+        if key != self._chart_key:  # the sweep covers the whole stream: only parameters change it
+            self._chart = chart_for(self.chart, self.engine.params, self.engine.events_for)
+            self._chart_key = key
+        return self._chart
 
 
 def waste_share_points(sim: Simulation, side: Side) -> list[float]:

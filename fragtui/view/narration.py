@@ -71,13 +71,16 @@ def _paged(o: PagedOutcome, prefix: str = "", pool: PagedAllocator | None = None
 
 
 def _evicting(o: PagedOutcome) -> str:
-    n = len(o.evicted)
-    return f", evicting {n} cached block{'s' if n > 1 else ''}" if n else ""
+    n, twice = len(o.evicted), o.duplicates
+    text = f", evicting {n} cached block{'s' if n > 1 else ''}" if n else ""
+    if twice:  # cached already in another block: vLLM keeps both copies
+        text += f", {twice} block{'s' if twice > 1 else ''} computed again (a duplicate of a cached one)"
+    return text
 
 
 def _kept(blocks: Sequence[int], pool: PrefixCachingAllocator) -> str:
     """What became of a released table's blocks: some still held by others, some kept cached."""
-    held = sum(1 for b in blocks if pool.refs[b])
+    held = sum(1 for b in blocks if pool.refcount(b))
     cached = sum(1 for b in blocks if b in pool.cached_free)
     parts = [f"{held} still shared"] if held else []
     if cached:

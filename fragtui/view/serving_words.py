@@ -21,6 +21,9 @@ class ServingWords:
     def __init__(self, engine: ServingEngine) -> None:
         self.engine = engine
 
+    def chart_now(self) -> None:
+        return None
+
     @property
     def legend(self) -> tuple[tuple[int, str], ...]:
         # One entry a colour: rounding slack is drawn as internal fragmentation (never used).

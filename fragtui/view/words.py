@@ -49,6 +49,10 @@ class Words(Protocol):
 
     chart: str | None  # the one it charts now
 
+    def chart_now(self) -> Chart | None:
+        """The chart of `chart`, worked out now; raises FragtuiError if nothing can be charted."""
+        ...
+
     def narration(self) -> str: ...
 
     def sidebar(self, compact: bool) -> SidebarData: ...
