@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 AZURE = ROOT.parent / "shared" / "data" / "azure-llm-2023"
 sys.path.insert(0, str(ROOT))
 
-from fragtui.sim.contiguous import ContiguousAllocator  # noqa: E402
-from fragtui.sim.paged import PagedAllocator  # noqa: E402
-from fragtui.sim.requests import Request  # noqa: E402
+from fragtui.sim.allocators.contiguous import ContiguousAllocator  # noqa: E402
+from fragtui.sim.allocators.paged import PagedAllocator  # noqa: E402
+from fragtui.sim.workload.requests import Request  # noqa: E402
 
 RESULTS: list[tuple[str, str, str, bool | None]] = []  # (what, measured, target, met)
 # Child processes use compiled bytecode, as an installed package does (this machine sets
@@ -159,8 +159,8 @@ def _pty_cpu(args: list[str], keys: bytes, size=(200, 60)) -> float:
 
 
 def bench_step_repaint(repeats: int) -> None:
-    from fragtui.sim.params import Params
-    from fragtui.sim.scenarios import get_scenario
+    from fragtui.sim.config.params import Params
+    from fragtui.sim.config.scenarios import get_scenario
 
     print("step + repaint CPU time at 200×60")
     cases = [
@@ -196,7 +196,7 @@ SERVING_START = 150  # a tick with every pool busy: all 200 requests arrived, mo
 
 def bench_serving_step(repeats: int) -> None:
     """A serving tick costs what it changed: the stage's own forward(), and a tick through the app."""
-    from fragtui.sim.params import Params
+    from fragtui.sim.config.params import Params
     from fragtui.view.stage import make_stage
 
     print("serving tick + repaint CPU time at 200×60 (200 ShareGPT-like requests, 1/tick)")
@@ -300,7 +300,7 @@ def write_azure_trace(path: Path, rows: int, seed: int = 0) -> None:
     trace's embedded percentiles, arrivals at its mean rate (19,366 an hour), seeded."""
     from datetime import datetime, timedelta
 
-    from fragtui.sim.lengths import azure, sample_percentiles
+    from fragtui.sim.workload.lengths import azure, sample_percentiles
 
     rng = random.Random(seed)
     context, generated = azure("conv", "context").percentiles, azure("conv", "generated").percentiles
@@ -393,7 +393,7 @@ LONG_REQUEST = dict(total_slots=1 << 21, max_len=1 << 20)
 
 def bench_scale() -> None:
     """A block table grows in amortized O(1), and a long jump repaints once."""
-    from fragtui.sim.serving import ServingRequest, ServingRun
+    from fragtui.sim.engines.serving import ServingRequest, ServingRun
 
     print("one request of 1,048,575 output tokens served to the end (history kept, as the TUI does)")
     for block, target in ((16, 1.0), (4, None), (1, None)):
@@ -406,10 +406,10 @@ def bench_scale() -> None:
                f"< {target:g} s" if target else "(in proportion)", seconds < target if target else None)
     print()
     print("20,000 arrivals (churn:0.5) on a 16,777,216-slot pool at block 1, the simulation alone, by free order")
-    from fragtui.sim.paged import ORDERS
-    from fragtui.sim.params import Params
-    from fragtui.sim.simulation import Simulation
-    from fragtui.sim.workloads import build_workload
+    from fragtui.sim.allocators.paged import ORDERS
+    from fragtui.sim.config.params import Params
+    from fragtui.sim.engines.lockstep import Simulation
+    from fragtui.sim.workload.build import build_workload
     for order in ORDERS:
         params = Params(total_slots=1 << 24, block_size=1, max_len=65536, lengths="uniform:16:65536",
                         arrivals=20_000, frees="churn:0.5", order=order).validated()
@@ -427,7 +427,7 @@ def bench_scale() -> None:
 
 
 async def _pilot_jump(params: dict, key: str) -> float:
-    from fragtui.sim.params import Params
+    from fragtui.sim.config.params import Params
     from fragtui.tui.app import FragApp
 
     app = FragApp(Params(**params).validated(), scenario="bench")
@@ -445,9 +445,9 @@ async def _pilot_jump(params: dict, key: str) -> float:
 
 HISTORY = """
 import json, resource
-from fragtui.sim.params import Params
-from fragtui.sim.simulation import Simulation
-from fragtui.sim.workloads import build_workload
+from fragtui.sim.config.params import Params
+from fragtui.sim.engines.lockstep import Simulation
+from fragtui.sim.workload.build import build_workload
 def rss():
     with open("/proc/self/status") as f:
         return next(int(l.split()[1]) for l in f if l.startswith("VmRSS")) * 1024
@@ -474,8 +474,8 @@ COUNT = """
 import sys
 sys.path.insert(0, {root!r}); sys.path.insert(0, {bench!r})
 from run import churn_events, drive
-from fragtui.sim.contiguous import ContiguousAllocator
-from fragtui.sim.paged import PagedAllocator
+from fragtui.sim.allocators.contiguous import ContiguousAllocator
+from fragtui.sim.allocators.paged import PagedAllocator
 prefill, events = churn_events(65_536, 20_000, 4)  # the same stream whatever n, so it cancels out
 pool = ContiguousAllocator(65_536, "oracle", "first") if {kind!r} == "first" else PagedAllocator(65_536, 16, "fifo")
 drive(pool, prefill)

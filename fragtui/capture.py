@@ -26,9 +26,9 @@ from typing import IO, TYPE_CHECKING, Awaitable, Callable
 
 from fragtui.files import atomic_writer, check_writable, write_text
 from fragtui.sim.errors import FragtuiError, ParamError
-from fragtui.sim.jumps import locate
+from fragtui.sim.engines.jumps import locate
 from fragtui.sim.numbers import NumberError, ascii_note, whole
-from fragtui.sim.params import Params
+from fragtui.sim.config.params import Params
 
 if TYPE_CHECKING:  # the app and the renderers load only when a capture runs
     from textual.pilot import Pilot
@@ -118,7 +118,7 @@ def screenshot(
     look: Look = Look(),
     press: tuple[str, ...] = (),
 ) -> str:
-    """Render the app at step `at` (a step or a jump: `fragtui.sim.jumps.locate`), after
+    """Render the app at step `at` (a step or a jump: `fragtui.sim.engines.jumps.locate`), after
     pressing `press`, to an SVG file; returns its path."""
     from fragtui.media import svg_frame
 

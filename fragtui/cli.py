@@ -13,11 +13,11 @@ from typing import NoReturn, Sequence
 
 from fragtui.capture import MAX_FRAMES, Look
 from fragtui.sim.errors import FragtuiError, ParamError, safe
-from fragtui.sim.jumps import MAX_STEP, POSITION_HELP
+from fragtui.sim.engines.jumps import MAX_STEP, POSITION_HELP
 from fragtui.sim.numbers import NumberError, decimal, whole
-from fragtui.sim.params import BOOL_FIELDS, PARAM_NAMES, WHOLE_BOUNDS, Params, parse_field
-from fragtui.sim.scenarios import SCENARIOS, get_scenario
-from fragtui.sim.sweep import MAX_COMBINATIONS
+from fragtui.sim.config.params import BOOL_FIELDS, PARAM_NAMES, WHOLE_BOUNDS, Params, parse_field
+from fragtui.sim.config.scenarios import SCENARIOS, get_scenario
+from fragtui.sim.measures.sweep import MAX_COMBINATIONS
 
 DEFAULT_BLOCK_SIZES = "1,4,16,64,256"
 
@@ -220,7 +220,7 @@ def number_option(name: str, text: str, low: float, high: float) -> float:
 
 def run_report(args: argparse.Namespace) -> int:
     from fragtui.report import report_text, run_to_end, write_report_json
-    from fragtui.sim.workloads import build_workload
+    from fragtui.sim.workload.build import build_workload
 
     params = params_from(args)
     if params.mode == "serving":
@@ -235,7 +235,7 @@ def run_report(args: argparse.Namespace) -> int:
 
 def run_serving_report(args: argparse.Namespace, params: Params) -> int:
     from fragtui.serving_report import serving_json, serving_text
-    from fragtui.sim.serving.workload import build_serving_workload, compare_params
+    from fragtui.sim.engines.serving.workload import build_serving_workload, compare_params
 
     workload = build_serving_workload(params)
     results = compare_params(params, workload.requests)
@@ -246,7 +246,7 @@ def run_serving_report(args: argparse.Namespace, params: Params) -> int:
         saturated = compare_params(fast, build_serving_workload(fast).requests)
     savings = None
     if get_scenario(scenario).fig15 and params.sequences > 1:  # the paper's Fig. 15: widths 2, 4, 6
-        from fragtui.sim.serving.side_by_side import sharing_savings
+        from fragtui.sim.engines.serving.side_by_side import sharing_savings
 
         kind = "samples" if params.samples > 1 else "beam_width"
         savings = kind, sharing_savings(workload.requests, kind=kind, total_slots=params.total_slots,
@@ -261,8 +261,8 @@ def run_serving_report(args: argparse.Namespace, params: Params) -> int:
 
 def run_sweep(args: argparse.Namespace) -> int:
     from fragtui.report import sweep_json, sweep_text
-    from fragtui.sim.sweep import parse_block_sizes, sweep
-    from fragtui.sim.workloads import build_workload
+    from fragtui.sim.measures.sweep import parse_block_sizes, sweep
+    from fragtui.sim.workload.build import build_workload
 
     params = params_from(args)
     if args.vary:
@@ -278,7 +278,7 @@ def run_sweep(args: argparse.Namespace) -> int:
 
 def run_vary(args: argparse.Namespace, params: Params) -> int:
     from fragtui.report import vary_csv, vary_json, vary_text
-    from fragtui.sim.sweep import parse_axis, parse_block_sizes, vary
+    from fragtui.sim.measures.sweep import parse_axis, parse_block_sizes, vary
 
     axes = [parse_axis(text) for text in args.vary]
     if args.block_sizes is not None:  # the shorthand joins in as one more axis

@@ -11,9 +11,9 @@ from __future__ import annotations
 import sys
 from typing import NamedTuple, Sequence, TextIO
 
-from fragtui.sim.contiguous import ContiguousAllocator
-from fragtui.sim.paged import PagedAllocator
-from fragtui.sim.requests import Request
+from fragtui.sim.allocators.contiguous import ContiguousAllocator
+from fragtui.sim.allocators.paged import PagedAllocator
+from fragtui.sim.workload.requests import Request
 
 
 class LabResult(NamedTuple):

@@ -10,16 +10,16 @@ from dataclasses import asdict, dataclass
 from typing import Any, Callable, Iterable, TextIO
 
 from fragtui.lab import LabResult
-from fragtui.sim.metrics import SERIES_FIELDS, Metrics
-from fragtui.sim.outcomes import ADMITTED, FRAGMENTED, FREED, REJECTED
+from fragtui.sim.measures.metrics import SERIES_FIELDS, Metrics
+from fragtui.sim.allocators.outcomes import ADMITTED, FRAGMENTED, FREED, REJECTED
 from fragtui.sim.errors import safe
 from fragtui.sim.pair import SIDES, Pair
-from fragtui.sim.params import Params
-from fragtui.sim.scenarios import SCENARIOS
-from fragtui.sim.requests import Arrive, Event, Request
-from fragtui.sim.simulation import Forward, StepRecord, apply
-from fragtui.sim.sweep import Axis, Combination, SweepRow
-from fragtui.sim.workloads import Workload
+from fragtui.sim.config.params import Params
+from fragtui.sim.config.scenarios import SCENARIOS
+from fragtui.sim.workload.requests import Arrive, Event, Request
+from fragtui.sim.engines.lockstep import Forward, StepRecord, apply
+from fragtui.sim.measures.sweep import Axis, Combination, SweepRow
+from fragtui.sim.workload.build import Workload
 from fragtui.view.rows import METRIC_ROWS, PEAK_FIELDS, byte_rows, shown
 
 

@@ -7,10 +7,10 @@ import json
 from dataclasses import asdict
 from statistics import mean
 
-from fragtui.sim.kv import format_bytes
-from fragtui.sim.params import Params
-from fragtui.sim.serving import Breakdown, ServingMetrics
-from fragtui.sim.serving.workload import ServingWorkload
+from fragtui.sim.config.kv import format_bytes
+from fragtui.sim.config.params import Params
+from fragtui.sim.engines.serving import Breakdown, ServingMetrics
+from fragtui.sim.engines.serving.workload import ServingWorkload
 from fragtui.view.rows import CATEGORIES, SERVING_SHARING_ROWS
 
 Results = dict[str, ServingMetrics]

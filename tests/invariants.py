@@ -1,8 +1,8 @@
 """The model's invariants, checked against an independent expansion of each pool."""
 
-from fragtui.sim.contiguous import reservation_for
-from fragtui.sim.outcomes import ADMITTED, FRAGMENTED, REJECTED
-from fragtui.sim.simulation import Simulation
+from fragtui.sim.allocators.contiguous import reservation_for
+from fragtui.sim.allocators.outcomes import ADMITTED, FRAGMENTED, REJECTED
+from fragtui.sim.engines.lockstep import Simulation
 FREE, USED, RESERVED, UNUSABLE = "free", "used", "reserved", "unusable"
 
 

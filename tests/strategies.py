@@ -2,10 +2,10 @@
 
 from hypothesis import strategies as st
 
-from fragtui.sim.contiguous import PLACEMENTS, RESERVATIONS
-from fragtui.sim.paged import ORDERS
-from fragtui.sim.params import Params
-from fragtui.sim.requests import Arrive, Free, Request
+from fragtui.sim.allocators.contiguous import PLACEMENTS, RESERVATIONS
+from fragtui.sim.allocators.paged import ORDERS
+from fragtui.sim.config.params import Params
+from fragtui.sim.workload.requests import Arrive, Free, Request
 
 
 @st.composite

@@ -6,7 +6,6 @@ model and everything it says can be used, and tested, without a terminal.
 """
 
 import ast
-import pkgutil
 import subprocess
 import sys
 from pathlib import Path
@@ -29,7 +28,11 @@ def modules(prefix: str) -> list[str]:
     """Every module under a package (or the module itself)."""
     path = PACKAGE / prefix.split(".", 1)[1].replace(".", "/")
     if path.is_dir():
-        return [prefix] + [f"{prefix}.{m.name}" for m in pkgutil.walk_packages([str(path)], "")]
+        found = []
+        for file in sorted(path.rglob("*.py")):
+            parts = file.relative_to(path).with_suffix("").parts
+            found.append(".".join((prefix, *parts[:-1])) if parts[-1] == "__init__" else ".".join((prefix, *parts)))
+        return found
     return [prefix]
 
 

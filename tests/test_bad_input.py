@@ -12,9 +12,9 @@ import pytest
 
 from tui_helpers import sim_of
 from fragtui.cli import main
-from fragtui.sim.params import Params
-from fragtui.sim.serving.workload import build_serving_workload
-from fragtui.sim.traces import load_trace
+from fragtui.sim.config.params import Params
+from fragtui.sim.engines.serving.workload import build_serving_workload
+from fragtui.sim.workload.traces import load_trace
 from fragtui.tui.app import FragApp
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -6,15 +6,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fragtui.sim.block_runs import BlockRuns, runs_of, span
-from fragtui.sim.event_engine import EventEngine
-from fragtui.sim.free_queues import ORDERS, SHORT, free_queue
-from fragtui.sim.paged import PagedAllocator
-from fragtui.sim.params import Params
-from fragtui.sim.requests import Request
-from fragtui.sim.simulation import Simulation
-from fragtui.sim.serving.pair import ServingEngine
-from fragtui.sim.workloads import build_workload
+from fragtui.sim.allocators.block_runs import BlockRuns, runs_of, span
+from fragtui.sim.engines.event_engine import EventEngine
+from fragtui.sim.allocators.free_queues import ORDERS, SHORT, free_queue
+from fragtui.sim.allocators.paged import PagedAllocator
+from fragtui.sim.config.params import Params
+from fragtui.sim.workload.requests import Request
+from fragtui.sim.engines.lockstep import Simulation
+from fragtui.sim.engines.serving.serving_engine import ServingEngine
+from fragtui.sim.workload.build import build_workload
 from strategies import event_streams
 from test_picture import walk
 

@@ -7,10 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import event_streams
 
-from fragtui.sim.buddy import BuddyAllocator, chunk_order, top_level_blocks
-from fragtui.sim.contiguous import RESERVATIONS, reservation_for
-from fragtui.sim.outcomes import ADMITTED, FRAGMENTED, FREED, NOOP, POOL_FULL, REJECTED
-from fragtui.sim.requests import Arrive, Request
+from fragtui.sim.allocators.buddy import BuddyAllocator, chunk_order, top_level_blocks
+from fragtui.sim.allocators.contiguous import RESERVATIONS, reservation_for
+from fragtui.sim.allocators.outcomes import ADMITTED, FRAGMENTED, FREED, NOOP, POOL_FULL, REJECTED
+from fragtui.sim.workload.requests import Arrive, Request
 
 
 def admit(pool: BuddyAllocator, rid: int, used: int, max_len: int = 4096):

@@ -4,7 +4,7 @@ import io
 import json
 
 from fragtui.cli import main
-from fragtui.sim.params import Params
+from fragtui.sim.config.params import Params
 
 
 def run(capsys, *argv):
@@ -111,8 +111,8 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from fragtui.report import run_to_end, write_report_json  # noqa: E402
-from fragtui.sim.simulation import Simulation  # noqa: E402
-from fragtui.sim.workloads import build_workload  # noqa: E402
+from fragtui.sim.engines.lockstep import Simulation  # noqa: E402
+from fragtui.sim.workload.build import build_workload  # noqa: E402
 from strategies import event_streams, pool_params, shared_event_streams  # noqa: E402
 
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from fragtui.sim.contiguous import ContiguousAllocator, reservation_for
-from fragtui.sim.outcomes import ADMITTED, FRAGMENTED, FREED, NOOP, POOL_FULL, REJECTED
-from fragtui.sim.requests import Request
+from fragtui.sim.allocators.contiguous import ContiguousAllocator, reservation_for
+from fragtui.sim.allocators.outcomes import ADMITTED, FRAGMENTED, FREED, NOOP, POOL_FULL, REJECTED
+from fragtui.sim.workload.requests import Request
 
 
 def holey_pool(placement: str) -> ContiguousAllocator:

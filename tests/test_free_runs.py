@@ -3,9 +3,9 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fragtui.sim.contiguous import FITS, ContiguousAllocator
-from fragtui.sim.outcomes import ADMITTED
-from fragtui.sim.requests import Request
+from fragtui.sim.allocators.contiguous import FITS, ContiguousAllocator
+from fragtui.sim.allocators.outcomes import ADMITTED
+from fragtui.sim.workload.requests import Request
 from invariants import check_tree
 
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from fragtui.cli import build_parser, main
 from fragtui.sim.errors import FragtuiError, ParamError
-from fragtui.sim.params import Params, parse_field
+from fragtui.sim.config.params import Params, parse_field
 from fragtui.tui.app import FragApp
 
 FIXTURES = Path(__file__).parent / "fixtures"

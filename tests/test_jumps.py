@@ -5,18 +5,18 @@ import time
 
 import pytest
 
-from fragtui.sim.contiguous import reservation_for
+from fragtui.sim.allocators.contiguous import reservation_for
 from fragtui.sim.errors import ParamError
-from fragtui.sim.event_engine import EventEngine
-from fragtui.sim.jumps import Moments, locate
-from fragtui.sim.outcomes import FRAGMENTED, REJECTED
-from fragtui.sim.params import Params
-from fragtui.sim.scenarios import get_scenario
-from fragtui.sim.serving.pair import ServingEngine
-from fragtui.sim.serving.run import ServingRun
-from fragtui.sim.serving.workload import build_serving_workload
-from fragtui.sim.simulation import Simulation
-from fragtui.sim.workloads import build_workload
+from fragtui.sim.engines.event_engine import EventEngine
+from fragtui.sim.engines.jumps import Moments, locate
+from fragtui.sim.allocators.outcomes import FRAGMENTED, REJECTED
+from fragtui.sim.config.params import Params
+from fragtui.sim.config.scenarios import get_scenario
+from fragtui.sim.engines.serving.serving_engine import ServingEngine
+from fragtui.sim.engines.serving.run import ServingRun
+from fragtui.sim.engines.serving.workload import build_serving_workload
+from fragtui.sim.engines.lockstep import Simulation
+from fragtui.sim.workload.build import build_workload
 
 
 def external_frag() -> EventEngine:

@@ -4,8 +4,8 @@ each way the screen used to mislead."""
 import pytest
 from rich.color import ColorSystem
 
-from fragtui.sim.params import Params
-from fragtui.sim.scenarios import get_scenario
+from fragtui.sim.config.params import Params
+from fragtui.sim.config.scenarios import get_scenario
 from fragtui.tui.app import FragApp
 from fragtui.tui.pool_grid import REQUEST_COLOURS
 from fragtui.view.states import FREE, RESERVED, USED

@@ -10,11 +10,11 @@ steps the whole state equals a replay from scratch, and at step 0 the pools equa
 
 import pytest
 
-from fragtui.sim.contiguous import PLACEMENTS
-from fragtui.sim.paged import ORDERS
-from fragtui.sim.params import Params
-from fragtui.sim.simulation import Simulation
-from fragtui.sim.workloads import build_workload
+from fragtui.sim.allocators.contiguous import PLACEMENTS
+from fragtui.sim.allocators.paged import ORDERS
+from fragtui.sim.config.params import Params
+from fragtui.sim.engines.lockstep import Simulation
+from fragtui.sim.workload.build import build_workload
 
 SAMPLE_EVERY = 2500
 

@@ -7,7 +7,7 @@ import random
 import pytest
 import textual.app
 
-from fragtui.sim.scenarios import get_scenario
+from fragtui.sim.config.scenarios import get_scenario
 from fragtui.tui.app import MIN_HEIGHT, MIN_WIDTH, FragApp
 from fragtui.tui.keys import key_names
 from fragtui.view.picture import Picture

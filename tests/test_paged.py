@@ -2,9 +2,9 @@
 
 import pytest
 
-from fragtui.sim.outcomes import ADMITTED, POOL_FULL, REJECTED
-from fragtui.sim.paged import PagedAllocator
-from fragtui.sim.requests import Request
+from fragtui.sim.allocators.outcomes import ADMITTED, POOL_FULL, REJECTED
+from fragtui.sim.allocators.paged import PagedAllocator
+from fragtui.sim.workload.requests import Request
 
 
 @pytest.mark.parametrize(

@@ -4,12 +4,12 @@ equals a picture painted from scratch, and it reports every slot whose look chan
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fragtui.sim.contiguous import PLACEMENTS, RESERVATIONS
-from fragtui.sim.event_engine import EventEngine
-from fragtui.sim.paged import ORDERS
-from fragtui.sim.params import Params
-from fragtui.sim.serving.pair import ServingEngine
-from fragtui.sim.simulation import Simulation
+from fragtui.sim.allocators.contiguous import PLACEMENTS, RESERVATIONS
+from fragtui.sim.engines.event_engine import EventEngine
+from fragtui.sim.allocators.paged import ORDERS
+from fragtui.sim.config.params import Params
+from fragtui.sim.engines.serving.serving_engine import ServingEngine
+from fragtui.sim.engines.lockstep import Simulation
 from fragtui.view.picture import Picture
 from strategies import event_streams, pool_params, shared_event_streams
 

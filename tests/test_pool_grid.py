@@ -6,12 +6,12 @@ from rich.color import Color
 from textual.app import App
 
 import fragtui.tui.app as tui_app
-from fragtui.sim.params import Params
+from fragtui.sim.config.params import Params
 from fragtui.sim.pool import Change
-from fragtui.sim.requests import Arrive, Free, Request
-from fragtui.sim.simulation import Simulation
+from fragtui.sim.workload.requests import Arrive, Free, Request
+from fragtui.sim.engines.lockstep import Simulation
 from fragtui.tui.pool_grid import PoolGrid, REQUEST_COLOURS
-from fragtui.sim.pools import BlockPool, RunPool
+from fragtui.sim.allocators.adapters import BlockPool, RunPool
 from fragtui.view.picture import Picture
 
 CSS = Path(tui_app.__file__).with_name("app.tcss")
@@ -116,7 +116,7 @@ async def test_rows_skipped_after_a_tick_still_show_what_a_fresh_render_shows():
     """A cell stands for many slots, and a tick's one-token appends usually leave it looking
     the same: those rows are not repainted. Every row on screen must still match a fresh render,
     by state and by request."""
-    from fragtui.sim.scenarios import get_scenario
+    from fragtui.sim.config.scenarios import get_scenario
     from fragtui.tui.app import FragApp
 
     app = FragApp(get_scenario("paper").build(arrivals=80), scenario="paper")

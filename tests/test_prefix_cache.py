@@ -4,13 +4,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fragtui.sim.outcomes import ADMITTED, REJECTED
-from fragtui.sim.paged import ORDERS
-from fragtui.sim.params import Params
-from fragtui.sim.prefix_cache import PrefixCachingAllocator, block_identities
-from fragtui.sim.requests import Arrive, Request
-from fragtui.sim.simulation import Simulation
-from fragtui.sim.workloads import build_workload
+from fragtui.sim.allocators.outcomes import ADMITTED, REJECTED
+from fragtui.sim.allocators.paged import ORDERS
+from fragtui.sim.config.params import Params
+from fragtui.sim.allocators.prefix_cache import PrefixCachingAllocator, block_identities
+from fragtui.sim.workload.requests import Arrive, Request
+from fragtui.sim.engines.lockstep import Simulation
+from fragtui.sim.workload.build import build_workload
 from invariants import check_invariants
 from strategies import shared_event_streams
 from vllm_reference import VllmBlockPool

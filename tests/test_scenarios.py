@@ -3,12 +3,12 @@
 import pytest
 
 from fragtui.sim.errors import ParamError
-from fragtui.sim.outcomes import ADMITTED, FRAGMENTED, REJECTED
-from fragtui.sim.scenarios import SCENARIOS, get_scenario
-from fragtui.sim.simulation import Simulation
-from fragtui.sim.sweep import sweep
-from fragtui.sim.workloads import build_workload
-from fragtui.sim.event_engine import EventEngine
+from fragtui.sim.allocators.outcomes import ADMITTED, FRAGMENTED, REJECTED
+from fragtui.sim.config.scenarios import SCENARIOS, get_scenario
+from fragtui.sim.engines.lockstep import Simulation
+from fragtui.sim.measures.sweep import sweep
+from fragtui.sim.workload.build import build_workload
+from fragtui.sim.engines.event_engine import EventEngine
 from fragtui.view.picture import Picture
 from fragtui.view.states import STRANDED
 from invariants import check_invariants

@@ -9,18 +9,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fragtui.sim.contiguous import ContiguousAllocator
-from fragtui.sim.paged import PagedAllocator
-from fragtui.sim.requests import Request
-from fragtui.sim.serving import (
+from fragtui.sim.allocators.contiguous import ContiguousAllocator
+from fragtui.sim.allocators.paged import PagedAllocator
+from fragtui.sim.workload.requests import Request
+from fragtui.sim.engines.serving import (
     Breakdown,
     ServingRequest,
     ServingRun,
     compare,
     poisson_arrivals,
 )
-from fragtui.sim.serving.side_by_side import sharing_savings
-from fragtui.sim.serving.stream import Stream
+from fragtui.sim.engines.serving.side_by_side import sharing_savings
+from fragtui.sim.engines.serving.stream import Stream
 
 POLICIES = [
     dict(allocator="contiguous", reservation="max"),

@@ -7,10 +7,10 @@ import pytest
 
 from fragtui.cli import main
 from fragtui.sim.errors import ParamError
-from fragtui.sim.params import Params
-from fragtui.sim.scenarios import get_scenario
-from fragtui.sim.lengths import sharegpt
-from fragtui.sim.serving.workload import build_serving_workload
+from fragtui.sim.config.params import Params
+from fragtui.sim.config.scenarios import get_scenario
+from fragtui.sim.workload.lengths import sharegpt
+from fragtui.sim.engines.serving.workload import build_serving_workload
 from fragtui.tui.app import FragApp
 from tui_helpers import screen_text, sidebar_rows
 

@@ -6,8 +6,8 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fragtui.sim.serving import ServingRequest, ServingRun
-from fragtui.sim.serving.sharing import Sequences, beam_parents
+from fragtui.sim.engines.serving import ServingRequest, ServingRun
+from fragtui.sim.engines.serving.sharing import Sequences, beam_parents
 from fragtui.view.picture import Picture
 from fragtui.view.states import INTERNAL, RESERVED, SHARED, USED
 

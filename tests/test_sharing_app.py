@@ -7,10 +7,10 @@ import pytest
 
 from fragtui.cli import main
 from fragtui.lab import LabResult
-from fragtui.sim.params import Params
-from fragtui.sim.scenarios import get_scenario
-from fragtui.sim.simulation import Simulation
-from fragtui.sim.workloads import build_workload
+from fragtui.sim.config.params import Params
+from fragtui.sim.config.scenarios import get_scenario
+from fragtui.sim.engines.lockstep import Simulation
+from fragtui.sim.workload.build import build_workload
 from fragtui.tui.app import FragApp
 from fragtui.view.cells import cell_info
 from fragtui.view.stage import make_stage

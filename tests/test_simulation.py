@@ -3,11 +3,11 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fragtui.sim.outcomes import ADMITTED, FRAGMENTED, FREED, NOOP, REJECTED
-from fragtui.sim.params import Params
-from fragtui.sim.requests import Arrive, Free, Request
-from fragtui.sim.simulation import Simulation
-from fragtui.sim.workloads import build_workload
+from fragtui.sim.allocators.outcomes import ADMITTED, FRAGMENTED, FREED, NOOP, REJECTED
+from fragtui.sim.config.params import Params
+from fragtui.sim.workload.requests import Arrive, Free, Request
+from fragtui.sim.engines.lockstep import Simulation
+from fragtui.sim.workload.build import build_workload
 from invariants import check_invariants, check_rejection_reasons
 from strategies import event_streams, pool_params
 

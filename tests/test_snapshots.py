@@ -25,7 +25,7 @@ def test_colour_by_request_after_frees(snap_compare):
 
 
 def test_serving_mode_paper_at_tick_900(snap_compare):
-    from fragtui.sim.scenarios import get_scenario
+    from fragtui.sim.config.scenarios import get_scenario
 
     app = FragApp(get_scenario("paper").build(arrivals=200), scenario="paper", start_step=900)
     assert snap_compare(app, terminal_size=(160, 50))

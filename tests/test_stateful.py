@@ -5,12 +5,12 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from fragtui.sim.contiguous import PLACEMENTS, RESERVATIONS
+from fragtui.sim.allocators.contiguous import PLACEMENTS, RESERVATIONS
 from fragtui.sim.errors import ParamError
-from fragtui.sim.paged import ORDERS
-from fragtui.sim.params import Params
-from fragtui.sim.event_engine import EventEngine
-from fragtui.sim.simulation import Simulation
+from fragtui.sim.allocators.paged import ORDERS
+from fragtui.sim.config.params import Params
+from fragtui.sim.engines.event_engine import EventEngine
+from fragtui.sim.engines.lockstep import Simulation
 from invariants import check_invariants
 
 

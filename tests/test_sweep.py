@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from fragtui.cli import main
-from fragtui.sim.params import Params
-from fragtui.sim.sweep import parse_axis, sweep, vary
-from fragtui.sim.workloads import build_workload
+from fragtui.sim.config.params import Params
+from fragtui.sim.measures.sweep import parse_axis, sweep, vary
+from fragtui.sim.workload.build import build_workload
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from fragtui.sim.params import Params
-from fragtui.sim.scenarios import get_scenario
+from fragtui.sim.config.params import Params
+from fragtui.sim.config.scenarios import get_scenario
 from fragtui.tui.keys import KEYS
 from fragtui.tui.app import FragApp
 from tui_helpers import sim_of, screen_text, sidebar_rows

@@ -2,7 +2,7 @@
 
 import pytest
 
-from fragtui.sim.scenarios import SCENARIOS, get_scenario
+from fragtui.sim.config.scenarios import SCENARIOS, get_scenario
 from fragtui.view.states import STRANDED
 from fragtui.tui.app import FragApp
 from tui_helpers import sim_of, screen_text, sidebar_rows

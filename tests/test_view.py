@@ -3,10 +3,10 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fragtui.sim.event_engine import EventEngine
-from fragtui.sim.metrics import Metrics
-from fragtui.sim.params import Params
-from fragtui.sim.scenarios import get_scenario
+from fragtui.sim.engines.event_engine import EventEngine
+from fragtui.sim.measures.metrics import Metrics
+from fragtui.sim.config.params import Params
+from fragtui.sim.config.scenarios import get_scenario
 from fragtui.view.cells import majority
 from fragtui.view.layout import fit_layout
 from fragtui.view.narration import blocks_text, narrate_record, narrate_start

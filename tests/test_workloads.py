@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from fragtui.sim.errors import InputFileError, ParamError
-from fragtui.sim.kv import MODELS, format_bytes, parse_bytes, parse_model
-from fragtui.sim.lengths import azure, parse_lengths
-from fragtui.sim.ops import parse_ops
-from fragtui.sim.params import Params
-from fragtui.sim.requests import Arrive
-from fragtui.sim.traces import load_trace
-from fragtui.sim.workloads import build_workload
+from fragtui.sim.config.kv import MODELS, format_bytes, parse_bytes, parse_model
+from fragtui.sim.workload.lengths import azure, parse_lengths
+from fragtui.sim.workload.ops import parse_ops
+from fragtui.sim.config.params import Params
+from fragtui.sim.workload.requests import Arrive
+from fragtui.sim.workload.traces import load_trace
+from fragtui.sim.workload.build import build_workload
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Collection, Iterable, Iterator, Protocol, Sequence, overload
 
-from fragtui.sim.block_runs import BlockRuns
+from fragtui.sim.allocators.block_runs import BlockRuns
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,13 +18,13 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
-from fragtui.sim.contiguous import PLACEMENTS, RESERVATIONS
+from fragtui.sim.allocators.contiguous import PLACEMENTS, RESERVATIONS
 from fragtui.sim.errors import FragtuiError, ParamError
-from fragtui.sim.kv import format_bytes
-from fragtui.sim.paged import ORDERS
+from fragtui.sim.config.kv import format_bytes
+from fragtui.sim.allocators.paged import ORDERS
 from fragtui.sim.pair import Pair
-from fragtui.sim.params import Params
-from fragtui.sim.scenarios import SCENARIOS, get_scenario
+from fragtui.sim.config.params import Params
+from fragtui.sim.config.scenarios import SCENARIOS, get_scenario
 from fragtui.tui import keys
 from fragtui.tui.key_bar import KeyBar
 from fragtui.tui.pool_grid import PoolGrid
@@ -323,7 +323,7 @@ class FragApp(App[None]):
         self.goto(step)
 
     def action_goto_step(self) -> None:
-        from fragtui.sim.jumps import locate
+        from fragtui.sim.engines.jumps import locate
         from fragtui.tui.goto_dialog import GotoDialog
 
         def go(step: int | None) -> None:

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from fragtui.sim.errors import FragtuiError, ParamError
-from fragtui.sim.params import Params, parse_field
+from fragtui.sim.config.params import Params, parse_field
 from fragtui.tui.modal import modal_css
 
 EDITABLE = [f.name for f in fields(Params) if f.name != "mode"]

@@ -9,7 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from fragtui.sim.scenarios import SCENARIOS
+from fragtui.sim.config.scenarios import SCENARIOS
 from fragtui.tui.modal import modal_css
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from fragtui.sim.contiguous import reservation_for
-from fragtui.sim.params import Params
-from fragtui.sim.scenarios import Scenario
+from fragtui.sim.allocators.contiguous import reservation_for
+from fragtui.sim.config.params import Params
+from fragtui.sim.config.scenarios import Scenario
 
 # Parameters a reader sets; the others are derived (total_slots from a memory budget).
 SHOWN = [f.name for f in fields(Params) if f.name not in ("kv_memory",)]

@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from fragtui.sim.contiguous import PLACEMENTS, RESERVATIONS
+from fragtui.sim.allocators.contiguous import PLACEMENTS, RESERVATIONS
 from fragtui.sim.errors import FragtuiError
-from fragtui.sim.params import Params
-from fragtui.sim.requests import Event
-from fragtui.sim.sweep import Axis, sweep, vary
+from fragtui.sim.config.params import Params
+from fragtui.sim.workload.requests import Event
+from fragtui.sim.measures.sweep import Axis, sweep, vary
 
 CHARTS = ("block_size", "max_len", "placement", "reservation")  # what `y` cycles through
 

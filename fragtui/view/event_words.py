@@ -4,9 +4,9 @@ where a scenario (or the `y` key) asks for one."""
 from __future__ import annotations
 
 from fragtui.sim.errors import FragtuiError
-from fragtui.sim.event_engine import EventEngine
+from fragtui.sim.engines.event_engine import EventEngine
 from fragtui.sim.pair import Pair, Side
-from fragtui.sim.simulation import Simulation
+from fragtui.sim.engines.lockstep import Simulation
 from fragtui.view.charts import CHARTS, Chart, chart_for
 from fragtui.view.narration import narrate_record, narrate_start
 from fragtui.view.rows import byte_rows, ratio_line, tally_rows

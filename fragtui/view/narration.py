@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from fragtui.sim.metrics import Metrics
-from fragtui.sim.outcomes import ADMITTED, FRAGMENTED, FREED, NOOP, ContiguousOutcome, PagedOutcome
-from fragtui.sim.paged import PagedAllocator
-from fragtui.sim.prefix_cache import PrefixCachingAllocator
-from fragtui.sim.requests import Arrive
-from fragtui.sim.simulation import StepRecord
+from fragtui.sim.measures.metrics import Metrics
+from fragtui.sim.allocators.outcomes import ADMITTED, FRAGMENTED, FREED, NOOP, ContiguousOutcome, PagedOutcome
+from fragtui.sim.allocators.paged import PagedAllocator
+from fragtui.sim.allocators.prefix_cache import PrefixCachingAllocator
+from fragtui.sim.workload.requests import Arrive
+from fragtui.sim.engines.lockstep import StepRecord
 
 
 def narrate_start(total_steps: int) -> str:

@@ -19,7 +19,7 @@ from collections import deque
 from itertools import repeat
 from typing import Iterator, Sequence
 
-from fragtui.sim.block_runs import runs_of, span
+from fragtui.sim.allocators.block_runs import runs_of, span
 from fragtui.sim.pool import BlockStarts, Change, Holding, Pool
 from fragtui.view.states import CACHED, FREE, INTERNAL, NOBODY, RESERVED, SEVERAL, SHARED, STRANDED, UNUSABLE, USED
 

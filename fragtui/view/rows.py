@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from fragtui.sim.kv import format_bytes
-from fragtui.sim.metrics import Metrics
-from fragtui.sim.serving.types import ServingMetrics
+from fragtui.sim.config.kv import format_bytes
+from fragtui.sim.measures.metrics import Metrics
+from fragtui.sim.engines.serving.types import ServingMetrics
 from fragtui.view.states import FREE, INTERNAL, RESERVED, STRANDED, UNUSABLE, USED
 
 

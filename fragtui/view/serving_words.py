@@ -4,9 +4,9 @@ and the pool in the paper's memory categories, now and averaged over the ticks s
 from __future__ import annotations
 
 from fragtui.sim.pair import Pair, Side
-from fragtui.sim.serving.pair import ServingEngine
-from fragtui.sim.serving.run import ServingRun
-from fragtui.sim.serving.types import Breakdown, TickRecord
+from fragtui.sim.engines.serving.serving_engine import ServingEngine
+from fragtui.sim.engines.serving.run import ServingRun
+from fragtui.sim.engines.serving.types import Breakdown, TickRecord
 from fragtui.view.rows import CATEGORIES, SERVING_SHARING_ROWS
 from fragtui.view.states import SHARED, USED
 from fragtui.view.words import SidebarData

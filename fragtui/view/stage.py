@@ -8,11 +8,11 @@ what it means. Pure: no Textual here.
 
 from __future__ import annotations
 
-from fragtui.sim.engine import Engine, ManualEngine
+from fragtui.sim.engines.engine import Engine, ManualEngine
 from fragtui.sim.errors import FragtuiError
-from fragtui.sim.event_engine import EventEngine
+from fragtui.sim.engines.event_engine import EventEngine
 from fragtui.sim.pair import Pair
-from fragtui.sim.params import Params
+from fragtui.sim.config.params import Params
 from fragtui.sim.pool import Change
 from fragtui.view.event_words import EventWords
 from fragtui.view.picture import Picture, Ranges
@@ -64,7 +64,7 @@ class Stage:
 
     def find(self, kind: str, direction: int) -> int | None:
         """The step a jump to the next (1) or previous (-1) `kind` moment ("rejection",
-        "fragmented") would land on, or None; `goto` it to go. See `fragtui.sim.jumps`."""
+        "fragmented") would land on, or None; `goto` it to go. See `fragtui.sim.engines.jumps`."""
         return self.engine.find(kind, direction)
 
     def can(self, action: str) -> bool:
@@ -129,7 +129,7 @@ class Stage:
 def make_stage(params: Params, chart: str | None = None) -> Stage:
     """The stage a run needs: serving or event mode; `chart` is a scenario's sidebar chart."""
     if params.mode == "serving":
-        from fragtui.sim.serving.pair import ServingEngine  # loads only when used
+        from fragtui.sim.engines.serving.serving_engine import ServingEngine  # loads only when used
         from fragtui.view.serving_words import ServingWords
 
         serving = ServingEngine(params)

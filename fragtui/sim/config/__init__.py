@@ -1,0 +1,1 @@
+"""What a run is: its parameters, its sides, the named scenarios, model sizes."""

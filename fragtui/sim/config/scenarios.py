@@ -1,0 +1,197 @@
+"""Named scenarios: parameters that tell one story each, and what to watch for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fragtui.sim.errors import ParamError
+from fragtui.sim.config.params import Params
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    title: str
+    about: str  # what to watch, one paragraph
+    params: dict[str, Any] = field(default_factory=dict)  # overrides of the seed's parameters
+    chart: str | None = None  # a parameter whose sweep the sidebar charts: "block_size"
+    paper: bool = False  # the report sets the PagedAttention paper's figures beside ours
+    fig15: bool = False  # ... and the paper's Fig. 15, memory saved by sharing, for widths 2, 4 and 6
+
+    def build(self, **overrides: object) -> Params:
+        """The scenario's parameters with `overrides` on top, validated."""
+        return Params(**{**self.params, **overrides}).validated()
+
+
+# Eight requests of varied length, each with its own max_len of 512, fill 4,096 slots; the
+# even ones leave, so four 512-slot holes (2,048 free) sit between live runs; then a request
+# with max_len 1024 needs one 1,024-slot run. Then r1 leaves and merges with both holes beside it.
+EXTERNAL_FRAG_OPS = (
+    "+64/512,+96/512,+48/512,+128/512,+80/512,+64/512,+112/512,+72/512,"
+    "-0,-2,-4,-6,"
+    "+300,"
+    "-1,+300,"
+    "+500"
+)
+
+# The PagedAttention paper's sharing runs (Fig. 15): OPT-13B, 12 GiB of KV cache, Alpaca-like lengths.
+_FIG15_SETTING: dict[str, object] = {"mode": "serving", "kv_memory": "12GiB", "model": "opt-13b", "max_len": 2048,
+                                     "prompt_len": "alpaca", "output_len": "alpaca", "arrivals": 400, "rate": 20.0}
+
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in [
+        Scenario(
+            "seed",
+            "one wave of 64 short requests",
+            "64 requests of 32 tokens arrive into 4,096 slots. Contiguous reserves max_len = 512 "
+            "slots for each, so after 8 admissions the pool is full: each run holds 32 used slots "
+            "and 480 reserved ones, and the other 56 requests are rejected. Paged gives each "
+            "request 2 blocks of 16 and admits all 64, using half the pool.",
+        ),
+        Scenario(
+            "tail-waste",
+            "paged's only waste: the last block",
+            "Like the seed, but each request holds 33 tokens: one more than two blocks. Paged now "
+            "needs 3 blocks per request and wastes 15 slots in each last block (64 × 15 = 960), "
+            "still less than one block per request. Try k/K to halve or double block_size and "
+            "watch that tail waste move.",
+            {"used_len": 33},
+        ),
+        Scenario(
+            "external-frag",
+            "free space that cannot be used",
+            "Eight requests reserve 512 slots each and fill the pool; the even ones leave, so "
+            "2,048 slots are free, but in four separate 512-slot holes (stranded, in their own "
+            "colour). At step 13 a request with max_len 1024 arrives: contiguous rejects it as "
+            "fragmented although free ≥ its reservation, while paged admits it in 19 blocks. "
+            "When r1 leaves, it and the holes on either side merge into one 1,536-slot run and "
+            "the next such request fits; the one after that is fragmented again.",
+            {"max_len": 1024, "ops": EXTERNAL_FRAG_OPS},
+        ),
+        Scenario(
+            "churn",
+            "requests come and go",
+            "300 requests of 16 to 256 tokens arrive while random live ones leave (churn 0.8). "
+            "Contiguous reserves the next power of two (Orca Pow2), so its runs differ in size and "
+            "leaving requests leave holes of every size: watch ext frag %, the stranded slots and "
+            "the rejections marked fragmented. Press c to colour by request: paged's blocks end "
+            "up scattered across the pool, and it does not matter.",
+            {"lengths": "uniform:16:256", "arrivals": 300, "frees": "churn:0.8", "reservation": "pow2"},
+        ),
+        Scenario(
+            "azure-conv",
+            "real conversation lengths",
+            "Request lengths drawn from the Azure LLM inference trace 2023 (conversation service; "
+            "prompt + output, median about 1,100 tokens) into 65,536 slots with max_len 8,192, "
+            "with churn. A few requests longer than max_len are dropped before they arrive. "
+            "Contiguous fits only 8 requests at a time; paged fits dozens.",
+            {"lengths": "azure-conv", "total_slots": 65536, "max_len": 8192, "arrivals": 400,
+             "frees": "churn:0.5"},
+        ),
+        Scenario(
+            "azure-code",
+            "real code-completion lengths",
+            "Request lengths from the Azure trace's code-completion service: long prompts (median "
+            "about 1,500 tokens) and short outputs, into 65,536 slots with max_len 8,192, with "
+            "churn. Reserving max_len for requests this uneven wastes most of the pool.",
+            {"lengths": "azure-code", "total_slots": 65536, "max_len": 8192, "arrivals": 400,
+             "frees": "churn:0.5"},
+        ),
+        Scenario(
+            "paper",
+            "serving, token by token: the PagedAttention paper's case",
+            "Serving mode in the paper's setting: OPT-13B with 12 GiB of KV cache (800 KiB a token: "
+            "15,728 slots), max_len 2,048, block 16, 2,000 ShareGPT-like requests (lognormal, sigma 1 "
+            "our assumption, means 161 prompt and 338 output tokens among those that fit, as the "
+            "paper's) arriving at 2 a second, 20 ticks a second (our assumption for an A100). Orca "
+            "places its runs with a buddy allocator, as the paper assumes (its rounding slack is drawn "
+            "as internal fragmentation); paged keeps 1 % of its blocks free at admission, as vLLM. Each "
+            "tick every running request appends a token; Orca reserves up front, paged grows block by "
+            "block and preempts when full. The command fragtui report --scenario paper sets Max, Pow2 "
+            "and Oracle against paged beside the paper's Fig. 2 and Fig. 13, over the steady state "
+            "after 10 % of the requests completed.",
+            {"mode": "serving", "kv_memory": "12GiB", "model": "opt-13b", "max_len": 2048,
+             "prompt_len": "sharegpt", "output_len": "sharegpt", "arrivals": 2000, "rate": 2.0,
+             "time_scale": 20.0, "placement": "buddy", "watermark": 0.01, "warmup": 0.1},
+            paper=True,
+        ),
+        Scenario(
+            "shared-prefix",
+            "one system prompt, held once",
+            "64 requests of 48 tokens, each starting with the same 32-token system prompt, into "
+            "4,096 slots with max_len 64, with prefix caching on. Contiguous reserves 64 slots "
+            "per request and admits all 64, so it holds the system prompt 64 times: 2,048 slots "
+            "of identical tokens. Paged computes the prompt once, in r0's first two blocks "
+            "(green: shared), and every later request's block table points at them: each takes "
+            "one block of its own, and the sidebar counts 126 cache hits and 126 blocks saved by "
+            "sharing. Hover over block 0 to see how many requests share it.",
+            {"max_len": 64, "used_len": 48, "prefixes": "1:32", "prefix_caching": True},
+        ),
+        Scenario(
+            "prefix-cache",
+            "freed blocks stay cached",
+            "120 requests of 130 to 400 tokens, each starting with one of three 128-token prompts "
+            "(a, b, c: 8 blocks each), arrive while most of the live ones leave (churn 0.9), with "
+            "prefix caching and vLLM's lifo free order. A freed full block keeps its identity "
+            "(dark blue: cached) and goes to the back of the free queue, so when the next request "
+            "with the same prompt arrives it takes those blocks back out of the free pool instead "
+            "of computing them: the narration says how many. New blocks come from the front, "
+            "evicting the least recently freed cached blocks first. Watch the hit rate settle "
+            "near half: the prompts are cached, each request's own tokens never are of use.",
+            {"lengths": "uniform:130:400", "prefixes": "3:128", "frees": "churn:0.9", "arrivals": 120,
+             "order": "lifo", "prefix_caching": True},
+        ),
+        Scenario(
+            "parallel-sampling",
+            "four samples of every prompt share it",
+            "Serving mode in the paper's setting (OPT-13B, 12 GiB of KV cache = 15,728 slots, "
+            "block 16) with Alpaca-like lengths (lognormal, mean 19 prompt and 58 output tokens) "
+            "and 4 samples of each prompt. Paged lays a prompt out once: its full blocks are "
+            "shared (green) by all four samples' block tables for as long as they run; its last, "
+            "partial block is copied on write when the samples write their first, different, "
+            "tokens, so only three copies are made, and from then on each sample fills blocks of "
+            "its own. Orca reserves a whole run for every sample. Alpaca's prompts are short, so "
+            "sharing saves about a tenth of the blocks: the paper's Fig. 15 reports 6.1-9.8 %, "
+            "and `fragtui report --scenario parallel-sampling` sets ours beside it.",
+            {**_FIG15_SETTING, "samples": 4},
+            fig15=True,
+        ),
+        Scenario(
+            "beam-search",
+            "beam candidates share their history",
+            "Serving mode as in parallel-sampling, but each request runs a beam search of width 4. "
+            "Every tick each new candidate extends one of the current beams: some beams are "
+            "picked by several candidates and fork (their tables are copied, their blocks' counts "
+            "rise, and a shared last block is copied on write), others by none and are dropped, "
+            "their blocks freed unless another candidate still holds them. So candidates share "
+            "their common history, most of their blocks (green), and differ only in their last "
+            "few. Orca reserves a run per candidate. The paper's Fig. 15 reports 37.6-55.2 % of "
+            "blocks saved for widths 2 to 6; `fragtui report --scenario beam-search` sets ours "
+            "beside it. Our beams pick their parents at random (seeded), which merges histories "
+            "faster than a real model's beams do: we save more.",
+            {**_FIG15_SETTING, "beam_width": 4},
+            fig15=True,
+        ),
+        Scenario(
+            "block-size",
+            "the block-size trade-off",
+            "The seed's wave with 33-token requests. The chart shows, for block_size 1, 4, 16, 64 "
+            "and 256, paged's tail waste against its block-table entries: small blocks waste "
+            "nothing but need many table entries; big blocks need few entries but waste most of "
+            "each last block, and at 256 only 16 requests fit. Press k/K to move along it.",
+            {"used_len": 33},
+            chart="block_size",
+        ),
+    ]
+}
+
+ALLOWED = "must be one of " + ", ".join(SCENARIOS)
+
+
+def get_scenario(name: str) -> Scenario:
+    try:
+        return SCENARIOS[name]
+    except KeyError:
+        raise ParamError("scenario", name, ALLOWED) from None

@@ -1,0 +1,80 @@
+"""What both engines present: the lockstep event simulation (`EventEngine`) and the serving
+pair (`ServingEngine`) move, undo, jump and replay behind this one face, and each move says
+what it changed in each pool."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from fragtui.sim.pair import Pair
+from fragtui.sim.config.params import Params
+from fragtui.sim.pool import Change, Pool
+
+
+class Engine(Protocol):
+    mode: str  # "event" or "serving"
+    unit: str  # what one step is called: "step" or "tick"
+
+    @property
+    def params(self) -> Params: ...
+
+    @property
+    def initial_params(self) -> Params: ...
+
+    @property
+    def edited(self) -> bool:
+        """Parameters changed, or events added, since the engine was made."""
+        ...
+
+    @property
+    def hand_events(self) -> int:
+        """Events the user added (manual frees and arrivals)."""
+        ...
+
+    @property
+    def step(self) -> int: ...
+
+    @property
+    def total_steps(self) -> int: ...
+
+    @property
+    def at_end(self) -> bool: ...
+
+    @property
+    def pools(self) -> Pair[Pool]:
+        """Both pools as they stand now."""
+        ...
+
+    def forward(self) -> Pair[Change] | None:
+        """One step on; None at the end."""
+        ...
+
+    def back(self) -> Pair[Change] | None:
+        """One step undone, exactly; None at step 0."""
+        ...
+
+    def jump(self, step: int) -> None:
+        """Be at `step` (clamped), however far: the caller draws everything afresh."""
+        ...
+
+    def find(self, kind: str, direction: int, start: int | None = None) -> int | None:
+        """The nearest step after (`direction` 1) or before (-1) `start` (default: the current
+        step) with a moment of `kind` (`fragtui.sim.engines.jumps.JUMP_KINDS`: "rejection",
+        "fragmented"), or None. Reads a precomputed index: costs nothing however long the
+        run, and moves nothing (`jump` there to go). Raises ValueError for another kind."""
+        ...
+
+    def set_params(self, **changes: object) -> None:
+        """Replay under new parameters to the same step; raises FragtuiError and keeps
+        everything as it was if they are refused."""
+        ...
+
+    def reset(self) -> None: ...
+
+
+class ManualEngine(Engine, Protocol):
+    """An engine that takes events from the user too (event mode)."""
+
+    def free_oldest(self) -> Pair[Change]: ...
+
+    def inject_arrival(self) -> Pair[Change]: ...

@@ -1,0 +1,144 @@
+"""Event mode's engine: the lockstep simulation plus what the user did to it.
+
+Changing a parameter rebuilds the workload and replays it, with the user's own events put
+back where they were, to the same step: the what-if is instant and comparable. Manual
+arrivals hold used_len tokens under the current parameters, so they follow what-ifs too.
+"""
+
+from __future__ import annotations
+
+from fragtui.sim.errors import FragtuiError, ParamError
+from fragtui.sim.allocators.outcomes import ADMITTED, FREED
+from fragtui.sim.pair import Pair
+from fragtui.sim.config.params import Params
+from fragtui.sim.pool import NOTHING, Change, Pool
+from fragtui.sim.allocators.adapters import BlockPool, RunPool
+from fragtui.sim.workload.requests import Arrive, Event, Free, Request
+from fragtui.sim.engines.lockstep import Simulation, StepRecord
+from fragtui.sim.workload.build import Workload, build_workload
+
+
+class EventEngine:
+    mode = "event"
+    unit = "step"
+
+    def __init__(self, params: Params) -> None:
+        self.initial_params = params.validated()
+        self.params = self.initial_params
+        self.manual: list[tuple[int, Event]] = []  # (position in the stream, event), in order
+        self.workload, self.sim, self.manual = self._build(self.params)
+
+    # -- where we are ----------------------------------------------------------------------
+
+    @property
+    def edited(self) -> bool:
+        return self.params != self.initial_params or bool(self.manual)
+
+    @property
+    def hand_events(self) -> int:
+        return len(self.manual)
+
+    @property
+    def step(self) -> int:
+        return self.sim.step
+
+    @property
+    def total_steps(self) -> int:
+        return self.sim.total_steps
+
+    @property
+    def at_end(self) -> bool:
+        return self.sim.at_end
+
+    @property
+    def pools(self) -> Pair[Pool]:
+        sim = self.sim
+        threshold = sim.contiguous.run_needed(self.params.max_len)
+        return Pair(RunPool(sim.contiguous, threshold), BlockPool(sim.paged))
+
+    # -- moving ----------------------------------------------------------------------------
+
+    def forward(self) -> Pair[Change] | None:
+        return _changes(self.sim.step_forward())
+
+    def back(self) -> Pair[Change] | None:
+        return _changes(self.sim.step_back())
+
+    def jump(self, step: int) -> None:
+        self.sim.goto(step)
+
+    def find(self, kind: str, direction: int, start: int | None = None) -> int | None:
+        return self.sim.moments().find(kind, direction, self.step if start is None else start)
+
+    def set_params(self, **changes: object) -> None:
+        """Replay the stream under new parameters to the current step.
+
+        Raises ParamError, leaving everything as it was, if the new values are not allowed."""
+        params = self.params.with_(**changes)
+        workload, sim, manual = self._build(params)
+        sim.goto(self.sim.step)
+        self.params, self.workload, self.sim, self.manual = params, workload, sim, manual
+
+    def reset(self) -> None:
+        """Back to the scenario as it started: its parameters, no manual events, step 0."""
+        self.params = self.initial_params
+        self.manual = []
+        self.workload, self.sim, self.manual = self._build(self.params)
+
+    # -- manual events ---------------------------------------------------------------------
+
+    def inject_arrival(self) -> Pair[Change]:
+        """A request of used_len tokens arrives now."""
+        if self.params.used_len > self.params.max_len:  # allowed while an op list or trace set the lengths
+            raise ParamError("used_len", self.params.used_len,
+                             f"must be ≤ max_len ({self.params.max_len}) to inject an arrival")
+        rid = 1 + max((e.request.id for e in self.sim.events if isinstance(e, Arrive)), default=-1)
+        event = Arrive(Request(rid, self.params.used_len, self.params.max_len))
+        self.manual.append((self.sim.step, event))
+        return _changes(self.sim.insert_event(event)) or Pair(NOTHING, NOTHING)
+
+    def free_oldest(self) -> Pair[Change]:
+        """The oldest request live in either pool leaves now."""
+        live = set(self.sim.contiguous.allocations) | set(self.sim.paged.tables)
+        if not live:
+            raise FragtuiError("nothing is live to free")
+        event = Free(min(live))
+        self.manual.append((self.sim.step, event))
+        return _changes(self.sim.insert_event(event)) or Pair(NOTHING, NOTHING)
+
+    def events_for(self, params: Params) -> list[Event]:
+        """The stream `params` give, with the user's own events put back (for sweeps)."""
+        return self._build(params)[1].events
+
+    def _build(self, params: Params) -> tuple[Workload, Simulation, list[tuple[int, Event]]]:
+        if params.used_len > params.max_len and any(isinstance(e, Arrive) for _, e in self.manual):
+            raise ParamError("used_len", params.used_len,
+                             f"must be ≤ max_len ({params.max_len}) while injected arrivals hold used_len tokens")
+        workload = build_workload(params)
+        events = list(workload.events)
+        next_id = 1 + max((e.request.id for e in events if isinstance(e, Arrive)), default=-1)
+        renamed: dict[int, int] = {}
+        manual: list[tuple[int, Event]] = []
+        for position, event in self.manual:
+            if isinstance(event, Arrive):  # numbered after the workload's, sized by today's params
+                renamed[event.request.id] = next_id
+                event = Arrive(Request(next_id, params.used_len, params.max_len))
+                next_id += 1
+            else:
+                event = Free(renamed.get(event.id, event.id))
+            position = min(position, len(events))
+            events.insert(position, event)
+            manual.append((position, event))
+        return workload, Simulation(params, events), manual
+
+
+def _changes(record: StepRecord | None) -> Pair[Change] | None:
+    """A step (or its undo) replaced the holding of the request its event names, where it was
+    admitted or freed; a rejection or a no-op changes nothing."""
+    if record is None:
+        return None
+    c, p = record.contiguous, record.paged
+    return Pair(
+        Change(replaced=(c.request_id,)) if c.kind in (ADMITTED, FREED) else NOTHING,
+        Change(replaced=(p.request_id,)) if p.kind in (ADMITTED, FREED) else NOTHING,
+    )

@@ -1,0 +1,247 @@
+"""The two kinds of serving memory: Orca's fixed runs and vLLM's growing block tables.
+
+Both keep the running sums the engine's breakdown needs, so nothing is counted per token.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Protocol
+
+from fragtui.sim.allocators.contiguous import serving_reservation
+from fragtui.sim.allocators.outcomes import ADMITTED
+from fragtui.sim.allocators.paged import PagedAllocator
+from fragtui.sim.pool import Pool, Progress
+from fragtui.sim.allocators.adapters import BlockPool, RunPool, run_allocator
+from fragtui.sim.workload.requests import Request
+from fragtui.sim.engines.serving.types import ServingRequest
+
+
+class Memory(Protocol):
+    """What the engine needs of serving memory: admissions, releases, growth, and the running
+    sums its breakdown reads. Every method is O(1) or O(what changed).
+
+    A request may run as several sequences (its parallel samples or beam candidates, all of
+    the same length): `width` of them. Where they share blocks whose sharing changes as they
+    go (paged), `steps_every_tick` is set and the engine calls `step` for each running request
+    every tick instead of growing it at block boundaries (sharing.py)."""
+
+    grows: bool  # whether running requests take more memory as they go (paged)
+    steps_every_tick: bool
+    width: int
+    copies: int  # blocks copied on write so far
+    total_slots: int
+    unusable: int
+    free_blocks: int  # blocks a growth can take (0 where nothing grows)
+
+    def never_fits(self, request: ServingRequest) -> bool:
+        """The request could not be admitted even into an empty pool."""
+        ...
+
+    def admit(self, request: ServingRequest, tokens: int) -> bool:
+        """Admit `request` holding `tokens` now (its prompt, and any output kept from before a
+        preemption); False, changing nothing, if it does not fit."""
+        ...
+
+    def fragmented(self, request: ServingRequest) -> bool:
+        """A request that did not fit would have, had the free slots been one run: external
+        fragmentation turned it away."""
+        ...
+
+    def release(self, rid: int, final: int) -> None: ...
+
+    def grow(self, rid: int, tokens: int, final: int) -> bool: ...
+
+    def grow_each(self, request_ids: list[int], overshoot: int) -> None: ...
+
+    def step(self, rid: int, tokens: int, final: int) -> int | None:
+        """Every sequence of running request `rid` (holding `tokens` each) appends a token:
+        the blocks it took, or None (nothing changed) if too few are free."""
+        ...
+
+    def levels(self, head: ServingRequest | None) -> tuple[int, int, int, int]:
+        """(slots holdings will fill, slots held, slots held past reservations (rounding),
+        stranded) besides the tokens; `head` is the request at the head of the waiting queue,
+        which free runs are too short for or not. None changes while tokens are appended."""
+        ...
+
+    def tokens_held(self, tokens: int) -> int:
+        """The slots holding tokens, when each running request holds `tokens` in all."""
+        ...
+
+    def blocks_now(self) -> tuple[int, int]:
+        """(block-table entries, blocks held): what sharing saves is the difference."""
+        ...
+
+    def pool(self, progress: Progress, head: ServingRequest | None) -> Pool: ...
+
+    def clone(self) -> Memory: ...
+
+
+class _ContiguousMemory:
+    """Orca: one run of R slots per request, fixed at admission."""
+
+    grows = False
+    steps_every_tick = False
+    width = 1
+    copies = 0
+    free_blocks = 0
+
+    def __init__(self, total_slots: int, max_len: int, reservation: str, placement: str) -> None:
+        # The reservation is worked out here, from prompt and output (serving_reservation), and
+        # handed to the allocator as the request's max_len, which a `max` allocator reserves.
+        self.allocator = run_allocator(total_slots, "max", placement)
+        self.total_slots = total_slots
+        self.unusable = 0
+        self.max_len = max_len
+        self.reservation = reservation
+        self.final_sum = 0  # Σ F of holders: what their runs will be filled to
+        self.held = 0  # Σ runs of holders (buddy: chunks, so more than they reserved)
+        self.slack = 0  # Σ (run − reservation) of holders: buddy rounding
+        self._asked: ServingRequest | None = None  # the last request reservation_of was asked about
+        self._need = 0  # and its reservation
+
+    def reservation_of(self, request: ServingRequest) -> int:
+        if request is not self._asked:  # the head is asked about again and again while it waits
+            self._asked = request
+            self._need = serving_reservation(self.reservation, request.prompt, request.output, self.max_len)
+        return self._need
+
+    def never_fits(self, request: ServingRequest) -> bool:
+        return not self.allocator.can_ever_fit(self.reservation_of(request))
+
+    def admit(self, request: ServingRequest, tokens: int) -> bool:
+        need = self.reservation_of(request)
+        if self.allocator.largest < need:
+            return False  # no run is long enough, whatever the placement
+        # The allocator's own used/reserved then count F, not tokens: we keep our own counts.
+        final = request.final
+        outcome = self.allocator.admit(Request(request.id, final, need))
+        if outcome.kind != ADMITTED:
+            return False
+        self.final_sum += final
+        self.held += outcome.length
+        self.slack += outcome.length - need
+        return True
+
+    def fragmented(self, request: ServingRequest) -> bool:
+        return self.total_slots - self.held >= self.allocator.run_needed(self.reservation_of(request))
+
+    def release(self, rid: int, final: int) -> None:
+        self.final_sum -= final
+        outcome = self.allocator.free_request(rid)
+        self.held -= outcome.length
+        self.slack -= outcome.length - outcome.reservation
+
+    def grow(self, rid: int, tokens: int, final: int) -> bool:
+        return False  # a run is reserved whole at admission
+
+    def grow_each(self, request_ids: list[int], overshoot: int) -> None:
+        if request_ids:
+            raise ValueError("a contiguous run never grows")
+
+    def step(self, rid: int, tokens: int, final: int) -> int | None:
+        return 0
+
+    def tokens_held(self, tokens: int) -> int:
+        return tokens * self.width
+
+    def blocks_now(self) -> tuple[int, int]:
+        return 0, 0  # no blocks
+
+    def levels(self, head: ServingRequest | None) -> tuple[int, int, int, int]:
+        free = self.total_slots - self.held
+        stranded = 0
+        if head is not None and free:
+            need = self.reservation_of(head)
+            # A head that did not fit means no run is long enough: all free space strands.
+            stranded = free if self.allocator.largest < need else self.allocator.stranded(need)
+        return self.final_sum, self.held, self.slack, stranded
+
+    def pool(self, progress: Progress, head: ServingRequest | None) -> Pool:
+        """Free runs too short for the request at the head of the queue are stranded."""
+        threshold = 0 if head is None else self.allocator.run_needed(self.reservation_of(head))
+        return RunPool(self.allocator, threshold, progress)
+
+    def clone(self) -> _ContiguousMemory:
+        twin = copy.copy(self)
+        twin.allocator = self.allocator.clone()
+        return twin
+
+
+class _PagedMemory:
+    """vLLM: blocks for the tokens held, one more at each block boundary."""
+
+    grows = True
+    steps_every_tick = False
+    width = 1
+    copies = 0
+
+    def __init__(self, total_slots: int, block_size: int, order: str, watermark: float = 0.0) -> None:
+        self.allocator = PagedAllocator(total_slots, block_size, order)
+        self.total_slots = total_slots
+        self.unusable = self.allocator.unusable
+        self.block_size = block_size
+        self.free_blocks = self.allocator.num_blocks  # the allocator's, kept here for speed
+        self.capped_sum = 0  # Σ min(blocks · block_size, F) of holders
+        # vLLM admits only while this many blocks stay free after the admission, so that a
+        # request admitted now is not the next preempted (watermark × all blocks, truncated).
+        self.keep_free = int(watermark * self.allocator.num_blocks)
+
+    def never_fits(self, request: ServingRequest) -> bool:
+        return -(-request.final // self.block_size) > self.allocator.num_blocks - self.keep_free
+
+    def admit(self, request: ServingRequest, tokens: int) -> bool:
+        need = -(-tokens // self.block_size)
+        if need > self.free_blocks - self.keep_free:
+            return False
+        final = request.final
+        self.allocator.admit(Request(request.id, tokens, final))
+        self.free_blocks -= need
+        self.capped_sum += min(need * self.block_size, final)
+        return True
+
+    def fragmented(self, request: ServingRequest) -> bool:
+        return False  # every free block is usable
+
+    def release(self, rid: int, final: int) -> None:
+        blocks = self.allocator.free_request(rid).blocks
+        self.free_blocks += len(blocks)
+        self.capped_sum -= min(len(blocks) * self.block_size, final)
+
+    def grow(self, rid: int, tokens: int, final: int) -> bool:
+        """One more block for a request holding `tokens`, which fill its blocks exactly."""
+        if not self.free_blocks:
+            return False
+        self.allocator.grow(rid)
+        self.free_blocks -= 1
+        self.capped_sum += min(tokens + self.block_size, final) - tokens
+        return True
+
+    def grow_each(self, request_ids: list[int], overshoot: int) -> None:
+        """`grow` each request, knowing there are blocks enough; `overshoot` is how far their
+        new blocks reach past their final lengths, in all."""
+        self.allocator.grow_each(request_ids)
+        self.free_blocks -= len(request_ids)
+        self.capped_sum += len(request_ids) * self.block_size - overshoot
+
+    def step(self, rid: int, tokens: int, final: int) -> int | None:
+        raise NotImplementedError("one sequence per request grows at block boundaries instead")
+
+    def levels(self, head: ServingRequest | None) -> tuple[int, int, int, int]:
+        return self.capped_sum, (self.allocator.num_blocks - self.free_blocks) * self.block_size, 0, 0
+
+    def tokens_held(self, tokens: int) -> int:
+        return tokens
+
+    def blocks_now(self) -> tuple[int, int]:
+        held = self.allocator.num_blocks - self.free_blocks
+        return held, held
+
+    def pool(self, progress: Progress, head: ServingRequest | None) -> Pool:
+        return BlockPool(self.allocator, progress)
+
+    def clone(self) -> _PagedMemory:
+        twin = copy.copy(self)
+        twin.allocator = self.allocator.clone()
+        return twin

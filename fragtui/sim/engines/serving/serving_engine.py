@@ -1,0 +1,134 @@
+"""Serving mode's engine: contiguous (one Orca policy) and paged serving the same requests,
+a tick per step, behind the same face as event mode's engine."""
+
+from __future__ import annotations
+
+from fragtui.sim.engines.jumps import Moments
+from fragtui.sim.pair import SIDES, Pair
+from fragtui.sim.config.params import Params
+from fragtui.sim.pool import Change, Pool
+from fragtui.sim.engines.serving.run import ServingRun
+from fragtui.sim.engines.serving.types import TickRecord
+from fragtui.sim.engines.serving.workload import ServingWorkload, build_serving_workload, serving_run
+
+
+class ServingEngine:
+    mode = "serving"
+    unit = "tick"
+
+    def __init__(self, params: Params) -> None:
+        self.initial_params = params
+        self._build(params)
+
+    def _build(self, params: Params, tick: int = 0) -> None:
+        workload = build_serving_workload(params)
+        runs = Pair(*(serving_run(params, workload.requests, side) for side in SIDES))
+        for run in runs:  # learn where each run ends (and its moments, for jumps), then rewind
+            run.run()
+            run.goto(0)
+        flags: dict[int, int] = {}
+        for run in runs:
+            for t, bits in run.moments():
+                flags[t + 1] = flags.get(t + 1, 0) | bits  # tick t is step t + 1
+        self.params: Params = params
+        self.workload: ServingWorkload = workload
+        self.runs: Pair[ServingRun] = runs
+        self.moments = Moments(sorted(flags.items()))
+        self.ends: Pair[int] = runs.map(lambda run: run.end_tick or 0)
+        self.tick = 0
+        self.records: Pair[TickRecord | None] = Pair(None, None)  # None: at tick 0, or that run is over
+        self.jump(tick)
+
+    # -- where we are ----------------------------------------------------------------------
+
+    @property
+    def edited(self) -> bool:
+        return self.params != self.initial_params
+
+    hand_events = 0  # requests come from the workload only
+
+    @property
+    def step(self) -> int:
+        return self.tick
+
+    @property
+    def total_steps(self) -> int:
+        return max(self.ends)
+
+    @property
+    def at_end(self) -> bool:
+        return self.tick >= self.total_steps
+
+    @property
+    def pools(self) -> Pair[Pool]:
+        return self.runs.map(lambda run: run.pool)
+
+    # -- moving ----------------------------------------------------------------------------
+
+    def forward(self) -> Pair[Change] | None:
+        if self.at_end:
+            return None
+        return self._move(self.tick + 1)
+
+    def back(self) -> Pair[Change] | None:
+        if self.tick == 0:
+            return None
+        return self._move(self.tick - 1)
+
+    def jump(self, step: int) -> None:
+        self.tick = max(0, min(step, self.total_steps))
+        for run, end in zip(self.runs, self.ends):
+            run.goto(min(self.tick, end))
+        self.records = self.runs.map(lambda run: run.last if run.tick == self.tick else None)
+
+    def _move(self, tick: int) -> Pair[Change]:
+        """One tick forward or back. The tick that ran (or is undone) replaced the holdings of
+        the requests it admitted, freed or preempted; every other request running before or
+        after it only appended a token, or grew a block — unless its beams may have changed
+        their tables (forks, drops, copies), when it is replaced too. A request's holdings are
+        its sequences (`ServingRun.holders`)."""
+        forward = tick > self.tick
+        changes = []
+        for run, end, record in zip(self.runs, self.ends, self.records):
+            before = run.running_ids()
+            undone = None if forward else record
+            run.goto(min(tick, end))
+            done = run.last if forward and run.tick == tick else undone
+            if done is None:  # this run was already over
+                changes.append(Change())
+                continue
+            replaced = set(done.admitted) | set(done.freed) | set(done.preempted)
+            if forward:  # who ran before and after appended a token; some also took a block
+                grown = set(done.grown)
+                kept = [rid for rid in before if rid not in replaced]
+                if run.reshapes:
+                    replaced.update(kept)
+                    kept = []
+                changes.append(Change(run.holders(replaced), run.holders(rid for rid in kept if rid in grown),
+                                      run.holders(rid for rid in kept if rid not in grown)))
+            else:
+                resized = [rid for rid in dict.fromkeys(before + run.running_ids()) if rid not in replaced]
+                if run.reshapes:
+                    replaced.update(resized)
+                    resized = []
+                changes.append(Change(run.holders(replaced), run.holders(resized)))
+        self.tick = tick
+        self.records = self.runs.map(lambda run: run.last if run.tick == tick else None)
+        return Pair(*changes)
+
+    def find(self, kind: str, direction: int, start: int | None = None) -> int | None:
+        return self.moments.find(kind, direction, self.tick if start is None else start)
+
+    def set_params(self, **changes: object) -> None:
+        """Rebuild under new parameters at the same tick; raises (keeping everything) if the
+        new values are refused."""
+        params = self.params.with_(**changes)
+        old = self.__dict__.copy()
+        try:
+            self._build(params, self.tick)
+        except BaseException:
+            self.__dict__.update(old)
+            raise
+
+    def reset(self) -> None:
+        self._build(self.initial_params)

@@ -1,0 +1,164 @@
+"""Sweeps: the same workload under many parameters.
+
+`sweep` is the block-size trade-off (paged only, the `block-size` scenario's chart and
+`fragtui sweep`'s default table); `vary` is any parameters' cross product, both allocators
+(`fragtui sweep --vary`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import product
+from typing import TYPE_CHECKING, Callable
+
+from fragtui.sim.errors import FragtuiError, ParamError, echo, quoted
+from fragtui.sim.measures.metrics import Metrics
+from fragtui.sim.numbers import NumberError, ascii_note, whole
+from fragtui.sim.pair import SIDES, Pair
+from fragtui.sim.allocators.prefix_cache import paged_allocator
+from fragtui.sim.config.params import Params
+from fragtui.sim.workload.requests import Arrive, Event
+
+if TYPE_CHECKING:
+    from fragtui.sim.engines.serving.types import ServingMetrics
+
+DEFAULT_BLOCK_SIZES = (1, 4, 16, 64, 256)
+MAX_BLOCK_SIZES = 32  # each one replays the whole stream: keep the sweep's work bounded
+
+
+@dataclass(frozen=True)
+class SweepRow:
+    block_size: int
+    admitted: int
+    rejected: int
+    tail_waste: int  # reserved slots in last blocks, at the end of the stream
+    held: int  # used + tail waste
+    block_table_entries: int
+
+    @property
+    def tail_waste_pct(self) -> float:
+        return 100 * self.tail_waste / self.held if self.held else 0.0
+
+
+def parse_block_sizes(text: str, total_slots: int) -> tuple[int, ...]:
+    items = text.split(",")
+    if len(items) > MAX_BLOCK_SIZES:
+        raise ParamError("block_sizes", text, f"takes at most {MAX_BLOCK_SIZES} block sizes, found {len(items):,}")
+    sizes = []
+    for item in items:
+        try:
+            sizes.append(whole(item, 1, total_slots))
+        except NumberError:
+            raise ParamError("block_sizes", text, f"must be whole numbers from 1 to total_slots ({total_slots}), "
+                                                  f"comma-separated{ascii_note(item)}") from None
+    return tuple(sizes)
+
+
+def sweep(params: Params, events: list[Event], block_sizes: tuple[int, ...] = DEFAULT_BLOCK_SIZES) -> list[SweepRow]:
+    rows = []
+    for bs in block_sizes:
+        pool = paged_allocator(params.total_slots, bs, params.order, params.prefix_caching)
+        for event in events:
+            if isinstance(event, Arrive):
+                pool.admit(event.request)
+            else:
+                pool.free_request(event.id)
+        rows.append(
+            SweepRow(bs, pool.admitted, pool.rejected_pool_full, pool.reserved, pool.used + pool.reserved,
+                     pool.block_table_entries)
+        )
+    return rows
+
+
+# -- any parameter: `fragtui sweep --vary PARAM=V1,V2,… [--vary …]` ---------------------------
+
+MAX_COMBINATIONS = 256  # each combination runs the whole workload through both allocators
+NOT_VARIED = {"mode": "sets which metrics a row has; run one sweep per mode"}
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One `--vary`: a parameter and its values, parsed as the command line parses them."""
+
+    name: str
+    values: tuple[object, ...]
+    text: str  # as typed, for errors
+
+
+@dataclass(frozen=True)
+class Combination:
+    """One point of the cross product and both allocators' results there: event mode's
+    metrics at the end of the stream, or serving mode's over the whole run."""
+
+    values: tuple[tuple[str, object], ...]  # (parameter, value), in --vary order
+    params: Params
+    event: Pair[Metrics] | None = None
+    serving: Pair[ServingMetrics] | None = None
+
+
+def parse_axis(text: str) -> Axis:
+    """`PARAM=V1,V2,…` (PARAM as in Params or as its option, max_len or max-len). Values are
+    comma-separated, or semicolon-separated when one holds commas (an op list, 16,384)."""
+    from fragtui.sim.config.params import PARAM_NAMES, parse_field
+
+    name, equals, rest = text.partition("=")
+    field = name.strip().lstrip("-").replace("-", "_")
+    if not equals or not rest.strip():
+        raise ParamError("vary", text, "must be PARAM=V1,V2,… (e.g. max_len=512,1024)")
+    if field in NOT_VARIED:
+        raise ParamError("vary", text, f"{field} cannot be varied: it {NOT_VARIED[field]}")
+    if field not in PARAM_NAMES:
+        names = ", ".join(n for n in PARAM_NAMES if n not in NOT_VARIED)
+        raise ParamError("vary", text, f"{quoted(name.strip())} is not a parameter; PARAM is one of {names}")
+    items = rest.split(";") if ";" in rest else rest.split(",")
+    values: list[object] = []
+    for item in items:
+        if not item.strip():
+            raise ParamError("vary", text, f"{field} has an empty value; give values separated by commas")
+        try:
+            value = parse_field(field, item)
+        except ParamError as error:
+            raise ParamError("vary", text, f"{field} {echo(error.value)}: {error.allowed}") from None
+        if value not in values:
+            values.append(value)
+    return Axis(field, tuple(values), text)
+
+
+def vary(base: Params, axes: list[Axis], events_for: Callable[[Params], list[Event]] | None = None) -> list[Combination]:
+    """Every combination of the axes' values (the first axis varies slowest), each run to the
+    end. All are checked before any runs: a refused one is one line naming it. `events_for`:
+    the event stream a combination's parameters give (event mode; by default its workload)."""
+    seen: set[str] = set()
+    count = 1
+    for axis in axes:
+        if axis.name in seen:
+            raise ParamError("vary", axis.text, f"varies {axis.name} a second time; give its values once")
+        seen.add(axis.name)
+        count *= len(axis.values)
+    if count > MAX_COMBINATIONS:
+        raise FragtuiError(f"--vary: {count:,} combinations; at most {MAX_COMBINATIONS} "
+                           "(each runs the whole workload through both allocators)")
+    points = []
+    for values in product(*(axis.values for axis in axes)):
+        chosen = tuple((axis.name, value) for axis, value in zip(axes, values))
+        try:
+            params = base.with_(**dict(chosen))
+        except ParamError as error:
+            where = " ".join(f"{name}={value}" for name, value in chosen)
+            raise FragtuiError(f"--vary: the combination {where} is refused: {error.describe('field')}") from None
+        points.append((chosen, params))
+    return [_run(chosen, params, events_for) for chosen, params in points]
+
+
+def _run(chosen: tuple[tuple[str, object], ...], params: Params,
+         events_for: Callable[[Params], list[Event]] | None) -> Combination:
+    if params.mode == "serving":
+        from fragtui.sim.engines.serving.workload import build_serving_workload, serving_run
+
+        requests = build_serving_workload(params).requests
+        served = Pair(*(serving_run(params, requests, side, history=False).run().metrics() for side in SIDES))
+        return Combination(chosen, params, serving=served)
+    from fragtui.sim.engines.lockstep import final_metrics
+    from fragtui.sim.workload.build import build_workload
+
+    stream = events_for(params) if events_for is not None else build_workload(params).events
+    return Combination(chosen, params, event=final_metrics(params, stream))

@@ -1,0 +1,173 @@
+"""Request-length distributions: how many tokens each generated request holds.
+
+`constant` (every request holds used_len), `uniform:A:B` (inclusive), `lognormal:MU:SIGMA`
+(of ln tokens, rounded, at least 1), and `azure-conv` / `azure-code`: the Azure LLM inference
+trace 2023's percentiles, sampled by inverse CDF with linear interpolation between percentiles
+(figures embedded with attribution in data/azure_percentiles.json).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from bisect import bisect_right
+from itertools import accumulate
+from statistics import NormalDist
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from fragtui.sim.errors import ParamError
+from fragtui.sim.numbers import MAX_TOKENS, NumberError, ascii_note, decimal, is_whole, whole
+
+ALLOWED = "must be constant, uniform:A:B, lognormal:MU:SIGMA, azure-conv or azure-code"
+TOKEN_ALLOWED = ("must be constant, N, uniform:A:B, lognormal:MU:SIGMA, sharegpt, alpaca, azure-conv or "
+                 "azure-code")
+# ShareGPT as the PagedAttention paper reports it: mean 161 prompt and 338 output tokens. Its
+# spread is our assumption: lognormal with sigma 1 (ShareGPT's lengths are long-tailed).
+SHAREGPT_MEANS: dict[str, float] = {"prompt": 161.31, "output": 337.99}  # the paper's Table 1, after its filter
+SHAREGPT_SIGMA = 1.0
+# Alpaca as the paper reports it (Fig. 11: means 19.31 prompt and 58.45 output tokens), its
+# spread the same assumption as ShareGPT's: the paper's sharing figures (Fig. 15) use it.
+ALPACA_MEANS = {"prompt": 19.31, "output": 58.45}
+DATASETS: dict[str, dict[str, float]] = {"sharegpt": SHAREGPT_MEANS, "alpaca": ALPACA_MEANS}
+EMPIRICAL = ("azure-conv", "azure-code")
+
+
+@dataclass(frozen=True)
+class Lengths:
+    """A length distribution; `sample(rng)` draws one length in tokens."""
+
+    kind: str
+    a: float = 0
+    b: float = 0
+    percentiles: tuple[int, ...] = ()
+
+    def sample(self, rng: random.Random) -> int:
+        if self.kind == "constant":
+            return int(self.a)
+        if self.kind == "uniform":
+            return rng.randint(int(self.a), int(self.b))
+        if self.kind == "lognormal":
+            return max(1, round(rng.lognormvariate(self.a, self.b)))
+        return sample_percentiles(self.percentiles, rng)
+
+    @property
+    def minimum(self) -> int:
+        """The shortest length `sample` can give."""
+        if self.kind in ("constant", "uniform"):
+            return int(self.a)
+        if self.kind == "lognormal":
+            return 1
+        return max(1, self.percentiles[0])
+
+    @property
+    def mean(self) -> float:
+        if self.kind == "constant":
+            return self.a
+        if self.kind == "uniform":
+            return (self.a + self.b) / 2
+        if self.kind == "lognormal":
+            return math.exp(self.a + self.b**2 / 2)
+        p = self.percentiles
+        return sum((p[i] + p[i + 1]) / 2 for i in range(100)) / 100
+
+
+def sample_percentiles(percentiles: tuple[int, ...], rng: random.Random) -> int:
+    """Inverse CDF through 101 percentile points (0..100), linear between them."""
+    u = rng.random() * 100
+    i = min(int(u), 99)
+    low, high = percentiles[i], percentiles[i + 1]
+    return max(1, round(low + (high - low) * (u - i)))
+
+
+@lru_cache(maxsize=1)
+def azure_percentiles() -> dict:
+    return json.loads((Path(__file__).parent.parent / "data" / "azure_percentiles.json").read_text(encoding="utf-8"))
+
+
+def azure(kind: str, column: str) -> Lengths:
+    """`kind` "conv"/"code"; `column` "context", "generated" or "total"."""
+    return Lengths("empirical", percentiles=tuple(azure_percentiles()[kind][f"{column}_percentiles"]))
+
+
+def parse_lengths(text: str, used_len: int, name: str = "lengths") -> Lengths:
+    """Parse a --lengths value; `constant` means every request holds used_len tokens."""
+    text = text.strip()
+    if text == "constant":
+        return Lengths("constant", used_len)
+    if text in EMPIRICAL:
+        return azure(text.split("-")[1], "total")
+    kind, _, rest = text.partition(":")
+    parts = rest.split(":")
+    try:
+        if kind == "uniform" and len(parts) == 2 and all(is_whole(p) for p in parts):
+            try:
+                a, b = whole(parts[0], 1, MAX_TOKENS), whole(parts[1], 1, MAX_TOKENS)
+            except NumberError:
+                a, b = 1, 0  # out of range: said just below
+            if not a <= b:
+                raise ParamError(name, text, f"uniform:A:B needs whole numbers 1 ≤ A ≤ B ≤ {MAX_TOKENS:,}")
+            return Lengths("uniform", a, b)
+        if kind == "lognormal" and len(parts) == 2:
+            mu, sigma = decimal(parts[0], -1e9, 1e9), decimal(parts[1], -1e9, 1e9)
+            if not (0 <= sigma <= 5 and -5 <= mu <= 20):
+                raise ParamError(name, text, "lognormal:MU:SIGMA needs −5 ≤ MU ≤ 20 and 0 ≤ SIGMA ≤ 5")
+            return Lengths("lognormal", mu, sigma)
+    except NumberError:
+        pass
+    raise ParamError(name, text, ALLOWED + ascii_note(text))
+
+
+def parse_token_lengths(text: str, used_len: int, column: str, name: str) -> Lengths:
+    """A serving-mode --prompt-len/--output-len value; `column` is "prompt" or "output"."""
+    text = text.strip()
+    if is_whole(text):
+        try:
+            return Lengths("constant", whole(text, 1, MAX_TOKENS))
+        except NumberError as error:
+            raise ParamError(name, text if error.parsed is None else error.parsed, error.allowed) from None
+    if text in DATASETS:
+        sigma = SHAREGPT_SIGMA
+        return Lengths("lognormal", math.log(DATASETS[text][column]) - sigma**2 / 2, sigma)
+    if text in EMPIRICAL:
+        return azure(text.split("-")[1], "context" if column == "prompt" else "generated")
+    try:
+        return parse_lengths(text, used_len, name)
+    except ParamError as error:
+        if error.allowed.startswith("must be"):
+            raise ParamError(name, text, TOKEN_ALLOWED + ascii_note(text)) from None
+        raise
+
+
+@lru_cache(maxsize=8)
+def sharegpt(max_len: int) -> tuple[Lengths, Lengths]:
+    """Prompt and output lengths like the paper's ShareGPT: lognormal (σ = 1, our assumption
+    about the spread), with means chosen so that among the requests that fit max_len (prompt +
+    output ≤ max_len: the paper drops longer ones) they are the paper's 161.31 and 337.99.
+
+    Worked out, not sampled: the two lengths on a grid of normal quantiles, rounded as the
+    sampler rounds them, the pairs that fit counted, and the means moved until they match."""
+    quantiles = [NormalDist().inv_cdf((i + 0.5) / GRID) for i in range(GRID)]
+    target_p, target_o = SHAREGPT_MEANS["prompt"], SHAREGPT_MEANS["output"]
+    mu_p, mu_o = math.log(target_p) - 0.5, math.log(target_o) - 0.5
+    for _ in range(60):
+        prompts = sorted(max(1, round(math.exp(mu_p + SHAREGPT_SIGMA * z))) for z in quantiles)
+        outputs = sorted(max(1, round(math.exp(mu_o + SHAREGPT_SIGMA * z))) for z in quantiles)
+        totals = list(accumulate(outputs, initial=0))
+        count = sum_p = sum_o = 0
+        for p in prompts:  # the outputs that fit beside this prompt are a prefix of the sorted list
+            fit = bisect_right(outputs, max_len - p)
+            count, sum_p, sum_o = count + fit, sum_p + p * fit, sum_o + totals[fit]
+        if not count:
+            break
+        mean_p, mean_o = sum_p / count, sum_o / count
+        if abs(mean_p / target_p - 1) < 1e-4 and abs(mean_o / target_o - 1) < 1e-4:
+            break
+        mu_p += math.log(target_p / mean_p)
+        mu_o += math.log(target_o / mean_o)
+    return Lengths("lognormal", mu_p, SHAREGPT_SIGMA), Lengths("lognormal", mu_o, SHAREGPT_SIGMA)
+
+
+GRID = 600  # quantiles per length: the grid's means sit within 0.1 % of the exact ones
