@@ -235,10 +235,12 @@ def run_report(args: argparse.Namespace) -> int:
 
 def run_serving_report(args: argparse.Namespace, params: Params) -> int:
     from fragtui.serving_report import serving_json, serving_text
+    from fragtui.sim.config.sides import resolve
     from fragtui.sim.engines.serving.workload import build_serving_workload, compare_params
 
     workload = build_serving_workload(params)
     results = compare_params(params, workload.requests)
+    sides = resolve(params)
     scenario = getattr(args, "scenario", "seed")
     saturated = None
     if get_scenario(scenario).paper:  # the paper's figures, and the same requests at one a tick
@@ -253,9 +255,9 @@ def run_serving_report(args: argparse.Namespace, params: Params) -> int:
                                         max_len=params.max_len, block_size=params.block_size, order=params.order,
                                         seed=params.seed)
     if args.json:
-        print(serving_json(params, workload, results, scenario, saturated, savings))
+        print(serving_json(params, workload, sides, results, scenario, saturated, savings))
     else:
-        print(serving_text(params, workload, results, saturated, savings))
+        print(serving_text(params, workload, sides, results, saturated, savings))
     return 0
 
 

@@ -1,5 +1,6 @@
-"""`fragtui report --mode serving`: one workload through Orca Max, Pow2, Oracle and paged, and
-for the `paper` scenario the PagedAttention paper's figures beside ours, category by category."""
+"""`fragtui report --mode serving`: one workload through every side, and for the `paper` scenario
+the PagedAttention paper's figures beside ours, category by category, side by side where a side
+is one of the paper's systems."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from statistics import mean
 
 from fragtui.sim.config.kv import format_bytes
 from fragtui.sim.config.params import Params
+from fragtui.sim.config.sides import Side
 from fragtui.sim.engines.serving import Breakdown, ServingMetrics
 from fragtui.sim.engines.serving.workload import ServingWorkload
 from fragtui.view.rows import CATEGORIES, SERVING_SHARING_ROWS
 
-Results = dict[str, ServingMetrics]
-COLUMNS = {"max": "Orca Max", "pow2": "Orca Pow2", "oracle": "Orca Oracle", "paged": "paged"}
+Results = tuple[ServingMetrics, ...]  # a side's each, in the sides' order
+# The paper's systems, by the side that is each: Orca's reservations as the paper names them, vLLM.
+PAPER_SYSTEMS = {"max": "Orca Max", "pow2": "Orca Pow2", "oracle": "Orca Oracle", "paged": "vLLM"}
 FEW_TICKS = 1000  # an average over fewer memory-bound ticks than this is noisy: say so
 
 # The PagedAttention paper (Kwon et al., SOSP 2023), OPT-13B with 12 GiB of KV cache on ShareGPT.
@@ -47,9 +50,10 @@ def fig2(b: Breakdown) -> tuple[float, float, float, float]:
             100 * (b.slack + b.stranded + b.free + b.unusable) / total)
 
 
-def serving_text(params: Params, workload: ServingWorkload, results: Results,
+def serving_text(params: Params, workload: ServingWorkload, sides: tuple[Side, ...], results: Results,
                  saturated: Results | None = None, savings: Savings | None = None) -> str:
-    ms = list(results.values())
+    ms = list(results)
+    labels = [side.label for side in sides]
     steady = params.warmup > 0
 
     def queued(m: ServingMetrics, value: str) -> str:
@@ -58,7 +62,7 @@ def serving_text(params: Params, workload: ServingWorkload, results: Results,
     def breakdown(m: ServingMetrics) -> Breakdown:
         return m.steady_breakdown_queued if steady else m.breakdown_queued
 
-    table: list[tuple[str, list[str]]] = [("", list(COLUMNS.values()))]
+    table: list[tuple[str, list[str]]] = [("", labels)]
     for category in CATEGORIES:
         if category.key in ("unusable", "slack") and not any(getattr(breakdown(m), category.key) for m in ms):
             continue
@@ -87,47 +91,56 @@ def serving_text(params: Params, workload: ServingWorkload, results: Results,
     lines += columns(table)
     lines.append("batch: requests running after admission in a tick. preemptions: paged evicting its newest "
                  "request for a block (recomputed when readmitted).")
-    few = [COLUMNS[n] for n, m in results.items() if 0 < (m.steady_queued_ticks if steady else m.queued_ticks) < FEW_TICKS]
+    few = [label for label, m in zip(labels, results)
+           if 0 < (m.steady_queued_ticks if steady else m.queued_ticks) < FEW_TICKS]
     if few:
         lines.append(f"note: {', '.join(few)} averaged over fewer than {FEW_TICKS:,} memory-bound ticks: noisy.")
     if savings is not None:
         lines += ["", *_savings_lines(savings)]
     if saturated is not None:
-        lines += [""] + paper_text(params, workload, results, saturated)
+        lines += [""] + paper_text(params, workload, sides, results, saturated)
     return "\n".join(lines)
 
 
-def paper_text(params: Params, workload: ServingWorkload, results: Results, saturated: Results) -> list[str]:
-    """Ours beside the paper's Fig. 2 and Fig. 13, and what each difference comes to."""
-    head = [""] + [h for name in COLUMNS for h in ("ours", "paper")]
+def paper_text(params: Params, workload: ServingWorkload, sides: tuple[Side, ...], results: Results,
+               saturated: Results) -> list[str]:
+    """Ours beside the paper's Fig. 2 and Fig. 13, and what each difference comes to, for the
+    sides that are the paper's systems (a side that is none has no figure of the paper's)."""
+    keys = [side.spec.text if side.spec.text in PAPER_SYSTEMS else None for side in sides]
+    head = [h for _ in sides for h in ("ours", "paper")]
     table: list[tuple[str, list[str]]] = [
-        ("", [title for name, title in COLUMNS.items() for title in (("vLLM/" if name == "paged" else "") + title, "")]),
-        ("Fig. 2, % of the pool", head[1:]),
+        ("", [title for side, key in zip(sides, keys)
+              for title in (f"{side.label}" + (f" ({PAPER_SYSTEMS[key]})" if key else ""), "")]),
+        ("Fig. 2, % of the pool", head),
     ]
-    ours = {name: fig2(m.steady_breakdown_queued) for name, m in results.items()}
+    ours = [fig2(m.steady_breakdown_queued) for m in results]
     for i, row in enumerate(FIG2_ROWS):
-        table.append((row, [v for name in COLUMNS for v in (f"{ours[name][i]:.1f}", _paper(PAPER_FIG2[name][i]))]))
+        table.append((row, [v for key, mine in zip(keys, ours)
+                            for v in (f"{mine[i]:.1f}", _paper(PAPER_FIG2[key][i] if key else None))]))
     table.append(("Fig. 13, avg batch", []))
-    table.append((f"  at {params.rate:g} req/s", [v for name in COLUMNS for v in
-                                                  (f"{results[name].steady_mean_batch_queued:.2f}", f"{PAPER_MEAN_BATCH[name]:.2f}")]))
-    table.append((f"  saturated ({params.time_scale:g} req/s)", [v for name in COLUMNS for v in
-                                                                (f"{saturated[name].steady_mean_batch_queued:.2f}", "–")]))
+    table.append((f"  at {params.rate:g} req/s", [v for key, m in zip(keys, results) for v in
+                                                  (f"{m.steady_mean_batch_queued:.2f}",
+                                                   f"{PAPER_MEAN_BATCH[key]:.2f}" if key else "–")]))
+    table.append((f"  saturated ({params.time_scale:g} req/s)", [v for m in saturated for v in
+                                                                (f"{m.steady_mean_batch_queued:.2f}", "–")]))
     prompt, output = mean(r.prompt for r in workload.requests), mean(r.output for r in workload.requests)
     lines = [f"beside the PagedAttention paper (Kwon et al., SOSP 2023: OPT-13B, 12 GiB of KV cache, ShareGPT; "
              f"Fig. 13 at 2 req/s), with {params.time_scale:g} ticks a second assumed for an A100:"]
     lines += columns(table)
     lines.append(f"these requests average {prompt:.1f} prompt and {output:.1f} output tokens (the paper's ShareGPT: "
                  "161.31 and 337.99). What each difference comes to:")
-    for name, title in COLUMNS.items():
-        m = results[name]
-        batch, paper_batch = m.steady_mean_batch_queued, PAPER_MEAN_BATCH[name]
-        held, paper_held = ours[name][0], PAPER_FIG2[name][0]
+    for side, key, m, mine in zip(sides, keys, results, ours):
+        if key is None:
+            continue
+        batch, paper_batch = m.steady_mean_batch_queued, PAPER_MEAN_BATCH[key]
+        held, paper_held = mine[0], PAPER_FIG2[key][0]
         assert paper_held is not None
         # Token states ÷ batch: the tokens a running request holds, ours against the paper's.
         per = held / 100 * params.total_slots / batch if batch else 0.0
         paper_per = paper_held / 100 * params.total_slots / paper_batch
-        lines.append(f"  {title}: batch {100 * (batch / paper_batch - 1):+.1f} %, token states {held - paper_held:+.1f} "
-                     f"points; a running request holds {per:.0f} tokens, the paper's {paper_per:.0f}.")
+        lines.append(f"  {PAPER_SYSTEMS[key]}: batch {100 * (batch / paper_batch - 1):+.1f} %, token states "
+                     f"{held - paper_held:+.1f} points; a running request holds {per:.0f} tokens, the paper's "
+                     f"{paper_per:.0f}.")
     lines.append("  (README, 'The paper's baselines', says what causes each difference and what we assumed.)")
     return lines
 
@@ -156,21 +169,23 @@ def _savings_lines(savings: Savings) -> list[str]:
             f"{PAPER_SAVED[kind]['sharegpt'][0]}–{PAPER_SAVED[kind]['sharegpt'][1]})"]
 
 
-def serving_json(params: Params, workload: ServingWorkload, results: Results, scenario: str,
-                 saturated: Results | None = None, savings: Savings | None = None) -> str:
+def serving_json(params: Params, workload: ServingWorkload, sides: tuple[Side, ...], results: Results,
+                 scenario: str, saturated: Results | None = None, savings: Savings | None = None) -> str:
+    labels = [side.label for side in sides]
     data: dict[str, object] = {
         "mode": "serving",
         "scenario": scenario,
         "params": asdict(params),
         "requests": len(workload.requests),
         "dropped": workload.dropped,
-        "allocators": {name: metrics_json(m) for name, m in results.items()},
+        "sides": labels,
+        "allocators": {label: metrics_json(m) for label, m in zip(labels, results)},
     }
     if saturated is not None:
-        data["saturated"] = {name: metrics_json(m) for name, m in saturated.items()}
+        data["saturated"] = {label: metrics_json(m) for label, m in zip(labels, saturated)}
         data["paper"] = PAPER
-        data["fig2_pct"] = {name: dict(zip(FIG2_ROWS, (round(v, 3) for v in fig2(m.steady_breakdown_queued))))
-                            for name, m in results.items()}
+        data["fig2_pct"] = {label: dict(zip(FIG2_ROWS, (round(v, 3) for v in fig2(m.steady_breakdown_queued))))
+                            for label, m in zip(labels, results)}
     if savings is not None:
         kind, ours = savings
         data["saved_by_sharing"] = {"kind": kind, "ours": {str(w): round(v, 6) for w, v in ours.items()},

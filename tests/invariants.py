@@ -1,8 +1,11 @@
 """The model's invariants, checked against an independent expansion of each pool."""
 
 from fragtui.sim.allocators.contiguous import reservation_for
+from fragtui.sim.allocators.free_runs import FreeRuns
 from fragtui.sim.allocators.outcomes import ADMITTED, FRAGMENTED, REJECTED
+from fragtui.sim.allocators.snapshot import BlockSnapshot, RunSnapshot
 from fragtui.sim.engines.lockstep import Simulation
+
 FREE, USED, RESERVED, UNUSABLE = "free", "used", "reserved", "unusable"
 
 
@@ -37,46 +40,59 @@ def slot_map(snap) -> list[str]:
 
 
 def check_invariants(sim: Simulation) -> None:
-    c_snap, p_snap = sim.snapshot()
+    """Every side's pool against its own expansion, whatever its allocator: the slots add up,
+    the tallies count the outcomes, and each shape of pool keeps its own rules."""
     total = sim.params.total_slots
-    for name, snap in (("contiguous", c_snap), ("paged", p_snap)):
+    for i, (snap, allocator) in enumerate(zip(sim.snapshot(), sim.allocators)):
         states = slot_map(snap)
-        m = sim.metrics(name)
+        m = sim.metrics(i)
         assert m.used + m.reserved + m.free + m.unusable == total
         assert (states.count(USED), states.count(RESERVED)) == (m.used, m.reserved)
         assert states.count(FREE) == m.free and states.count(UNUSABLE) == m.unusable
-        outcomes = [getattr(r, name) for r in sim.records]
+        outcomes = [r.outcomes[i] for r in sim.records]
         assert m.admitted == sum(o.kind == ADMITTED for o in outcomes)
         assert m.rejected == sum(o.kind == REJECTED for o in outcomes)
         assert m.rejected_fragmented == sum(o.reason == FRAGMENTED for o in outcomes)
+        assert allocator.tallies() == sim.series[i].row(-1)
+        if isinstance(snap, RunSnapshot):
+            check_runs(snap, allocator, m)
+        else:
+            check_blocks(snap, allocator, m, sim.sides[i].options.get("prefix_caching", False))
 
-    # contiguous: waste = Σ(run − used); free runs are maximal (buddy: whole chunks, merged
-    # only with their buddies, which test_buddy checks) and indexed right
-    pool = sim.contiguous
-    assert pool.reserved == sum(n - u for _, n, _, u in c_snap.allocations)
-    for start, length, _, used in c_snap.allocations:
+
+def check_runs(snap: RunSnapshot, pool, m) -> None:
+    """A run per request: waste = Σ(run − used); the free runs are exactly the slots no run
+    holds (maximal where they are kept as merged runs) and the largest is the largest."""
+    assert pool.reserved == sum(n - u for _, n, _, u in snap.allocations)
+    held = set()
+    for start, length, _, used in snap.allocations:
         assert used <= length
-    runs = c_snap.free_runs
-    if sim.params.placement != "buddy":
+        held.update(range(start, start + length))
+    runs = snap.free_runs
+    free = [slot for start, length in runs for slot in range(start, start + length)]
+    assert len(free) == len(set(free)) and set(free) == set(range(snap.total_slots)) - held
+    if isinstance(pool.runs, FreeRuns):  # merged runs, indexed by a max-tree
         check_tree(pool.runs)
         assert all(a + n < b for (a, n), (b, _) in zip(runs, runs[1:])), "adjacent free runs not merged"
-    assert pool.largest == max((n for _, n in runs), default=0)
-    assert sim.metrics("contiguous").live == len(c_snap.allocations)
+    assert m.largest_free_run == max((n for _, n in runs), default=0)
+    assert m.live == len(snap.allocations)
 
-    # paged: tail waste below one block per request; every block free or held, once
-    bs = sim.params.block_size
-    entries = [b for _, blocks, _ in p_snap.tables for b in blocks]
+
+def check_blocks(snap: BlockSnapshot, pool, m, caching: bool) -> None:
+    """Block tables: tail waste below one block per request; every block free or held, once."""
+    bs, total = snap.block_size, snap.total_slots
+    entries = [b for _, blocks, _ in snap.tables for b in blocks]
     held = sorted(set(entries))
-    assert sorted(held + list(p_snap.free_queue)) == list(range(total // bs)), "a block both free and held"
-    for _, blocks, used in p_snap.tables:
+    assert sorted(held + list(snap.free_queue)) == list(range(total // bs)), "a block both free and held"
+    for _, blocks, used in snap.tables:
         assert 0 <= len(blocks) * bs - used < bs
         assert len(set(blocks)) == len(blocks)
-    assert sim.paged.block_table_entries == len(entries)
-    free_ids = sorted(p_snap.free_queue)  # holes: runs of consecutive free block ids
-    assert sim.metrics("paged").holes == sum(1 for i, b in enumerate(free_ids) if i == 0 or free_ids[i - 1] != b - 1)
-    assert sim.metrics("paged").saved_blocks == len(entries) - len(held)
-    if sim.params.prefix_caching:
-        check_prefix_cache(sim.paged, entries)
+    assert m.block_table_entries == len(entries)
+    free_ids = sorted(snap.free_queue)  # holes: runs of consecutive free block ids
+    assert pool.metrics(0).holes == sum(1 for i, b in enumerate(free_ids) if i == 0 or free_ids[i - 1] != b - 1)
+    assert m.saved_blocks == len(entries) - len(held)
+    if caching:
+        check_prefix_cache(pool, entries)
     else:
         assert len(held) == len(entries), "nothing is shared without prefix caching"
 
@@ -102,10 +118,10 @@ def check_rejection_reasons(sim: Simulation) -> None:
     """Replays the stream, checking each contiguous rejection's reason against the pool before it."""
     sim.goto(0)
     while not sim.at_end:
-        pool = sim.contiguous
+        pool = sim.allocators[0]
         free, largest = pool.free, pool.largest
         record = sim.step_forward()
-        c = record.contiguous
+        c = record.outcomes[0]
         if c.kind == REJECTED:
             need = pool.run_needed(reservation_for(sim.params.reservation, c.used, record.event.request.max_len))
             assert c.length == need

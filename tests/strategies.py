@@ -2,7 +2,8 @@
 
 from hypothesis import strategies as st
 
-from fragtui.sim.allocators.contiguous import PLACEMENTS, RESERVATIONS
+from fragtui.sim.allocators.contiguous import RESERVATIONS
+from fragtui.sim.allocators.registry import placements
 from fragtui.sim.allocators.paged import ORDERS
 from fragtui.sim.config.params import Params
 from fragtui.sim.workload.requests import Arrive, Free, Request
@@ -32,7 +33,7 @@ def pool_params(draw):
         max_len=64,
         used_len=1,
         block_size=draw(st.sampled_from([1, 3, 4, 16])),
-        placement=draw(st.sampled_from(PLACEMENTS)),
+        placement=draw(st.sampled_from(placements())),
         order=draw(st.sampled_from(ORDERS)),
         reservation=draw(st.sampled_from(RESERVATIONS)),
     ).validated()

@@ -161,14 +161,14 @@ def test_undo_to_zero_at_block_1_with_long_tables_is_exact():
         sim.step_forward()
         if sim.step % 500 == 0:
             snapshots[sim.step] = sim.snapshot()
-    long_tables = sum(isinstance(r.paged.blocks, BlockRuns) and len(r.paged.blocks.runs) > 1 for r in sim.records)
+    long_tables = sum(isinstance(r.outcomes[1].blocks, BlockRuns) and len(r.outcomes[1].blocks.runs) > 1 for r in sim.records)
     assert long_tables > 100  # tables of several runs: the queue came back in pieces
     while sim.step:
         sim.step_back()
         if sim.step in snapshots:
             assert sim.snapshot() == snapshots[sim.step], f"step {sim.step}"
     fresh = Simulation(params, build_workload(params).events)
-    assert sim.paged.free_block_ids() == fresh.paged.free_block_ids() == list(range(65536))
+    assert sim.allocators[1].free_block_ids() == fresh.allocators[1].free_block_ids() == list(range(65536))
     for _ in range(1500):
         sim.step_forward()
         fresh.step_forward()
@@ -193,7 +193,7 @@ def test_serving_pictures_of_long_growing_tables_at_block_1_patch_equal_fresh(se
     engine = ServingEngine(params)
     for _ in range(8):
         engine.forward()
-    tables = [h.starts.blocks for h in engine.pools.paged.holdings()]
+    tables = [h.starts.blocks for h in engine.pools[1].holdings()]
     assert any(isinstance(t, BlockRuns) for t in tables)  # long prompts: runs, then grown
     engine.jump(0)
     walk(engine)

@@ -126,11 +126,11 @@ def test_a_history_free_run_ends_where_the_simulation_does(params, caching, data
     sim = Simulation(params, events).run()
     done = run_to_end(params, iter(events))  # an iterator: one pass, nothing kept
     assert done.events == sim.step
-    for side in ("contiguous", "paged"):
+    for side in range(len(sim.sides)):
         assert done.metrics[side] == sim.metrics(side)
         assert done.peaks[side] == sim.peaks(side)
-    fragmented = [r for r in sim.records if r.contiguous.reason == "fragmented"]
-    assert done.last_fragmented == (fragmented[-1] if fragmented else None)
+    fragmented = [r for r in sim.records if r.outcomes[0].reason == "fragmented"]
+    assert done.last_fragmented == ((fragmented[-1], 0) if fragmented else None)
 
 
 def test_report_json_writes_each_step_before_the_next_event_is_taken():
@@ -156,7 +156,9 @@ def test_report_json_writes_each_step_before_the_next_event_is_taken():
 def test_report_json_lists_the_steps_then_the_totals(capsys):
     status, out, _ = run(capsys, "report", "--json", "--arrivals", "3")
     assert status == 0
-    assert list(json.loads(out)) == ["scenario", "params", "steps", "events", "dropped", "contiguous", "paged"]
+    data = json.loads(out)
+    assert list(data) == ["scenario", "params", "sides", "steps", "events", "dropped", "contiguous", "paged"]
+    assert data["sides"] == ["contiguous", "paged"]
 
 
 def test_a_model_gives_the_slot_counts_in_bytes_too(capsys):

@@ -78,11 +78,11 @@ async def test_rows_line_up_with_max_len_and_pools_grow_on_large_terminals():
     app = FragApp()
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.pause()
-        layout = app.query_one("#contiguous").grid_layout
+        layout = app.query_one("#pool-0").grid_layout
         assert 512 % layout.row_slots == 0  # every 512-slot run starts in the same column
         await pilot.resize_terminal(250, 80)
         await pilot.pause()
-        grid = app.query_one("#contiguous")
+        grid = app.query_one("#pool-0")
         layout = grid.grid_layout
         used = layout.width * layout.text_rows / (grid.scrollable_content_region.width * grid.size.height)
         assert layout.slots_per_cell == 1 and used > 0.45  # was 30 %: now bigger cells
@@ -120,7 +120,7 @@ async def test_zoom_has_no_horizontal_scrollbar_and_notifications_replace_each_o
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("z")
         await pilot.pause()
-        grid = app.query_one("#contiguous")
+        grid = app.query_one("#pool-0")
         assert grid.styles.scrollbar_size_horizontal == 0 and grid.scrollable_content_region.height == grid.size.height
         for _ in range(8):
             await pilot.press("t")
@@ -131,7 +131,7 @@ async def test_zoom_has_no_horizontal_scrollbar_and_notifications_replace_each_o
 async def test_free_slots_and_request_colours_stand_out_under_every_theme_and_at_256_colours():
     app = FragApp()
     async with app.run_test(size=(120, 40)) as pilot:
-        grid = app.query_one("#contiguous")
+        grid = app.query_one("#pool-0")
         for theme in sorted(app.available_themes):
             app.theme = theme
             await pilot.pause()

@@ -10,7 +10,7 @@ steps the whole state equals a replay from scratch, and at step 0 the pools equa
 
 import pytest
 
-from fragtui.sim.allocators.contiguous import PLACEMENTS
+from fragtui.sim.allocators.registry import placements
 from fragtui.sim.allocators.paged import ORDERS
 from fragtui.sim.config.params import Params
 from fragtui.sim.engines.lockstep import Simulation
@@ -20,9 +20,9 @@ SAMPLE_EVERY = 2500
 
 
 def tallies(sim: Simulation) -> tuple:
-    c, p = sim.contiguous, sim.paged
-    return (c.used, c.reserved, c.admitted, c.rejected_fragmented, c.cursor, len(c.runs), c.runs.largest,
-            p.used, p.free_blocks, len(p.queue), p.admitted, p.rejected_pool_full)
+    c, p = sim.allocators[0], sim.allocators[1]
+    return (*c.tallies(), getattr(c, "cursor", None), len(c.runs), p.used, p.free_blocks, len(p.queue), p.admitted,
+            p.rejected_pool_full)
 
 
 def long_run(order: str, placement: str) -> Simulation:
@@ -31,7 +31,7 @@ def long_run(order: str, placement: str) -> Simulation:
     return Simulation(params, build_workload(params).events)
 
 
-@pytest.mark.parametrize("order,placement", [(o, p) for o, p in zip(ORDERS * 2, PLACEMENTS)])
+@pytest.mark.parametrize("order,placement", [(o, p) for o, p in zip(ORDERS * 2, placements())])
 def test_undo_to_zero_after_a_long_history_is_exact(order, placement):
     sim = long_run(order, placement)
     seen, snapshots = [tallies(sim)], {0: sim.snapshot()}
@@ -40,7 +40,7 @@ def test_undo_to_zero_after_a_long_history_is_exact(order, placement):
         seen.append(tallies(sim))
         if sim.step % SAMPLE_EVERY == 0:
             snapshots[sim.step] = sim.snapshot()
-    taken = sum(len(r.paged.blocks) for r in sim.records if r.paged.kind == "admitted")
+    taken = sum(len(r.outcomes[1].blocks) for r in sim.records if r.outcomes[1].kind == "admitted")
     assert sim.step > 19000 and taken > 4 * 4096  # many pieces gathered and consumed
     while sim.step:
         sim.step_back()
@@ -49,7 +49,7 @@ def test_undo_to_zero_after_a_long_history_is_exact(order, placement):
             assert sim.snapshot() == snapshots[sim.step], f"step {sim.step}"
     fresh = long_run(order, placement)
     assert sim.snapshot() == fresh.snapshot()
-    assert sim.paged.free_block_ids() == fresh.paged.free_block_ids()
+    assert sim.allocators[1].free_block_ids() == fresh.allocators[1].free_block_ids()
     # and the run forward again is the same run
     for _ in range(3 * SAMPLE_EVERY):
         sim.step_forward()
@@ -64,7 +64,7 @@ def test_the_reported_reproduction_steps_back_and_forward_cleanly():
     sim = Simulation(params, build_workload(params).events)
     sim.goto(9000)
     sim.goto(0)
-    assert sim.paged.free_blocks == len(sim.paged.queue) == 4096
+    assert sim.allocators[1].free_blocks == len(sim.allocators[1].queue) == 4096
     record = sim.step_forward()
-    assert record.paged.blocks == [0, 1]
-    assert sim.step_forward().paged.blocks == [2, 3]
+    assert record.outcomes[1].blocks == [0, 1]
+    assert sim.step_forward().outcomes[1].blocks == [2, 3]

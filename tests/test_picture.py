@@ -4,7 +4,8 @@ equals a picture painted from scratch, and it reports every slot whose look chan
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fragtui.sim.allocators.contiguous import PLACEMENTS, RESERVATIONS
+from fragtui.sim.allocators.contiguous import RESERVATIONS
+from fragtui.sim.allocators.registry import placements
 from fragtui.sim.engines.event_engine import EventEngine
 from fragtui.sim.allocators.paged import ORDERS
 from fragtui.sim.config.params import Params
@@ -28,10 +29,10 @@ def check_patch(picture, pool, before, ranges):
 
 def walk(engine):
     """Every move to the end and all the way back, each checked against a fresh picture."""
-    pictures = engine.pools.map(Picture)
+    pictures = [Picture(pool) for pool in engine.pools]
     for move in (engine.forward, engine.back):
         while True:
-            before = pictures.map(lambda p: bytes(p.states))
+            before = [bytes(p.states) for p in pictures]
             changes = move()
             if changes is None:
                 break
@@ -64,7 +65,7 @@ def test_prefix_caching_patches_equal_fresh_pictures_forward_and_back(events, or
     total=st.integers(40, 600),
     block=st.sampled_from([1, 3, 8, 16]),
     reservation=st.sampled_from(RESERVATIONS),
-    placement=st.sampled_from(PLACEMENTS),
+    placement=st.sampled_from(placements()),
     order=st.sampled_from(ORDERS),
     seed=st.integers(0, 50),
     rate=st.sampled_from([4.0, 20.0, 60.0]),  # requests a second: 0.2, 1 and 3 a tick

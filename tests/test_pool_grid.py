@@ -24,8 +24,8 @@ class GridHarness(App):
         return {**super().get_theme_variable_defaults(), **tui_app.THEME_DEFAULTS}
 
     def compose(self):
-        yield PoolGrid("contiguous", id="contiguous")
-        yield PoolGrid("paged", id="paged")
+        yield PoolGrid("contiguous", id="pool-0")
+        yield PoolGrid("paged", id="pool-1")
 
 
 def tiny_sim() -> Simulation:
@@ -57,9 +57,9 @@ async def test_render_line_gives_each_cell_its_state_colours():
     app = GridHarness()
     sim = tiny_sim()
     async with app.run_test(size=(20, 6)) as pilot:
-        contiguous, paged = app.query_one("#contiguous"), app.query_one("#paged")
-        contiguous.show(Picture(RunPool(sim.contiguous, 24)), 4, lambda rid: "")
-        paged.show(Picture(BlockPool(sim.paged)), 4, lambda rid: "")
+        contiguous, paged = app.query_one("#pool-0"), app.query_one("#pool-1")
+        contiguous.show(Picture(RunPool(sim.allocators[0], 24)), 4, lambda rid: "")
+        paged.show(Picture(BlockPool(sim.allocators[1])), 4, lambda rid: "")
         await pilot.pause()
         layout = contiguous.grid_layout
         assert (layout.cells_per_row, layout.slots_per_cell, layout.text_rows) == (16, 1, 1)
@@ -84,8 +84,8 @@ async def test_colour_by_request_uses_each_requests_colour():
     app = GridHarness()
     sim = tiny_sim()
     async with app.run_test(size=(20, 6)) as pilot:
-        paged = app.query_one("#paged")
-        paged.show(Picture(BlockPool(sim.paged)), 4, lambda rid: "")
+        paged = app.query_one("#pool-1")
+        paged.show(Picture(BlockPool(sim.allocators[1])), 4, lambda rid: "")
         paged.set_mode(by_request=True)
         await pilot.pause()
         got = cells(paged.render_line(0), paged._pad)
@@ -99,8 +99,8 @@ async def test_a_step_repaints_only_the_rows_it_changed():
     params = Params(total_slots=4096, max_len=512).validated()
     sim = Simulation(params, [Arrive(Request(i, 32, 512)) for i in range(3)])
     async with app.run_test(size=(100, 40)) as pilot:
-        grid = app.query_one("#paged")
-        pool = BlockPool(sim.paged)
+        grid = app.query_one("#pool-1")
+        pool = BlockPool(sim.allocators[1])
         picture = Picture(pool)
         grid.show(picture, 16, lambda rid: "")
         await pilot.pause()
@@ -108,7 +108,7 @@ async def test_a_step_repaints_only_the_rows_it_changed():
             grid.render_line(row)
         cached = set(grid._strips)
         record = sim.step_forward()
-        grid.patch(picture.apply(pool, Change(replaced=(record.paged.request_id,))))
+        grid.patch(picture.apply(pool, Change(replaced=(record.outcomes[1].request_id,))))
         assert cached - set(grid._strips) == {0}  # blocks 0–1 sit in the first row only
 
 
@@ -121,7 +121,7 @@ async def test_rows_skipped_after_a_tick_still_show_what_a_fresh_render_shows():
 
     app = FragApp(get_scenario("paper").build(arrivals=80), scenario="paper")
     async with app.run_test(size=(120, 40)) as pilot:
-        grids = [app.query_one("#contiguous"), app.query_one("#paged")]
+        grids = [app.query_one("#pool-0"), app.query_one("#pool-1")]
         assert all(g.grid_layout.slots_per_cell > 1 for g in grids)
         for colour_key in ("", "c"):
             if colour_key:

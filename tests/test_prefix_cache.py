@@ -39,7 +39,7 @@ def test_the_design_example_as_an_op_list():
     params = Params(ops="+64:a48,+64:a48,-0,+64:a48,-2,-1,+40:a40", total_slots=256, order="lifo",
                     prefix_caching=True).validated()
     sim = Simulation(params, build_workload(params).events).run()
-    admitted = [r.paged.blocks for r in sim.records if r.paged.kind == ADMITTED]
+    admitted = [r.outcomes[1].blocks for r in sim.records if r.outcomes[1].kind == ADMITTED]
     assert admitted == [[0, 1, 2, 3], [0, 1, 2, 4], [0, 1, 2, 5], [0, 1, 6]]
 
 
@@ -169,7 +169,7 @@ def test_invariants_hold_and_undo_equals_replay(events, order, block, total):
 def test_nothing_is_shared_or_counted_without_prefix_caching():
     params = Params(ops="+64:a48,+64:a48", total_slots=256).validated()
     sim = Simulation(params, build_workload(params).events).run()
-    assert [r.paged.blocks for r in sim.records] == [[0, 1, 2, 3], [4, 5, 6, 7]]
+    assert [r.outcomes[1].blocks for r in sim.records] == [[0, 1, 2, 3], [4, 5, 6, 7]]
     m = sim.metrics("paged")
     assert (m.prefix_hits, m.prefix_misses, m.saved_blocks, m.hit_rate) == (0, 0, 0, None)
 

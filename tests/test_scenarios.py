@@ -39,17 +39,17 @@ def test_external_frag_shows_its_lesson_at_step_13():
     sim = engine.sim
     fragmented = []
     while not sim.at_end:
-        free_before = sim.contiguous.free
+        free_before = sim.allocators[0].free
         record = sim.step_forward()
-        c = record.contiguous
+        c = record.outcomes[0]
         if c.kind == REJECTED and c.reason == FRAGMENTED:
             fragmented.append(record.index)
-            assert free_before >= c.length > sim.contiguous.largest
-            assert record.paged.kind == ADMITTED  # the same request, admitted by paged
+            assert free_before >= c.length > sim.allocators[0].largest
+            assert record.outcomes[1].kind == ADMITTED  # the same request, admitted by paged
         if record.index == 13:
-            assert (c.reason, c.length, free_before, sim.contiguous.largest) == (FRAGMENTED, 1024, 2048, 512)
-            assert len(record.paged.blocks) == 19
-            picture = Picture(engine.pools.contiguous)
+            assert (c.reason, c.length, free_before, sim.allocators[0].largest) == (FRAGMENTED, 1024, 2048, 512)
+            assert len(record.outcomes[1].blocks) == 19
+            picture = Picture(engine.pools[0])
             assert picture.states.count(STRANDED) == sim.metrics("contiguous").stranded == 2048
     assert fragmented == [13, 16]
 

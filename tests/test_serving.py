@@ -6,6 +6,8 @@ from collections import deque
 from dataclasses import dataclass, field
 
 import pytest
+
+from fragtui.sim.config.sides import RUN_DEFAULTS, make_sides, one_side, parse_sides
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -48,7 +50,7 @@ def blocks_held(run):
 def free_space(run):
     """Free runs (contiguous) or free block ids in hand-out order (paged)."""
     allocator = run._engine.memory.allocator
-    return tuple(allocator.free_block_ids() if run.allocator == "paged" else allocator.free_runs())
+    return tuple(allocator.free_block_ids() if run.side.allocator.family == "paged" else allocator.free_runs())
 
 
 def ticks_of(run):
@@ -184,7 +186,7 @@ def test_bad_requests_are_refused():
         with pytest.raises(ValueError):
             ServingRun(bad, allocator="paged", total_slots=16, max_len=8)
     with pytest.raises(ValueError):
-        ServingRun([], allocator="buddy", total_slots=16, max_len=8)
+        ServingRun([], allocator="middle", total_slots=16, max_len=8)
 
 
 # -- the paged allocator's growth ------------------------------------------------------------
@@ -373,7 +375,7 @@ def workloads(draw, max_requests=12):
 
 def _state(run):
     """Everything a reader can see, for comparing two positions."""
-    held = blocks_held(run) if run.allocator == "paged" else runs_held(run)
+    held = blocks_held(run) if run.side.allocator.family == "paged" else runs_held(run)
     return (run.tick, run.breakdown(), run.metrics(), held, free_space(run), run.running(), run.waiting(),
             run.completed(), run.rejected(), run.last)
 
@@ -470,9 +472,13 @@ def opt13b_requests(count=400, rate=1.0, seed=7):
     return requests
 
 
+PAPER_SIDES = ("max", "pow2", "oracle", "paged")
+
+
 def test_the_paper_setting_orders_batch_sizes_and_token_shares():
     """PagedAttention Fig. 2 and 13: OPT-13B on an A100 holds 15,728 slots of KV cache."""
-    results = compare(opt13b_requests(), total_slots=15_728, max_len=2048, block_size=16)
+    sides = tuple(one_side(name, 15_728, 2048, block_size=16) for name in PAPER_SIDES)
+    results = dict(zip(PAPER_SIDES, compare(opt13b_requests(), sides)))
     batch = {name: m.mean_batch_queued for name, m in results.items()}
     assert batch["max"] < batch["pow2"] < batch["oracle"] < batch["paged"], batch
     assert results["paged"].breakdown_queued.share("token_states") > 0.9
@@ -487,9 +493,9 @@ def test_runs_side_by_side_in_worker_processes_give_the_same_metrics():
     """compare forks a worker per run for long streams; a short one is forced here. The workers
     inherit the stream and send back metrics equal, field for field, to a run in this process."""
     requests = opt13b_requests(count=150)
-    here = compare(requests, total_slots=15_728, max_len=2048, workers=1)
-    assert compare(requests, total_slots=15_728, max_len=2048, workers=2) == here
-    assert list(here) == ["max", "pow2", "oracle", "paged"]
+    sides = make_sides(parse_sides(",".join(PAPER_SIDES)), 15_728, 2048, RUN_DEFAULTS)
+    here = compare(requests, sides, workers=1)
+    assert compare(requests, sides, workers=2) == here and len(here) == 4
     savings = sharing_savings(requests, kind="samples", widths=(2, 4), total_slots=15_728, max_len=2048, workers=2)
     assert savings == sharing_savings(requests, kind="samples", widths=(2, 4), total_slots=15_728, max_len=2048,
                                       workers=1)

@@ -131,12 +131,12 @@ async def test_the_tui_steps_a_serving_run_tick_by_tick():
         assert "tick 40/" in text and "tick 40:" in text
         assert "token states" in text and "internal frag" in text and "future tokens" in text
         rows = sidebar_rows(app)
-        contiguous, paged = app.stage.engine.runs
-        assert rows["running (batch)"] == [str(len(contiguous.running())), str(len(paged.running()))]
-        assert rows["token states %"][1] == f"{100 * paged.breakdown().share('token_states'):.1f}"
-        before = app.stage.pictures.paged.states[:]
+        runs = app.stage.engine.runs
+        assert rows["running (batch)"] == [str(len(run.running())) for run in runs]
+        assert rows["token states %"][-1] == f"{100 * runs[-1].breakdown().share('token_states'):.1f}"
+        before = app.stage.pictures[1].states[:]
         await pilot.press("space", "left")
-        assert app.stage.step == 40 and app.stage.pictures.paged.states == before
+        assert app.stage.step == 40 and app.stage.pictures[1].states == before
         await pilot.press("end")
         assert app.stage.at_end
         await pilot.press("f")  # no manual frees in serving mode: nothing happens

@@ -28,7 +28,7 @@ def test_the_seed_after_8_and_64_steps():
     assert (c.free, c.largest_free_run, c.ext_frag) == (0, 0, 0.0)
     assert (p.used, p.block_table_entries, p.free) == (2048, 128, 2048)
     assert sim.peaks("contiguous")["reserved"] == 3840
-    assert sim.last.contiguous.reason == "pool-full"
+    assert sim.last.outcomes[0].reason == "pool-full"
 
 
 def test_the_seed_with_33_tokens():
@@ -47,8 +47,8 @@ def test_external_fragmentation_contiguous_rejects_paged_admits():
     params = Params(total_slots=2048, max_len=1024, used_len=32).validated()
     sim = Simulation(params, external_frag_events()).run()
     last = sim.last
-    assert (last.contiguous.kind, last.contiguous.reason) == (REJECTED, FRAGMENTED)
-    assert last.paged.kind == ADMITTED and len(last.paged.blocks) == 7
+    assert (last.outcomes[0].kind, last.outcomes[0].reason) == (REJECTED, FRAGMENTED)
+    assert last.outcomes[1].kind == ADMITTED and len(last.outcomes[1].blocks) == 7
     c = sim.metrics("contiguous")
     assert (c.free, c.largest_free_run, c.stranded, c.holes) == (1024, 512, 1024, 2)
     assert c.ext_frag == 0.5
@@ -59,7 +59,7 @@ def test_a_free_of_a_request_one_side_rejected_is_a_noop_there():
     params = Params(total_slots=512, max_len=512).validated()
     events = [Arrive(Request(0, 32, 512)), Arrive(Request(1, 32, 512)), Free(1)]
     sim = Simulation(params, events).run()
-    assert (sim.last.contiguous.kind, sim.last.paged.kind) == (NOOP, FREED)
+    assert (sim.last.outcomes[0].kind, sim.last.outcomes[1].kind) == (NOOP, FREED)
 
 
 def test_undo_to_the_start_and_forward_again_gives_identical_snapshots():
@@ -100,6 +100,6 @@ def test_stepping_back_restores_every_earlier_state(params, events, data):
     target = data.draw(st.integers(0, sim.total_steps))
     sim.goto(target)
     assert (sim.snapshot(), sim.metrics("contiguous"), sim.metrics("paged")) == states[target]
-    assert len(sim.series["paged"]["used"]) == target + 1
+    assert len(sim.series[1]["used"]) == target + 1
     sim.goto(sim.total_steps)
     assert (sim.snapshot(), sim.metrics("contiguous"), sim.metrics("paged")) == states[-1]

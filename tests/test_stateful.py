@@ -5,7 +5,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from fragtui.sim.allocators.contiguous import PLACEMENTS, RESERVATIONS
+from fragtui.sim.allocators.contiguous import RESERVATIONS
+from fragtui.sim.allocators.registry import placements
 from fragtui.sim.errors import ParamError
 from fragtui.sim.allocators.paged import ORDERS
 from fragtui.sim.config.params import Params
@@ -49,7 +50,7 @@ class SessionMachine(RuleBasedStateMachine):
 
     @rule()
     def free_oldest(self):
-        if self.session.sim.contiguous.allocations or self.session.sim.paged.tables:
+        if self.session.sim.allocators[0].allocations or self.session.sim.allocators[1].tables:
             self.session.free_oldest()
 
     @rule(
@@ -63,7 +64,7 @@ class SessionMachine(RuleBasedStateMachine):
             "used_len": st.integers(1, 80),
             "total_slots": st.integers(16, 800),
             "max_len": st.integers(8, 128),
-            "placement": st.sampled_from(PLACEMENTS),
+            "placement": st.sampled_from(placements()),
             "order": st.sampled_from(ORDERS),
             "reservation": st.sampled_from(RESERVATIONS),
             "prefix_caching": st.booleans(),

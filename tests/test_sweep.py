@@ -26,14 +26,14 @@ def run(capsys, *argv: str) -> str:
 def test_max_len_on_the_seed_by_hand(capsys):
     """Contiguous fits ⌊4096 / max_len⌋ runs, each wasting max_len − 32; paged is unmoved."""
     rows = vary(Params(), [parse_axis("max_len=512,1024")])
-    c = [row.event.contiguous for row in rows]
-    p = [row.event.paged for row in rows]
+    c = [row.event[0] for row in rows]
+    p = [row.event[1] for row in rows]
     assert [m.admitted for m in c] == [8, 4] and [m.rejected for m in c] == [56, 60]
     assert [m.wasted for m in c] == [8 * 480, 4 * 992] and [m.block_table_entries for m in c] == [8, 4]
     assert [m.admitted for m in p] == [64, 64] and [m.wasted for m in p] == [0, 0]
     assert [m.block_table_entries for m in p] == [128, 128] and [m.utilization for m in p] == [0.5, 0.5]
     text = run(capsys, "--vary", "max_len=512,1024").splitlines()
-    assert text[0].split() == ["max_len", "allocator", "admitted", "rejected", "fragmented", "wasted", "ext", "frag",
+    assert text[0].split() == ["max_len", "side", "admitted", "rejected", "fragmented", "wasted", "ext", "frag",
                                "%", "util", "%", "table", "entries"]
     assert text[1].split() == ["512", "contiguous", "8", "56", "0", "3840", "0.0", "6.2", "8"]
     assert text[2].split() == ["paged", "64", "0", "0", "0", "0.0", "50.0", "128"]
@@ -45,7 +45,7 @@ def test_the_cross_product_in_order_the_first_axis_slowest(capsys):
     assert [dict(r.values) for r in rows] == [{"block_size": b, "placement": p} for b in (16, 64)
                                               for p in ("first", "best", "buddy")]
     assert [r.params.block_size for r in rows] == [16, 16, 16, 64, 64, 64]
-    assert [r.event.paged.wasted for r in rows] == [64 * 15] * 3 + [64 * 31] * 3  # tail waste: the seed with 33 tokens
+    assert [r.event[1].wasted for r in rows] == [64 * 15] * 3 + [64 * 31] * 3  # tail waste: the seed with 33 tokens
 
 
 def test_json_and_csv_are_well_formed(capsys):
@@ -56,7 +56,7 @@ def test_json_and_csv_are_well_formed(capsys):
     assert data["rows"][2]["values"] == {"max_len": 1024, "placement": "first"}
     assert data["rows"][2]["contiguous"]["admitted"] == 4 and data["rows"][2]["paged"]["wasted"] == 0
     records = list(csv.reader(io.StringIO(run(capsys, *argv, "--csv"))))
-    assert records[0] == ["max_len", "placement", "allocator", "admitted", "rejected", "rejected_fragmented",
+    assert records[0] == ["max_len", "placement", "side", "admitted", "rejected", "rejected_fragmented",
                           "wasted", "ext_frag_pct", "utilization_pct", "block_table_entries"]
     assert len(records) == 1 + 4 * 2 and all(len(r) == len(records[0]) for r in records)
     assert records[5] == ["1024", "first", "contiguous", "4", "60", "0", "3968", "0.0", "3.125", "4"]
@@ -64,9 +64,9 @@ def test_json_and_csv_are_well_formed(capsys):
 
 
 def test_serving_mode_sweeps_batch_memory_and_preemptions(capsys):
-    argv = ["--scenario", "paper", "--arrivals", "60", "--vary", "reservation=max,oracle"]
+    argv = ["--scenario", "paper", "--arrivals", "60", "--sides", "contiguous,paged", "--vary", "reservation=max,oracle"]
     lines = run(capsys, *argv).splitlines()
-    assert lines[0].split()[:5] == ["reservation", "allocator", "completed", "preemptions", "batch"]
+    assert lines[0].split()[:5] == ["reservation", "side", "completed", "preemptions", "batch"]
     assert lines[1].split()[:3] == ["max", "contiguous", "60"] and lines[3].split()[:3] == ["oracle", "contiguous", "60"]
     data = json.loads(run(capsys, *argv, "--json"))
     assert data["mode"] == "serving" and len(data["rows"]) == 2
@@ -114,3 +114,10 @@ def test_the_readme_shows_what_sweep_prints(command, output, capsys):
 
 def test_there_are_readme_sweeps_to_check():
     assert len(readme_sweeps()) == 3
+
+
+def test_a_sweep_of_an_option_every_side_pins_is_refused(capsys):
+    """The paper's sides pin their reservations: varying the run's would change nothing."""
+    assert main(["sweep", "--scenario", "paper", "--vary", "reservation=max,oracle"]) == 2
+    err = capsys.readouterr().err
+    assert "--vary 'reservation=max,oracle': every side that takes reservation pins its own" in err

@@ -81,8 +81,8 @@ async def test_block_size_down_and_up_replays_to_the_same_step():
         await pilot.pause()
         assert (sim_of(app).step, app.stage.engine.params.block_size) == (40, 8)
         assert sidebar_rows(app)["wasted"] == ["3832", str(40 * 7)]  # ⌈33/8⌉·8 − 33 = 7
-        assert app.query_one("#paged").border_title == "paged · 1 cell = 2 slots"  # 64-slot rows: runs of 512 line up
-        assert app.query_one("#paged").border_subtitle == "block 8 · fifo"
+        assert app.query_one("#pool-1").border_title == "paged · 1 cell = 2 slots"  # 64-slot rows: runs of 512 line up
+        assert app.query_one("#pool-1").border_subtitle == "block 8 · fifo"
         await pilot.press("K")
         await pilot.pause()
         assert (sim_of(app).step, app.stage.engine.params.block_size) == (40, 16)
@@ -195,10 +195,10 @@ async def test_hover_describes_the_cells_under_the_pointer():
     app = FragApp()
     async with app.run_test(size=(160, 50)) as pilot:
         await press_n(pilot, "space", 2)
-        grid = app.query_one("#contiguous")
+        grid = app.query_one("#pool-0")
         text = grid.describe_at(grid._pad, 0)
         assert text.startswith("contiguous: ▀ slots 0–1 · used · r0 32/512   ▄ slots 64–65 · reserved · r0 32/512")
-        await pilot.hover("#paged", offset=(grid._pad + 1, 1))
+        await pilot.hover("#pool-1", offset=(grid._pad + 1, 1))
         await pilot.pause()
         assert "paged:" in str(app.query_one("#hover").content)
 
@@ -206,7 +206,7 @@ async def test_hover_describes_the_cells_under_the_pointer():
 async def test_zoom_shows_one_slot_per_cell_and_scrolls_both_pools():
     app = FragApp()
     async with app.run_test(size=(120, 40)) as pilot:
-        grid = app.query_one("#contiguous")
+        grid = app.query_one("#pool-0")
         assert grid.grid_layout.slots_per_cell > 1
         await pilot.press("z")
         await pilot.pause()
@@ -216,7 +216,7 @@ async def test_zoom_shows_one_slot_per_cell_and_scrolls_both_pools():
         await pilot.press("pagedown")
         await pilot.pause()
         assert grid.scroll_offset.y > 0
-        assert app.query_one("#paged").scroll_offset.y == grid.scroll_offset.y
+        assert app.query_one("#pool-1").scroll_offset.y == grid.scroll_offset.y
 
 
 async def test_the_keys_line_is_clickable():

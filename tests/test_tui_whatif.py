@@ -22,14 +22,14 @@ async def test_every_scenario_opens_and_steps_to_its_end(name):
         await pilot.pause()
         assert app.stage.at_end
         if app.stage.mode == "event":
-            c, p = sim_of(app).metrics("contiguous"), sim_of(app).metrics("paged")
+            metrics = [sim_of(app).metrics(i) for i in range(len(app.stage.sides))]
             rows = sidebar_rows(app)
-            assert rows["admitted"] == [str(c.admitted), str(p.admitted)]
-            assert rows["wasted"] == [str(c.wasted), str(p.wasted)]
+            assert rows["admitted"] == [str(m.admitted) for m in metrics]
+            assert rows["wasted"] == [str(m.wasted) for m in metrics]
         else:
-            c, p = (run.metrics() for run in app.stage.engine.runs)
-            assert sidebar_rows(app)["completed"] == [str(c.completed), str(p.completed)]
-            assert c.completed == p.completed == len(app.stage.engine.workload.requests)
+            metrics = [run.metrics() for run in app.stage.engine.runs]
+            assert sidebar_rows(app)["completed"] == [str(m.completed) for m in metrics]
+            assert {m.completed for m in metrics} == {len(app.stage.engine.workload.requests)}
         await pilot.press("left")
         assert app.stage.step == app.stage.total_steps - 1
 
@@ -44,7 +44,7 @@ async def test_external_frag_shows_stranded_cells_and_the_fragmented_rejection()
         assert "contiguous: rejected, fragmented: 2048 free but the largest run is 512 < 1024" in text
         assert "paged: blocks 42–60" in text
         assert sidebar_rows(app)["fragmented"] == ["1", "0"]
-        grid = app.query_one("#contiguous")
+        grid = app.query_one("#pool-0")
         assert grid.picture.states.count(STRANDED) == 2048
         stranded = grid.get_component_rich_style("pool--stranded").color
         colours = {seg.style.color for row in range(grid.grid_layout.text_rows) for seg in grid.render_line(row)}

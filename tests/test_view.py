@@ -46,20 +46,25 @@ def test_majority_and_its_ties():
 def test_the_narration_says_exactly_what_each_step_did():
     engine = EventEngine(get_scenario("external-frag").build())
     sim = engine.sim
+
+    def narrated():
+        metrics = [sim.metrics(i) for i in range(len(sim.sides))]
+        return narrate_record(sim.last, sim.sides, metrics, engine.pools)
+
     assert narrate_start(sim.total_steps) == (
         "step 0 of 16: nothing has happened yet — press space to step, p to play, ? for help")
     sim.goto(1)
-    assert narrate_record(sim.last) == (
+    assert narrated() == (
         "step 1: r0 arrives (used 64, max 512) — contiguous: slots 0–511 (64 used, 448 reserved)"
         " · paged: blocks 0–3")
     sim.goto(9)
-    assert narrate_record(sim.last) == "step 9: r0 leaves — contiguous: slots 0–511 freed · paged: blocks 0–3 freed"
+    assert narrated() == "step 9: r0 leaves — contiguous: slots 0–511 freed · paged: blocks 0–3 freed"
     sim.goto(13)
-    assert narrate_record(sim.last, sim.metrics("contiguous")) == (
+    assert narrated() == (
         "step 13: r8 arrives (used 300, max 1024) — contiguous: rejected, fragmented: 2048 free but the "
         "largest run is 512 < 1024 · paged: blocks 42–60")
     sim.goto(14)
-    assert narrate_record(sim.last) == (
+    assert narrated() == (
         "step 14: r1 leaves — contiguous: slots 512–1023 freed, merged into a free run of 1536"
         " · paged: blocks 4–9 freed")
     assert narrate_start(0) == "step 0: this workload has no events"
@@ -83,18 +88,23 @@ def metrics(**values) -> Metrics:
 def test_tally_rows_are_the_one_table_read_off_metrics():
     c = metrics(admitted=8, rejected=56, rejected_pool_full=56, live=8, used=256, reserved=3840, block_table_entries=8)
     p = metrics(admitted=64, live=64, used=2048, free=2048, largest_free_run=2048, block_table_entries=128)
-    rows = {label.strip(): (a, b) for label, a, b in tally_rows(c, p)}
+    rows = dict(tally_rows([c, p]))
+    rows = {label.strip(): values for label, values in rows.items()}
     assert rows["admitted"] == ("8", "64") and rows["wasted"] == ("3840", "0")
     assert rows["utilization %"] == ("6.2", "50.0") and rows["ext frag %"] == ("0.0", "0.0")
     assert "pool-full" not in rows and "holes" not in rows  # report-only rows
-    assert [label for label, _, _ in tally_rows(c, p)] == [r.label for r in METRIC_ROWS if r.sidebar and shown(r, c, p)]
+    assert [label for label, _ in tally_rows([c, p])] == [r.label for r in METRIC_ROWS
+                                                          if r.sidebar and shown(r, [c, p])]
     assert "slack" not in rows  # only where a buddy allocator rounds
-    assert ("  slack", "7", "0") in tally_rows(metrics(slack=7, reserved=7), p)
-    compact = {label.strip(): v for label, *v in tally_rows(c, p, compact=True)}
+    assert ("  slack", ("7", "0")) in tally_rows([metrics(slack=7, reserved=7), p])
+    compact = {label.strip(): v for label, v in tally_rows([c, p], compact=True)}
     assert "largest run" in compact and "entries" in compact and "util %" in compact
     assert "fragmented" not in compact and "stranded" not in compact  # minor rows, 0 on both sides
-    assert ratio_line(c, p) == "paged admitted 8.00×\nas many (64 vs 8)"
-    assert ratio_line(metrics(), metrics()) == "nothing admitted yet"
+    assert ratio_line(("contiguous", "paged"), [c, p]) == "paged admitted 8.00×\nas many as contiguous (64 vs 8)"
+    assert ratio_line(("contiguous", "paged"), [metrics(), metrics()]) == "nothing admitted yet"
+    three = [c, p, metrics(admitted=16)]  # any number of sides: the most against the fewest
+    assert ratio_line(("first", "paged", "buddy"), three) == "paged admitted 8.00×\nas many as first (64 vs 8)"
+    assert [values for label, values in tally_rows(three) if label == "admitted"] == [("8", "64", "16")]
 
 
 def test_numbers_shorten_only_when_asked_and_missing_ones_say_so():

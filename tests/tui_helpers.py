@@ -14,12 +14,13 @@ def screen_text(app) -> str:
 
 
 def sidebar_rows(app) -> dict[str, list[str]]:
-    """The sidebar's table: label -> [contiguous, paged]."""
+    """The sidebar's table: label -> a value per side."""
     text = str(app.query_one("#sidebar").content)
+    sides = len(app.stage.sides)
     rows = {}
     for line in text.split("\n\n")[0].splitlines()[1:]:  # the table, under its header line
-        *label, c, p = line.split()
-        rows[" ".join(label)] = [c, p]
+        words = line.split()
+        rows[" ".join(words[:-sides])] = words[-sides:]
     return rows
 
 

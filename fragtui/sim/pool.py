@@ -23,13 +23,16 @@ class Holding:
 
     Its slots, in token order, are `extent` slots from each of `starts`. The first `tokens`
     hold tokens; the rest up to `reach` are held for tokens (event mode: set aside, reserved
-    but empty; serving mode: still to come); held slots past `reach` will never be used."""
+    but empty; serving mode: still to come); held slots past `reach` will never be used, and
+    of those, the ones past `asked` (what the request asked for; its capacity, unless the
+    allocator rounded it up) are rounding slack."""
 
     id: int
     starts: Sequence[int]
     extent: int
     tokens: int
     reach: int
+    asked: int
 
     @property
     def capacity(self) -> int:
@@ -102,6 +105,15 @@ class Pool(Protocol):
 
     def free_runs(self) -> Iterable[tuple[int, int]]:
         """Every free run a placement sees (empty where runs do not matter)."""
+        ...
+
+    @property
+    def shares(self) -> bool:
+        """Whether a block here can have several holders or stay cached once free."""
+        ...
+
+    def holders(self, block: int) -> int:
+        """How many holdings hold block `block` now (0: it is free); only where blocks are shared."""
         ...
 
     def cached_blocks(self) -> Collection[int]:

@@ -1,4 +1,4 @@
-"""The fragtui app: both pools side by side, the tallies, the narration, the keys.
+"""The fragtui app: every side's pool, laid out to fit, the tallies, the narration, the keys.
 
 The app owns a stage (fragtui.view): every key becomes a stage operation, and what the stage
 reports it changed is handed to the widgets, so only the changed rows of each grid repaint.
@@ -7,23 +7,21 @@ reports it changed is handed to the widgets, so only the changed rows of each gr
 from __future__ import annotations
 
 from functools import partial
-from typing import Callable, Iterable
+from typing import Callable, Iterable, cast
 
 from rich.text import Text
 from textual import events
 from textual.actions import parse as parse_action
 from textual.app import App, ComposeResult, SystemCommand
-from textual.containers import Horizontal
+from textual.containers import Container, Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
-from fragtui.sim.allocators.contiguous import PLACEMENTS, RESERVATIONS
-from fragtui.sim.errors import FragtuiError, ParamError
 from fragtui.sim.config.kv import format_bytes
-from fragtui.sim.allocators.paged import ORDERS
-from fragtui.sim.pair import Pair
 from fragtui.sim.config.params import Params
+from fragtui.sim.config.sides import OPTIONS
+from fragtui.sim.errors import FragtuiError, ParamError
 from fragtui.sim.config.scenarios import SCENARIOS, get_scenario
 from fragtui.tui import keys
 from fragtui.tui.key_bar import KeyBar
@@ -32,15 +30,18 @@ from fragtui.tui.signals import exit_on_signals
 from fragtui.tui.sidebar import SidePanel, Sidebar
 from fragtui.tui.text_lines import TextLines
 from fragtui.view.about import what_to_watch
+from fragtui.view.layout import pane_grid
 from fragtui.view.picture import Ranges
 from fragtui.view.stage import Stage, make_stage
+from fragtui.view.whatif import cycled, what_if
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
+WIDE = 110  # columns from which the screen counts as wide
+SIDEBAR_WIDE, SIDEBAR_NARROW, SIDEBAR_PER_SIDE = 38, 30, 7  # the sidebar's width: two sides, and each more
 HOVER_HINT = "· point at a cell for its slots, state, request and block"
 SPEEDS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)  # steps per second
 FRAMES_PER_SECOND = 32  # past this speed, autoplay takes several steps per frame
 MANUAL_ACTIONS = {"free", "arrive"}
-CYCLES = {"placement": PLACEMENTS, "order": ORDERS, "reservation": RESERVATIONS}  # what o, O and R cycle
 
 THEME_DEFAULTS = {
     # Okabe–Ito hues: told apart with any common colour-vision deficiency.
@@ -51,13 +52,15 @@ THEME_DEFAULTS = {
     "pool-unusable": "#6f6f6f",
     "pool-shared": "#009E73",  # sharing: a block several requests hold
     "pool-cached": "#0072B2",  # free, but its cached identity can be hit
+    "pool-slack": "#F0E442",  # held past what was asked for: an allocator's rounding
 }
 
 
 class FragApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "fragtui"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
+    AUTO_FOCUS = None  # no pane has focus until Tab gives it one (what-if keys then act on its side)
     BINDINGS = keys.BINDINGS
 
     def __init__(
@@ -85,6 +88,7 @@ class FragApp(App[None]):
         self._start_step = start_step
         self._timer: Timer | None = None
         self._steps_per_frame = 1
+        self._panes: list[PoolGrid] = []  # a pane a side (compose and _fit_panes make them)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return {**super().get_theme_variable_defaults(), **THEME_DEFAULTS}
@@ -97,9 +101,8 @@ class FragApp(App[None]):
         yield TextLines(id="header")
         yield TextLines(id="narration")
         with Horizontal(id="main"):
-            with Horizontal(id="pools"):
-                yield PoolGrid("contiguous", id="contiguous")
-                yield PoolGrid("paged", id="paged")
+            with Container(id="pools"):
+                yield from self._grids()
             with SidePanel(id="side"):  # scrolls rather than cut anything off
                 yield Sidebar(id="sidebar")
         yield TextLines(id="hover")
@@ -118,13 +121,52 @@ class FragApp(App[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         self._check_size(event.size.width, event.size.height)
+        self._lay_out_panes()
         self.call_after_refresh(self.refresh_texts)  # the header fits itself to the new width
 
     def _check_size(self, width: int, height: int) -> None:
         self.screen.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
 
-    def grid(self, side: str) -> PoolGrid:
-        return self.query_one(f"#{side}", PoolGrid)
+    def _grids(self) -> list[PoolGrid]:
+        self._panes = [PoolGrid(side.label, id=f"pool-{side.index}") for side in self.stage.sides]
+        return self._panes
+
+    def grid(self, side: int) -> PoolGrid:
+        return self._panes[side]
+
+    @property
+    def grids(self) -> list[PoolGrid]:
+        """The panes, a side each, in the sides' order."""
+        return self._panes
+
+    def _fit_panes(self) -> None:
+        """One pane a side: panes are made again when the sides change in number."""
+        if len(self._panes) != len(self.stage.sides):
+            pools = self.query_one("#pools", Container)
+            pools.remove_children()
+            pools.mount_all(self._grids())
+        self.screen.set_class(len(self.stage.sides) > 2, "-several")
+        self._lay_out_panes()
+
+    def _lay_out_panes(self) -> None:
+        """The sidebar as wide as a column a side needs (at most half the screen), and the
+        panes side by side where there is room, else in a grid (pane_grid)."""
+        sides = len(self.stage.sides)
+        base = SIDEBAR_WIDE if self.size.width >= WIDE else SIDEBAR_NARROW
+        width = min(base + SIDEBAR_PER_SIDE * max(0, sides - 2), max(base, self.size.width // 2))
+        panel = self.query_one("#side", SidePanel)
+        if panel.styles.width is None or panel.styles.width.value != width:
+            panel.styles.width = width
+        pools = self.query_one("#pools", Container)
+        columns, rows = pane_grid(len(self.stage.sides), pools.size.width or self.size.width - 40,
+                                  pools.size.height or self.size.height - 6)
+        if (pools.styles.grid_size_columns, pools.styles.grid_size_rows) != (columns, rows):
+            pools.styles.grid_size_columns, pools.styles.grid_size_rows = columns, rows
+
+    def focused_side(self) -> int | None:
+        """The side whose pane has focus, if one has."""
+        focused = self.focused
+        return self.grids.index(focused) if isinstance(focused, PoolGrid) and focused in self.grids else None
 
     # -- drawing ---------------------------------------------------------------------------
 
@@ -134,11 +176,12 @@ class FragApp(App[None]):
         return self.named is not None and (self.stage.params != self.named or self.stage.hand_events > 0)
 
     def redraw(self) -> None:
-        """Both pools from the stage's pictures, and every text."""
+        """Every pool from the stage's pictures, and every text."""
+        self._fit_panes()
         self._show_about()
         words = self.stage.words
-        for side, picture in self.stage.pictures.items():
-            grid = self.grid(side)
+        for side, (grid, picture) in enumerate(zip(self.grids, self.stage.pictures)):
+            grid.label = self.stage.sides[side].label
             grid.pane_title = words.pane_title(side)
             grid.zoom, grid.by_request = self.zoom, self.by_request
             grid.legend_states = words.legend
@@ -152,19 +195,19 @@ class FragApp(App[None]):
         self.query_one(Sidebar).show_about(what_to_watch(SCENARIOS.get(self.scenario), self.named,
                                                          self.stage.params, self.stage.hand_events > 0))
 
-    def show_changes(self, changes: Pair[Ranges] | None) -> None:
+    def show_changes(self, changes: tuple[Ranges, ...] | None) -> None:
         """Repaint what a stage move changed (None: everything)."""
         if changes is None:
             self.redraw()
             return
-        for side, ranges in changes.items():
+        for grid, ranges in zip(self.grids, changes):
             if ranges:
-                self.grid(side).patch(ranges)
+                grid.patch(ranges)
         self.refresh_texts()
 
     def refresh_texts(self) -> None:
         self.query_one("#header", TextLines).update(self._header())
-        self.query_one(Sidebar).show(self.stage.words.sidebar, self.grid("contiguous").state_colour)
+        self.query_one(Sidebar).show(self.stage.words.sidebar, self.grids[0].state_colour)
         self.query_one("#narration", TextLines).update(Text(self.stage.words.narration()))
 
     def _header(self) -> Text:
@@ -280,7 +323,7 @@ class FragApp(App[None]):
     def action_arrive(self) -> None:
         self._manual(self.stage.inject_arrival)
 
-    def _manual(self, move: Callable[[], Pair[Ranges]]) -> None:
+    def _manual(self, move: Callable[[], tuple[Ranges, ...]]) -> None:
         try:
             changes = move()
         except FragtuiError as error:
@@ -290,13 +333,22 @@ class FragApp(App[None]):
         self._show_about()
 
     def action_param(self, name: str, up: int) -> None:
-        value = getattr(self.stage.params, name)
-        self.set_params(**{name: keys.PARAM_STEPS[name][up](value)})
+        step = keys.PARAM_STEPS[name][up]
+        self._what_if(name, lambda value: step(int(cast(int, value))))
 
     def action_cycle(self, name: str) -> None:
-        choices = CYCLES[name]
-        value = getattr(self.stage.params, name)
-        self.set_params(**{name: choices[(choices.index(value) + 1) % len(choices)]})
+        choices = OPTIONS[name].choices
+        assert choices is not None
+        self._what_if(name, cycled(choices()))
+
+    def _what_if(self, name: str, change: Callable[[object], object]) -> None:
+        """`name` changed on the focused side, or on every side that takes it (view.whatif)."""
+        try:
+            changes = what_if(self.stage.params, name, change, self.focused_side())
+        except FragtuiError as error:
+            self.say(str(error), title="not changed", severity="warning")
+            return
+        self.set_params(**changes)
 
     def action_cycle_chart(self) -> None:
         """The sidebar charts the next parameter's sweep (then none)."""
@@ -401,17 +453,17 @@ class FragApp(App[None]):
 
     def action_colour_mode(self) -> None:
         self.by_request = not self.by_request
-        for grid in self.query(PoolGrid):
+        for grid in self.grids:
             grid.set_mode(by_request=self.by_request)
         self.show_legend()
 
     def action_zoom(self) -> None:
         self.zoom = not self.zoom
-        for grid in self.query(PoolGrid):
+        for grid in self.grids:
             grid.set_mode(zoom=self.zoom)
 
     def action_scroll_pools(self, direction: int) -> None:
-        for grid in self.query(PoolGrid):
+        for grid in self.grids:
             if direction > 0:
                 grid.scroll_page_down(animate=False)
             else:
@@ -424,7 +476,7 @@ class FragApp(App[None]):
             self.show_legend()
 
     def show_legend(self) -> None:
-        legend = self.grid("contiguous").legend()
+        legend = self.grids[0].legend()
         if not self.clean:
             legend.append(HOVER_HINT, "dim")
         self.query_one("#hover", TextLines).update(legend)
@@ -444,5 +496,5 @@ class FragApp(App[None]):
         for key in keys.KEYS:
             _, name, parameters = parse_action(key.action)
             if self.check_action(name, parameters) is True:
-                yield SystemCommand(key.title, f"{key.shown.replace(' / ', ' or ')} · {key.help}",
+                yield SystemCommand(key.title, f"{key.shown.replace(' / ', ' or ')} · {keys.help_of(key)}",
                                     partial(self.run_action, key.action))

@@ -1,4 +1,4 @@
-"""The help screen: the two kinds of waste, in this app's own numbers, and the keys."""
+"""The help screen: the sides, the two kinds of waste, in this app's own numbers, and the keys."""
 
 from __future__ import annotations
 
@@ -13,12 +13,16 @@ from fragtui.tui.modal import modal_css
 LESSON = """\
 # What you are looking at
 
-Both panes are the same pool of **token slots** (one slot holds one token's KV entry),
-fed the same requests. Only the way memory is handed out differs.
+Every pane is the same pool of **token slots** (one slot holds one token's KV entry), fed
+the same requests: one pane a **side**, and only the way memory is handed out differs.
 
-**Contiguous** (left) gives every request one unbroken run of `max_len` slots, because it
-cannot know how long the request will grow. **Paged** (right) cuts the pool into blocks of
-`block_size` slots and gives a request only the blocks its tokens fill, from anywhere.
+**Contiguous** (the seed's left pane) gives every request one unbroken run of `max_len`
+slots, because it cannot know how long the request will grow. **Paged** (the right) cuts the
+pool into blocks of `block_size` slots and gives a request only the blocks its tokens fill,
+from anywhere. `--sides` sets up to six side by side: `first,best,worst,next,buddy` (every
+contiguous placement), `max,pow2,oracle,paged` (the paper's four systems, the `paper`
+scenario) or `paged:block_size=8,paged:block_size=32`. `Tab` gives a pane focus: `o`, `O`,
+`R`, `k` and `K` then change that side alone; without focus, every side they apply to.
 
 ## Internal fragmentation: waste inside an allocation
 
@@ -45,14 +49,15 @@ reserve at admission: `max` (max_len), `pow2` (the prompt plus the next power of
 output: the paper's rule; in event mode, where a request has no prompt and output, the next
 power of two of its length) or `oracle` (exactly its final length). So its held memory splits
 into token states, **future tokens** (reserved, will be used), **internal frag** (reserved,
-never used; a `buddy` placement's rounding too) and, while requests wait, **stranded** free
-runs too short for the head of the queue. Paged takes blocks as tokens come and, when none is
+never used), **rounding slack** (a `buddy` allocator's chunk past the reservation, never
+used) and, while requests wait, **stranded** free runs too short for the head of the queue. Paged takes blocks as tokens come and, when none is
 free, preempts the newest request. The sidebar's bars are the paper's Fig. 2.
 
 ## Colours
 
-used · reserved (held, empty) · free · stranded (free, but in a run too short for a
-max_len request) · unusable (past the last whole block). `c` colours by request instead,
+used · reserved (held, empty) · slack (a buddy allocator's rounding: held, never asked
+for) · free · stranded (free, but in a run too short for a max_len request) · unusable
+(past the last whole block). `c` colours by request instead,
 so you can see paged's blocks scattered across the pool.
 
 ## Keys

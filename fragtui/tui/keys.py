@@ -8,6 +8,8 @@ from typing import Callable
 
 from textual.binding import Binding, BindingType
 
+from fragtui.sim.config.sides import OPTIONS
+
 PARAM_KEYS = (("max_len", "mM"), ("used_len", "uU"), ("block_size", "kK"), ("total_slots", "tT"))
 
 # How each parameter key changes its value: parameter -> (down, up).
@@ -41,6 +43,13 @@ def _param_keys() -> list[Key]:
     return out
 
 
+def _cycle(option: str) -> str:
+    """What a cycling key goes through, from the registry: `first → best → … → buddy`."""
+    choices = OPTIONS[option].choices
+    assert choices is not None
+    return " → ".join(map(str, choices()))
+
+
 KEYS: tuple[Key, ...] = (
     Key("space,right", "step", "Step forward", "space / →", "step forward one event (serving: one tick)", bar="step"),
     Key("left,backspace", "step_back", "Step back", "← / backspace", "step back (exact undo)", bar="back"),
@@ -63,10 +72,10 @@ KEYS: tuple[Key, ...] = (
     Key("a", "arrive", "Inject an arrival", "a", "inject an arrival of used_len tokens (event mode)"),
     *_param_keys(),
     Key("o", "cycle('placement')", "Next contiguous placement", "o",
-        "contiguous placement: first → best → worst → next → buddy"),
-    Key("O", "cycle('order')", "Next paged free order", "O", "paged free order: fifo → lifo → lowest"),
+        "contiguous placement: {placement} (the focused side's, or every side's)"),
+    Key("O", "cycle('order')", "Next paged free order", "O", "paged free order: {order}"),
     Key("R", "cycle('reservation')", "Next reservation policy", "R",
-        "contiguous reservation: max → pow2 → oracle (Orca Max, Pow2, Oracle)"),
+        "contiguous reservation: {reservation} (Orca Max, Pow2, Oracle)"),
     Key("V", "toggle_mode", "Switch event / serving mode", "V", "event mode ⇄ serving mode (from step 0)"),
     Key("y", "cycle_chart", "Chart a parameter's sweep", "y",
         "sidebar chart: off → block_size → max_len → placement → reservation (event mode)"),
@@ -86,12 +95,19 @@ BINDINGS: list[BindingType] = [
 ]
 
 
+def help_of(key: Key) -> str:
+    """A key's help line, the cycles in it as the registry has them now."""
+    return key.help.format(**{option: _cycle(option) for option in ("placement", "order", "reservation")})
+
+
 def help_rows() -> list[tuple[str, str]]:
-    """(keys, what they do) for the help screen: one row per help line."""
+    """(keys, what they do) for the help screen: one row per help line, the cycles as the
+    registry has them now (an allocator registered later is in them too)."""
     rows: list[tuple[str, str]] = []
     for key in KEYS:
-        if not rows or rows[-1] != (key.shown, key.help):
-            rows.append((key.shown, key.help))
+        line = (key.shown, help_of(key))
+        if not rows or rows[-1] != line:
+            rows.append(line)
     return rows
 
 

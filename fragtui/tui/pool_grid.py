@@ -32,6 +32,7 @@ from fragtui.view.states import (
     NOBODY,
     RESERVED,
     SHARED,
+    SLACK,
     STATE_NAMES,
     STRANDED,
     UNUSABLE,
@@ -47,10 +48,11 @@ STATE_CLASSES = {
     INTERNAL: "pool--internal",
     SHARED: "pool--shared",
     CACHED: "pool--cached",
+    SLACK: "pool--slack",
 }
 # Monochrome glyphs: distinct shapes, not just shades.
 GLYPHS = {USED: "█", RESERVED: "▒", INTERNAL: "░", FREE: "·", STRANDED: "×", UNUSABLE: "╱", SHARED: "▚",
-          CACHED: "◦", BEYOND: " "}
+          CACHED: "◦", SLACK: "≡", BEYOND: " "}
 HALF = "▀"
 FULL = "█"
 SMALL_CHANGE = 64  # cells: a change this small is checked cell by cell before its rows repaint
@@ -69,7 +71,10 @@ CellKey = Union[int, tuple[int, int]]
 StyleKey = Union[CellKey, tuple[CellKey, CellKey]]
 
 
-class PoolGrid(ScrollView, can_focus=False):
+class PoolGrid(ScrollView, can_focus=True, inherit_bindings=False):
+    """A side's pool. It takes focus (what-if keys then act on its side) but binds no keys of
+    its own: every key is the app's, so stepping works whichever pane has focus."""
+
     COMPONENT_CLASSES = set(STATE_CLASSES.values())
 
     class Hovered(Message):
@@ -80,10 +85,10 @@ class PoolGrid(ScrollView, can_focus=False):
             self.grid = grid
             self.text = text
 
-    def __init__(self, allocator: str, *, id: str | None = None) -> None:
+    def __init__(self, label: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.allocator = allocator
-        self.pane_title = allocator  # e.g. "contiguous · first fit · reserve max"
+        self.label = label  # the side's name on screen
+        self.pane_title = label  # e.g. "contiguous · first fit · reserve max"
         self.picture: Picture | None = None
         self.grid_layout: GridLayout | None = None
         self.block_size = 1
@@ -282,7 +287,7 @@ class PoolGrid(ScrollView, can_focus=False):
             colour = RichColor.parse(REQUEST_COLOURS[owner % len(REQUEST_COLOURS)])
             background = _truecolor(self.base_style.bgcolor)
             avoid = {_truecolor(self._colour(FREE)), background}
-            if state in (RESERVED, INTERNAL):
+            if state in (RESERVED, INTERNAL, SLACK):
                 return _distinct([_blend(colour, background, amount) for amount in DIMMING], avoid)
             return _distinct([colour] + [_blend(colour, _opposite(background), a) for a in (0.3, 0.6)], avoid)
         if key == BEYOND:
@@ -298,7 +303,7 @@ class PoolGrid(ScrollView, can_focus=False):
         states = self.legend_states
         if self.by_request and not self.monochrome:
             legend.append("colour = request, dim = its reserved slots  ")
-            states = tuple((s, label) for s, label in states if s not in (USED, RESERVED, INTERNAL))
+            states = tuple((s, label) for s, label in states if s not in (USED, RESERVED, INTERNAL, SLACK))
         for state, label in states:
             if self.monochrome:
                 legend.append(GLYPHS[state] * 2 + " ")
@@ -332,7 +337,7 @@ class PoolGrid(ScrollView, can_focus=False):
             if span is not None:
                 info = cell_info(picture, *span)
                 parts.append(f"{mark} {info.describe(self.request_detail, self.holder_name)}".strip())
-        return f"{self.allocator}: " + "   ".join(parts) if parts else ""
+        return f"{self.label}: " + "   ".join(parts) if parts else ""
 
 
 DIMMING = (0.65, 0.5, 0.35, 0.2)  # how far a reserved slot's colour fades to the background

@@ -1,6 +1,6 @@
-"""Both allocators' tallies in one table, the paged/contiguous ratio, and the picture over time
-(sparklines, stacked bars of the memory breakdown, or the block-size chart), then what to
-watch. One text widget: a step repaints only the lines whose text changed."""
+"""Every side's tallies in one table, a column a side, the ratio between the sides, and the
+picture over time (sparklines, stacked bars of the memory breakdown, or a sweep chart), then
+what to watch. One text widget: a step repaints only the lines whose text changed."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from textual.containers import VerticalScroll
 from fragtui.tui.sweep_chart import chart_text
 from fragtui.tui.text_lines import TextLines
 from fragtui.view.sparkline import sparkline
-from fragtui.view.words import SidebarData
+from fragtui.view.words import Row, SidebarData
 
 
 SHORT = 30  # lines: a panel shorter than this gets the compact table and chart
@@ -49,9 +49,9 @@ class Sidebar(TextLines):
         width = max(1, self.content_region.width)
         short = isinstance(self.parent, SidePanel) and self.parent.size.height < SHORT
         data = data_for(short)
-        if table_width(data.rows) > width:
+        if table_width(data.headings, data.rows, cut=True) > width:  # (headings give way first)
             data = data_for(True)
-        text = tally_table(data.rows, width)
+        text = tally_table(data.headings, data.rows, width)
         text.append("\n\n")
         text.append(Text(data.ratio, style="bold " + self._variable("success")))
         if data.chart is not None:
@@ -63,13 +63,13 @@ class Sidebar(TextLines):
         line_width = max(1, width - 12)  # name, then the line, then " 100%"
         if data.sparks:
             text.append(f"\n\n{data.spark_title}", "dim")
-            for name, (points, now) in data.sparks.items():
+            for name, points, now in data.sparks:
                 text.append(f"\n{name[:6]:<7}", "dim")
                 text.append(sparkline(points, line_width), self._variable("pool-reserved"))
                 text.append(f" {100 * now:.0f}%")
         if data.bars:
             text.append(f"\n\n{data.bars_title}", "dim")
-            for name, shares in data.bars.items():
+            for name, shares in data.bars:
                 text.append(f"\n{name[:6]:<7}", "dim")
                 text.append_text(stacked_bar(shares, line_width + 5, colour_of))
         if self._about:
@@ -81,29 +81,51 @@ class Sidebar(TextLines):
         return self.app.theme_variables.get(name, "")
 
 
-HEADINGS = ("contig", "paged")
 MIN_TABLE = 20  # the narrowest sidebar the app lays out
+SHORT_HEADING = 6  # a column's heading is cut to this when the table does not fit
 
 
-def table_width(rows: list[tuple[str, str, str]]) -> int:
-    value_width = max(len(HEADINGS[0]), *(len(v) for _, a, b in rows for v in (a, b)))
-    return max(len(label) for label, _, _ in rows) + 2 * (value_width + 1)
+def _widths(headings: tuple[str, ...], rows: list[Row], cut: bool) -> list[int]:
+    """Each column's width: its widest value, and its heading (cut short when `cut`)."""
+    widths = []
+    for i, heading in enumerate(headings):
+        values = max((len(values[i]) for _, values in rows), default=0)
+        widths.append(max(values, min(len(heading), SHORT_HEADING) if cut else len(heading), 1))
+    return widths
 
 
-def tally_table(rows: list[tuple[str, str, str]], width: int = 0) -> Text:
-    """Label, contiguous, paged: the values keep their room; a label too long for `width`
-    gives way (with an ellipsis) before any row would wrap."""
-    value_width = max(len(HEADINGS[0]), *(len(v) for _, a, b in rows for v in (a, b)))
-    label_width = max(len(label) for label, _, _ in rows)
+def table_width(headings: tuple[str, ...], rows: list[Row], cut: bool = False) -> int:
+    """The table's width, its headings whole or (`cut`) cut short."""
+    return max(len(label) for label, _ in rows) + sum(w + 1 for w in _widths(headings, rows, cut))
+
+
+def tally_table(headings: tuple[str, ...], rows: list[Row], width: int = 0) -> Text:
+    """A label, then a value per side: the values keep their room (headings are cut to fit
+    first); a label too long for `width` gives way, with an ellipsis, before any row would wrap."""
+    cut = width > 0 and table_width(headings, rows) > width
+    widths = _widths(headings, rows, cut)
+    label_width = max(len(label) for label, _ in rows)
     if width >= MIN_TABLE:  # (narrower only while the screen is hidden as too small)
-        label_width = max(1, min(label_width, width - 2 * (value_width + 1)))
+        label_width = max(1, min(label_width, width - sum(w + 1 for w in widths)))
     table = Text(no_wrap=True, overflow="ellipsis")
-    table.append(f"{'':<{label_width}} {HEADINGS[0]:>{value_width}} {HEADINGS[1]:>{value_width}}", "bold")
-    for label, a, b in rows:
+    heads = "".join(f" {_cut(heading, w):>{w}}" for heading, w in zip(headings, widths))
+    table.append(f"{'':<{label_width}}{heads}", "bold")
+    for label, values in rows:
         if len(label) > label_width:
             label = label[:label_width - 1] + "…"
-        table.append(f"\n{label:<{label_width}} {a:>{value_width}} {b:>{value_width}}")
+        table.append(f"\n{label:<{label_width}}" + "".join(f" {v:>{w}}" for v, w in zip(values, widths)))
     return table
+
+
+def _cut(heading: str, width: int) -> str:
+    """A heading in `width` characters, keeping what tells twins apart: `paged 16` → `pag 16`,
+    `contiguous` → `contig`."""
+    if len(heading) <= width:
+        return heading
+    name, space, rest = heading.partition(" ")
+    if space and len(rest) < width - 1:
+        return name[:width - len(rest) - 1] + " " + rest
+    return heading[:width]
 
 
 def stacked_bar(shares: dict[int, float], width: int, colour_of: Callable[[int], Color | None]) -> Text:

@@ -8,6 +8,7 @@ from dataclasses import fields
 
 from fragtui.sim.allocators.contiguous import reservation_for
 from fragtui.sim.config.params import Params
+from fragtui.sim.config.sides import Side, resolve
 from fragtui.sim.config.scenarios import Scenario
 
 # Parameters a reader sets; the others are derived (total_slots from a memory budget).
@@ -37,31 +38,58 @@ def what_to_watch(scenario: Scenario | None, named: Params | None, params: Param
 
 
 def describe(p: Params) -> str:
-    """What the parameters make happen, with the arithmetic a student can check."""
-    bs = p.block_size
-    blocks = p.total_slots // bs
+    """What the parameters make happen, side by side, with the arithmetic a student can check."""
+    sides = resolve(p)
     if p.mode == "serving":
-        return (f"requests arrive over time and grow a token a tick in {p.total_slots:,} slots. Contiguous "
-                f"(Orca {p.reservation}, {p.placement} fit) reserves each request's run when it is admitted; paged "
-                f"takes a block of {bs} at each block boundary, {blocks:,} blocks in all, and preempts the newest "
-                "request when none is free.")
-    run = reservation_for(p.reservation, p.max_len, p.max_len)
+        return ("requests arrive over time and grow a token a tick in " f"{p.total_slots:,} slots. "
+                + " ".join(_serving_side(side) for side in sides))
     if p.ops is None and p.trace is None and p.lengths == "constant":
-        used = p.used_len
-        need = -(-used // bs)
-        held = reservation_for(p.reservation, used, p.max_len)
-        fit = p.total_slots // held if held else 0
-        tail = need * bs - used
-        return (f"each request holds {used} tokens. Contiguous reserves {held:,} slots for each "
-                f"({p.reservation}), so ⌊{p.total_slots:,} / {held:,}⌋ = {fit:,} fit at once, each with "
-                f"{held - used:,} reserved; paged gives each ⌈{used} / {bs}⌉ = {need} block{'s' if need != 1 else ''}"
-                f" ({tail} slot{'s' if tail != 1 else ''} of tail waste), so ⌊{blocks:,} / {need}⌋ = "
-                f"{blocks // need:,} fit.")
+        return f"each request holds {p.used_len} tokens. " + " ".join(_wave_side(side, p) for side in sides)
     source = ("the op list" if p.ops is not None else f"the trace {p.trace.rsplit('/', 1)[-1]}" if p.trace
               else f"lengths {p.lengths}")
-    return (f"requests come from {source}. Contiguous reserves up to {run:,} slots a request ({p.reservation}, "
-            f"{p.placement} fit), so runs strand free space between them; paged takes ⌈tokens / {bs}⌉ blocks "
-            f"of {blocks:,} from anywhere, wasting less than a block each.")
+    return f"requests come from {source}. " + " ".join(_stream_side(side, p) for side in sides)
+
+
+def _serving_side(side: Side) -> str:
+    if side.allocator.family == "contiguous":
+        return (f"{side.label.capitalize()} (Orca {side.options['reservation']}, {side.allocator.name}) reserves each "
+                "request's run when it is admitted.")
+    if side.allocator.family == "paged":
+        bs = side.options["block_size"]
+        return (f"{side.label.capitalize()} takes a block of {bs} at each block boundary, "
+                f"{side.setting.total_slots // bs:,} blocks in all, and preempts the newest request when none is free.")
+    return f"{side.label.capitalize()}: {side.allocator.summary}."
+
+
+def _wave_side(side: Side, p: Params) -> str:
+    used = p.used_len
+    if side.allocator.family == "contiguous":
+        policy = side.options["reservation"]
+        held = reservation_for(policy, used, p.max_len)
+        fit = p.total_slots // held if held else 0
+        return (f"{side.label.capitalize()} reserves {held:,} slots for each ({policy}), so ⌊{p.total_slots:,} / "
+                f"{held:,}⌋ = {fit:,} fit at once, each with {held - used:,} reserved.")
+    if side.allocator.family == "paged":
+        bs = side.options["block_size"]
+        blocks = p.total_slots // bs
+        need = -(-used // bs)
+        tail = need * bs - used
+        return (f"{side.label.capitalize()} gives each ⌈{used} / {bs}⌉ = {need} block{'s' if need != 1 else ''} "
+                f"({tail} slot{'s' if tail != 1 else ''} of tail waste), so ⌊{blocks:,} / {need}⌋ = {blocks // need:,} fit.")
+    return f"{side.label.capitalize()}: {side.allocator.summary}."
+
+
+def _stream_side(side: Side, p: Params) -> str:
+    if side.allocator.family == "contiguous":
+        policy = side.options["reservation"]
+        run = reservation_for(policy, p.max_len, p.max_len)
+        return (f"{side.label.capitalize()} reserves up to {run:,} slots a request ({policy}, {side.allocator.name}), "
+                "so runs strand free space between them.")
+    if side.allocator.family == "paged":
+        bs = side.options["block_size"]
+        return (f"{side.label.capitalize()} takes ⌈tokens / {bs}⌉ blocks of {p.total_slots // bs:,} from anywhere, "
+                "wasting less than a block each.")
+    return f"{side.label.capitalize()}: {side.allocator.summary}."
 
 
 def _value(value: object) -> str:

@@ -1,7 +1,7 @@
 """Rows of cells: what one row of the grid shows, and what one cell holds.
 
 With several slots per cell, a cell shows the state most of its slots are in (ties go to the
-more telling state: shared, used, reserved, internal, stranded, cached, free, unusable), so
+more telling state: shared, used, reserved, internal, slack, stranded, cached, free, unusable), so
 shares stay honest at any scale.
 """
 
@@ -21,13 +21,14 @@ from fragtui.view.states import (
     NOBODY,
     RESERVED,
     SHARED,
+    SLACK,
     STATE_NAMES,
     STRANDED,
     UNUSABLE,
     USED,
 )
 
-_PRIORITY = (SHARED, USED, RESERVED, INTERNAL, STRANDED, CACHED, FREE, UNUSABLE)
+_PRIORITY = (SHARED, USED, RESERVED, INTERNAL, SLACK, STRANDED, CACHED, FREE, UNUSABLE)
 
 
 def cell_row(picture: Picture, layout: GridLayout, row: int) -> bytes:

@@ -1,17 +1,19 @@
 """Sweeps drawn in the sidebar: one parameter's values, each run over the whole stream, as
 rows of bars. The block-size trade-off (paged tail waste against block-table entries) and a
-comparison of both allocators' admissions over max_len, placement or reservation."""
+comparison of every side's admissions over max_len, placement or reservation."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable
 
-from fragtui.sim.allocators.contiguous import PLACEMENTS, RESERVATIONS
+from fragtui.sim.allocators.contiguous import RESERVATIONS
+from fragtui.sim.allocators.registry import placements
 from fragtui.sim.errors import FragtuiError
 from fragtui.sim.config.params import Params
 from fragtui.sim.workload.requests import Event
-from fragtui.sim.measures.sweep import Axis, sweep, vary
+from fragtui.sim.config.sides import resolve
+from fragtui.sim.measures.sweep import Axis, blocked_side, sweep, vary
 
 CHARTS = ("block_size", "max_len", "placement", "reservation")  # what `y` cycles through
 
@@ -38,7 +40,7 @@ def chart_for(name: str, params: Params, events_for: Callable[[Params], list[Eve
     if name == "block_size":
         rows = sweep(params, events_for(params))
         return Chart(
-            "block-size trade-off (paged)", ("waste", "entries"),
+            f"block-size trade-off ({blocked_side(params).label})", ("waste", "entries"),
             tuple(ChartRow(str(r.block_size), r.block_size == params.block_size, (r.tail_waste, r.block_table_entries),
                            marked=bool(r.rejected)) for r in rows),
             tuple(f"* block {r.block_size}: only {r.admitted} admitted" for r in rows if r.rejected)
@@ -49,15 +51,15 @@ def chart_for(name: str, params: Params, events_for: Callable[[Params], list[Eve
         values = tuple(m for m in (params.max_len // 4, params.max_len // 2, params.max_len, params.max_len * 2,
                                    params.max_len * 4) if m <= params.total_slots)  # (larger: nothing would fit)
     else:
-        values = PLACEMENTS if name == "placement" else RESERVATIONS
+        values = placements() if name == "placement" else RESERVATIONS
     values = runnable(params, name, values, events_for)
     if not values:
         raise FragtuiError(f"no {name} around {getattr(params, name)} gives a run to chart")
     points = vary(params, [Axis(name, values, name)], events_for)
     return Chart(
-        f"{name}: admitted at the end", ("contig", "paged"),
+        f"{name}: admitted at the end", tuple(side.label for side in resolve(params)),
         tuple(ChartRow(str(dict(p.values)[name]), dict(p.values)[name] == getattr(params, name),
-                       (p.event.contiguous.admitted, p.event.paged.admitted) if p.event else (0, 0))
+                       tuple(m.admitted for m in p.event or ()))
               for p in points),
         ("the same events through each; bars: admitted",),
     )

@@ -3,14 +3,13 @@ where a scenario (or the `y` key) asks for one."""
 
 from __future__ import annotations
 
-from fragtui.sim.errors import FragtuiError
 from fragtui.sim.engines.event_engine import EventEngine
-from fragtui.sim.pair import Pair, Side
 from fragtui.sim.engines.lockstep import Simulation
+from fragtui.sim.errors import FragtuiError
 from fragtui.view.charts import CHARTS, Chart, chart_for
 from fragtui.view.narration import narrate_record, narrate_start
 from fragtui.view.rows import byte_rows, ratio_line, tally_rows
-from fragtui.view.states import CACHED, FREE, INTERNAL, RESERVED, SHARED, STATE_NAMES, STRANDED, UNUSABLE, USED
+from fragtui.view.states import legend_of
 from fragtui.view.words import SidebarData
 
 SPARK_POINTS = 120  # enough to see a shape; cheap however long the run
@@ -29,19 +28,14 @@ class EventWords:
 
     @property
     def legend(self) -> tuple[tuple[int, str], ...]:
-        states = [(s, STATE_NAMES[s]) for s in (USED, RESERVED, FREE, STRANDED, UNUSABLE)]
-        if self.engine.params.placement == "buddy":  # chunks round reservations up
-            states.insert(2, (INTERNAL, "slack"))
-        if self.engine.params.prefix_caching:
-            states[1:1] = [(SHARED, STATE_NAMES[SHARED])]
-            states.insert(-2, (CACHED, STATE_NAMES[CACHED]))
-        return tuple(states)
+        return legend_of(state for side in self.engine.sides for state in side.states)
 
     def narration(self) -> str:
         sim = self.engine.sim
         if sim.last is None:
             return narrate_start(sim.total_steps)
-        return narrate_record(sim.last, sim.metrics("contiguous", holes=False), sim.paged)
+        metrics = [sim.metrics(i, holes=False) for i in range(len(sim.sides))]
+        return narrate_record(sim.last, sim.sides, metrics, self.engine.pools)
 
     def holder_name(self, rid: int) -> str:
         return f"r{rid}"
@@ -60,21 +54,19 @@ class EventWords:
             return f"lengths {p.lengths}"
         return f"used {p.used_len}"
 
-    def pane_title(self, side: Side) -> str:
-        p = self.engine.params
-        if side == "contiguous":
-            return f"contiguous · {p.placement} fit · reserve {p.reservation}"
-        return f"paged · block {p.block_size} · {p.order}"
+    def pane_title(self, side: int) -> str:
+        return self.engine.sides[side].title("event")
 
     def sidebar(self, compact: bool) -> SidebarData:
         sim = self.engine.sim
-        c, p = sim.metrics("contiguous", holes=False), sim.metrics("paged", holes=False)
-        rows = tally_rows(c, p, compact)
+        metrics = [sim.metrics(i, holes=False) for i in range(len(sim.sides))]
+        labels = tuple(side.label for side in sim.sides)
+        rows = tally_rows(metrics, compact)
         if self.engine.params.bytes_per_token:  # a model gave each slot its size
-            rows += byte_rows(c, p, self.engine.params.bytes_per_token)
-        data = SidebarData(rows, ratio_line(c, p), "waste share over steps (0–100%)")
-        data.sparks = Pair((waste_share_points(sim, "contiguous"), c.waste_share),
-                           (waste_share_points(sim, "paged"), p.waste_share))
+            rows += byte_rows(metrics, self.engine.params.bytes_per_token)
+        data = SidebarData(labels, rows, ratio_line(labels, metrics), "waste share over steps (0–100%)")
+        data.sparks = [(label, waste_share_points(sim, i), m.waste_share)
+                       for i, (label, m) in enumerate(zip(labels, metrics))]
         if self.chart is not None:
             try:
                 data.chart = self.chart_now()
@@ -95,7 +87,7 @@ class EventWords:
         return self._chart
 
 
-def waste_share_points(sim: Simulation, side: Side) -> list[float]:
+def waste_share_points(sim: Simulation, side: int) -> list[float]:
     """reserved / (used + reserved) after each step, sampled down to SPARK_POINTS."""
     series = sim.series[side]
     used, reserved = series["used"], series["reserved"]

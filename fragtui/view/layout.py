@@ -151,3 +151,22 @@ def _finest(total_slots: int, block_size: int, width: int, height: int, cells_pe
         if zoom or layout.text_rows <= height:
             return layout
     raise AssertionError("unreachable: cell sizes grow without bound")
+
+
+MIN_PANE_WIDTH = 20  # characters: a pane narrower than this cannot say which side it is
+
+
+def pane_grid(panes: int, width: int, height: int) -> tuple[int, int]:
+    """(columns, rows) to lay `panes` pools out in `width` × `height` characters: the
+    arrangement that gives each pane the most cells inside its border (half blocks: a
+    character is two cells), among those whose panes are at least MIN_PANE_WIDTH wide where
+    any are; fewer rows on a tie. Side by side where there is room, a grid where not."""
+    options = []
+    for columns in range(1, panes + 1):
+        rows = -(-panes // columns)
+        if (columns - 1) * rows >= panes:
+            continue  # a column would be empty
+        pane_width, pane_height = width // columns, height // rows
+        cells = max(0, pane_width - 2) * 2 * max(0, pane_height - 2)
+        options.append((pane_width >= MIN_PANE_WIDTH, cells, -rows, (columns, rows)))
+    return max(options)[3]

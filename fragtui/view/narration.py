@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from fragtui.sim.measures.metrics import Metrics
 from fragtui.sim.allocators.outcomes import ADMITTED, FRAGMENTED, FREED, NOOP, ContiguousOutcome, PagedOutcome
-from fragtui.sim.allocators.paged import PagedAllocator
-from fragtui.sim.allocators.prefix_cache import PrefixCachingAllocator
-from fragtui.sim.workload.requests import Arrive
+from fragtui.sim.config.sides import Side
 from fragtui.sim.engines.lockstep import StepRecord
+from fragtui.sim.measures.metrics import Metrics
+from fragtui.sim.pool import Pool
+from fragtui.sim.workload.requests import Arrive
 
 
 def narrate_start(total_steps: int) -> str:
@@ -18,10 +18,10 @@ def narrate_start(total_steps: int) -> str:
     return f"step 0 of {total_steps}: nothing has happened yet — press space to step, p to play, ? for help"
 
 
-def narrate_record(record: StepRecord, contiguous: Metrics | None = None, paged: PagedAllocator | None = None) -> str:
-    """What step `record` did; `contiguous`, the pool's metrics after it, explains a
-    fragmented rejection, and `paged`, the paged pool after it, which freed blocks others
-    still share or the cache keeps."""
+def narrate_record(record: StepRecord, sides: Sequence[Side], metrics: Sequence[Metrics],
+                   pools: Sequence[Pool]) -> str:
+    """What step `record` did on every side; each side's metrics after it explain a fragmented
+    rejection, and its pool says which freed blocks others still share or the cache keeps."""
     event = record.event
     prefix = ""
     if isinstance(event, Arrive):
@@ -31,13 +31,21 @@ def narrate_record(record: StepRecord, contiguous: Metrics | None = None, paged:
         what = f"r{r.id} arrives (used {r.used}, max {r.max_len}{shared})"
     else:
         what = f"r{event.id} leaves"
-    return (
-        f"step {record.index}: {what} — contiguous: {_contiguous(record.contiguous, contiguous)}"
-        f" · paged: {_paged(record.paged, prefix, paged)}"
-    )
+    words = [f"{side.label}: {_outcome(side, outcome, m, pool, prefix)}"
+             for side, outcome, m, pool in zip(sides, record.outcomes, metrics, pools)]
+    return f"step {record.index}: {what} — " + " · ".join(words)
 
 
-def _contiguous(o: ContiguousOutcome, m: Metrics | None) -> str:
+def _outcome(side: Side, outcome: object, m: Metrics, pool: Pool, prefix: str) -> str:
+    """A side's outcome in words, as its family holds memory: a run, or a block table."""
+    if side.allocator.family == "contiguous":
+        assert isinstance(outcome, ContiguousOutcome)
+        return _run(outcome, m)
+    assert isinstance(outcome, PagedOutcome)
+    return _blocks(outcome, prefix, pool)
+
+
+def _run(o: ContiguousOutcome, m: Metrics | None) -> str:
     if o.kind == ADMITTED:
         return f"slots {span(o.start, o.start + o.length)} ({o.used} used, {o.length - o.used} reserved)"
     if o.kind == FREED:
@@ -52,7 +60,7 @@ def _contiguous(o: ContiguousOutcome, m: Metrics | None) -> str:
     return f"rejected, pool full (needs {o.length})"
 
 
-def _paged(o: PagedOutcome, prefix: str = "", pool: PagedAllocator | None = None) -> str:
+def _blocks(o: PagedOutcome, prefix: str, pool: Pool) -> str:
     if o.kind == ADMITTED:
         if not o.reused:
             return blocks_text(o.blocks) + _evicting(o)
@@ -62,9 +70,8 @@ def _paged(o: PagedOutcome, prefix: str = "", pool: PagedAllocator | None = None
                 f"({blocks_text(o.blocks[:n])}{back})")
         return text + (f" + {blocks_text(new)}" if new else "") + _evicting(o)
     if o.kind == FREED:
-        if isinstance(pool, PrefixCachingAllocator):
-            return f"{blocks_text(o.blocks)} released" + _kept(o.blocks, pool)
-        return f"{blocks_text(o.blocks)} freed"
+        kept = _kept(o.blocks, pool)
+        return f"{blocks_text(o.blocks)} {'released' if kept is not None else 'freed'}{kept or ''}"
     if o.kind == NOOP:
         return "no-op (never admitted here)"
     return "rejected, pool full"
@@ -78,10 +85,14 @@ def _evicting(o: PagedOutcome) -> str:
     return text
 
 
-def _kept(blocks: Sequence[int], pool: PrefixCachingAllocator) -> str:
-    """What became of a released table's blocks: some still held by others, some kept cached."""
-    held = sum(1 for b in blocks if pool.refcount(b))
-    cached = sum(1 for b in blocks if b in pool.cached_free)
+def _kept(blocks: Sequence[int], pool: Pool) -> str | None:
+    """What became of a released table's blocks, where blocks are shared or cached (None where
+    nothing ever is): some still held by others, some kept cached."""
+    if not pool.shares:
+        return None
+    held = sum(1 for b in blocks if pool.holders(b))
+    cached_blocks = pool.cached_blocks()
+    cached = sum(1 for b in blocks if b in cached_blocks)
     parts = [f"{held} still shared"] if held else []
     if cached:
         parts.append(f"{cached} kept cached")

@@ -21,7 +21,8 @@ from typing import Iterator, Sequence
 
 from fragtui.sim.allocators.block_runs import runs_of, span
 from fragtui.sim.pool import BlockStarts, Change, Holding, Pool
-from fragtui.view.states import CACHED, FREE, INTERNAL, NOBODY, RESERVED, SEVERAL, SHARED, STRANDED, UNUSABLE, USED
+from fragtui.view.states import (CACHED, FREE, INTERNAL, NOBODY, RESERVED, SEVERAL, SHARED, SLACK, STRANDED,
+                                 UNUSABLE, USED)
 
 Ranges = list[tuple[int, int]]  # [start, end) slot ranges
 Values = bytearray | array  # states a slot, or owners a block
@@ -30,7 +31,7 @@ Values = bytearray | array  # states a slot, or owners a block
 class _Painted:
     """What the picture drew for one request: enough to erase it or patch its end."""
 
-    __slots__ = ("id", "starts", "count", "extent", "tokens", "reach")
+    __slots__ = ("id", "starts", "count", "extent", "tokens", "reach", "asked")
 
     def __init__(self, holding: Holding) -> None:
         # `starts` may be a live block table that grows later: `count` says how much was drawn.
@@ -40,6 +41,7 @@ class _Painted:
         self.extent = holding.extent
         self.tokens = holding.tokens
         self.reach = holding.reach
+        self.asked = holding.asked
 
 
 class Picture:
@@ -106,7 +108,8 @@ class Picture:
         resized: list[tuple[_Painted, Holding]] = []
         for rid in change.resized:
             holding, old = pool.holding(rid), painted.get(rid)
-            if holding is None or old is None or holding.reach != old.reach or holding.extent != old.extent:
+            if (holding is None or old is None or holding.reach != old.reach or holding.extent != old.extent
+                    or holding.asked != old.asked):
                 replaced.append(rid)  # not a resize after all: draw it afresh
             else:
                 resized.append((old, holding))
@@ -238,10 +241,10 @@ class Picture:
 
     def _fill(self, painted: _Painted, low: int, high: int, ranges: Ranges | None) -> None:
         """Draw token offsets [low, high) of a holding: used below its tokens, reserved below
-        its reach, internal beyond."""
-        tokens, reach = painted.tokens, painted.reach
+        its reach, internal below what it asked for, rounding slack beyond."""
+        tokens, reach, asked = painted.tokens, painted.reach, painted.asked
         for state, a, b in ((USED, low, min(high, tokens)), (RESERVED, max(low, tokens), min(high, reach)),
-                            (INTERNAL, max(low, reach), high)):
+                            (INTERNAL, max(low, reach), min(high, asked)), (SLACK, max(low, asked, reach), high)):
             if a < b:
                 self._fill_state(painted, state, a, b, ranges)
 

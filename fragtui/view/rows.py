@@ -5,12 +5,13 @@ serving report all use."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 from fragtui.sim.config.kv import format_bytes
 from fragtui.sim.measures.metrics import Metrics
 from fragtui.sim.engines.serving.types import ServingMetrics
-from fragtui.view.states import FREE, INTERNAL, RESERVED, STRANDED, UNUSABLE, USED
+from fragtui.view.states import FREE, INTERNAL, RESERVED, SLACK, STRANDED, UNUSABLE, USED
+from fragtui.view.words import Row
 
 
 @dataclass(frozen=True)
@@ -97,11 +98,11 @@ def short_number(n: int) -> str:
 IN_BYTES = ("used", "reserved", "free", "wasted")
 
 
-def byte_rows(c: Metrics, p: Metrics, bytes_per_token: int) -> list[tuple[str, str, str]]:
-    """The slot counts of IN_BYTES as memory: label, contiguous, paged."""
+def byte_rows(metrics: Sequence[Metrics], bytes_per_token: int) -> list[Row]:
+    """The slot counts of IN_BYTES as memory: a label and a value per side."""
     rows = {row.label: row for row in METRIC_ROWS}
-    return [(f"{name} mem", format_bytes(_slots(rows[name], c) * bytes_per_token),
-             format_bytes(_slots(rows[name], p) * bytes_per_token)) for name in IN_BYTES]
+    return [(f"{name} mem", tuple(format_bytes(_slots(rows[name], m) * bytes_per_token) for m in metrics))
+            for name in IN_BYTES]
 
 
 def _slots(row: MetricRow, m: Metrics) -> int:
@@ -110,27 +111,32 @@ def _slots(row: MetricRow, m: Metrics) -> int:
     return value
 
 
-def shown(row: MetricRow, c: Metrics, p: Metrics, compact: bool = False) -> bool:
-    a, b = row.read(c), row.read(p)
+def shown(row: MetricRow, metrics: Sequence[Metrics], compact: bool = False) -> bool:
+    values = [row.read(m) for m in metrics]
     hides = row.hide_zero or (compact and row.minor)
-    return not (hides and not a and not b) and not (row.hide_none and a is None and b is None)
+    return not (hides and not any(values)) and not (row.hide_none and all(v is None for v in values))
 
 
-def tally_rows(c: Metrics, p: Metrics, compact: bool = False) -> list[tuple[str, str, str]]:
-    """The sidebar's table: label, contiguous, paged. `compact`: short labels and numbers, and
-    minor rows left out where both are 0."""
-    return [(row.name(compact), row.text(c, compact), row.text(p, compact))
-            for row in METRIC_ROWS if row.sidebar and shown(row, c, p, compact)]
+def tally_rows(metrics: Sequence[Metrics], compact: bool = False) -> list[Row]:
+    """The sidebar's table: a label and a value per side. `compact`: short labels and numbers,
+    and minor rows left out where every side has 0."""
+    return [(row.name(compact), tuple(row.text(m, compact) for m in metrics))
+            for row in METRIC_ROWS if row.sidebar and shown(row, metrics, compact)]
 
 
-def ratio_line(c: Metrics, p: Metrics) -> str:
-    """How many times more requests paged admitted."""
-    if c.admitted == p.admitted == 0:
+def ratio_line(labels: Sequence[str], metrics: Sequence[Metrics]) -> str:
+    """How many times more requests the side that admitted most admitted than the one that
+    admitted fewest."""
+    admitted = [m.admitted for m in metrics]
+    most, least = admitted.index(max(admitted)), admitted.index(min(admitted))
+    if not admitted[most]:
         return "nothing admitted yet"
-    if c.admitted == 0:
-        return f"paged admitted {p.admitted}, contiguous none"
-    ratio = p.admitted / c.admitted
-    return f"paged admitted {ratio:.2f}×\nas many ({p.admitted} vs {c.admitted})"
+    if admitted[most] == admitted[least]:
+        return f"{'both' if len(admitted) == 2 else 'all'} admitted {admitted[most]}"
+    if not admitted[least]:
+        return f"{labels[most]} admitted {admitted[most]}, {labels[least]} none"
+    ratio = admitted[most] / admitted[least]
+    return f"{labels[most]} admitted {ratio:.2f}×\nas many as {labels[least]} ({admitted[most]} vs {admitted[least]})"
 
 
 @dataclass(frozen=True)
@@ -149,7 +155,7 @@ CATEGORIES = (
     Category("token_states", USED, "token states", "token states", "tokens"),
     Category("reserved", RESERVED, "future tokens", "reserved (will be used)", "future"),
     Category("internal", INTERNAL, "internal frag", "internal frag (never used)", "internal"),
-    Category("slack", INTERNAL, "rounding slack", "rounding slack (buddy, never used)", "slack"),
+    Category("slack", SLACK, "rounding slack", "rounding slack (buddy, never used)", "slack"),
     Category("stranded", STRANDED, "stranded", "external frag (stranded)", "stranded"),
     Category("free", FREE, "free", "other free", "free"),
     Category("unusable", UNUSABLE, "unusable", "unusable", "unusable"),

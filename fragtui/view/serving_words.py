@@ -3,19 +3,18 @@ and the pool in the paper's memory categories, now and averaged over the ticks s
 
 from __future__ import annotations
 
-from fragtui.sim.pair import Pair, Side
-from fragtui.sim.engines.serving.serving_engine import ServingEngine
 from fragtui.sim.engines.serving.run import ServingRun
+from fragtui.sim.engines.serving.serving_engine import ServingEngine
 from fragtui.sim.engines.serving.types import Breakdown, TickRecord
 from fragtui.view.rows import CATEGORIES, SERVING_SHARING_ROWS
-from fragtui.view.states import SHARED, USED
+from fragtui.view.states import SHARED, legend_of
 from fragtui.view.words import SidebarData
 
 
 class ServingWords:
     manual: frozenset[str] = frozenset()  # requests come from the workload and leave when they finish
     inert = frozenset({"used_len"})  # prompt and output lengths come from --prompt-len/--output-len
-    charts: tuple[str, ...] = ()  # a serving sweep runs four engines to the end: see fragtui sweep
+    charts: tuple[str, ...] = ()  # a serving sweep runs every side to the end: see fragtui sweep
     chart: str | None = None
 
     def __init__(self, engine: ServingEngine) -> None:
@@ -26,16 +25,17 @@ class ServingWords:
 
     @property
     def legend(self) -> tuple[tuple[int, str], ...]:
-        # One entry a colour: rounding slack is drawn as internal fragmentation (never used).
-        labels = {c.state: c.short for c in reversed(CATEGORIES)}
-        legend = tuple((state, labels[state]) for state in dict.fromkeys(c.state for c in CATEGORIES))
-        if self.engine.params.sequences > 1:  # token states that several sequences share
-            i = [state for state, _ in legend].index(USED) + 1
-            legend = legend[:i] + ((SHARED, "shared"),) + legend[i:]
-        return legend
+        """The paper's categories, each its own colour (rounding slack where a side rounds),
+        and shared token states where a request's sequences share blocks."""
+        drawn = {side_state for side in self.engine.sides for side_state in side.states}
+        names = {"used", "reserved", "internal", "stranded", "unusable"} | ({"slack"} & drawn)
+        if self.engine.params.sequences > 1:
+            names.add("shared")
+        labels = {c.state: c.short for c in CATEGORIES} | {SHARED: "shared"}
+        return legend_of(names, labels)
 
     def holder_name(self, sid: int) -> str:
-        return self.engine.runs.paged.sequences.name(sid)
+        return self.engine.runs[0].sequences.name(sid)
 
     def narration(self) -> str:
         e = self.engine
@@ -47,11 +47,11 @@ class ServingWords:
         arrived = next((len(r.arrived) for r in e.records if r is not None), 0)
         if arrived:
             parts.append(f"{arrived} arrive{'s' if arrived == 1 else ''} —")
-        words = [f"{side}: {tick_words(record, run)}" for (side, run), record in zip(e.runs.items(), e.records)]
+        words = [f"{side.label}: {tick_words(record, run)}" for side, run, record in zip(e.sides, e.runs, e.records)]
         return " ".join(parts) + " " + " · ".join(words)
 
     def request_detail(self, sid: int) -> str:
-        rid = self.engine.runs.paged.sequences.request(sid)
+        rid = self.engine.runs[0].sequences.request(sid)
         for run in self.engine.runs:
             state = run.state_of(rid)
             if state is not None:
@@ -61,36 +61,41 @@ class ServingWords:
     def source(self) -> str:
         return self.engine.workload.source
 
-    def pane_title(self, side: Side) -> str:
-        p = self.engine.params
-        if side == "contiguous":
-            return f"Orca {p.reservation} · {p.placement} fit"
-        return f"paged · block {p.block_size} · {p.order}"
+    def pane_title(self, side: int) -> str:
+        return self.engine.sides[side].title("serving")
 
     def sidebar(self, compact: bool) -> SidebarData:
-        c, p = self.engine.runs
-        cm, pm = c.metrics(), p.metrics()
-        now = Pair(c.breakdown(), p.breakdown())
-        rows = [
-            ("running" if compact else "running (batch)", str(len(c.running_ids())), str(len(p.running_ids()))),
-            ("waiting", str(c.waiting_count), str(p.waiting_count)),
-            ("completed", str(cm.completed), str(pm.completed)),
-            ("preempted" if compact else "preemptions", str(cm.preemptions), str(pm.preemptions)),
+        runs = self.engine.runs
+        labels = tuple(side.label for side in self.engine.sides)
+        metrics = [run.metrics() for run in runs]
+        now = [run.breakdown() for run in runs]
+        slack = any("slack" in side.states for side in self.engine.sides)
+        rows: list[tuple[str, tuple[str, ...]]] = [
+            ("running" if compact else "running (batch)", tuple(str(len(run.running_ids())) for run in runs)),
+            ("waiting", tuple(str(run.waiting_count) for run in runs)),
+            ("completed", tuple(str(m.completed) for m in metrics)),
+            ("preempted" if compact else "preemptions", tuple(str(m.preemptions) for m in metrics)),
         ]
-        rows += [(f"{category.tiny if compact else category.short} %", _pct(now.contiguous, category.key),
-                  _pct(now.paged, category.key))
-                 for category in CATEGORIES if category.key != "unusable"
-                 and (category.key != "slack" or self.engine.params.placement == "buddy")]
-        rows.append(("avg batch", f"{cm.mean_batch:.1f}", f"{pm.mean_batch:.1f}"))
+        rows += [(f"{category.tiny if compact else category.short} %", tuple(_pct(b, category.key) for b in now))
+                 for category in CATEGORIES if category.key != "unusable" and (category.key != "slack" or slack)]
+        rows.append(("avg batch", tuple(f"{m.mean_batch:.1f}" for m in metrics)))
         if self.engine.params.sequences > 1:
-            rows += [(label, read(cm), read(pm)) for label, read in SERVING_SHARING_ROWS]
-        if cm.mean_batch:
-            ratio = f"paged batches {pm.mean_batch / cm.mean_batch:.2f}×\nas many requests on average"
-        else:
-            ratio = "nothing running yet"
-        data = SidebarData(rows, ratio, bars_title="memory, mean over the ticks so far")
-        data.bars = Pair(_shares(cm.breakdown), _shares(pm.breakdown))
+            rows += [(label, tuple(read(m) for m in metrics)) for label, read in SERVING_SHARING_ROWS]
+        data = SidebarData(labels, rows, batch_ratio(labels, [m.mean_batch for m in metrics]),
+                           bars_title="memory, mean over the ticks so far")
+        data.bars = [(label, _shares(m.breakdown)) for label, m in zip(labels, metrics)]
         return data
+
+
+def batch_ratio(labels: tuple[str, ...], batches: list[float]) -> str:
+    """How many times the largest mean batch is the smallest."""
+    most, least = batches.index(max(batches)), batches.index(min(batches))
+    if not batches[least]:
+        return "nothing running yet" if not batches[most] else f"{labels[most]} batches {batches[most]:.1f} on average"
+    if most == least or batches[most] == batches[least]:
+        return f"every side batches {batches[most]:.1f} on average"
+    return (f"{labels[most]} batches {batches[most] / batches[least]:.2f}×\nas many requests as {labels[least]} "
+            "on average")
 
 
 def tick_words(record: TickRecord | None, run: ServingRun) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from fragtui.sim.engines.engine import Engine, ManualEngine
 from fragtui.sim.errors import FragtuiError
 from fragtui.sim.engines.event_engine import EventEngine
-from fragtui.sim.pair import Pair
+from fragtui.sim.config.sides import Side
 from fragtui.sim.config.params import Params
 from fragtui.sim.pool import Change
 from fragtui.view.event_words import EventWords
@@ -26,7 +26,7 @@ class Stage:
         self.engine = engine
         self.words = words
         self._manual = manual
-        self.pictures = engine.pools.map(Picture)
+        self.pictures = tuple(Picture(pool) for pool in engine.pools)
 
     # -- where we are ----------------------------------------------------------------------
 
@@ -62,6 +62,10 @@ class Stage:
     def at_end(self) -> bool:
         return self.engine.at_end
 
+    @property
+    def sides(self) -> tuple[Side, ...]:
+        return self.engine.sides
+
     def find(self, kind: str, direction: int) -> int | None:
         """The step a jump to the next (1) or previous (-1) `kind` moment ("rejection",
         "fragmented") would land on, or None; `goto` it to go. See `fragtui.sim.engines.jumps`."""
@@ -73,24 +77,24 @@ class Stage:
 
     # -- moving ----------------------------------------------------------------------------
 
-    def forward(self) -> Pair[Ranges]:
+    def forward(self) -> tuple[Ranges, ...]:
         return self._patch(self.engine.forward())
 
-    def back(self) -> Pair[Ranges]:
+    def back(self) -> tuple[Ranges, ...]:
         return self._patch(self.engine.back())
 
-    def goto(self, step: int) -> Pair[Ranges] | None:
+    def goto(self, step: int) -> tuple[Ranges, ...] | None:
         """Be at `step`: patched step by step if near, else repainted once (None)."""
         step = max(0, min(step, self.total_steps))
         if abs(step - self.step) > PATCH_UP_TO:
             self.engine.jump(step)
             self.repaint()
             return None
-        ranges: Pair[Ranges] = Pair([], [])
+        ranges: tuple[Ranges, ...] = tuple([] for _ in self.pictures)
         while self.step != step:
             moved = self.forward() if self.step < step else self.back()
-            ranges.contiguous.extend(moved.contiguous)
-            ranges.paged.extend(moved.paged)
+            for mine, more in zip(ranges, moved):
+                mine.extend(more)
         return ranges
 
     def set_params(self, **changes: object) -> None:
@@ -102,15 +106,19 @@ class Stage:
         self.engine.reset()
         self.repaint()
 
-    def free_oldest(self) -> Pair[Ranges]:
+    def free_oldest(self) -> tuple[Ranges, ...]:
         return self._patch(self._manual_engine("free").free_oldest())
 
-    def inject_arrival(self) -> Pair[Ranges]:
+    def inject_arrival(self) -> tuple[Ranges, ...]:
         return self._patch(self._manual_engine("arrive").inject_arrival())
 
     def repaint(self) -> None:
-        """Both pictures from scratch."""
-        for picture, pool in zip(self.pictures, self.engine.pools):
+        """Every picture from scratch (the sides themselves may have changed)."""
+        pools = self.engine.pools
+        if len(pools) != len(self.pictures):
+            self.pictures = tuple(Picture(pool) for pool in pools)
+            return
+        for picture, pool in zip(self.pictures, pools):
             picture.repaint(pool)
 
     def _manual_engine(self, action: str) -> ManualEngine:
@@ -118,12 +126,11 @@ class Stage:
             raise FragtuiError(f"in {self.mode} mode there is no manual {action}")
         return self._manual
 
-    def _patch(self, changes: Pair[Change] | None) -> Pair[Ranges]:
+    def _patch(self, changes: tuple[Change, ...] | None) -> tuple[Ranges, ...]:
         if changes is None:
-            return Pair([], [])
-        pools = self.engine.pools
-        return Pair(self.pictures.contiguous.apply(pools.contiguous, changes.contiguous),
-                    self.pictures.paged.apply(pools.paged, changes.paged))
+            return tuple([] for _ in self.pictures)
+        return tuple(picture.apply(pool, change)
+                     for picture, pool, change in zip(self.pictures, self.engine.pools, changes))
 
 
 def make_stage(params: Params, chart: str | None = None) -> Stage:

@@ -10,18 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from fragtui.sim.pair import Pair, Side
 from fragtui.view.charts import Chart
+
+
+Row = tuple[str, tuple[str, ...]]  # a label and one value per side
 
 
 @dataclass
 class SidebarData:
-    rows: list[tuple[str, str, str]]  # label, contiguous, paged
+    headings: tuple[str, ...]  # each side's name, as its column is headed
+    rows: list[Row]
     ratio: str
     spark_title: str = ""
-    sparks: Pair[tuple[list[float], float]] | None = None  # 0..1 points over time, and now
+    sparks: list[tuple[str, list[float], float]] = field(default_factory=list)  # a side: 0..1 points over time, and now
     bars_title: str = ""
-    bars: Pair[dict[int, float]] | None = None  # state -> share of the pool
+    bars: list[tuple[str, dict[int, float]]] = field(default_factory=list)  # a side: state -> share of the pool
     chart: Chart | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -69,4 +72,6 @@ class Words(Protocol):
         """Where the requests come from, in a few words."""
         ...
 
-    def pane_title(self, side: Side) -> str: ...
+    def pane_title(self, side: int) -> str:
+        """Side `side`'s pane title: its label and what it is."""
+        ...

@@ -3,26 +3,15 @@
 Event mode reads holdings as they were admitted: a contiguous request's tokens fill the start
 of its run and the rest of what it reserved is reserved; a paged request's last block has a
 reserved tail. Serving mode passes a `Progress`, which says where each request's tokens are
-now and will reach. A new allocator needs an adapter here and nothing in the view.
+now and will reach. An allocator draws through one of these (its `pool` method says which), or through an
+adapter of its own, and nothing in the view changes.
 """
 
 from __future__ import annotations
 
-from typing import Collection, Iterable, Iterator, Protocol
+from typing import AbstractSet, Collection, Iterable, Iterator, Mapping, Protocol, Sequence
 
-from fragtui.sim.allocators.buddy import BuddyAllocator
-from fragtui.sim.allocators.contiguous import ContiguousAllocator
-from fragtui.sim.allocators.paged import PagedAllocator
 from fragtui.sim.pool import BlockStarts, Holding, Progress
-
-RunAllocators = ContiguousAllocator | BuddyAllocator
-
-
-def run_allocator(total_slots: int, reservation: str, placement: str) -> RunAllocators:
-    """The allocator a contiguous placement needs: the fits share one, buddy has its own."""
-    if placement == "buddy":
-        return BuddyAllocator(total_slots, reservation)
-    return ContiguousAllocator(total_slots, reservation, placement)
 
 
 class RunAllocator(Protocol):
@@ -62,9 +51,10 @@ class RunPool:
         if entry is None:
             return None
         start, length, used = entry
+        asked = self.allocator.requested(rid)
         if self.progress is None:
-            return Holding(rid, (start,), length, used, self.allocator.requested(rid))
-        return Holding(rid, (start,), length, self.progress.tokens(rid), self.progress.reach(rid))
+            return Holding(rid, (start,), length, used, asked, asked)
+        return Holding(rid, (start,), length, self.progress.tokens(rid), self.progress.reach(rid), asked)
 
     def holdings(self) -> Iterator[Holding]:
         for rid in self.allocator.allocations:
@@ -77,6 +67,11 @@ class RunPool:
 
     def free_runs(self) -> Iterable[tuple[int, int]]:
         return self.allocator.free_runs()
+
+    shares = False
+
+    def holders(self, block: int) -> int:
+        return 0
 
     def cached_blocks(self) -> Collection[int]:
         return ()  # a run is never cached
@@ -94,10 +89,27 @@ class BlocksAlike:
         return ()
 
 
+class BlockAllocator(Protocol):
+    """What a block-table allocator (paged) offers to be drawn."""
+
+    total_slots: int
+    block_size: int
+    unusable: int
+    cached_free: AbstractSet[int]
+    prefix_caching: bool
+
+    def refcount(self, block: int) -> int: ...
+
+    @property
+    def tables(self) -> Mapping[int, tuple[Sequence[int], int]]:
+        """id -> (block table, tokens at admission)."""
+        ...
+
+
 class BlockPool(BlocksAlike):
     """A paged allocator through the pool contract."""
 
-    def __init__(self, allocator: PagedAllocator, progress: Progress | None = None) -> None:
+    def __init__(self, allocator: BlockAllocator, progress: Progress | None = None) -> None:
         self.allocator = allocator
         self.total_slots = allocator.total_slots
         self.block_size = allocator.block_size
@@ -111,14 +123,22 @@ class BlockPool(BlocksAlike):
         blocks, used = entry
         bs = self.block_size
         if self.progress is None:
-            return Holding(rid, BlockStarts(blocks, bs), bs, used, len(blocks) * bs)
-        return Holding(rid, BlockStarts(blocks, bs), bs, self.progress.tokens(rid), self.progress.reach(rid))
+            return Holding(rid, BlockStarts(blocks, bs), bs, used, len(blocks) * bs, len(blocks) * bs)
+        return Holding(rid, BlockStarts(blocks, bs), bs, self.progress.tokens(rid), self.progress.reach(rid),
+                       len(blocks) * bs)
 
     def holdings(self) -> Iterator[Holding]:
         for rid in self.allocator.tables:
             holding = self.holding(rid)
             assert holding is not None
             yield holding
+
+    @property
+    def shares(self) -> bool:
+        return self.allocator.prefix_caching
+
+    def holders(self, block: int) -> int:
+        return self.allocator.refcount(block)
 
     def cached_blocks(self) -> Collection[int]:
         return self.allocator.cached_free

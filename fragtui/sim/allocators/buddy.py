@@ -48,14 +48,18 @@ is what undoing a free needs to restore:
 - freed: `start`/`length` = the chunk; `left`/`right` = the slots of the buddies it merged
   with on each side, so the merged free chunk is `[start − left, start + length + right)`,
   exactly as a contiguous free reports its neighbours;
-- `cursor` is always 0 (buddy placement has no cursor).
+- `cursor` is always 0 (a buddy allocator has no next-fit position to put back).
 """
 
 from __future__ import annotations
 
 from heapq import heapify, heappop, heappush
 
-from fragtui.sim.allocators.contiguous import RESERVATIONS, reservation_for
+from fragtui.sim.allocators.adapters import RunPool
+from fragtui.sim.allocators.contiguous import RESERVATIONS, reservation_for, run_metrics
+from fragtui.sim.allocators.snapshot import RunSnapshot
+from fragtui.sim.measures.metrics import Metrics
+from fragtui.sim.pool import Pool
 from fragtui.sim.allocators.outcomes import ADMITTED, FRAGMENTED, FREED, NOOP, POOL_FULL, REJECTED, ContiguousOutcome
 from fragtui.sim.workload.requests import Request
 
@@ -130,7 +134,6 @@ class BuddyAllocator:
         self.blocks = top_level_blocks(total_slots)  # (start, size), the top-level blocks
         self.allocations: dict[int, tuple[int, int, int]] = {}  # id -> (start, chunk, used)
         self.reservations: dict[int, int] = {}  # id -> reservation (≤ chunk)
-        self.cursor = 0  # unused: kept so outcomes and snapshots look like contiguous ones
         self.admitted = 0
         self.rejected_pool_full = 0
         self.rejected_fragmented = 0
@@ -241,8 +244,28 @@ class BuddyAllocator:
             self.used,
             self.reserved,
             self.slack,
-            self.cursor,
         )
+
+    # -- read (allocator.py) ---------------------------------------------------------------
+
+    def tallies(self) -> tuple[int, ...]:
+        live = len(self.allocations)
+        mask = self._mask
+        return (self.admitted, self.rejected_pool_full + self.rejected_fragmented, self.rejected_fragmented, live,
+                self.used, self.reserved, self.total_slots - self.used - self.reserved,
+                1 << (mask.bit_length() - 1) if mask else 0, live)
+
+    def metrics(self, max_len: int, holes: bool = True) -> Metrics:
+        return run_metrics(self, self.run_needed(max_len), self.slack)
+
+    def snapshot(self) -> RunSnapshot:
+        """Allocations and free chunks, and the chunk counts and reservations behind them
+        (heaps that differ only in stale entries hold the same pool: `state` compares)."""
+        allocations = sorted((s, n, rid, u) for rid, (s, n, u) in self.allocations.items())
+        return RunSnapshot(self.total_slots, tuple(allocations), tuple(self.free_chunks()), self.state())
+
+    def pool(self, max_len: int) -> Pool:
+        return RunPool(self, self.run_needed(max_len))
 
     # -- events --------------------------------------------------------------------------
 

@@ -9,16 +9,47 @@ fifth placement, `buddy`, is a binary buddy allocator of its own: buddy.py.)
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Protocol
 
+from fragtui.sim.allocators.adapters import RunPool
 from fragtui.sim.allocators.free_runs import FreeRuns
 from fragtui.sim.allocators.outcomes import ADMITTED, FRAGMENTED, FREED, NOOP, POOL_FULL, REJECTED, ContiguousOutcome
+from fragtui.sim.allocators.snapshot import RunSnapshot
+from fragtui.sim.measures.metrics import Metrics
+from fragtui.sim.pool import Pool
 from fragtui.sim.workload.requests import Request
 
 RESERVATIONS = ("max", "pow2", "oracle")
 _new = tuple.__new__  # outcomes are tuples: one C call each
 FITS = ("first", "best", "worst", "next")  # placements this allocator makes
-PLACEMENTS = FITS + ("buddy",)  # buddy placement is its own allocator (buddy.py)
+
+
+def placement_title(placement: str, reservation: str, mode: str) -> str:
+    """A contiguous pane's title after its side's label: `first fit · reserve max`, or in
+    serving mode, where the reservations are the paper's Orca systems, `first fit · Orca max`."""
+    return f"{placement} · Orca {reservation}" if mode == "serving" else f"{placement} · reserve {reservation}"
+
+
+def run_metrics(pool: RunHolder, stranded_below: int, slack: int = 0) -> Metrics:
+    """The metrics of a pool that holds one run per request (contiguous, buddy)."""
+    admitted, rejected, fragmented, live, used, reserved, free, largest, entries = pool.tallies()
+    return Metrics(admitted=admitted, rejected=rejected, rejected_pool_full=rejected - fragmented,
+                   rejected_fragmented=fragmented, live=live, used=used, reserved=reserved, slack=slack, free=free,
+                   unusable=0, largest_free_run=largest, holes=pool.holes, stranded=pool.stranded(stranded_below),
+                   block_table_entries=entries, total_slots=pool.total_slots)
+
+
+class RunHolder(Protocol):
+    """What `run_metrics` reads."""
+
+    total_slots: int
+
+    @property
+    def holes(self) -> int: ...
+
+    def tallies(self) -> tuple[int, ...]: ...
+
+    def stranded(self, threshold: int) -> int: ...
 
 
 def reservation_for(policy: str, length: int, max_len: int) -> int:
@@ -171,6 +202,23 @@ class ContiguousAllocator:
 
     def can_ever_fit(self, reservation: int) -> bool:
         return reservation <= self.total_slots
+
+    # -- read (allocator.py) ---------------------------------------------------------------
+
+    def tallies(self) -> tuple[int, ...]:
+        live = len(self.allocations)
+        return (self.admitted, self.rejected_pool_full + self.rejected_fragmented, self.rejected_fragmented, live,
+                self.used, self.reserved, self.total_slots - self.used - self.reserved, self.runs.largest, live)
+
+    def metrics(self, max_len: int, holes: bool = True) -> Metrics:
+        return run_metrics(self, self.run_needed(max_len))
+
+    def snapshot(self) -> RunSnapshot:
+        allocations = sorted((s, n, rid, u) for rid, (s, n, u) in self.allocations.items())
+        return RunSnapshot(self.total_slots, tuple(allocations), tuple(self.free_runs()), self.cursor)
+
+    def pool(self, max_len: int) -> Pool:
+        return RunPool(self, self.run_needed(max_len))
 
 
 def _placement(pool: ContiguousAllocator, placement: str) -> Callable[[int], int | None]:

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from typing import AbstractSet
 
-from fragtui.sim.allocators.block_runs import Table
+from fragtui.sim.allocators.adapters import BlockPool
+from fragtui.sim.allocators.block_runs import Table, runs_of, span
 from fragtui.sim.allocators.free_queues import ORDERS, FreeQueue, free_queue
 from fragtui.sim.allocators.outcomes import ADMITTED, FREED, NOOP, POOL_FULL, REJECTED, Identity, PagedOutcome
+from fragtui.sim.allocators.snapshot import BlockSnapshot
+from fragtui.sim.measures.metrics import Metrics
+from fragtui.sim.pool import Pool
 from fragtui.sim.workload.requests import Request
 
 __all__ = ["ORDERS", "PagedAllocator"]
@@ -122,6 +126,58 @@ class PagedAllocator:
     def free_block_ids(self) -> list[int]:
         """Free blocks in the order they will be handed out."""
         return self.queue.order()
+
+    def refcount(self, block: int) -> int:
+        """How many block tables hold `block`: asked only where blocks are shared (prefix_cache.py)."""
+        raise NotImplementedError("nothing is shared here")
+
+    # -- read (allocator.py) ---------------------------------------------------------------
+
+    def tallies(self) -> tuple[int, ...]:
+        held = self.num_blocks - self.free_blocks
+        reserved = held * self.block_size - self.used
+        return (self.admitted, self.rejected_pool_full, 0, len(self.tables), self.used, reserved,
+                self.total_slots - self.unusable - self.used - reserved, self.free_blocks * self.block_size,
+                self.block_table_entries)
+
+    def metrics(self, max_len: int, holes: bool = True) -> Metrics:
+        admitted, rejected, _, live, used, reserved, free, largest, entries = self.tallies()
+        return Metrics(admitted=admitted, rejected=rejected, rejected_pool_full=rejected, rejected_fragmented=0,
+                       live=live, used=used, reserved=reserved, slack=0, free=free, unusable=self.unusable,
+                       largest_free_run=largest, holes=self.free_block_runs() if holes else None, stranded=0,
+                       block_table_entries=entries, total_slots=self.total_slots, **self.sharing())
+
+    def sharing(self) -> dict[str, int]:
+        """The prefix cache's tallies (none here)."""
+        return {}
+
+    def snapshot(self) -> BlockSnapshot:
+        tables = sorted((rid, tuple(blocks), used) for rid, (blocks, used) in self.tables.items())
+        return BlockSnapshot(self.total_slots, self.block_size, tuple(tables), tuple(self.free_block_ids()),
+                             self.cached_identities())
+
+    def pool(self, max_len: int) -> Pool:
+        return BlockPool(self)
+
+    def free_block_runs(self) -> int:
+        """Maximal runs of consecutive free block ids: where paged's free space physically lies.
+        Counted from the blocks held (the gaps between them), never by listing the free blocks,
+        so it costs the tables, not the pool (16,777,216 free blocks are one run, not 600 MB)."""
+        spans: list[tuple[int, int]] = []
+        for blocks, _ in self.tables.values():
+            for run in runs_of(blocks):
+                ends = span(run)
+                if ends is None:
+                    spans.extend((b, b + 1) for b in run)
+                else:
+                    spans.append(ends)
+        spans.sort()
+        count, covered = 0, 0
+        for start, end in spans:
+            if start > covered:
+                count += 1
+            covered = max(covered, end)
+        return count + (covered < self.num_blocks)
 
     def cached_identities(self) -> tuple[tuple[int, Identity], ...]:
         """(block, identity) for every block holding a cached identity, by block: none here."""

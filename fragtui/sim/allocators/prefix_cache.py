@@ -166,6 +166,10 @@ class PrefixCachingAllocator(PagedAllocator):
     def block_table_entries(self) -> int:
         return self.entries
 
+    def sharing(self) -> dict[str, int]:
+        return {"prefix_hits": self.hits, "prefix_misses": self.misses, "evictions": self.evictions,
+                "saved_blocks": self.saved_blocks}
+
     def refcount(self, block: int) -> int:
         """How many block tables hold `block` now."""
         return self.refs.get(block, 0)
@@ -370,10 +374,3 @@ class PrefixCachingAllocator(PagedAllocator):
         twin.links = copy.copy(self.links)
         twin.links.nxt, twin.links.prv = dict(self.links.nxt), dict(self.links.prv)
         return twin
-
-
-def paged_allocator(total_slots: int, block_size: int, order: str, prefix_caching: bool = False) -> PagedAllocator:
-    """The paged allocator the parameters ask for."""
-    if prefix_caching:
-        return PrefixCachingAllocator(total_slots, block_size, order)
-    return PagedAllocator(total_slots, block_size, order)

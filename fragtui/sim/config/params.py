@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 from dataclasses import dataclass, fields, replace
 
-from fragtui.sim.allocators.contiguous import PLACEMENTS, RESERVATIONS
+from fragtui.sim.allocators.contiguous import RESERVATIONS
+from fragtui.sim.allocators.registry import placements
 from fragtui.sim.errors import ParamError
 from fragtui.sim.config.kv import parse_bytes, parse_model
+from fragtui.sim.config.sides import DEFAULT_SIDES
 from fragtui.sim.workload.lengths import EMPIRICAL, parse_lengths, parse_token_lengths
 from fragtui.sim.numbers import MAX_TOKENS, NumberError, ascii_note, decimal, whole
 from fragtui.sim.allocators.paged import ORDERS
@@ -44,6 +46,7 @@ class Params:
     placement: str = "first"
     order: str = "fifo"
     reservation: str = "max"
+    sides: str = DEFAULT_SIDES  # the allocators side by side: config/sides.py
     lengths: str = "constant"
     frees: str = "none"
     ops: str | None = None
@@ -109,12 +112,11 @@ class Params:
                 _whole(name, getattr(self, name), low, high)
         if self.used_len > self.max_len and self.lengths_from_used_len:
             raise ParamError("used_len", self.used_len, f"must be ≤ max_len ({self.max_len})")
-        if self.block_size > self.total_slots:
-            raise ParamError("block_size", self.block_size, f"must be ≤ total_slots ({self.total_slots})")
-        _choice("placement", self.placement, PLACEMENTS)
+        _choice("placement", self.placement, placements())
         _choice("order", self.order, ORDERS)
         _choice("reservation", self.reservation, RESERVATIONS)
         _choice("mode", self.mode, MODES)
+        self._check_sides()
         for name, (least, most) in NUMBER_BOUNDS.items():
             _number(name, getattr(self, name), least, most)
         lengths = parse_lengths(self.lengths, self.used_len)
@@ -149,6 +151,21 @@ class Params:
             from fragtui.sim.workload.ops import parse_ops
 
             parse_ops(self.ops, self.max_len)
+
+    def _check_sides(self) -> None:
+        """Every side runs: it takes this mode, and its own options are allowed here."""
+        from fragtui.sim.config.sides import resolve
+
+        for side in resolve(self):
+            if self.mode not in side.allocator.modes:
+                raise ParamError("sides", self.sides, f"side {side.label!r} runs in {' and '.join(side.allocator.modes)} "
+                                 f"mode only, not {self.mode} mode")
+            block = side.options.get("block_size")
+            if block is not None and block > self.total_slots:
+                where = "block_size" if "block_size" not in side.spec.pinned() else "sides"
+                value = block if where == "block_size" else self.sides
+                raise ParamError(where, value, f"must be ≤ total_slots ({self.total_slots})"
+                                 + (f" (side {side.label!r} has block_size {block})" if where == "sides" else ""))
 
     def _check_sharing(self) -> None:
         if not isinstance(self.prefix_caching, bool):

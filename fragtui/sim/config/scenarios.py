@@ -105,16 +105,18 @@ SCENARIOS: dict[str, Scenario] = {
             "Serving mode in the paper's setting: OPT-13B with 12 GiB of KV cache (800 KiB a token: "
             "15,728 slots), max_len 2,048, block 16, 2,000 ShareGPT-like requests (lognormal, sigma 1 "
             "our assumption, means 161 prompt and 338 output tokens among those that fit, as the "
-            "paper's) arriving at 2 a second, 20 ticks a second (our assumption for an A100). Orca "
-            "places its runs with a buddy allocator, as the paper assumes (its rounding slack is drawn "
-            "as internal fragmentation); paged keeps 1 % of its blocks free at admission, as vLLM. Each "
-            "tick every running request appends a token; Orca reserves up front, paged grows block by "
-            "block and preempts when full. The command fragtui report --scenario paper sets Max, Pow2 "
-            "and Oracle against paged beside the paper's Fig. 2 and Fig. 13, over the steady state "
-            "after 10 % of the requests completed.",
+            "paper's) arriving at 2 a second, 20 ticks a second (our assumption for an A100). The four "
+            "panes are the paper's four systems: Orca reserving max_len (max), the next power of two "
+            "(pow2) or exactly the final length (oracle), each placing its runs with a buddy allocator "
+            "as the paper assumes, whose rounding slack has its own colour; and vLLM (paged), which "
+            "keeps 1 % of its blocks free at admission. Each tick every running request appends a token; "
+            "Orca reserves up front, paged grows block by block and preempts when full. The command "
+            "fragtui report --scenario paper sets the four beside the paper's Fig. 2 and Fig. 13, over "
+            "the steady state after 10 % of the requests completed.",
             {"mode": "serving", "kv_memory": "12GiB", "model": "opt-13b", "max_len": 2048,
              "prompt_len": "sharegpt", "output_len": "sharegpt", "arrivals": 2000, "rate": 2.0,
-             "time_scale": 20.0, "placement": "buddy", "watermark": 0.01, "warmup": 0.1},
+             "time_scale": 20.0, "placement": "buddy", "watermark": 0.01, "warmup": 0.1,
+             "sides": "max,pow2,oracle,paged"},
             paper=True,
         ),
         Scenario(

@@ -1,12 +1,12 @@
 """What both engines present: the lockstep event simulation (`EventEngine`) and the serving
-pair (`ServingEngine`) move, undo, jump and replay behind this one face, and each move says
+runs side by side (`ServingEngine`) move, undo, jump and replay behind this one face, and each move says
 what it changed in each pool."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from fragtui.sim.pair import Pair
+from fragtui.sim.config.sides import Side
 from fragtui.sim.config.params import Params
 from fragtui.sim.pool import Change, Pool
 
@@ -41,15 +41,20 @@ class Engine(Protocol):
     def at_end(self) -> bool: ...
 
     @property
-    def pools(self) -> Pair[Pool]:
-        """Both pools as they stand now."""
+    def sides(self) -> tuple[Side, ...]:
+        """The allocators side by side, in the order drawn."""
         ...
 
-    def forward(self) -> Pair[Change] | None:
+    @property
+    def pools(self) -> tuple[Pool, ...]:
+        """Every side's pool as it stands now."""
+        ...
+
+    def forward(self) -> tuple[Change, ...] | None:
         """One step on; None at the end."""
         ...
 
-    def back(self) -> Pair[Change] | None:
+    def back(self) -> tuple[Change, ...] | None:
         """One step undone, exactly; None at step 0."""
         ...
 
@@ -75,6 +80,6 @@ class Engine(Protocol):
 class ManualEngine(Engine, Protocol):
     """An engine that takes events from the user too (event mode)."""
 
-    def free_oldest(self) -> Pair[Change]: ...
+    def free_oldest(self) -> tuple[Change, ...]: ...
 
-    def inject_arrival(self) -> Pair[Change]: ...
+    def inject_arrival(self) -> tuple[Change, ...]: ...

@@ -7,15 +7,14 @@ arrivals hold used_len tokens under the current parameters, so they follow what-
 
 from __future__ import annotations
 
-from fragtui.sim.errors import FragtuiError, ParamError
 from fragtui.sim.allocators.outcomes import ADMITTED, FREED
-from fragtui.sim.pair import Pair
 from fragtui.sim.config.params import Params
-from fragtui.sim.pool import NOTHING, Change, Pool
-from fragtui.sim.allocators.adapters import BlockPool, RunPool
-from fragtui.sim.workload.requests import Arrive, Event, Free, Request
+from fragtui.sim.config.sides import Side
 from fragtui.sim.engines.lockstep import Simulation, StepRecord
+from fragtui.sim.errors import FragtuiError, ParamError
+from fragtui.sim.pool import NOTHING, Change, Pool
 from fragtui.sim.workload.build import Workload, build_workload
+from fragtui.sim.workload.requests import Arrive, Event, Free, Request
 
 
 class EventEngine:
@@ -51,17 +50,20 @@ class EventEngine:
         return self.sim.at_end
 
     @property
-    def pools(self) -> Pair[Pool]:
-        sim = self.sim
-        threshold = sim.contiguous.run_needed(self.params.max_len)
-        return Pair(RunPool(sim.contiguous, threshold), BlockPool(sim.paged))
+    def sides(self) -> tuple[Side, ...]:
+        return self.sim.sides
+
+    @property
+    def pools(self) -> tuple[Pool, ...]:
+        max_len = self.params.max_len
+        return tuple(allocator.pool(max_len) for allocator in self.sim.allocators)
 
     # -- moving ----------------------------------------------------------------------------
 
-    def forward(self) -> Pair[Change] | None:
+    def forward(self) -> tuple[Change, ...] | None:
         return _changes(self.sim.step_forward())
 
-    def back(self) -> Pair[Change] | None:
+    def back(self) -> tuple[Change, ...] | None:
         return _changes(self.sim.step_back())
 
     def jump(self, step: int) -> None:
@@ -87,7 +89,7 @@ class EventEngine:
 
     # -- manual events ---------------------------------------------------------------------
 
-    def inject_arrival(self) -> Pair[Change]:
+    def inject_arrival(self) -> tuple[Change, ...]:
         """A request of used_len tokens arrives now."""
         if self.params.used_len > self.params.max_len:  # allowed while an op list or trace set the lengths
             raise ParamError("used_len", self.params.used_len,
@@ -95,16 +97,19 @@ class EventEngine:
         rid = 1 + max((e.request.id for e in self.sim.events if isinstance(e, Arrive)), default=-1)
         event = Arrive(Request(rid, self.params.used_len, self.params.max_len))
         self.manual.append((self.sim.step, event))
-        return _changes(self.sim.insert_event(event)) or Pair(NOTHING, NOTHING)
+        return _changes(self.sim.insert_event(event)) or self._nothing()
 
-    def free_oldest(self) -> Pair[Change]:
-        """The oldest request live in either pool leaves now."""
-        live = set(self.sim.contiguous.allocations) | set(self.sim.paged.tables)
+    def free_oldest(self) -> tuple[Change, ...]:
+        """The oldest request live in any pool leaves now."""
+        live = {holding.id for pool in self.pools for holding in pool.holdings()}
         if not live:
             raise FragtuiError("nothing is live to free")
         event = Free(min(live))
         self.manual.append((self.sim.step, event))
-        return _changes(self.sim.insert_event(event)) or Pair(NOTHING, NOTHING)
+        return _changes(self.sim.insert_event(event)) or self._nothing()
+
+    def _nothing(self) -> tuple[Change, ...]:
+        return (NOTHING,) * len(self.sim.sides)
 
     def events_for(self, params: Params) -> list[Event]:
         """The stream `params` give, with the user's own events put back (for sweeps)."""
@@ -132,13 +137,10 @@ class EventEngine:
         return workload, Simulation(params, events), manual
 
 
-def _changes(record: StepRecord | None) -> Pair[Change] | None:
+def _changes(record: StepRecord | None) -> tuple[Change, ...] | None:
     """A step (or its undo) replaced the holding of the request its event names, where it was
     admitted or freed; a rejection or a no-op changes nothing."""
     if record is None:
         return None
-    c, p = record.contiguous, record.paged
-    return Pair(
-        Change(replaced=(c.request_id,)) if c.kind in (ADMITTED, FREED) else NOTHING,
-        Change(replaced=(p.request_id,)) if p.kind in (ADMITTED, FREED) else NOTHING,
-    )
+    return tuple(Change(replaced=(o.request_id,)) if o.kind in (ADMITTED, FREED) else NOTHING
+                 for o in record.outcomes)

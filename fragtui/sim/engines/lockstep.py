@@ -1,38 +1,29 @@
-"""Both allocators in lockstep over one event stream, one event a step, with exact undo.
-
-Stepping forward applies the next event to contiguous and to paged and remembers what each did;
-stepping back undoes exactly that, so every state is reachable from any other. The cheap tallies
-are recorded after every step as compact arrays: they feed the sparklines and the peaks, and
-pop off on undo like everything else.
-"""
+"""Event mode's model: every side's allocator stepped by the same events, one event a step,
+with exact undo (`Simulation`), or forward only with nothing kept (`Forward`)."""
 
 from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Any, Hashable, Iterable, Iterator
 
+from fragtui.sim.allocators.allocator import Allocator, Outcome
+from fragtui.sim.allocators.outcomes import FRAGMENTED, REJECTED
 from fragtui.sim.bulk import collector_paused
-from fragtui.sim.engines.jumps import FRAGMENTED_BIT, REFUSED, Moments
-from fragtui.sim.measures.metrics import SERIES_FIELDS, Metrics, measure, series_row
-from fragtui.sim.allocators.outcomes import FRAGMENTED, REJECTED, ContiguousOutcome, PagedOutcome
-from fragtui.sim.allocators.paged import PagedAllocator
-from fragtui.sim.allocators.prefix_cache import paged_allocator
-from fragtui.sim.pair import Pair, Side
 from fragtui.sim.config.params import Params
-from fragtui.sim.allocators.adapters import RunAllocators, run_allocator
+from fragtui.sim.config.sides import Side, resolve
+from fragtui.sim.engines.jumps import FRAGMENTED_BIT, REFUSED, Moments
+from fragtui.sim.measures.metrics import SERIES_FIELDS, Metrics
 from fragtui.sim.workload.requests import Arrive, Event, Request
-from fragtui.sim.allocators.snapshot import ContiguousSnapshot, PagedSnapshot
 
 
 @dataclass(frozen=True, slots=True)
 class StepRecord:
-    """Step `index` (1-based) applied `event`; each allocator's outcome says what it did."""
+    """Step `index` (1-based) applied `event`; each side's outcome says what its allocator did."""
 
     index: int
     event: Event
-    contiguous: ContiguousOutcome
-    paged: PagedOutcome
+    outcomes: tuple[Outcome, ...]
 
 
 class Series:
@@ -57,15 +48,50 @@ class Series:
     def peak(self, name: str) -> int:
         return max(self.columns[name])
 
+    def row(self, i: int) -> tuple[int, ...]:
+        """Every tally after step i (negative counts from the end), in SERIES_FIELDS order."""
+        return tuple(column[i] for column in self._columns)
 
-class Simulation:
-    def __init__(self, params: Params, events: Iterable[Event]) -> None:
+
+class Lockstep:
+    """Every side's allocator, made from the run's parameters, stepped by the same events."""
+
+    def __init__(self, params: Params) -> None:
         self.params = params
+        self.sides: tuple[Side, ...] = resolve(params)
+        self.allocators: tuple[Allocator[Any], ...] = tuple(side.allocator.make(side.setting) for side in self.sides)
+
+    def index(self, side: int | str) -> int:
+        """A side's position, given as one or by its label ("paged")."""
+        if isinstance(side, int):
+            return side
+        for candidate in self.sides:
+            if candidate.label == side:
+                return candidate.index
+        raise KeyError(f"no side labelled {side!r}; the sides are {', '.join(s.label for s in self.sides)}")
+
+    def metrics(self, side: int | str, holes: bool = True) -> Metrics:
+        return self.allocators[self.index(side)].metrics(self.params.max_len, holes)
+
+    def tallies(self) -> tuple[tuple[int, ...], ...]:
+        """Every side's SERIES_FIELDS now (cheap: for peaks kept on the way)."""
+        return tuple(a.tallies() for a in self.allocators)
+
+
+class Simulation(Lockstep):
+    """Every side in lockstep over one event stream, one event a step, with exact undo.
+
+    Stepping forward applies the next event to every allocator and remembers what each did;
+    stepping back undoes exactly that, so every state is reachable from any other. The cheap
+    tallies are recorded after every step as compact arrays: they feed the sparklines and the
+    peaks, and pop off on undo like everything else."""
+
+    def __init__(self, params: Params, events: Iterable[Event]) -> None:
+        super().__init__(params)
         self.events: list[Event] = list(events)
         self._requests = {e.request.id: e.request for e in self.events if isinstance(e, Arrive)}
-        self.contiguous, self.paged = _allocators(params)
         self.records: list[StepRecord] = []
-        self.series = Pair(Series(), Series())
+        self.series = tuple(Series() for _ in self.sides)
         self._moments: Moments | None = None  # found when first asked, for the whole stream
         self._record_series()
 
@@ -91,11 +117,11 @@ class Simulation:
     # -- moving --------------------------------------------------------------------------
 
     def step_forward(self) -> StepRecord | None:
-        """Apply the next event to both allocators; None at the end of the stream."""
+        """Apply the next event to every allocator; None at the end of the stream."""
         if self.at_end:
             return None
         event = self.events[self.step]
-        record = StepRecord(self.step + 1, event, *apply(self.contiguous, self.paged, event))
+        record = StepRecord(self.step + 1, event, apply(self.allocators, event))
         self.records.append(record)
         self._record_series()
         return record
@@ -105,8 +131,8 @@ class Simulation:
         if not self.records:
             return None
         record = self.records.pop()
-        self.paged.undo(record.paged)
-        self.contiguous.undo(record.contiguous)
+        for allocator, outcome in zip(reversed(self.allocators), reversed(record.outcomes)):
+            allocator.undo(outcome)
         for series in self.series:
             series.pop()
         return record
@@ -147,67 +173,52 @@ class Simulation:
         """The request with id `rid` in the stream, if any."""
         return self._requests.get(rid)
 
-    def metrics(self, side: Side, holes: bool = True) -> Metrics:
-        allocator = self.contiguous if side == "contiguous" else self.paged
-        return measure(allocator, self.params.max_len, holes)
-
-    def peaks(self, side: Side) -> dict[str, int]:
-        series = self.series[side]
+    def peaks(self, side: int | str) -> dict[str, int]:
+        series = self.series[self.index(side)]
         return {field: series.peak(field) for field in SERIES_FIELDS}
 
-    def snapshot(self) -> tuple[ContiguousSnapshot, PagedSnapshot]:
-        """Both pools as they stand after the current step."""
-        return ContiguousSnapshot.of(self.contiguous), PagedSnapshot.of(self.paged)
+    def snapshot(self) -> tuple[Hashable, ...]:
+        """Every pool as it stands after the current step."""
+        return tuple(a.snapshot() for a in self.allocators)
 
     def _record_series(self) -> None:
-        self.series.contiguous.append(series_row(self.contiguous))
-        self.series.paged.append(series_row(self.paged))
+        for series, allocator in zip(self.series, self.allocators):
+            series.append(allocator.tallies())
 
 
-def apply(contiguous: RunAllocators, paged: PagedAllocator, event: Event) -> tuple[ContiguousOutcome, PagedOutcome]:
-    """One event to both allocators: what each did."""
+def apply(allocators: tuple[Allocator[Any], ...], event: Event) -> tuple[Outcome, ...]:
+    """One event to every allocator: what each did."""
     if isinstance(event, Arrive):
-        return contiguous.admit(event.request), paged.admit(event.request)
-    return contiguous.free_request(event.id), paged.free_request(event.id)
+        request = event.request
+        return tuple([a.admit(request) for a in allocators])
+    rid = event.id
+    return tuple([a.free_request(rid) for a in allocators])
 
 
-class Forward:
-    """Both allocators stepped forward only, keeping nothing behind them: a report's, a sweep's
-    or the jump finder's run, whose memory is the pools' whatever the stream's length."""
+class Forward(Lockstep):
+    """Every side stepped forward only, keeping nothing behind: a report's, a sweep's or the
+    jump finder's run, whose memory is the pools' whatever the stream's length."""
 
     def __init__(self, params: Params) -> None:
-        self.params = params
-        self.contiguous, self.paged = _allocators(params)
+        super().__init__(params)
         self.step = 0
 
     def apply(self, event: Event) -> StepRecord:
         self.step += 1
-        return StepRecord(self.step, event, *apply(self.contiguous, self.paged, event))
+        return StepRecord(self.step, event, apply(self.allocators, event))
 
     def run(self, events: Iterable[Event]) -> Forward:
-        contiguous, paged = self.contiguous, self.paged
+        allocators = self.allocators
         for event in events:
-            apply(contiguous, paged, event)
+            apply(allocators, event)
             self.step += 1
         return self
 
-    def metrics(self, side: Side) -> Metrics:
-        return measure(self.contiguous if side == "contiguous" else self.paged, self.params.max_len)
 
-    def tallies(self) -> Pair[tuple[int, ...]]:
-        """Both allocators' SERIES_FIELDS now (cheap: for peaks kept on the way)."""
-        return Pair(series_row(self.contiguous), series_row(self.paged))
-
-
-def final_metrics(params: Params, events: list[Event]) -> Pair[Metrics]:
-    """Both allocators' metrics after the whole stream, run with no history (for sweeps)."""
+def final_metrics(params: Params, events: list[Event]) -> tuple[Metrics, ...]:
+    """Every side's metrics after the whole stream, run with no history (for sweeps)."""
     run = Forward(params).run(events)
-    return Pair(run.metrics("contiguous"), run.metrics("paged"))
-
-
-def _allocators(params: Params) -> tuple[RunAllocators, PagedAllocator]:
-    return (run_allocator(params.total_slots, params.reservation, params.placement),
-            paged_allocator(params.total_slots, params.block_size, params.order, params.prefix_caching))
+    return tuple(run.metrics(i) for i in range(len(run.sides)))
 
 
 def _flagged(params: Params, events: list[Event]) -> Iterator[tuple[int, int]]:
@@ -215,6 +226,6 @@ def _flagged(params: Params, events: list[Event]) -> Iterator[tuple[int, int]]:
     run = Forward(params)
     for event in events:
         record = run.apply(event)
-        c, p = record.contiguous, record.paged
-        if c.kind == REJECTED or p.kind == REJECTED:
-            yield record.index, REFUSED | (FRAGMENTED_BIT if c.reason == FRAGMENTED else 0)
+        if any(o.kind == REJECTED for o in record.outcomes):
+            fragmented = any(o.reason == FRAGMENTED for o in record.outcomes)
+            yield record.index, REFUSED | (FRAGMENTED_BIT if fragmented else 0)

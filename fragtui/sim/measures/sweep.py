@@ -1,20 +1,19 @@
 """Sweeps: the same workload under many parameters.
 
-`sweep` is the block-size trade-off (paged only, the `block-size` scenario's chart and
-`fragtui sweep`'s default table); `vary` is any parameters' cross product, both allocators
+`sweep` is the block-size trade-off (the first side with blocks: the `block-size` scenario's
+chart and `fragtui sweep`'s default table); `vary` is any parameters' cross product, every side
 (`fragtui sweep --vary`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import product
 from typing import TYPE_CHECKING, Callable
 
 from fragtui.sim.errors import FragtuiError, ParamError, echo, quoted
 from fragtui.sim.measures.metrics import Metrics
 from fragtui.sim.numbers import NumberError, ascii_note, whole
-from fragtui.sim.pair import SIDES, Pair
-from fragtui.sim.allocators.prefix_cache import paged_allocator
+from fragtui.sim.config.sides import Side, resolve
 from fragtui.sim.config.params import Params
 from fragtui.sim.workload.requests import Arrive, Event
 
@@ -54,24 +53,32 @@ def parse_block_sizes(text: str, total_slots: int) -> tuple[int, ...]:
 
 
 def sweep(params: Params, events: list[Event], block_sizes: tuple[int, ...] = DEFAULT_BLOCK_SIZES) -> list[SweepRow]:
+    """The first side that has blocks, run over `events` at each block size."""
+    side = blocked_side(params)
     rows = []
     for bs in block_sizes:
-        pool = paged_allocator(params.total_slots, bs, params.order, params.prefix_caching)
+        pool = side.allocator.make(replace(side.setting, options={**side.setting.options, "block_size": bs}))
         for event in events:
             if isinstance(event, Arrive):
                 pool.admit(event.request)
             else:
                 pool.free_request(event.id)
-        rows.append(
-            SweepRow(bs, pool.admitted, pool.rejected_pool_full, pool.reserved, pool.used + pool.reserved,
-                     pool.block_table_entries)
-        )
+        m = pool.metrics(params.max_len, holes=False)
+        rows.append(SweepRow(bs, m.admitted, m.rejected, m.reserved, m.used + m.reserved, m.block_table_entries))
     return rows
+
+
+def blocked_side(params: Params) -> Side:
+    """The side a block-size sweep varies: the run's first that takes block_size."""
+    for side in resolve(params):
+        if side.takes("block_size"):
+            return side
+    raise FragtuiError(f"the block-size sweep needs a side with blocks; --sides {params.sides} has none")
 
 
 # -- any parameter: `fragtui sweep --vary PARAM=V1,V2,… [--vary …]` ---------------------------
 
-MAX_COMBINATIONS = 256  # each combination runs the whole workload through both allocators
+MAX_COMBINATIONS = 256  # each combination runs the whole workload through every side
 NOT_VARIED = {"mode": "sets which metrics a row has; run one sweep per mode"}
 
 
@@ -86,13 +93,18 @@ class Axis:
 
 @dataclass(frozen=True)
 class Combination:
-    """One point of the cross product and both allocators' results there: event mode's
-    metrics at the end of the stream, or serving mode's over the whole run."""
+    """One point of the cross product and every side's results there: event mode's metrics
+    at the end of the stream, or serving mode's over the whole run."""
 
     values: tuple[tuple[str, object], ...]  # (parameter, value), in --vary order
     params: Params
-    event: Pair[Metrics] | None = None
-    serving: Pair[ServingMetrics] | None = None
+    event: tuple[Metrics, ...] | None = None
+    serving: tuple[ServingMetrics, ...] | None = None
+
+    @property
+    def sides(self) -> tuple[str, ...]:
+        """The sides' labels, in the order of the results."""
+        return tuple(side.label for side in resolve(self.params))
 
 
 def parse_axis(text: str) -> Axis:
@@ -123,6 +135,20 @@ def parse_axis(text: str) -> Axis:
     return Axis(field, tuple(values), text)
 
 
+def _check_varies(base: Params, axis: Axis) -> None:
+    """A side option varies something only where a side takes it without pinning its own."""
+    from fragtui.sim.config.sides import OPTIONS
+
+    if axis.name not in OPTIONS:
+        return
+    takers = [side for side in resolve(base) if side.takes(axis.name)]
+    if takers and all(axis.name in side.spec.pinned() for side in takers):
+        raise ParamError("vary", axis.text, f"every side that takes {axis.name} pins its own (--sides {base.sides}): "
+                         "varying the run's would change nothing; vary sides instead")
+    if not takers:
+        raise ParamError("vary", axis.text, f"no side takes {axis.name} (--sides {base.sides})")
+
+
 def vary(base: Params, axes: list[Axis], events_for: Callable[[Params], list[Event]] | None = None) -> list[Combination]:
     """Every combination of the axes' values (the first axis varies slowest), each run to the
     end. All are checked before any runs: a refused one is one line naming it. `events_for`:
@@ -134,9 +160,11 @@ def vary(base: Params, axes: list[Axis], events_for: Callable[[Params], list[Eve
             raise ParamError("vary", axis.text, f"varies {axis.name} a second time; give its values once")
         seen.add(axis.name)
         count *= len(axis.values)
+    for axis in axes:
+        _check_varies(base, axis)
     if count > MAX_COMBINATIONS:
         raise FragtuiError(f"--vary: {count:,} combinations; at most {MAX_COMBINATIONS} "
-                           "(each runs the whole workload through both allocators)")
+                           "(each runs the whole workload through every side)")
     points = []
     for values in product(*(axis.values for axis in axes)):
         chosen = tuple((axis.name, value) for axis, value in zip(axes, values))
@@ -155,7 +183,7 @@ def _run(chosen: tuple[tuple[str, object], ...], params: Params,
         from fragtui.sim.engines.serving.workload import build_serving_workload, serving_run
 
         requests = build_serving_workload(params).requests
-        served = Pair(*(serving_run(params, requests, side, history=False).run().metrics() for side in SIDES))
+        served = tuple(serving_run(params, requests, side, history=False).run().metrics() for side in resolve(params))
         return Combination(chosen, params, serving=served)
     from fragtui.sim.engines.lockstep import final_metrics
     from fragtui.sim.workload.build import build_workload

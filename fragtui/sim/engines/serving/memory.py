@@ -1,20 +1,59 @@
-"""The two kinds of serving memory: Orca's fixed runs and vLLM's growing block tables.
-
-Both keep the running sums the engine's breakdown needs, so nothing is counted per token.
+"""Serving memory: an allocator as the serving engine uses it. Orca's fixed runs (any
+contiguous-family allocator) and vLLM's growing block tables (paged), each keeping the running
+sums the engine's breakdown needs, so nothing is counted per token. The registry makes them
+(`AllocatorSpec.serve`), through `contiguous_memory` and `paged_memory`.
 """
 
 from __future__ import annotations
 
 import copy
-from typing import Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
 
+from fragtui.sim.allocators.adapters import BlockPool, RunPool
 from fragtui.sim.allocators.contiguous import serving_reservation
 from fragtui.sim.allocators.outcomes import ADMITTED
 from fragtui.sim.allocators.paged import PagedAllocator
 from fragtui.sim.pool import Pool, Progress
-from fragtui.sim.allocators.adapters import BlockPool, RunPool, run_allocator
 from fragtui.sim.workload.requests import Request
 from fragtui.sim.engines.serving.types import ServingRequest
+
+if TYPE_CHECKING:
+    from fragtui.sim.allocators.registry import Setting
+
+
+@dataclass(frozen=True)
+class Serving:
+    """What serving a stream asks of every side's memory besides the side's own options."""
+
+    width: int = 1  # sequences a request runs as: its parallel samples or beam candidates
+    beams: bool = False  # ... beam candidates, which fork and drop
+    seed: int = 0  # picks the beams
+    prompts: Mapping[int, int] | None = None  # request id -> prompt tokens (sharing needs them)
+    outputs: Mapping[int, int] | None = None  # request id -> output tokens
+
+
+def contiguous_memory(make: Callable[[], Any], setting: Setting, serving: Serving) -> Memory:
+    """A contiguous-family allocator (`make` makes an empty one) serving requests: a run each,
+    or a run for each of a request's sequences."""
+    if serving.width > 1:
+        from fragtui.sim.engines.serving.sharing import ContiguousGroups
+
+        assert serving.prompts is not None
+        return ContiguousGroups(make, setting.total_slots, setting.max_len, setting["reservation"], serving.width,
+                                serving.prompts)
+    return _ContiguousMemory(make, setting.total_slots, setting.max_len, setting["reservation"])
+
+
+def paged_memory(setting: Setting, serving: Serving) -> Memory:
+    """Paged serving memory: block tables that grow, shared by a request's sequences if it has several."""
+    if serving.width > 1:
+        from fragtui.sim.engines.serving.sharing import SharedPagedMemory
+
+        assert serving.prompts is not None and serving.outputs is not None
+        return SharedPagedMemory(setting.total_slots, setting["block_size"], setting["order"], serving.width,
+                                 serving.beams, serving.prompts, serving.outputs, serving.seed)
+    return _PagedMemory(setting.total_slots, setting["block_size"], setting["order"], setting["watermark"])
 
 
 class Memory(Protocol):
@@ -28,6 +67,7 @@ class Memory(Protocol):
 
     grows: bool  # whether running requests take more memory as they go (paged)
     steps_every_tick: bool
+    reshapes: bool  # a tick may change any running request's tables (beams fork and drop)
     width: int
     copies: int  # blocks copied on write so far
     total_slots: int
@@ -83,14 +123,16 @@ class _ContiguousMemory:
 
     grows = False
     steps_every_tick = False
+    reshapes = False
     width = 1
     copies = 0
     free_blocks = 0
 
-    def __init__(self, total_slots: int, max_len: int, reservation: str, placement: str) -> None:
+    def __init__(self, make: Callable[[], Any], total_slots: int, max_len: int, reservation: str) -> None:
         # The reservation is worked out here, from prompt and output (serving_reservation), and
         # handed to the allocator as the request's max_len, which a `max` allocator reserves.
-        self.allocator = run_allocator(total_slots, "max", placement)
+        self.make = make
+        self.allocator = make()
         self.total_slots = total_slots
         self.unusable = 0
         self.max_len = max_len
@@ -174,6 +216,7 @@ class _PagedMemory:
 
     grows = True
     steps_every_tick = False
+    reshapes = False
     width = 1
     copies = 0
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import Any, Iterable
 
-from fragtui.sim.allocators.contiguous import PLACEMENTS, RESERVATIONS
-from fragtui.sim.allocators.paged import ORDERS
-from fragtui.sim.pair import SIDES
+from fragtui.sim.config.sides import Side, one_side
+from fragtui.sim.errors import ParamError
 from fragtui.sim.pool import Pool
 from fragtui.sim.engines.serving.ticks import NEVER, _Engine
-from fragtui.sim.engines.serving.memory import Memory, _ContiguousMemory, _PagedMemory
-from fragtui.sim.engines.serving.sharing import ContiguousGroups, Sequences, SharedPagedMemory
+from fragtui.sim.engines.serving.memory import Serving
+from fragtui.sim.engines.serving.sharing import Sequences
 from fragtui.sim.engines.serving.stream import Stream
 from fragtui.sim.engines.serving.types import (
     Breakdown,
@@ -35,9 +34,10 @@ class ServingRun:
         self,
         requests: Iterable | Stream,
         *,
-        allocator: str,
-        total_slots: int,
-        max_len: int,
+        side: Side | None = None,
+        allocator: str = "paged",
+        total_slots: int = 0,
+        max_len: int = 0,
         block_size: int = 16,
         reservation: str = "max",
         placement: str = "first",
@@ -51,50 +51,44 @@ class ServingRun:
         seed: int = 0,
     ) -> None:
         """`requests` are ServingRequests or anything with id, arrival_tick, prompt and output,
-        or a Stream of them already checked.
+        or a Stream of them already checked. `side` is the allocator, resolved (config/sides.py);
+        without it, `allocator` spells one (a side's spelling: "paged", "best", "max",
+        "paged:block_size=8") on a pool of `total_slots` with `max_len`, the other options those
+        it does not pin.
         `watermark`: the share of blocks paged keeps free at admission (vLLM's 0.01). `warmup`:
         the steady-state averages start after this many completions. `history=False` keeps no
         checkpoints but the start and no logs (completed, rejected and moments stay empty),
         for runs that only want metrics. With `samples` or
         `beam_width` above 1 each request runs as that many sequences (sharing.py; `seed` picks
         the beams)."""
-        _check_choice("allocator", allocator, SIDES)
-        _check_choice("reservation", reservation, RESERVATIONS)
-        _check_choice("placement", placement, PLACEMENTS)
-        _check_choice("order", order, ORDERS)
-        for name, value in (("total_slots", total_slots), ("max_len", max_len), ("block_size", block_size),
-                            ("checkpoint_every", checkpoint_every), ("samples", samples), ("beam_width", beam_width)):
+        if side is None:
+            for name, value in (("total_slots", total_slots), ("max_len", max_len), ("block_size", block_size)):
+                if value < 1:
+                    raise ValueError(f"{name} must be at least 1, got {value}")
+            try:
+                side = one_side(allocator, total_slots, max_len, block_size=block_size, reservation=reservation,
+                                placement=placement, order=order, watermark=watermark)
+            except ParamError as error:
+                raise ValueError(str(error)) from None
+        for name, value in (("checkpoint_every", checkpoint_every), ("samples", samples), ("beam_width", beam_width)):
             if value < 1:
                 raise ValueError(f"{name} must be at least 1, got {value}")
-        self.allocator = allocator
-        self.total_slots = total_slots
-        self.max_len = max_len
-        self.block_size = block_size
-        self.reservation = reservation
-        self.placement = placement
-        self.order = order
         if samples > 1 and beam_width > 1:
             raise ValueError("samples and beam_width cannot both be above 1")
-        stream = requests if isinstance(requests, Stream) and requests.max_len == max_len else Stream(
-            requests.requests if isinstance(requests, Stream) else requests, max_len)
+        self.side = side
+        self.total_slots = side.setting.total_slots
+        self.max_len = side.setting.max_len
+        stream = requests if isinstance(requests, Stream) and requests.max_len == self.max_len else Stream(
+            requests.requests if isinstance(requests, Stream) else requests, self.max_len)
         self.requests = stream.requests
         width = max(samples, beam_width)
         self.sequences = Sequences(width, (r.id for r in self.requests))
-        self.reshapes = allocator == "paged" and beam_width > 1  # every tick may change every table
-        memory: Memory
-        if allocator == "contiguous":
-            if width > 1:
-                memory = ContiguousGroups(total_slots, max_len, reservation, placement, width,
-                                          (r.id for r in self.requests))
-            else:
-                memory = _ContiguousMemory(total_slots, max_len, reservation, placement)
-        elif width > 1:
-            memory = SharedPagedMemory(total_slots, block_size, order, width, beam_width > 1,
-                                       {r.id: r.prompt for r in self.requests},
-                                       {r.id: r.output for r in self.requests}, seed)
-        else:
-            memory = _PagedMemory(total_slots, block_size, order, watermark)
-        self._engine = _Engine(stream, memory, block_size, warmup, logs=history)
+        serving = Serving(width, beam_width > 1, seed, {r.id: r.prompt for r in self.requests} if width > 1 else None,
+                          {r.id: r.output for r in self.requests} if width > 1 else None)
+        memory = side.allocator.serve(side.setting, serving)
+        self.reshapes = memory.reshapes  # every tick may change every table
+        self.block_size = int(side.options.get("block_size", 1))  # (growth phases; 1 where nothing grows)
+        self._engine = _Engine(stream, memory, self.block_size, warmup, logs=history)
         self._history = history
         self._every = checkpoint_every
         self._checkpoints = [(0, self._engine.clone())]  # (tick, engine), by tick
@@ -331,11 +325,6 @@ class _Progress:
 
     def reach(self, sid: int) -> int:
         return self.engine.by_id[self.request(sid)].final
-
-
-def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise ValueError(f"{name} {value!r}: must be one of {', '.join(allowed)}")
 
 
 def _state(request: ServingRequest, generated: int) -> RequestState:

@@ -1,11 +1,11 @@
-"""Serving mode's engine: contiguous (one Orca policy) and paged serving the same requests,
-a tick per step, behind the same face as event mode's engine."""
+"""Serving mode's engine: every side serving the same requests, a tick per step, behind the
+same face as event mode's engine."""
 
 from __future__ import annotations
 
-from fragtui.sim.engines.jumps import Moments
-from fragtui.sim.pair import SIDES, Pair
 from fragtui.sim.config.params import Params
+from fragtui.sim.config.sides import Side, resolve
+from fragtui.sim.engines.jumps import Moments
 from fragtui.sim.pool import Change, Pool
 from fragtui.sim.engines.serving.run import ServingRun
 from fragtui.sim.engines.serving.types import TickRecord
@@ -22,7 +22,7 @@ class ServingEngine:
 
     def _build(self, params: Params, tick: int = 0) -> None:
         workload = build_serving_workload(params)
-        runs = Pair(*(serving_run(params, workload.requests, side) for side in SIDES))
+        runs = tuple(serving_run(params, workload.requests, side) for side in resolve(params))
         for run in runs:  # learn where each run ends (and its moments, for jumps), then rewind
             run.run()
             run.goto(0)
@@ -32,11 +32,11 @@ class ServingEngine:
                 flags[t + 1] = flags.get(t + 1, 0) | bits  # tick t is step t + 1
         self.params: Params = params
         self.workload: ServingWorkload = workload
-        self.runs: Pair[ServingRun] = runs
+        self.runs: tuple[ServingRun, ...] = runs
         self.moments = Moments(sorted(flags.items()))
-        self.ends: Pair[int] = runs.map(lambda run: run.end_tick or 0)
+        self.ends: tuple[int, ...] = tuple(run.end_tick or 0 for run in runs)
         self.tick = 0
-        self.records: Pair[TickRecord | None] = Pair(None, None)  # None: at tick 0, or that run is over
+        self.records: tuple[TickRecord | None, ...] = (None,) * len(runs)  # None: at tick 0, or that run is over
         self.jump(tick)
 
     # -- where we are ----------------------------------------------------------------------
@@ -60,17 +60,21 @@ class ServingEngine:
         return self.tick >= self.total_steps
 
     @property
-    def pools(self) -> Pair[Pool]:
-        return self.runs.map(lambda run: run.pool)
+    def sides(self) -> tuple[Side, ...]:
+        return tuple(run.side for run in self.runs)
+
+    @property
+    def pools(self) -> tuple[Pool, ...]:
+        return tuple(run.pool for run in self.runs)
 
     # -- moving ----------------------------------------------------------------------------
 
-    def forward(self) -> Pair[Change] | None:
+    def forward(self) -> tuple[Change, ...] | None:
         if self.at_end:
             return None
         return self._move(self.tick + 1)
 
-    def back(self) -> Pair[Change] | None:
+    def back(self) -> tuple[Change, ...] | None:
         if self.tick == 0:
             return None
         return self._move(self.tick - 1)
@@ -79,9 +83,9 @@ class ServingEngine:
         self.tick = max(0, min(step, self.total_steps))
         for run, end in zip(self.runs, self.ends):
             run.goto(min(self.tick, end))
-        self.records = self.runs.map(lambda run: run.last if run.tick == self.tick else None)
+        self.records = tuple(run.last if run.tick == self.tick else None for run in self.runs)
 
-    def _move(self, tick: int) -> Pair[Change]:
+    def _move(self, tick: int) -> tuple[Change, ...]:
         """One tick forward or back. The tick that ran (or is undone) replaced the holdings of
         the requests it admitted, freed or preempted; every other request running before or
         after it only appended a token, or grew a block — unless its beams may have changed
@@ -113,8 +117,8 @@ class ServingEngine:
                     resized = []
                 changes.append(Change(run.holders(replaced), run.holders(resized)))
         self.tick = tick
-        self.records = self.runs.map(lambda run: run.last if run.tick == tick else None)
-        return Pair(*changes)
+        self.records = tuple(run.last if run.tick == tick else None for run in self.runs)
+        return tuple(changes)
 
     def find(self, kind: str, direction: int, start: int | None = None) -> int | None:
         return self.moments.find(kind, direction, self.tick if start is None else start)

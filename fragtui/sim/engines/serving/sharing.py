@@ -38,12 +38,12 @@ from __future__ import annotations
 import copy
 import random
 from collections import Counter
-from typing import Collection, Iterable, Iterator, Mapping
+from typing import Any, Callable, Collection, Iterable, Iterator, Mapping
 
 from fragtui.sim.allocators.outcomes import ADMITTED
 from fragtui.sim.allocators.free_queues import FreeQueue, free_queue
 from fragtui.sim.pool import BlockStarts, Holding, Pool, Progress
-from fragtui.sim.allocators.adapters import BlocksAlike, run_allocator
+from fragtui.sim.allocators.adapters import BlocksAlike
 from fragtui.sim.workload.requests import Request
 from fragtui.sim.engines.serving.types import ServingRequest
 from fragtui.sim.engines.serving.memory import _ContiguousMemory
@@ -99,6 +99,7 @@ class SharedPagedMemory:
         self.beams = beams
         self.prompts, self.outputs, self.seed = prompts, outputs, seed
         self.sequences = Sequences(width, prompts)
+        self.reshapes = beams  # beams fork and drop: any table may change in any tick
         self.queue: FreeQueue = free_queue(order, self.num_blocks)
         self.free_blocks = self.num_blocks
         self.refs = [0] * self.num_blocks
@@ -309,8 +310,9 @@ class SequencePool(BlocksAlike):
         if tables is None:
             return None
         bs = self.block_size
-        return Holding(sid, BlockStarts(tables[sequences.index(sid)], bs), bs, self.progress.tokens(sid),
-                       self.progress.reach(sid))
+        table = tables[sequences.index(sid)]
+        return Holding(sid, BlockStarts(table, bs), bs, self.progress.tokens(sid), self.progress.reach(sid),
+                       len(table) * bs)
 
     def holdings(self) -> Iterator[Holding]:
         for rid in self.memory.groups:
@@ -319,6 +321,11 @@ class SequencePool(BlocksAlike):
                 assert holding is not None
                 yield holding
 
+    shares = True
+
+    def holders(self, block: int) -> int:
+        return self.memory.refs[block]
+
     def cached_blocks(self) -> Collection[int]:
         return ()
 
@@ -326,10 +333,9 @@ class SequencePool(BlocksAlike):
 class ContiguousGroups(_ContiguousMemory):
     """Orca with several sequences a request: a run each, all reserved at admission or none."""
 
-    def __init__(self, total_slots: int, max_len: int, reservation: str, placement: str, width: int,
+    def __init__(self, make: Callable[[], Any], total_slots: int, max_len: int, reservation: str, width: int,
                  request_ids: Iterable[int]) -> None:
-        super().__init__(total_slots, max_len, reservation, placement)
-        self.placement = placement
+        super().__init__(make, total_slots, max_len, reservation)
         self.width = width
         self.sequences = Sequences(width, request_ids)
         self._fits: dict[int, bool] = {}  # reservation -> whether `width` runs fit an empty pool
@@ -338,7 +344,7 @@ class ContiguousGroups(_ContiguousMemory):
         need = self.reservation_of(request)
         fits = self._fits.get(need)
         if fits is None:  # try it: a buddy allocator's chunks may not pack as their sum suggests
-            empty = run_allocator(self.total_slots, "max", self.placement)
+            empty = self.make()
             fits = self._fits[need] = all(empty.admit(Request(j, request.final, need)).kind == ADMITTED
                                           for j in range(self.width))
         return not fits

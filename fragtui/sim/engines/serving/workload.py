@@ -23,6 +23,7 @@ from fragtui.sim.bulk import collector_paused
 from fragtui.sim.errors import FragtuiError, safe
 from fragtui.sim.workload.lengths import EMPIRICAL, parse_token_lengths, sharegpt
 from fragtui.sim.config.params import Params
+from fragtui.sim.config.sides import Side, resolve
 from fragtui.sim.engines.serving.side_by_side import compare
 from fragtui.sim.engines.serving.run import ServingRun
 from fragtui.sim.engines.serving.types import ServingMetrics, ServingRequest
@@ -157,20 +158,14 @@ def _from_trace(params: Params) -> ServingWorkload:
     return ServingWorkload(requests, dropped, f"trace {name}: {len(requests)} requests")
 
 
-def compare_params(params: Params, requests: Sequence[ServingRequest]) -> dict[str, ServingMetrics]:
-    """Orca Max, Pow2, Oracle (in the parameters' placement) and paged on `requests`."""
-    return compare(requests, total_slots=params.total_slots, max_len=params.max_len, block_size=params.block_size,
-                   order=params.order, placement=params.placement, watermark=params.watermark,
-                   warmup=int(params.warmup * len(requests)), samples=params.samples, beam_width=params.beam_width,
-                   seed=params.seed)
+def compare_params(params: Params, requests: Sequence[ServingRequest]) -> tuple[ServingMetrics, ...]:
+    """Every side run to the end on `requests`, its metrics, in the sides' order."""
+    return compare(requests, resolve(params), warmup=int(params.warmup * len(requests)), samples=params.samples,
+                   beam_width=params.beam_width, seed=params.seed)
 
 
-def serving_run(params: Params, requests: Sequence[ServingRequest], allocator: str,
-                reservation: str | None = None, history: bool = True) -> ServingRun:
-    """The run the parameters describe for one allocator (contiguous in `reservation`, by
-    default the parameters' own)."""
+def serving_run(params: Params, requests: Sequence[ServingRequest], side: Side, history: bool = True) -> ServingRun:
+    """The run the parameters describe for one side."""
     p = params
-    return ServingRun(requests, allocator=allocator, reservation=reservation or p.reservation, placement=p.placement,
-                      order=p.order, watermark=p.watermark, warmup=int(p.warmup * len(requests)), samples=p.samples,
-                      beam_width=p.beam_width, seed=p.seed, total_slots=p.total_slots, max_len=p.max_len,
-                      block_size=p.block_size, history=history)
+    return ServingRun(requests, side=side, warmup=int(p.warmup * len(requests)), samples=p.samples,
+                      beam_width=p.beam_width, seed=p.seed, history=history)
