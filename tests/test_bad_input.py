@@ -46,6 +46,17 @@ CLI_CASES = [
     (["report", "--ops", "+999/10"], "--ops '+999/10': op 1 '+999/10': 999 tokens exceed its max_len 10"),
     (["report", "--ops", "+1", "--frees", "every-other"], "--frees 'every-other': cannot be combined with --ops"),
     (["report", "--ops", "+1", "--trace", "x.csv"], "--trace 'x.csv': cannot be combined with --ops"),
+    # sides (issue 20)
+    (["report", "--sides", "quick"], "--sides 'quick': 'quick' is not a side; a side is one of first, best"),
+    (["report", "--sides", "paged:reservation=max"], "side 'paged' takes no option 'reservation'; it takes block_size"),
+    (["report", "--sides", ""], "--sides '': must not be empty"),
+    (["report", "--sides", "paged,,first"], "--sides 'paged,,first': NAME or NAME:OPTION=VALUE"),
+    (["report", "--sides", ",".join(["paged"] * 7)], "takes one to 6 sides, found 7"),
+    (["report", "--sides", "paged:block_size=0"], "side 'paged:block_size=0': block_size 0: must be a whole number"),
+    (["report", "--sides", "paged:block_size=8192"], "--sides 'paged:block_size=8192': must be ≤ total_slots (4096)"
+                                                      " (side 'paged' has block_size 8192)"),
+    (["report", "--sides", "paged:order"], "'order' in side 'paged:order': an option is OPTION=VALUE"),
+    (["report", "--sides", "first,best", "--prefix-caching"], "--prefix-caching True: no side takes it"),
     # KV sizing
     (["report", "--kv-memory", "24GiB"], "--kv-memory '24GiB': needs --model"),
     (["report", "--kv-memory", "lots", "--model", "opt-13b"], "--kv-memory 'lots': must be a size"),
@@ -279,6 +290,7 @@ EDITOR_CASES = [
     ("prefix_caching", "maybe", "prefix_caching 'maybe': must be on or off"),
     ("prefixes", "a:1", "prefixes 'a:1': must be G:K"),
     ("samples", "3", "samples 3: is for serving mode"),
+    ("sides", "contiguous,quick", "sides 'contiguous,quick': 'quick' is not a side"),
 ]
 
 

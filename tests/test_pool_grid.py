@@ -63,7 +63,7 @@ async def test_render_line_gives_each_cell_its_state_colours():
         await pilot.pause()
         layout = contiguous.grid_layout
         assert (layout.cells_per_row, layout.slots_per_cell, layout.text_rows) == (16, 1, 1)
-        assert contiguous.border_subtitle == "1 cell = 1 slot"  # a narrow pane: the scale goes underneath
+        assert contiguous.border_subtitle == "1 slot/cell"  # a narrow pane: the scale, short, goes underneath
 
         used, reserved = colour(app, "pool-used"), colour(app, "pool-reserved")
         stranded = colour(app, "pool-stranded")

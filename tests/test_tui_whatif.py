@@ -2,6 +2,7 @@
 
 import pytest
 
+from fragtui.sim.config.params import Params
 from fragtui.sim.config.scenarios import SCENARIOS, get_scenario
 from fragtui.view.states import STRANDED
 from fragtui.tui.app import FragApp
@@ -145,3 +146,55 @@ async def test_kv_sizing_shows_memory_beside_slots():
         await pilot.pause()
         assert app.stage.engine.params.total_slots == 4096
         assert "4,096 slots = 512 MiB of llama-3-8b" in screen_text(app)
+
+
+async def test_what_if_keys_act_on_the_focused_side_or_on_every_side_that_takes_the_option():
+    params = Params(sides="paged:block_size=8,paged:block_size=16", used_len=33).validated()
+    app = FragApp(params, scenario="seed")
+    async with app.run_test(size=(160, 50)) as pilot:
+        app.goto(10)
+        await pilot.press("tab", "tab")  # the second pane
+        await pilot.pause()
+        assert app.focused_side() == 1
+        await pilot.press("k")
+        assert app.stage.params.sides == "paged:block_size=8,paged:block_size=8" and app.stage.step == 10
+        app.set_focus(None)
+        await pilot.press("K")  # no focus: every side that takes it, each from its own value
+        assert app.stage.params.sides == "paged:block_size=16,paged:block_size=16"
+        assert all(grid.border_title.startswith("paged 16") for grid in app.grids)
+
+
+async def test_on_the_seed_a_block_size_key_is_the_runs_whichever_pane_has_focus():
+    app = FragApp()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("tab")  # contiguous has focus; it takes no block_size, so paged (the only taker) does
+        assert app.focused_side() == 0
+        await pilot.press("k")
+        assert (app.stage.params.block_size, app.stage.params.sides) == (8, "contiguous,paged")
+        await pilot.press("o")  # the focused contiguous side, the only one: the run's placement
+        assert (app.stage.params.placement, app.stage.params.sides) == ("best", "contiguous,paged")
+
+
+async def test_o_on_one_of_several_contiguous_sides_changes_that_side_alone():
+    app = FragApp(get_scenario("placements").build(), scenario="placements")
+    async with app.run_test(size=(160, 50)) as pilot:
+        app.grid(2).focus()  # worst
+        await pilot.press("o")
+        assert app.stage.params.sides == "first,best,next,next,buddy"
+        assert app.grid(2).border_title.startswith("next #")  # two nexts now: numbered apart
+        app.set_focus(None)
+        await pilot.press("R")  # every contiguous side: the run's reservation, none pins one
+        assert app.stage.params.reservation == "oracle"
+
+
+@pytest.mark.parametrize("scenario", ["paper", "placements"])
+async def test_at_80x24_every_side_has_its_pane_and_its_name(scenario):
+    app = FragApp(get_scenario(scenario).build(), scenario=scenario)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        labels = [side.label for side in app.stage.sides]
+        assert len(app.grids) == len(labels)
+        for grid, label in zip(app.grids, labels):
+            assert grid.border_title.startswith(label) and grid.size.width >= 16 and grid.size.height >= 2
+        header = screen_text(app).splitlines()[0]
+        assert header.strip().startswith(scenario)

@@ -197,6 +197,8 @@ class PoolGrid(ScrollView, can_focus=True, inherit_bindings=False):
         self._pad = max(0, (width - self.grid_layout.width) // 2)
         k = self.grid_layout.slots_per_cell
         scale = ("1 cell = 1 slot" if k == 1 else f"1 cell = {k} slots") + (" · zoomed" if self.zoom else "")
+        if len(scale) + 4 > self.size.width:  # a narrow pane (many sides): the short form
+            scale = f"{k} slot{'s' if k > 1 else ''}/cell" + (" · zoom" if self.zoom else "")
         name, _, details = self.pane_title.partition(" · ")
         # The scale goes in the title when there is room; the policies go underneath.
         if len(name) + len(scale) + 7 <= self.size.width:

@@ -105,15 +105,16 @@ def tally_table(headings: tuple[str, ...], rows: list[Row], width: int = 0) -> T
     cut = width > 0 and table_width(headings, rows) > width
     widths = _widths(headings, rows, cut)
     label_width = max(len(label) for label, _ in rows)
+    gap = " " * (2 if len(headings) > 2 and (not width or label_width + sum(w + 2 for w in widths) <= width) else 1)
     if width >= MIN_TABLE:  # (narrower only while the screen is hidden as too small)
-        label_width = max(1, min(label_width, width - sum(w + 1 for w in widths)))
+        label_width = max(1, min(label_width, width - sum(w + len(gap) for w in widths)))
     table = Text(no_wrap=True, overflow="ellipsis")
-    heads = "".join(f" {_cut(heading, w):>{w}}" for heading, w in zip(headings, widths))
+    heads = "".join(f"{gap}{_cut(heading, w):>{w}}" for heading, w in zip(headings, widths))
     table.append(f"{'':<{label_width}}{heads}", "bold")
     for label, values in rows:
         if len(label) > label_width:
             label = label[:label_width - 1] + "…"
-        table.append(f"\n{label:<{label_width}}" + "".join(f" {v:>{w}}" for v, w in zip(values, widths)))
+        table.append(f"\n{label:<{label_width}}" + "".join(f"{gap}{v:>{w}}" for v, w in zip(values, widths)))
     return table
 
 

@@ -31,21 +31,21 @@ def narrate_record(record: StepRecord, sides: Sequence[Side], metrics: Sequence[
         what = f"r{r.id} arrives (used {r.used}, max {r.max_len}{shared})"
     else:
         what = f"r{event.id} leaves"
-    words = [f"{side.label}: {_outcome(side, outcome, m, pool, prefix)}"
+    full = len(sides) <= 2  # with more sides, each says it shorter
+    words = [f"{side.label}: {_outcome(outcome, m, pool, prefix, full)}"
              for side, outcome, m, pool in zip(sides, record.outcomes, metrics, pools)]
     return f"step {record.index}: {what} — " + " · ".join(words)
 
 
-def _outcome(side: Side, outcome: object, m: Metrics, pool: Pool, prefix: str) -> str:
-    """A side's outcome in words, as its family holds memory: a run, or a block table."""
-    if side.allocator.family == "contiguous":
-        assert isinstance(outcome, ContiguousOutcome)
-        return _run(outcome, m)
+def _outcome(outcome: object, m: Metrics, pool: Pool, prefix: str, full: bool) -> str:
+    """A side's outcome in words, as it holds memory: a run, or a block table."""
+    if isinstance(outcome, ContiguousOutcome):
+        return _run(outcome, m, full)
     assert isinstance(outcome, PagedOutcome)
     return _blocks(outcome, prefix, pool)
 
 
-def _run(o: ContiguousOutcome, m: Metrics | None) -> str:
+def _run(o: ContiguousOutcome, m: Metrics | None, full: bool = True) -> str:
     if o.kind == ADMITTED:
         return f"slots {span(o.start, o.start + o.length)} ({o.used} used, {o.length - o.used} reserved)"
     if o.kind == FREED:
@@ -56,6 +56,8 @@ def _run(o: ContiguousOutcome, m: Metrics | None) -> str:
         return "no-op (never admitted here)"
     if o.reason == FRAGMENTED:
         detail = f": {m.free} free but the largest run is {m.largest_free_run} < {o.length}" if m else ""
+        if m and not full:
+            detail = f" ({m.free} free, largest run {m.largest_free_run} < {o.length})"
         return f"rejected, fragmented{detail}"
     return f"rejected, pool full (needs {o.length})"
 

@@ -71,9 +71,11 @@ class AllocatorSpec:
         return capability in self.capabilities
 
 
-def _contiguous(name: str, summary: str, make: Callable[[int, str], Allocator[Any]], *, describe: str,
-                states: tuple[str, ...] = ("used", "reserved", "stranded")) -> AllocatorSpec:
-    """A contiguous-family entry: one run per request, reserved by the `reservation` policy."""
+def contiguous_spec(name: str, summary: str, make: Callable[[int, str], Allocator[Any]], *, describe: str,
+                    states: tuple[str, ...] = ("used", "reserved", "stranded")) -> AllocatorSpec:
+    """A contiguous-family entry: one run per request, reserved by the `reservation` policy.
+    `make(total_slots, reservation)` makes an empty allocator; `describe` names its placement
+    in its pane's title ("first fit"). It serves in serving mode as Orca does."""
     from fragtui.sim.allocators.contiguous import placement_title
 
     def serve(setting: Setting, serving: Serving) -> Memory:
@@ -125,11 +127,11 @@ def _paged_describe(setting: Setting, mode: str) -> str:
 
 
 ENTRIES: list[AllocatorSpec] = [
-    _contiguous("first", "the lowest-addressed free run that fits", _fits("first"), describe="first fit"),
-    _contiguous("best", "the smallest free run that fits", _fits("best"), describe="best fit"),
-    _contiguous("worst", "the largest free run", _fits("worst"), describe="worst fit"),
-    _contiguous("next", "first fit from after the last placement, wrapping", _fits("next"), describe="next fit"),
-    _contiguous("buddy", "a binary buddy allocator: chunks of powers of two, split and merged (the paper's "
+    contiguous_spec("first", "the lowest-addressed free run that fits", _fits("first"), describe="first fit"),
+    contiguous_spec("best", "the smallest free run that fits", _fits("best"), describe="best fit"),
+    contiguous_spec("worst", "the largest free run", _fits("worst"), describe="worst fit"),
+    contiguous_spec("next", "first fit from after the last placement, wrapping", _fits("next"), describe="next fit"),
+    contiguous_spec("buddy", "a binary buddy allocator: chunks of powers of two, split and merged (the paper's "
                 "assumption for Orca)", _buddy, describe="buddy", states=("used", "reserved", "slack", "stranded")),
     AllocatorSpec(
         "paged", "paged", "ceil(tokens / block_size) blocks from anywhere: vLLM's PagedAttention",

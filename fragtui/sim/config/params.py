@@ -153,10 +153,14 @@ class Params:
             parse_ops(self.ops, self.max_len)
 
     def _check_sides(self) -> None:
-        """Every side runs: it takes this mode, and its own options are allowed here."""
+        """Every side runs: it takes this mode, and its own options are allowed here; a switch
+        that only some allocators take is on only where a side takes it."""
         from fragtui.sim.config.sides import resolve
 
-        for side in resolve(self):
+        sides = resolve(self)
+        if self.prefix_caching and not any(side.takes("prefix_caching") for side in sides):
+            raise ParamError("prefix_caching", True, f"no side takes it (--sides {self.sides})")
+        for side in sides:
             if self.mode not in side.allocator.modes:
                 raise ParamError("sides", self.sides, f"side {side.label!r} runs in {' and '.join(side.allocator.modes)} "
                                  f"mode only, not {self.mode} mode")
