@@ -192,10 +192,10 @@ def test_gif_without_pillow_is_one_line_before_any_work(tmp_path, monkeypatch, c
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--scenario", "paper", "-o", "x.svg"], "record: 100,536 frames (ticks 0 to 100,535, every 1) is more than 3,000, "
+    (["--scenario", "paper", "-o", "x.svg"], "record: 100,537 frames (ticks 0 to 100,536, every 1) is more than 3,000, "
                                              "the most a .svg recording of 160x50 takes"),
     (["--scenario", "paper", "--every", "10", "--size", "500x200", "-o", "x.gif"],
-     "record: 10,055 frames (ticks 0 to 100,535, every 10) is more than 240, the most a .gif recording of 500x200 takes"),
+     "record: 10,055 frames (ticks 0 to 100,536, every 10) is more than 240, the most a .gif recording of 500x200 takes"),
     (["--scenario", "paper", "--every", "33", "-o", "x.gif"], "use --every 34 or more"),
     (["--arrivals", "30000", "-o", "x.cast"], "record: 30,001 frames (steps 0 to 30,000, every 1) is more than 20,000"),
 ])

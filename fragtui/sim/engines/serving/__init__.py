@@ -17,7 +17,8 @@ Choices where the issue is silent (what vLLM / nano-vllm do, unless said otherwi
 - Admission is prefill plus the first output token: a request admitted at tick t holds
   P + generated tokens at step 3 and one more after step 4 of the same tick.
 - A request that completes at tick t keeps its memory until step 1 of tick t + 1. The run is
-  over (step() returns None) after the tick in which the last request completes or is rejected.
+  over (step() returns None) after the tick that gives back the last memory: it ends with
+  every pool empty and nothing running.
 - prompt ≥ 1 and output ≥ 1 (vLLM refuses empty prompts and max_tokens < 1); F ≤ max_len.
   Anything else raises ValueError.
 - A request that could not fit even in an empty pool (contiguous: reservation > total_slots;
@@ -27,13 +28,15 @@ Choices where the issue is silent (what vLLM / nano-vllm do, unless said otherwi
   the last admitted; it has not appended yet this tick and does not. Several victims in one
   tick each go to the front, so the earliest admitted of them ends up first (nano-vllm's
   appendleft). A readmission is an admission: the request moves to the back of that order.
-- Batch size counts running requests after step 3, as the issue says, so a request preempted
-  at step 4 still counts; `tokens_generated` counts the tokens actually appended.
+- The batch, and *running*, is one figure: the requests that appended a token in the tick,
+  those that appended their last included (they free at the next tick) and those preempted
+  in step 4 not (they did not run: vLLM preempts while it schedules). The narration, the
+  sidebar, the pane and the averages all count it; `tokens_generated` is its sum.
 - A tick is *queued* (memory-bound) when the waiting queue is non-empty at its end, the moment
   the breakdown is taken; `stranded` measures against that queue's head. For contiguous that
   head is one that did not fit, so then every free slot is stranded (the paper's external
   fragmentation) and `free` is 0.
-- Σ batch over a whole run is Σ output + preemptions whatever the allocator, so `mean_batch`
+- Σ batch over a whole run is Σ output whatever the allocator, so `mean_batch`
   (over all ticks, as the paper's Fig. 13) mostly says how long the run took;
   `mean_batch_queued` (over queued ticks) is the memory-bound batch.
 - Averages over "all ticks" include idle ticks (before the first arrival, gaps between).

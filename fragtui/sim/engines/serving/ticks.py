@@ -84,7 +84,9 @@ class _Engine:
 
     @property
     def done(self) -> bool:
-        return self.completed + self.rejected == len(self.requests)
+        """Every request completed or rejected, and the memory of the last given back: the run
+        ends with its pools empty (a request that completes at tick t frees at tick t + 1)."""
+        return self.completed + self.rejected == len(self.requests) and not self.running
 
     def head(self) -> ServingRequest | None:
         """The request at the head of the waiting queue; None if it is empty."""
@@ -199,7 +201,6 @@ class _Engine:
             self.next_arrival += 1
         # 3. first come, first served, until the head does not fit
         admitted, rejected = ([], []) if self.blocked else self._admit(t)
-        batch = len(running)
         # 4. one token each: only growths across a block boundary need doing
         grown: list[int] = []
         preempted: list[int] = []
@@ -210,10 +211,13 @@ class _Engine:
             self._step_all(t, grown, preempted)
         elif self.phases and t % self.block_size in self.phases:
             self._grow(t, grown, preempted)
+        # The batch: who appended a token, those that finished with it included; a request
+        # preempted in step 4 did not run (vLLM preempts while it schedules, before the batch).
+        batch = len(running)
         completed = self._complete(t + 1) if self.finishes and self.finishes[0][0] == t else []
         if (preempted or rejected) and self.logs:
             self._note(t, (PREEMPTED if preempted else 0) | (NEVER_FITS if rejected else 0))
-        self.generated += batch - len(preempted)
+        self.generated += batch
         self.tick = t + 1
         self.work += 1 + len(freed) + len(admitted) + len(grown) + len(preempted)
         tokens = memory.tokens_held(self.base_sum + len(running) * (t + 1))
