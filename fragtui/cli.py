@@ -43,7 +43,7 @@ PARAM_HELP = {
     "time_scale": "serving: ticks (decode iterations) per second, for --rate and a trace's timestamps (default 20)",
     "watermark": "serving: share of blocks paged keeps free when it admits, as vLLM (0 to 0.5; default 0)",
     "warmup": "serving: steady-state averages start once this share of requests completed (0 to 0.9; default 0)",
-    "prefix_caching": "paged keeps freed full blocks as a cache later requests hit (vLLM v1's rules; event mode)",
+    "prefix_caching": "paged sides keep freed full blocks as a cache later requests hit (vLLM v1's rules)",
     "prefixes": "G:K: each request starts with one of G shared prompts (a, b, …) of K tokens",
     "samples": "serving: parallel samples of each prompt, sharing its blocks (default 1)",
     "beam_width": "serving: beam candidates of each prompt, sharing blocks (default 1)",
@@ -236,16 +236,17 @@ def run_report(args: argparse.Namespace) -> int:
 def run_serving_report(args: argparse.Namespace, params: Params) -> int:
     from fragtui.serving_report import serving_json, serving_text
     from fragtui.sim.config.sides import resolve
-    from fragtui.sim.engines.serving.workload import build_serving_workload, compare_params
+    from fragtui.sim.engines.serving.side_by_side import compare_params
+    from fragtui.sim.workload.build import build_workload
 
-    workload = build_serving_workload(params)
+    workload = build_workload(params)
     results = compare_params(params, workload.requests)
     sides = resolve(params)
     scenario = getattr(args, "scenario", "seed")
     saturated = None
     if get_scenario(scenario).paper:  # the paper's figures, and the same requests at one a tick
         fast = params.with_(rate=params.time_scale)
-        saturated = compare_params(fast, build_serving_workload(fast).requests)
+        saturated = compare_params(fast, build_workload(fast).requests)
     savings = None
     if get_scenario(scenario).fig15 and params.sequences > 1:  # the paper's Fig. 15: widths 2, 4, 6
         from fragtui.sim.engines.serving.side_by_side import sharing_savings

@@ -12,7 +12,7 @@ from fragtui.sim.config.kv import format_bytes
 from fragtui.sim.config.params import Params
 from fragtui.sim.config.sides import Side
 from fragtui.sim.engines.serving import Breakdown, ServingMetrics
-from fragtui.sim.engines.serving.workload import ServingWorkload
+from fragtui.sim.workload.build import Workload
 from fragtui.view.rows import CATEGORIES, SERVING_SHARING_ROWS
 
 Results = tuple[ServingMetrics, ...]  # a side's each, in the sides' order
@@ -51,7 +51,7 @@ def fig2(b: Breakdown) -> tuple[float, float, float, float, float]:
             100 * (b.stranded + b.free + b.unusable) / total)
 
 
-def serving_text(params: Params, workload: ServingWorkload, sides: tuple[Side, ...], results: Results,
+def serving_text(params: Params, workload: Workload, sides: tuple[Side, ...], results: Results,
                  saturated: Results | None = None, savings: Savings | None = None) -> str:
     ms = list(results)
     labels = [side.label for side in sides]
@@ -103,7 +103,7 @@ def serving_text(params: Params, workload: ServingWorkload, sides: tuple[Side, .
     return "\n".join(lines)
 
 
-def paper_text(params: Params, workload: ServingWorkload, sides: tuple[Side, ...], results: Results,
+def paper_text(params: Params, workload: Workload, sides: tuple[Side, ...], results: Results,
                saturated: Results) -> list[str]:
     """Ours beside the paper's Fig. 2 and Fig. 13, and what each difference comes to, for the
     sides that are the paper's systems (a side that is none has no figure of the paper's)."""
@@ -171,7 +171,7 @@ def _savings_lines(savings: Savings) -> list[str]:
             f"{PAPER_SAVED[kind]['sharegpt'][0]}–{PAPER_SAVED[kind]['sharegpt'][1]})"]
 
 
-def serving_json(params: Params, workload: ServingWorkload, sides: tuple[Side, ...], results: Results,
+def serving_json(params: Params, workload: Workload, sides: tuple[Side, ...], results: Results,
                  scenario: str, saturated: Results | None = None, savings: Savings | None = None) -> str:
     labels = [side.label for side in sides]
     data: dict[str, object] = {
@@ -207,7 +207,7 @@ def metrics_json(m: ServingMetrics) -> dict[str, object]:
     return data
 
 
-def _title(params: Params, workload: ServingWorkload) -> str:
+def _title(params: Params, workload: Workload) -> str:
     slots = f"{params.total_slots} slots"
     if params.bytes_per_token:
         slots += f" = {format_bytes(params.total_slots * params.bytes_per_token)} of {params.model}"

@@ -13,7 +13,7 @@ import pytest
 from tui_helpers import sim_of
 from fragtui.cli import main
 from fragtui.sim.config.params import Params
-from fragtui.sim.engines.serving.workload import build_serving_workload
+from fragtui.sim.workload.build import build_workload
 from fragtui.sim.workload.traces import load_trace
 from fragtui.tui.app import FragApp
 
@@ -172,8 +172,8 @@ CLI_CASES = [
     (["report", "--prefixes", "2:²"], "--prefixes '2:²': must be G:K, G prompts (1 to 26) of K tokens each (1 to 16,777,216) (ASCII"),
     (["report", "--ops", "+32", "--prefixes", "1:8"], "--prefixes '1:8': cannot be combined with --ops"),
     (["report", "--prefix-caching", "on"], "unrecognized arguments: on"),
-    (["report", "--mode", "serving", "--prefix-caching"], "--prefix-caching 'on': is for event mode; serving mode shares"),
-    (["report", "--mode", "serving", "--prefixes", "1:8"], "--prefixes '1:8': is for event mode"),
+    (["report", "--mode", "serving", "--prefix-caching", "--samples", "2"],
+     "--samples 2: cannot be combined with --prefix-caching"),
     (["report", "--samples", "4"], "--samples 4: is for serving mode (--mode serving)"),
     (["report", "--mode", "serving", "--samples", "0"], "--samples 0: must be a whole number from 1 to 64"),
     (["report", "--mode", "serving", "--beam-width", "65"], "--beam-width 65: must be a whole number from 1 to 64"),
@@ -225,7 +225,7 @@ def test_hostile_trace_files(name, content, message, tmp_path, capsys):
 def test_timestamps_that_go_back_are_taken_in_time_order_from_the_earliest(tmp_path):
     path = tmp_path / "back.csv"
     path.write_text(LINE + "2023-11-16 18:15:46,3,4\n2023-11-16 18:15:40,5,6\n2023-11-16 18:15:50.5,7,8\n")
-    requests = build_serving_workload(Params(mode="serving", trace=str(path), time_scale=2).validated()).requests
+    requests = build_workload(Params(mode="serving", trace=str(path), time_scale=2).validated()).requests
     assert [(r.id, r.arrival_tick, r.prompt) for r in requests] == [(0, 12, 3), (1, 0, 5), (2, 21, 7)]
 
 

@@ -144,7 +144,7 @@ def test_report_json_writes_each_step_before_the_next_event_is_taken():
             written.append(out.tell())
             yield event
 
-    write_report_json(out, params, workload.__class__(events(), workload.dropped, workload.source))
+    write_report_json(out, params, workload.__class__(workload.requests, events(), workload.dropped, workload.source))
     data = json.loads(out.getvalue())
     assert len(data["steps"]) == len(workload.events) == data["events"]
     assert all(later > earlier for earlier, later in zip(written[1:], written[2:]))  # a step a time

@@ -14,7 +14,7 @@ from fragtui.sim.config.params import Params
 from fragtui.sim.config.scenarios import get_scenario
 from fragtui.sim.engines.serving.serving_engine import ServingEngine
 from fragtui.sim.engines.serving.run import ServingRun
-from fragtui.sim.engines.serving.workload import build_serving_workload
+from fragtui.sim.workload.build import build_workload
 from fragtui.sim.engines.lockstep import Simulation
 from fragtui.sim.workload.build import build_workload
 
@@ -123,7 +123,7 @@ def test_serving_jumps_are_the_ticks_that_refused_preempted_or_were_fragmented()
     params = get_scenario("paper").build(reservation="oracle", placement="first", arrivals=400, rate=20,
                                          watermark=0, warmup=0, sides="contiguous,paged")
     engine = ServingEngine(params)
-    requests = build_serving_workload(params).requests
+    requests = build_workload(params).requests
     common = dict(total_slots=params.total_slots, max_len=params.max_len, block_size=params.block_size, history=False)
     c_rejections, fragmented = serving_brute_force(
         ServingRun(requests, allocator="contiguous", reservation="oracle", **common), "oracle")

@@ -69,7 +69,8 @@ def test_prefix_caching_patches_equal_fresh_pictures_forward_and_back(events, or
     order=st.sampled_from(ORDERS),
     seed=st.integers(0, 50),
     rate=st.sampled_from([4.0, 20.0, 60.0]),  # requests a second: 0.2, 1 and 3 a tick
-    sharing=st.sampled_from([{}, {}, {"samples": 3}, {"beam_width": 2}, {"beam_width": 4}]),
+    sharing=st.sampled_from([{}, {}, {"samples": 3}, {"beam_width": 2}, {"beam_width": 4},
+                             {"prefix_caching": True, "prefixes": "2:8"}]),
 )
 def test_serving_mode_patches_equal_fresh_pictures_forward_and_back(total, block, reservation, placement, order,
                                                                      seed, rate, sharing):

@@ -243,3 +243,78 @@ def test_every_op_list_places_blocks_as_vllm_does(data, block, blocks, order):
     ops = data.draw(op_lists(block))
     for mine, theirs in replay_both(ops, block, blocks, order):
         assert mine == theirs, ops
+
+
+# -- serving mode: the same cache while requests grow token by token --------------------------
+
+from fragtui.sim.engines.serving import Breakdown, ServingRun  # noqa: E402
+from fragtui.sim.engines.serving.serving_engine import ServingEngine  # noqa: E402
+from fragtui.sim.workload.requests import served  # noqa: E402
+from fragtui.view.picture import Picture  # noqa: E402
+
+
+def with_prefix(request, letter, length):
+    return Request(request.id, request.used, request.max_len, letter, length, request.arrival_tick, request.output)
+
+
+def test_serving_reuses_a_cached_prompt_and_counts_shared_blocks_once():
+    """Block 4, 8 blocks, lifo. r0 (prompt 9 of prefix a 8, output 3) arrives at tick 0 and
+    takes blocks [0, 1, 2]; its two full prefix blocks are cached. r1 (the same prompt, output
+    2) arrives at tick 1 and reuses them: [0, 1, 3]. While both run, blocks 0 and 1 hold 8
+    tokens once, not twice."""
+    r0 = with_prefix(served(0, 0, 9, 3), "a", 8)
+    r1 = with_prefix(served(1, 1, 9, 2), "a", 8)
+    run = ServingRun([r0, r1], allocator="paged:prefix_caching=on", total_slots=32, max_len=16, block_size=4,
+                     order="lifo")
+    t0 = run.step()
+    assert t0.admitted == (0,) and t0.breakdown.token_states == 10
+    t1 = run.step()
+    assert t1.admitted == (1,)
+    tables = {h.id: [s // 4 for s in h.starts] for h in run.pool.holdings()}
+    assert tables == {0: [0, 1, 2], 1: [0, 1, 3]}
+    # r0 holds 11 tokens, r1 10; 8 of them are the shared blocks': 11 + 10 − 8 = 13 slots hold a token
+    assert t1.breakdown.token_states == 13
+    assert t1.breakdown.total == 32
+    allocator = run._engine.memory.allocator
+    assert (allocator.hits, allocator.refcount(0), allocator.refcount(2)) == (2, 2, 1)
+    while run.step() is not None:
+        pass
+    assert run.metrics().completed == 2 and run.breakdown() == Breakdown(free=32)
+    assert run._engine.memory.allocator.cached_free  # the finished requests' full blocks stay cached, free
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), order=st.sampled_from(["fifo", "lifo", "lowest"]), block=st.sampled_from([1, 2, 4]))
+def test_serving_with_prefix_caching_sums_to_the_pool_draws_true_and_steps_back_exactly(data, order, block):
+    requests = []
+    for rid in range(data.draw(st.integers(1, 10))):
+        prompt = data.draw(st.integers(1, 12))
+        request = served(rid, data.draw(st.integers(0, 8)), prompt, data.draw(st.integers(1, 8)))
+        letter = data.draw(st.sampled_from(["", "a", "a", "b"]))
+        requests.append(with_prefix(request, letter, data.draw(st.integers(1, prompt))) if letter else request)
+    total = data.draw(st.integers(24, 80)) // block * block
+    run = ServingRun(requests, allocator="paged:prefix_caching=on", total_slots=total, max_len=20, block_size=block,
+                     order=order, checkpoint_every=3)
+    states = []
+    while (record := run.step()) is not None:
+        assert record.breakdown.total == total
+        assert record.breakdown.token_states <= total - record.breakdown.free
+        fresh = Picture(run.pool)
+        states.append((run.tick, run.breakdown(), fresh.states))
+    assert run.metrics().completed + run.metrics().rejected == len(requests)
+    for tick, breakdown, drawn in reversed(states):
+        run.goto(tick)
+        assert run.breakdown() == breakdown and Picture(run.pool).states == drawn
+
+
+def test_the_app_serves_with_prefix_caching_and_draws_shared_and_cached_cells():
+    params = Params(mode="serving", prefix_caching=True, prefixes="2:32", total_slots=2048, max_len=256,
+                    prompt_len="uniform:40:80", output_len="uniform:8:40", arrivals=40, rate=20).validated()
+    engine = ServingEngine(params)
+    engine.jump(engine.total_steps // 2)
+    from fragtui.view.states import CACHED, SHARED
+
+    picture = Picture(engine.pools[1])
+    assert picture.states.count(SHARED) or picture.states.count(CACHED)
+    engine.jump(engine.total_steps)
+    assert all(run.metrics().completed == 40 for run in engine.runs)

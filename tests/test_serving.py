@@ -13,13 +13,12 @@ from hypothesis import strategies as st
 
 from fragtui.sim.allocators.contiguous import ContiguousAllocator
 from fragtui.sim.allocators.paged import PagedAllocator
-from fragtui.sim.workload.requests import Request
+from fragtui.sim.workload.build import poisson_arrivals
+from fragtui.sim.workload.requests import Request, served
 from fragtui.sim.engines.serving import (
     Breakdown,
-    ServingRequest,
     ServingRun,
     compare,
-    poisson_arrivals,
 )
 from fragtui.sim.engines.serving.side_by_side import sharing_savings
 from fragtui.sim.engines.serving.stream import Stream
@@ -33,7 +32,7 @@ POLICIES = [
 
 
 def R(rid, arrival, prompt, output):
-    return ServingRequest(rid, arrival, prompt, output)
+    return served(rid, arrival, prompt, output)
 
 
 def runs_held(run):
@@ -243,7 +242,7 @@ def test_growing_with_nothing_free_raises():
 
 @dataclass
 class Live:
-    request: ServingRequest
+    request: Request
     generated: int
     reservation: int = 0
 

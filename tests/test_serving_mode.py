@@ -10,7 +10,7 @@ from fragtui.sim.errors import ParamError
 from fragtui.sim.config.params import Params
 from fragtui.sim.config.scenarios import get_scenario
 from fragtui.sim.workload.lengths import sharegpt
-from fragtui.sim.engines.serving.workload import build_serving_workload
+from fragtui.sim.workload.build import build_workload
 from fragtui.tui.app import FragApp
 from tui_helpers import screen_text, sidebar_rows
 
@@ -21,21 +21,21 @@ def serving(**changes):
 
 def test_generated_requests_are_seeded_and_within_max_len():
     params = serving(prompt_len="sharegpt", output_len="sharegpt", max_len=1024, arrivals=300, rate=10)
-    workload = build_serving_workload(params)
+    workload = build_workload(params)
     assert len(workload.requests) == 300 and workload.dropped > 0
     assert all(r.prompt + r.output <= 1024 and r.prompt >= 1 and r.output >= 1 for r in workload.requests)
     ticks = [r.arrival_tick for r in workload.requests]
     assert ticks == sorted(ticks) and 450 < ticks[-1] < 750  # 300 arrivals at 10 a second, 20 ticks a second
-    assert build_serving_workload(params).requests == workload.requests
+    assert build_workload(params).requests == workload.requests
 
 
 def test_constant_lengths_and_plain_numbers():
-    workload = build_serving_workload(serving(prompt_len="100", output_len="constant", used_len=7, arrivals=5))
+    workload = build_workload(serving(prompt_len="100", output_len="constant", used_len=7, arrivals=5))
     assert {(r.prompt, r.output) for r in workload.requests} == {(100, 7)}
 
 
 def test_azure_lengths_draw_prompt_and_output_from_their_columns():
-    workload = build_serving_workload(serving(lengths="azure-code", max_len=16384, arrivals=2000))
+    workload = build_workload(serving(lengths="azure-code", max_len=16384, arrivals=2000))
     prompts = sorted(r.prompt for r in workload.requests)
     outputs = sorted(r.output for r in workload.requests)
     assert 1300 < prompts[1000] < 1650  # the trace's median context: 1469
@@ -45,7 +45,7 @@ def test_azure_lengths_draw_prompt_and_output_from_their_columns():
 def test_a_trace_gives_lengths_and_arrival_times(azure_dir):
     params = serving(trace=str(azure_dir / "AzureLLMInferenceTrace_conv.csv"), max_len=16384, arrivals=100,
                      time_scale=10)
-    requests = build_serving_workload(params).requests
+    requests = build_workload(params).requests
     assert (requests[0].prompt, requests[0].output, requests[0].arrival_tick) == (374, 44, 0)
     assert requests[-1].arrival_tick > 0
 

@@ -6,7 +6,8 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fragtui.sim.engines.serving import ServingRequest, ServingRun
+from fragtui.sim.engines.serving import ServingRun
+from fragtui.sim.workload.requests import served
 from fragtui.sim.engines.serving.sharing import Sequences, beam_parents
 from fragtui.view.picture import Picture
 from fragtui.view.states import INTERNAL, RESERVED, SHARED, USED
@@ -24,7 +25,7 @@ def tables(run, rid):
 
 def test_samples_share_the_prompt_and_copy_only_its_last_partial_block():
     # Prompt 6 tokens in blocks of 4: block 0 full, block 1 holds 2. Both samples point at both.
-    run = paged([ServingRequest(0, 0, 6, 3)])
+    run = paged([served(0, 0, 6, 3)])
     run.step()  # admitted, then each sample writes its first token into block 1: one copy
     assert tables(run, 0) == [[0, 2], [0, 1]]
     assert run.last.copies == 1 and run._engine.memory.refs[:3] == [2, 1, 1]
@@ -36,14 +37,14 @@ def test_samples_share_the_prompt_and_copy_only_its_last_partial_block():
 
 
 def test_a_prompt_that_fills_its_blocks_is_shared_without_a_copy():
-    run = paged([ServingRequest(0, 0, 8, 2)], width=3)
+    run = paged([served(0, 0, 8, 2)], width=3)
     run.step()
     assert tables(run, 0) == [[0, 1, 2], [0, 1, 3], [0, 1, 4]]
     assert run.last.copies == 0
 
 
 def test_beams_fork_drop_and_copy_on_write():
-    run = paged([ServingRequest(0, 0, 4, 6)], beams=True)
+    run = paged([served(0, 0, 4, 6)], beams=True)
     run._engine.memory._parents[0] = [(0, 1), (0, 0), (0, 1), (0, 1), (1, 1), (0, 1)]
     run.step()  # step 0: the prompt's block is full, so each candidate takes a new block
     assert tables(run, 0) == [[0, 1], [0, 2]]
@@ -71,7 +72,7 @@ def test_sequence_ids():
 
 
 def test_contiguous_gives_every_sequence_its_own_run():
-    run = ServingRun([ServingRequest(0, 0, 6, 3)], allocator="contiguous", total_slots=64, max_len=16,
+    run = ServingRun([served(0, 0, 6, 3)], allocator="contiguous", total_slots=64, max_len=16,
                      samples=3)
     run.step()
     runs = run._engine.memory.allocator.allocations
@@ -81,7 +82,7 @@ def test_contiguous_gives_every_sequence_its_own_run():
 
 def test_contiguous_admits_all_sequences_or_none():
     # Two runs of 16 fit in 40 slots, three do not: the request waits, nothing is held.
-    run = ServingRun([ServingRequest(0, 0, 6, 3), ServingRequest(1, 0, 6, 3)], allocator="contiguous",
+    run = ServingRun([served(0, 0, 6, 3), served(1, 0, 6, 3)], allocator="contiguous",
                      total_slots=40, max_len=16, samples=2)
     run.step()
     assert run.running_ids() == (0,) and len(run._engine.memory.allocator.allocations) == 2
@@ -100,7 +101,7 @@ def test_contiguous_admits_all_sequences_or_none():
 def test_counts_tables_and_the_breakdown_agree_every_tick(seed, width, beams, blocks, block, order, data):
     """Each block's count is the number of tables holding it; free and held blocks are apart and
     make up the pool; the breakdown equals the picture's slots; going back equals going there."""
-    requests = [ServingRequest(i, data.draw(st.integers(0, 6)), data.draw(st.integers(1, 9)),
+    requests = [served(i, data.draw(st.integers(0, 6)), data.draw(st.integers(1, 9)),
                                data.draw(st.integers(1, 9))) for i in range(data.draw(st.integers(1, 6)))]
     run = paged(requests, width, beams, total_slots=blocks * block, block_size=block, order=order, seed=seed,
                 checkpoint_every=3)

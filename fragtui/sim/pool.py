@@ -137,17 +137,21 @@ class Change:
 
     `replaced`: requests whose holding is new, gone or different (admitted, freed, preempted,
     or such a move undone): drawn again from scratch. A block another holding shares, or that
-    stays cached, changes only with such a holding, so this says all there is to redraw. `resized`: requests that kept their
-    holding but whose tokens moved, or which gained or lost extents at its end (serving
-    mode's growth, and any tick undone). `appended`: requests that kept their holding and
-    gained exactly one token (serving mode's every tick, for most of what runs)."""
+    stays cached, changes only with such a holding, so this says almost all there is to
+    redraw. `resized`: requests that kept their holding but whose tokens moved, or which
+    gained or lost extents at its end (serving mode's growth, and any tick undone).
+    `appended`: requests that kept their holding and gained exactly one token (serving mode's
+    every tick, for most of what runs). `blocks`: blocks held by no holding before or after
+    the move whose look may have changed all the same: a request admitted and preempted in
+    one tick, with prefix caching, can leave blocks it took cached or uncached."""
 
     replaced: tuple[int, ...] = ()
     resized: tuple[int, ...] = ()
     appended: tuple[int, ...] = ()
+    blocks: tuple[int, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.replaced or self.resized or self.appended)
+        return bool(self.replaced or self.resized or self.appended or self.blocks)
 
 
 NOTHING = Change()

@@ -127,6 +127,8 @@ class Picture:
             self._resize(old, holding, ranges)
         if change.appended:
             self._append(change.appended, ranges)
+        if change.blocks:
+            self._recheck(change.blocks, ranges)
         before, self.stranded_below = self.stranded_below, pool.stranded_below
         if before or self.stranded_below:
             self._restrand(pool, before, spans, ranges)
@@ -211,6 +213,16 @@ class Picture:
                     del self.sharers[block]
                     owners[block] = holders.pop()
                     states[start:start + unit] = used
+
+    def _recheck(self, blocks: Sequence[int], ranges: Ranges) -> None:
+        """Blocks no holding holds: drawn cached or free as the pool says they are now."""
+        owners, states, unit, cached = self.owners, self.states, self.unit, self._cached
+        kept, empty = bytes([CACHED]) * unit, bytes(unit)
+        for block in blocks:
+            if owners[block] == NOBODY:
+                start = block * unit
+                states[start:start + unit] = kept if block in cached else empty
+                ranges.append((start, start + unit))
 
     def _resize(self, painted: _Painted, holding: Holding, ranges: Ranges) -> None:
         """The same holding with its tokens moved, or extents added at its end (any taken from

@@ -240,7 +240,7 @@ class PrefixCachingAllocator(PagedAllocator):
                 continue
             del refs[block]
             freed += 1
-            self.used -= min(bs, used - i * bs)
+            self.used -= max(0, min(bs, used - i * bs))  # (blocks a serving request grew into hold none of it)
             if block in identity:
                 links.push_back(block)
                 self.cached_free.add(block)
@@ -305,10 +305,39 @@ class PrefixCachingAllocator(PagedAllocator):
                     else:
                         self.lowest.ungive([block])
                     self.free_blocks -= 1
-                    self.used += min(bs, used - i * bs)
+                    self.used += max(0, min(bs, used - i * bs))
                 refs[block] = refs.get(block, 0) + 1
             self.tables[rid] = (blocks, used)
             self.entries += len(blocks)
+
+    # -- serving mode: growth ---------------------------------------------------------------
+
+    def grow(self, request_id: int) -> int:
+        """One more block for a live request whose blocks its tokens fill (serving mode's
+        growth), from the head of the queue; the block that just filled is cached, as vLLM
+        caches blocks as they fill. Returns the new block."""
+        self.grow_each([request_id])
+        return self.tables[request_id][0][-1]
+
+    def grow_each(self, request_ids: list[int]) -> None:
+        """As `grow` for each of `request_ids` in turn. Raises ValueError if too few blocks are free."""
+        wanted = len(request_ids)
+        if wanted > self.free_blocks:
+            raise ValueError(f"{wanted} blocks wanted, {self.free_blocks} free")
+        taken, _ = self._take_blocks(wanted)
+        identity, cache, tables, refs = self.identity, self.cache, self.tables, self.refs
+        for rid, block in zip(request_ids, taken):
+            table = tables[rid][0]
+            full = table[-1] if table else None
+            if full is not None and full not in identity:  # the block its last token filled
+                key = (rid, len(table) - 1)
+                identity[full] = key
+                cache.setdefault(key, []).append(full)
+            table.append(block)
+            refs[block] = 1
+        self.free_blocks -= wanted
+        self.entries += wanted
+        self.misses += wanted
 
     def free_block_ids(self) -> list[int]:
         """Free blocks in the order they will be handed out."""

@@ -180,11 +180,10 @@ class Params:
                 raise ParamError("prefixes", self.prefixes, "cannot be combined with --ops (an op list names its "
                                  "own prefixes: +N:aK)")
         if self.mode == "serving":
-            if self.prefix_caching:
-                raise ParamError("prefix_caching", "on", "is for event mode; serving mode shares blocks with "
-                                 "--samples and --beam-width")
-            if self.prefixes is not None:
-                raise ParamError("prefixes", self.prefixes, "is for event mode (with --prefix-caching)")
+            if self.prefix_caching and self.sequences > 1:
+                name = "samples" if self.samples > 1 else "beam_width"
+                raise ParamError(name, getattr(self, name), "cannot be combined with --prefix-caching "
+                                 "(a request's sequences share its blocks by their own rules)")
         else:
             for name in ("samples", "beam_width"):
                 if getattr(self, name) > 1:

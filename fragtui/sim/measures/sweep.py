@@ -180,9 +180,10 @@ def vary(base: Params, axes: list[Axis], events_for: Callable[[Params], list[Eve
 def _run(chosen: tuple[tuple[str, object], ...], params: Params,
          events_for: Callable[[Params], list[Event]] | None) -> Combination:
     if params.mode == "serving":
-        from fragtui.sim.engines.serving.workload import build_serving_workload, serving_run
+        from fragtui.sim.engines.serving.run import serving_run
+        from fragtui.sim.workload.build import build_workload
 
-        requests = build_serving_workload(params).requests
+        requests = build_workload(params).requests
         served = tuple(serving_run(params, requests, side, history=False).run().metrics() for side in resolve(params))
         return Combination(chosen, params, serving=served)
     from fragtui.sim.engines.lockstep import final_metrics

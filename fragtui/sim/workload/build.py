@@ -1,38 +1,55 @@
-"""Turn parameters into the event stream both allocators see.
+"""Turn parameters into the stream every side sees: one workload for both modes.
 
-Arrivals come from an op list, a trace file, or a length distribution; a request longer than
-its max_len is dropped before it arrives (as vLLM's benchmark sampler skips such requests) and
-counted, never clipped. Frees are then added: `none`, `every-other` (after the wave) or
-`churn:P` (after each arrival, with probability P, a random live request leaves). With
-`--prefixes G:K` each generated or traced request starts with one of G shared prompts (a, b, …)
-of K tokens (all its tokens, if it holds fewer). All randomness comes from the seed, one stream
-per purpose, so changing the frees or the prefixes never changes the lengths.
+Requests come from an op list, a trace file, or length distributions. In event mode a request
+holds all its tokens at once and the stream is a list of events: its arrivals in order, and
+frees added after them (`none`, `every-other` after the wave, or `churn:P`: after each arrival,
+with probability P, a random live request leaves). In serving mode a request has a prompt and
+an output and arrives at a tick: as a Poisson process at `rate` requests a second
+(`time_scale` ticks a second, a tick being one decode iteration), or at a trace's timestamps.
+A request that does not fit its max_len (or, serving, that has no output) is dropped before it
+arrives (as vLLM's benchmark sampler skips such requests) and counted, never clipped. With
+`--prefixes G:K` each request starts with one of G shared prompts (a, b, …) of K tokens (all
+its tokens, if it holds fewer). All randomness comes from the seed, one stream per purpose, so
+changing the frees or the prefixes never changes the lengths.
+
+Every run finishes in bounded time or is refused before it starts: lengths that almost never
+fit max_len are refused after at most MAX_DRAWS per request kept (plus a thousand), and a
+serving run whose work, estimated from its requests, passes WORK_LIMIT is refused with the
+estimate (`estimated_work`).
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Sequence
 
 from fragtui.sim.bulk import collector_paused
-from fragtui.sim.errors import FragtuiError, safe
-from fragtui.sim.workload.lengths import parse_lengths
 from fragtui.sim.config.params import Params, parse_frees, parse_prefixes
+from fragtui.sim.errors import FragtuiError, safe
+from fragtui.sim.workload.lengths import EMPIRICAL, parse_lengths, parse_token_lengths, sharegpt
 from fragtui.sim.workload.requests import PREFIX_LETTERS, Arrive, Event, Free, Request
 
-MAX_DRAWS_PER_ARRIVAL = 100
+MAX_DRAWS = 100  # draws per request kept, before lengths that rarely fit are refused
+WORK_LIMIT = 100_000_000  # serving: busy ticks + block growths: minutes of engine time, not hours
 
 
 @dataclass(frozen=True)
 class Workload:
-    events: list[Event]
-    dropped: int = 0  # requests longer than their max_len, dropped before they arrive
-    source: str = ""  # where the arrivals came from, in a few words
+    """The requests a run serves, in arrival order, and in event mode the events they make."""
+
+    requests: list[Request]
+    events: list[Event] = field(default_factory=list)  # event mode: arrivals and frees, in order
+    dropped: int = 0  # too long for max_len (serving: or with no output), dropped before arriving
+    source: str = ""  # where the requests came from, in a few words
 
 
 def build_workload(params: Params) -> Workload:
-    with collector_paused():
-        return _build(params)
+    with collector_paused():  # (a million small objects that hold no cycles)
+        workload = _build(params)
+    if params.mode == "serving":
+        _check_work(workload, params)
+    return workload
 
 
 def _build(params: Params) -> Workload:
@@ -40,26 +57,34 @@ def _build(params: Params) -> Workload:
         from fragtui.sim.workload.ops import parse_ops  # (op lists and traces load only when used)
 
         events = parse_ops(params.ops, params.max_len)
-        return Workload(events, 0, f"op list of {len(events)} ops")
+        requests = [e.request for e in events if isinstance(e, Arrive)]
+        return Workload(requests, events, 0, f"op list of {len(events)} ops")
+    serving = params.mode == "serving"
     if params.trace is not None:
         requests, dropped, source = _from_trace(params)
+    elif serving:
+        requests, dropped, source = _served(params)
     else:
         requests, dropped, source = _from_lengths(params)
     if params.prefixes is not None:
         requests = add_prefixes(requests, params.prefixes, params.seed)
         source += f", prefixes {params.prefixes}"
-    return Workload(add_frees(requests, params.frees, params.seed), dropped, source)
+    if serving:
+        return Workload(requests, [], dropped, source)
+    return Workload(requests, add_frees(requests, params.frees, params.seed), dropped, source)
 
 
 def add_prefixes(requests: list[Request], prefixes: str, seed: int) -> list[Request]:
-    """Each request starts with one of G prompts of K tokens, drawn from its own stream."""
+    """Each request starts with one of G prompts of K tokens, drawn from its own stream (in
+    serving mode the prefix is the prompt's: a request's output is its own)."""
     count, length = parse_prefixes(prefixes)
     rng = random.Random(f"prefixes:{seed}")
-    return [Request(r.id, r.used, r.max_len, PREFIX_LETTERS[rng.randrange(count)], min(length, r.used))
-            for r in requests]
+    return [Request(r.id, r.used, r.max_len, PREFIX_LETTERS[rng.randrange(count)], min(length, r.prompt),
+                    r.arrival_tick, r.output) for r in requests]
 
 
 def _from_lengths(params: Params) -> tuple[list[Request], int, str]:
+    """Event mode: a wave of requests whose lengths come from `--lengths` (or used_len)."""
     lengths = parse_lengths(params.lengths, params.used_len)
     rng = random.Random(f"lengths:{params.seed}")
     wanted, dropped = params.arrival_count, 0
@@ -68,7 +93,7 @@ def _from_lengths(params: Params) -> tuple[list[Request], int, str]:
         used = lengths.sample(rng)
         if used > params.max_len:
             dropped += 1
-            if dropped > MAX_DRAWS_PER_ARRIVAL * (len(requests) + 10):  # fewer than ~1 in 100 fit
+            if dropped > MAX_DRAWS * (len(requests) + 10):  # fewer than ~1 in 100 fit
                 raise FragtuiError(
                     f"--lengths {params.lengths}: only {len(requests):,} of {dropped + len(requests):,} sampled "
                     f"requests fit max_len {params.max_len:,}; raise --max-len"
@@ -82,24 +107,85 @@ def _from_lengths(params: Params) -> tuple[list[Request], int, str]:
     return requests, dropped, source
 
 
+def _served(params: Params) -> tuple[list[Request], int, str]:
+    """Serving mode: prompt and output drawn independently (`--prompt-len`, `--output-len`;
+    `--lengths azure-conv|azure-code` draws both from the Azure trace's columns, which are
+    nearly uncorrelated), arriving as a Poisson process."""
+    prompt_spec, output_spec = params.prompt_len, params.output_len
+    named = f"--prompt-len {prompt_spec} and --output-len {output_spec}"  # for an error
+    if params.lengths in EMPIRICAL:
+        prompt_spec = output_spec = params.lengths
+        named = f"--lengths {params.lengths}"
+    if prompt_spec == output_spec == "sharegpt":  # means as the paper's, among requests that fit
+        prompts, outputs = sharegpt(params.max_len)
+    else:
+        prompts = parse_token_lengths(prompt_spec, params.used_len, "prompt", "prompt_len")
+        outputs = parse_token_lengths(output_spec, params.used_len, "output", "output_len")
+    lengths_rng = random.Random(f"lengths:{params.seed}")
+    wanted, dropped = params.arrival_count, 0
+    pairs: list[tuple[int, int]] = []
+    while len(pairs) < wanted:
+        prompt, output = prompts.sample(lengths_rng), outputs.sample(lengths_rng)
+        if prompt + output > params.max_len:
+            dropped += 1
+            if dropped > MAX_DRAWS * (len(pairs) + 10):  # fewer than ~1 in 100 fit
+                raise FragtuiError(
+                    f"{named}: only {len(pairs):,} of {len(pairs) + dropped:,} sampled requests fit max_len "
+                    f"{params.max_len:,} (prompt + output); raise --max-len or shorten the lengths")
+            continue
+        pairs.append((prompt, output))
+    ticks = poisson_arrivals(len(pairs), params.rate_per_tick, random.Random(f"arrivals:{params.seed}"))
+    requests = [Request(i, p + o, params.max_len, arrival_tick=tick, output=o)
+                for i, (tick, (p, o)) in enumerate(zip(ticks, pairs))]
+    source = (f"lengths {params.lengths}" if params.lengths != "constant"
+              else f"prompt {prompt_spec}, output {output_spec}")
+    return requests, dropped, f"{len(requests)} requests, {source}, {params.rate:g} req/s"
+
+
 def _from_trace(params: Params) -> tuple[list[Request], int, str]:
+    """The one trace reader, for both modes. Each row is a request: in event mode it holds
+    prompt + output at once; in serving mode it arrives at the row's timestamp (`time_scale`
+    ticks a second, from the earliest; without timestamps, as a Poisson process), with the
+    row's output, or, where the trace has no output column (a used/tokens CSV, plain
+    numbers), one drawn from `--output-len`."""
     from fragtui.sim.workload.traces import load_trace
 
     assert params.trace is not None
     trace = load_trace(params.trace)
+    serving = params.mode == "serving"
+    outputs = parse_token_lengths(params.output_len, params.used_len, "output", "output_len") if serving else None
+    rng = random.Random(f"lengths:{params.seed}")
+    arrivals = random.Random(f"arrivals:{params.seed}")
     limit = len(trace) if params.arrivals is None else params.arrivals
     requests: list[Request] = []
-    dropped, max_len = 0, params.max_len
+    dropped, now, scale, max_len = 0, 0.0, params.time_scale, params.max_len
+    seconds = trace.seconds
+    given = trace.kind == "azure"
     lengths: dict[int, int] = {}
-    same = lengths.setdefault  # one int object per distinct length: a trace repeats them (60 MB a million rows)
-    for prompt, output in zip(trace.prompts, trace.outputs):  # columns: no row objects
+    same = lengths.setdefault  # one int object per distinct length: a trace repeats them (50 MB a million rows)
+    for i, (prompt, output) in enumerate(zip(trace.prompts, trace.outputs)):  # columns: no row objects
         if len(requests) >= limit:
             break
-        if prompt + output > max_len:
+        if not serving:
+            if prompt + output > max_len:
+                dropped += 1
+                continue
+            used = prompt + output
+            requests.append(Request(len(requests), same(used, used), max_len))
+            continue
+        if not given:
+            assert outputs is not None
+            output = outputs.sample(rng)
+        if seconds is not None:
+            tick = int(seconds[i] * scale)  # from the earliest timestamp, so never negative
+        else:
+            now += arrivals.expovariate(params.rate_per_tick)
+            tick = int(now)
+        if output < 1 or prompt < 1 or prompt + output > max_len:
             dropped += 1
             continue
         used = prompt + output
-        requests.append(Request(len(requests), same(used, used), max_len))
+        requests.append(Request(len(requests), same(used, used), max_len, arrival_tick=tick, output=same(output, output)))
     name = safe(trace.path.rsplit("/", 1)[-1], 60)  # printed in reports and titles
     return requests, dropped, f"trace {name}: {len(requests)} requests"
 
@@ -122,3 +208,55 @@ def add_frees(requests: list[Request], frees: str, seed: int) -> list[Event]:
             live[i], live[-1] = live[-1], live[i]
             events.append(Free(live.pop()))
     return events
+
+
+def poisson_arrivals(count: int, rate_per_tick: float, rng: random.Random) -> list[int]:
+    """Arrival ticks of a Poisson process: exponential gaps, summed, floored."""
+    if rate_per_tick <= 0:
+        raise ValueError(f"rate_per_tick must be positive, got {rate_per_tick}")
+    ticks, now = [], 0.0
+    for _ in range(count):
+        now += rng.expovariate(rate_per_tick)
+        ticks.append(int(now))
+    return ticks
+
+
+# -- serving: a bound on the work -------------------------------------------------------------
+
+def estimated_work(requests: Sequence[Request], total_slots: int, block_size: int) -> tuple[int, int]:
+    """A lower bound on what serving `requests` costs the engine: (ticks with a request
+    running, block growths). A request runs for at least its output's ticks after it arrives,
+    and the pool holds at most total_slots tokens a tick while each request holds prompt + k
+    tokens in its k-th tick; paged takes a block at each block boundary it crosses."""
+    busy = end = 0
+    token_ticks = growths = 0
+    for r in sorted(requests, key=lambda r: r.arrival_tick):
+        output, prompt = r.output, r.used - r.output
+        start, stop = max(r.arrival_tick, end), r.arrival_tick + output
+        if stop > start:
+            busy, end = busy + stop - start, stop
+        token_ticks += output * prompt + output * (output + 1) // 2
+        growths += -(-r.used // block_size) + (-prompt // block_size)
+    return max(busy, token_ticks // total_slots), growths
+
+
+def sharing_work(requests: Sequence[Request], width: int, beams: bool, block_size: int) -> int:
+    """What stepping shared sequences costs (serving/sharing.py): each tick a request's samples
+    take a step each; its beam candidates look at every block of their tables."""
+    if width == 1:
+        return 0
+    if not beams:
+        return sum(r.output for r in requests) * width
+    return sum(r.output * -(-r.used // block_size) for r in requests) * width
+
+
+def _check_work(workload: Workload, params: Params) -> None:
+    ticks, growths = estimated_work(workload.requests, params.total_slots, params.block_size)
+    steps = sharing_work(workload.requests, params.sequences, params.beam_width > 1, params.block_size)
+    if ticks + growths + steps > WORK_LIMIT:
+        shared = f", {steps:,} steps of their shared sequences" if steps else ""
+        raise FragtuiError(
+            f"serving run too long: {len(workload.requests):,} requests need at least {ticks:,} busy ticks"
+            f"{shared} and {growths:,} block growths, more than {WORK_LIMIT:,} in all; use fewer --arrivals, "
+            "shorter lengths, a smaller --max-len" + (", fewer --samples or --beam-width" if steps else "")
+            + " or a larger --block-size")

@@ -9,7 +9,10 @@ PREFIX_LETTERS = "abcdefghijklmnopqrstuvwxyz"  # the names of shared prefixes
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    """A request holding `used` tokens; `max_len` is what a max reservation sets aside.
+    """A request that will hold `used` tokens at its longest; `max_len` is what a max
+    reservation sets aside. One type for both modes: in event mode a request holds all its
+    tokens at once (`output` 0); in serving mode it arrives at tick `arrival_tick` with a
+    prompt of `used − output` tokens and appends its `output` tokens one a tick.
 
     Its first `prefix_len` tokens are prefix `prefix`'s (a letter; "" for none): every request
     naming the same letter holds the same tokens there, up to the shorter prefix_len, and the
@@ -20,6 +23,24 @@ class Request:
     max_len: int
     prefix: str = ""
     prefix_len: int = 0
+    arrival_tick: int = 0
+    output: int = 0
+
+    @property
+    def prompt(self) -> int:
+        """The tokens it arrives with."""
+        return self.used - self.output
+
+    @property
+    def final(self) -> int:
+        """The tokens it holds at the end: `used`."""
+        return self.used
+
+
+def served(rid: int, arrival_tick: int, prompt: int, output: int, max_len: int = 0) -> Request:
+    """A serving request: `prompt` tokens arriving at `arrival_tick`, `output` more to come
+    (max_len: its final length, unless given)."""
+    return Request(rid, prompt + output, max_len or prompt + output, arrival_tick=arrival_tick, output=output)
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,37 +58,27 @@ order is one shared log that replays only extend.
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from fragtui.sim.engines.serving.types import (
-    CATEGORIES,
-    Breakdown,
-    RequestState,
-    ServingMetrics,
-    ServingRequest,
-    TickRecord,
-)
+from fragtui.sim.engines.serving.types import CATEGORIES, Breakdown, RequestState, ServingMetrics, TickRecord
 
 if TYPE_CHECKING:
     from fragtui.sim.engines.serving.side_by_side import compare
     from fragtui.sim.engines.serving.run import ServingRun
-    from fragtui.sim.engines.serving.workload import poisson_arrivals
 
 __all__ = [
     "CATEGORIES",
     "Breakdown",
     "RequestState",
     "ServingMetrics",
-    "ServingRequest",
     "ServingRun",
     "TickRecord",
     "compare",
-    "poisson_arrivals",
 ]
 
 
 def __getattr__(name: str) -> Any:
     """The engine (run.py, and multiprocessing with it) loads when first asked for: an app that
     starts in event mode reads only the types, and starts about 10 ms sooner for it."""
-    home = {"ServingRun": "run", "compare": "side_by_side", "poisson_arrivals": "workload"}.get(name)
+    home = {"ServingRun": "run", "compare": "side_by_side"}.get(name)
     if home is not None:
         return getattr(importlib.import_module(f"fragtui.sim.engines.serving.{home}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

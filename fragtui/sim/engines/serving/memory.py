@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, Sequence
 
 from fragtui.sim.allocators.adapters import BlockPool, RunPool
 from fragtui.sim.allocators.contiguous import serving_reservation
 from fragtui.sim.allocators.outcomes import ADMITTED
 from fragtui.sim.allocators.paged import PagedAllocator
+from fragtui.sim.allocators.prefix_cache import PrefixCachingAllocator
 from fragtui.sim.pool import Pool, Progress
 from fragtui.sim.workload.requests import Request
-from fragtui.sim.engines.serving.types import ServingRequest
 
 if TYPE_CHECKING:
     from fragtui.sim.allocators.registry import Setting
@@ -53,7 +53,8 @@ def paged_memory(setting: Setting, serving: Serving) -> Memory:
         assert serving.prompts is not None and serving.outputs is not None
         return SharedPagedMemory(setting.total_slots, setting["block_size"], setting["order"], serving.width,
                                  serving.beams, serving.prompts, serving.outputs, serving.seed)
-    return _PagedMemory(setting.total_slots, setting["block_size"], setting["order"], setting["watermark"])
+    kind = _CachingPagedMemory if setting["prefix_caching"] else _PagedMemory
+    return kind(setting.total_slots, setting["block_size"], setting["order"], setting["watermark"])
 
 
 class Memory(Protocol):
@@ -74,16 +75,16 @@ class Memory(Protocol):
     unusable: int
     free_blocks: int  # blocks a growth can take (0 where nothing grows)
 
-    def never_fits(self, request: ServingRequest) -> bool:
+    def never_fits(self, request: Request) -> bool:
         """The request could not be admitted even into an empty pool."""
         ...
 
-    def admit(self, request: ServingRequest, tokens: int) -> bool:
+    def admit(self, request: Request, tokens: int) -> bool:
         """Admit `request` holding `tokens` now (its prompt, and any output kept from before a
         preemption); False, changing nothing, if it does not fit."""
         ...
 
-    def fragmented(self, request: ServingRequest) -> bool:
+    def fragmented(self, request: Request) -> bool:
         """A request that did not fit would have, had the free slots been one run: external
         fragmentation turned it away."""
         ...
@@ -99,7 +100,7 @@ class Memory(Protocol):
         the blocks it took, or None (nothing changed) if too few are free."""
         ...
 
-    def levels(self, head: ServingRequest | None) -> tuple[int, int, int, int]:
+    def levels(self, head: Request | None) -> tuple[int, int, int, int]:
         """(slots holdings will fill, slots held, slots held past reservations (rounding),
         stranded) besides the tokens; `head` is the request at the head of the waiting queue,
         which free runs are too short for or not. None changes while tokens are appended."""
@@ -113,7 +114,13 @@ class Memory(Protocol):
         """(block-table entries, blocks held): what sharing saves is the difference."""
         ...
 
-    def pool(self, progress: Progress, head: ServingRequest | None) -> Pool: ...
+    def pool(self, progress: Progress, head: Request | None) -> Pool: ...
+
+    def released(self, rids: list[int]) -> tuple[int, ...]:
+        """The blocks requests `rids` gave back when preempted in this tick, where that can
+        change what a free block looks like (cached or not); () where it cannot. Asked at the
+        end of every tick run one by one."""
+        ...
 
     def clone(self) -> Memory: ...
 
@@ -140,19 +147,19 @@ class _ContiguousMemory:
         self.final_sum = 0  # Σ F of holders: what their runs will be filled to
         self.held = 0  # Σ runs of holders (buddy: chunks, so more than they reserved)
         self.slack = 0  # Σ (run − reservation) of holders: buddy rounding
-        self._asked: ServingRequest | None = None  # the last request reservation_of was asked about
+        self._asked: Request | None = None  # the last request reservation_of was asked about
         self._need = 0  # and its reservation
 
-    def reservation_of(self, request: ServingRequest) -> int:
+    def reservation_of(self, request: Request) -> int:
         if request is not self._asked:  # the head is asked about again and again while it waits
             self._asked = request
             self._need = serving_reservation(self.reservation, request.prompt, request.output, self.max_len)
         return self._need
 
-    def never_fits(self, request: ServingRequest) -> bool:
+    def never_fits(self, request: Request) -> bool:
         return not self.allocator.can_ever_fit(self.reservation_of(request))
 
-    def admit(self, request: ServingRequest, tokens: int) -> bool:
+    def admit(self, request: Request, tokens: int) -> bool:
         need = self.reservation_of(request)
         if self.allocator.largest < need:
             return False  # no run is long enough, whatever the placement
@@ -166,7 +173,7 @@ class _ContiguousMemory:
         self.slack += outcome.length - need
         return True
 
-    def fragmented(self, request: ServingRequest) -> bool:
+    def fragmented(self, request: Request) -> bool:
         return self.total_slots - self.held >= self.allocator.run_needed(self.reservation_of(request))
 
     def release(self, rid: int, final: int) -> None:
@@ -191,7 +198,7 @@ class _ContiguousMemory:
     def blocks_now(self) -> tuple[int, int]:
         return 0, 0  # no blocks
 
-    def levels(self, head: ServingRequest | None) -> tuple[int, int, int, int]:
+    def levels(self, head: Request | None) -> tuple[int, int, int, int]:
         free = self.total_slots - self.held
         stranded = 0
         if head is not None and free:
@@ -200,10 +207,13 @@ class _ContiguousMemory:
             stranded = free if self.allocator.largest < need else self.allocator.stranded(need)
         return self.final_sum, self.held, self.slack, stranded
 
-    def pool(self, progress: Progress, head: ServingRequest | None) -> Pool:
+    def pool(self, progress: Progress, head: Request | None) -> Pool:
         """Free runs too short for the request at the head of the queue are stranded."""
         threshold = 0 if head is None else self.allocator.run_needed(self.reservation_of(head))
         return RunPool(self.allocator, threshold, progress)
+
+    def released(self, rids: list[int]) -> tuple[int, ...]:
+        return ()
 
     def clone(self) -> _ContiguousMemory:
         twin = copy.copy(self)
@@ -231,10 +241,10 @@ class _PagedMemory:
         # request admitted now is not the next preempted (watermark × all blocks, truncated).
         self.keep_free = int(watermark * self.allocator.num_blocks)
 
-    def never_fits(self, request: ServingRequest) -> bool:
+    def never_fits(self, request: Request) -> bool:
         return -(-request.final // self.block_size) > self.allocator.num_blocks - self.keep_free
 
-    def admit(self, request: ServingRequest, tokens: int) -> bool:
+    def admit(self, request: Request, tokens: int) -> bool:
         need = -(-tokens // self.block_size)
         if need > self.free_blocks - self.keep_free:
             return False
@@ -244,7 +254,7 @@ class _PagedMemory:
         self.capped_sum += min(need * self.block_size, final)
         return True
 
-    def fragmented(self, request: ServingRequest) -> bool:
+    def fragmented(self, request: Request) -> bool:
         return False  # every free block is usable
 
     def release(self, rid: int, final: int) -> None:
@@ -271,7 +281,7 @@ class _PagedMemory:
     def step(self, rid: int, tokens: int, final: int) -> int | None:
         raise NotImplementedError("one sequence per request grows at block boundaries instead")
 
-    def levels(self, head: ServingRequest | None) -> tuple[int, int, int, int]:
+    def levels(self, head: Request | None) -> tuple[int, int, int, int]:
         return self.capped_sum, (self.allocator.num_blocks - self.free_blocks) * self.block_size, 0, 0
 
     def tokens_held(self, tokens: int) -> int:
@@ -281,10 +291,72 @@ class _PagedMemory:
         held = self.allocator.num_blocks - self.free_blocks
         return held, held
 
-    def pool(self, progress: Progress, head: ServingRequest | None) -> Pool:
+    def pool(self, progress: Progress, head: Request | None) -> Pool:
         return BlockPool(self.allocator, progress)
+
+    def released(self, rids: list[int]) -> tuple[int, ...]:
+        return ()
 
     def clone(self) -> _PagedMemory:
         twin = copy.copy(self)
         twin.allocator = self.allocator.clone()
+        return twin
+
+
+class _CachingPagedMemory(_PagedMemory):
+    """vLLM with prefix caching, serving: an admission reuses the cached blocks of its prompt's
+    prefix (prefix_cache.py), a block is cached as it fills while the request generates, and a
+    finished request's full blocks stay cached in the free queue until taken. A block several
+    requests hold is counted once: what tokens the holdings hold and will fill, less the
+    overlap of the shared blocks (always full)."""
+
+    allocator: PrefixCachingAllocator
+
+    def __init__(self, total_slots: int, block_size: int, order: str, watermark: float = 0.0) -> None:
+        super().__init__(total_slots, block_size, order, watermark)
+        self.allocator = PrefixCachingAllocator(total_slots, block_size, order)
+        self._gone: dict[int, Sequence[int]] = {}  # request -> the table it last gave back
+
+    def admit(self, request: Request, tokens: int) -> bool:
+        allocator = self.allocator
+        outcome = allocator.admit(Request(request.id, tokens, request.final, request.prefix, request.prefix_len))
+        if outcome.kind != ADMITTED:
+            return False
+        if allocator.free_blocks < self.keep_free:  # vLLM's watermark: not at the cost of the reserve
+            allocator.undo(outcome)
+            return False
+        self.free_blocks = allocator.free_blocks
+        self.capped_sum += min(len(outcome.blocks) * self.block_size, request.final)
+        return True
+
+    def release(self, rid: int, final: int) -> None:
+        blocks = self.allocator.free_request(rid).blocks
+        self.free_blocks = self.allocator.free_blocks
+        self.capped_sum -= min(len(blocks) * self.block_size, final)
+        self._gone[rid] = blocks
+
+    def released(self, rids: list[int]) -> tuple[int, ...]:
+        gone, self._gone = self._gone, {}  # (asked once a tick: what the tick gave back is forgotten after)
+        return tuple(block for rid in rids for block in gone.get(rid, ()))
+
+    def _overlap(self) -> int:
+        """Slots counted once per holder beyond the first: the shared blocks' (full) slots."""
+        allocator = self.allocator
+        return (allocator.entries - (allocator.num_blocks - allocator.free_blocks)) * self.block_size
+
+    def levels(self, head: Request | None) -> tuple[int, int, int, int]:
+        capped, held, slack, stranded = super().levels(head)
+        return capped - self._overlap(), held, slack, stranded
+
+    def tokens_held(self, tokens: int) -> int:
+        return tokens - self._overlap()
+
+    def blocks_now(self) -> tuple[int, int]:
+        allocator = self.allocator
+        return allocator.entries, allocator.num_blocks - allocator.free_blocks
+
+    def clone(self) -> _CachingPagedMemory:
+        twin = copy.copy(self)
+        twin.allocator = self.allocator.clone()
+        twin._gone = {}  # (only the tick being run reads it)
         return twin

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
+from fragtui.sim.config.params import Params
 from fragtui.sim.config.sides import Side, one_side
 from fragtui.sim.errors import ParamError
 from fragtui.sim.pool import Pool
@@ -12,13 +13,8 @@ from fragtui.sim.engines.serving.ticks import NEVER, _Engine
 from fragtui.sim.engines.serving.memory import Serving
 from fragtui.sim.engines.serving.sharing import Sequences
 from fragtui.sim.engines.serving.stream import Stream
-from fragtui.sim.engines.serving.types import (
-    Breakdown,
-    RequestState,
-    ServingMetrics,
-    ServingRequest,
-    TickRecord,
-)
+from fragtui.sim.engines.serving.types import Breakdown, RequestState, ServingMetrics, TickRecord
+from fragtui.sim.workload.requests import Request
 
 class _Stale:
     """`last` not known after a fast replay; worked out when asked."""
@@ -50,7 +46,7 @@ class ServingRun:
         beam_width: int = 1,
         seed: int = 0,
     ) -> None:
-        """`requests` are ServingRequests or anything with id, arrival_tick, prompt and output,
+        """`requests` are Requests or anything with id, arrival_tick, prompt and output,
         or a Stream of them already checked. `side` is the allocator, resolved (config/sides.py);
         without it, `allocator` spells one (a side's spelling: "paged", "best", "max",
         "paged:block_size=8") on a pool of `total_slots` with `max_len`, the other options those
@@ -135,10 +131,11 @@ class ServingRun:
             record = TickRecord(engine.tick - 1, (), arrived, (), (), tuple(grown), (), tuple(completed),
                                 len(engine.running), engine.breakdown())
         else:
-            t, freed, (a, b), admitted, rejected, grown, preempted, completed, batch, copies = engine.run_tick()
+            t, freed, (a, b), admitted, rejected, grown, preempted, completed, batch, copies, released = \
+                engine.run_tick()
             arrived = tuple(r.id for r in self.requests[a:b])
             record = TickRecord(t, tuple(freed), arrived, tuple(admitted), tuple(rejected), tuple(grown),
-                                tuple(preempted), tuple(completed), batch, engine.breakdown(), copies)
+                                tuple(preempted), tuple(completed), batch, engine.breakdown(), copies, released)
         self._maybe_checkpoint()
         if engine.done:
             self._end = engine.tick
@@ -327,9 +324,16 @@ class _Progress:
         return self.engine.by_id[self.request(sid)].final
 
 
-def _state(request: ServingRequest, generated: int) -> RequestState:
+def _state(request: Request, generated: int) -> RequestState:
     return RequestState(request.id, request.arrival_tick, request.prompt, request.output, generated)
 
 
 def _ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else 0.0
+
+
+def serving_run(params: Params, requests: Sequence[Request], side: Side, history: bool = True) -> ServingRun:
+    """The run the parameters describe for one side."""
+    p = params
+    return ServingRun(requests, side=side, warmup=int(p.warmup * len(requests)), samples=p.samples,
+                      beam_width=p.beam_width, seed=p.seed, history=history)

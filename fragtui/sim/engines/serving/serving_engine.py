@@ -9,7 +9,8 @@ from fragtui.sim.engines.jumps import Moments
 from fragtui.sim.pool import Change, Pool
 from fragtui.sim.engines.serving.run import ServingRun
 from fragtui.sim.engines.serving.types import TickRecord
-from fragtui.sim.engines.serving.workload import ServingWorkload, build_serving_workload, serving_run
+from fragtui.sim.engines.serving.run import ServingRun, serving_run
+from fragtui.sim.workload.build import Workload, build_workload
 
 
 class ServingEngine:
@@ -21,7 +22,7 @@ class ServingEngine:
         self._build(params)
 
     def _build(self, params: Params, tick: int = 0) -> None:
-        workload = build_serving_workload(params)
+        workload = build_workload(params)
         runs = tuple(serving_run(params, workload.requests, side) for side in resolve(params))
         for run in runs:  # learn where each run ends (and its moments, for jumps), then rewind
             run.run()
@@ -31,7 +32,7 @@ class ServingEngine:
             for t, bits in run.moments():
                 flags[t + 1] = flags.get(t + 1, 0) | bits  # tick t is step t + 1
         self.params: Params = params
-        self.workload: ServingWorkload = workload
+        self.workload: Workload = workload
         self.runs: tuple[ServingRun, ...] = runs
         self.moments = Moments(sorted(flags.items()))
         self.ends: tuple[int, ...] = tuple(run.end_tick or 0 for run in runs)
@@ -109,13 +110,13 @@ class ServingEngine:
                     replaced.update(kept)
                     kept = []
                 changes.append(Change(run.holders(replaced), run.holders(rid for rid in kept if rid in grown),
-                                      run.holders(rid for rid in kept if rid not in grown)))
+                                      run.holders(rid for rid in kept if rid not in grown), done.released))
             else:
                 resized = [rid for rid in dict.fromkeys(before + run.running_ids()) if rid not in replaced]
                 if run.reshapes:
                     replaced.update(resized)
                     resized = []
-                changes.append(Change(run.holders(replaced), run.holders(resized)))
+                changes.append(Change(run.holders(replaced), run.holders(resized), blocks=done.released))
         self.tick = tick
         self.records = tuple(run.last if run.tick == tick else None for run in self.runs)
         return tuple(changes)

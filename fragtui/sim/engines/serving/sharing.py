@@ -45,7 +45,6 @@ from fragtui.sim.allocators.free_queues import FreeQueue, free_queue
 from fragtui.sim.pool import BlockStarts, Holding, Pool, Progress
 from fragtui.sim.allocators.adapters import BlocksAlike
 from fragtui.sim.workload.requests import Request
-from fragtui.sim.engines.serving.types import ServingRequest
 from fragtui.sim.engines.serving.memory import _ContiguousMemory
 
 
@@ -116,15 +115,15 @@ class SharedPagedMemory:
     def held_blocks(self) -> int:
         return self.num_blocks - self.free_blocks
 
-    def never_fits(self, request: ServingRequest) -> bool:
+    def never_fits(self, request: Request) -> bool:
         """At its longest, with only the prompt's full blocks shared."""
         shared = request.prompt // self.block_size
         return shared + self.width * (-(-request.final // self.block_size) - shared) > self.num_blocks
 
-    def fragmented(self, request: ServingRequest) -> bool:
+    def fragmented(self, request: Request) -> bool:
         return False  # every free block is usable
 
-    def admit(self, request: ServingRequest, tokens: int) -> bool:
+    def admit(self, request: Request, tokens: int) -> bool:
         """Lay out `tokens` per sequence: all of them shared on a first admission (the prompt),
         the prompt's full blocks shared and the rest each sequence's own on a readmission."""
         rid, final = request.id, request.final
@@ -217,7 +216,7 @@ class SharedPagedMemory:
     def grow_each(self, request_ids: list[int], overshoot: int) -> None:
         raise NotImplementedError("shared sequences step every tick instead")
 
-    def levels(self, head: ServingRequest | None) -> tuple[int, int, int, int]:
+    def levels(self, head: Request | None) -> tuple[int, int, int, int]:
         held = self.held_blocks * self.block_size
         return held - self.never, held, 0, 0
 
@@ -227,8 +226,11 @@ class SharedPagedMemory:
     def blocks_now(self) -> tuple[int, int]:
         return self.entries, self.held_blocks
 
-    def pool(self, progress: Progress, head: ServingRequest | None) -> Pool:
+    def pool(self, progress: Progress, head: Request | None) -> Pool:
         return SequencePool(self, progress)
+
+    def released(self, rids: list[int]) -> tuple[int, ...]:
+        return ()  # nothing is cached: a free block is just free
 
     def clone(self) -> SharedPagedMemory:
         twin = copy.copy(self)
@@ -340,7 +342,7 @@ class ContiguousGroups(_ContiguousMemory):
         self.sequences = Sequences(width, request_ids)
         self._fits: dict[int, bool] = {}  # reservation -> whether `width` runs fit an empty pool
 
-    def never_fits(self, request: ServingRequest) -> bool:
+    def never_fits(self, request: Request) -> bool:
         need = self.reservation_of(request)
         fits = self._fits.get(need)
         if fits is None:  # try it: a buddy allocator's chunks may not pack as their sum suggests
@@ -349,7 +351,7 @@ class ContiguousGroups(_ContiguousMemory):
                                           for j in range(self.width))
         return not fits
 
-    def admit(self, request: ServingRequest, tokens: int) -> bool:
+    def admit(self, request: Request, tokens: int) -> bool:
         rid, final, need = request.id, request.final, self.reservation_of(request)
         if self.allocator.largest < need:
             return False

@@ -3,10 +3,12 @@ run (the PagedAttention paper's four baselines, say), and paged serving at sever
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from fragtui.sim.allocators.registry import GROWS
-from fragtui.sim.config.sides import Side, one_side
+from fragtui.sim.config.params import Params
+from fragtui.sim.config.sides import Side, one_side, resolve
+from fragtui.sim.workload.requests import Request
 from fragtui.sim.engines.serving.parallel import run_all
 from fragtui.sim.engines.serving.stream import Stream
 from fragtui.sim.engines.serving.types import ServingMetrics
@@ -50,3 +52,9 @@ def sharing_savings(
     jobs = {width: dict(side=side, seed=seed, samples=width if kind == "samples" else 1,
                         beam_width=width if kind == "beam_width" else 1) for width in widths}
     return {width: metrics.saved_share for width, metrics in run_all(Stream(requests, max_len), jobs, workers).items()}
+
+
+def compare_params(params: Params, requests: Sequence[Request]) -> tuple[ServingMetrics, ...]:
+    """Every side the parameters name, run to the end on `requests`: their metrics, in order."""
+    return compare(requests, resolve(params), warmup=int(params.warmup * len(requests)), samples=params.samples,
+                   beam_width=params.beam_width, seed=params.seed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from operator import attrgetter
 from typing import Iterable
 
-from fragtui.sim.engines.serving.types import ServingRequest
+from fragtui.sim.workload.requests import Request, served
 
 
 class Stream:
@@ -24,9 +24,8 @@ class Stream:
                 seen.add(r.id)
 
 
-def _checked_requests(requests: Iterable, max_len: int) -> tuple[ServingRequest, ...]:
-    checked = [r if type(r) is ServingRequest else ServingRequest(r.id, r.arrival_tick, r.prompt, r.output)
-               for r in requests]
+def _checked_requests(requests: Iterable, max_len: int) -> tuple[Request, ...]:
+    checked = [r if type(r) is Request else served(r.id, r.arrival_tick, r.prompt, r.output) for r in requests]
     for r in checked:
         if r.prompt < 1 or r.output < 1 or r.arrival_tick < 0:
             raise ValueError(f"request {r.id}: prompt={r.prompt} output={r.output} "

@@ -11,7 +11,8 @@ from typing import NamedTuple
 from fragtui.sim.engines.jumps import FRAGMENTED_BIT, NEVER_FITS, PREEMPTED, REFUSED
 from fragtui.sim.engines.serving.memory import Memory
 from fragtui.sim.engines.serving.stream import Stream
-from fragtui.sim.engines.serving.types import Breakdown, ServingRequest
+from fragtui.sim.engines.serving.types import Breakdown
+from fragtui.sim.workload.requests import Request
 
 NEVER = float("inf")
 # Σ over ticks of: tokens held, slots holdings will fill, slots held, rounding slack, stranded.
@@ -88,7 +89,7 @@ class _Engine:
         ends with its pools empty (a request that completes at tick t frees at tick t + 1)."""
         return self.completed + self.rejected == len(self.requests) and not self.running
 
-    def head(self) -> ServingRequest | None:
+    def head(self) -> Request | None:
         """The request at the head of the waiting queue; None if it is empty."""
         if self.preempted:
             return self.by_id[self.preempted[0][0]]
@@ -227,7 +228,9 @@ class _Engine:
             entries_sum, held_sum = self.block_sums
             self.block_sums = (entries_sum + entries, held_sum + held)
         arrived = (first_arrival, self.next_arrival)
-        return t, freed, arrived, admitted, rejected, grown, preempted, completed, batch, memory.copies - copies
+        released = memory.released(preempted)
+        return (t, freed, arrived, admitted, rejected, grown, preempted, completed, batch, memory.copies - copies,
+                released)
 
     def _admit(self, t: int) -> tuple[list[int], list[int]]:
         memory, preempted, requests = self.memory, self.preempted, self.requests

@@ -1,22 +1,10 @@
-"""Serving mode's data in and out: requests, tick records, the memory breakdown, metrics, pools."""
+"""Serving mode's data out: tick records, the memory breakdown, metrics."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 CATEGORIES = ("token_states", "reserved", "internal", "slack", "stranded", "free", "unusable")
-
-@dataclass(frozen=True, slots=True)
-class ServingRequest:
-    id: int
-    arrival_tick: int
-    prompt: int
-    output: int
-
-    @property
-    def final(self) -> int:
-        return self.prompt + self.output
-
 
 @dataclass(frozen=True, slots=True)
 class Breakdown:
@@ -77,9 +65,12 @@ class TickRecord:
     grown: tuple[int, ...]  # took one more block (paged)
     preempted: tuple[int, ...]  # in the order they were preempted
     completed: tuple[int, ...]
-    batch: int  # running after admission
+    batch: int  # requests that ran: appended a token (the preempted did not)
     breakdown: Breakdown
     copies: int = 0  # blocks copied on write (sequences sharing a last block)
+    # Blocks a request let go of when preempted: one admitted and preempted in the same tick
+    # shows in no holding, yet may have left blocks cached or evicted (prefix caching).
+    released: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
