@@ -393,11 +393,12 @@ LONG_REQUEST = dict(total_slots=1 << 21, max_len=1 << 20)
 
 def bench_scale() -> None:
     """A block table grows in amortized O(1), and a long jump repaints once."""
-    from fragtui.sim.engines.serving import ServingRequest, ServingRun
+    from fragtui.sim.engines.serving import ServingRun
+    from fragtui.sim.workload.requests import served
 
     print("one request of 1,048,575 output tokens served to the end (history kept, as the TUI does)")
     for block, target in ((16, 1.0), (4, None), (1, None)):
-        requests = [ServingRequest(0, 0, 1, (1 << 20) - 1)]
+        requests = [served(0, 0, 1, (1 << 20) - 1)]
         start = time.process_time()
         ServingRun(requests, allocator="paged", block_size=block, **LONG_REQUEST).run()
         seconds = time.process_time() - start

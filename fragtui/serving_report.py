@@ -11,7 +11,8 @@ from statistics import mean
 from fragtui.sim.config.kv import format_bytes
 from fragtui.sim.config.params import Params
 from fragtui.sim.config.sides import Side
-from fragtui.sim.engines.serving import Breakdown, ServingMetrics
+from fragtui.sim.measures.breakdown import Breakdown
+from fragtui.sim.measures.metrics import ServingMetrics
 from fragtui.sim.workload.build import Workload
 from fragtui.view.rows import CATEGORIES, SERVING_SHARING_ROWS
 

@@ -110,12 +110,12 @@ def serving_brute_force(run: ServingRun, reservation: str) -> tuple[list[int], l
         refused = not blocked and run.waiting_count - len(record.preempted) > 0
         blocked = (blocked or refused) and not record.preempted
         if refused or record.preempted or record.rejected:
-            rejections.append(record.tick + 1)
+            rejections.append(record.index + 1)
         if refused and run.side.allocator.family == "contiguous":
             head = run.waiting(1)[0]
             free = run.total_slots - int(sum(getattr(record.breakdown, c) for c in ("token_states", "reserved", "internal")))
             if free >= reservation_for(reservation, head.final, run.max_len):
-                fragmented.append(record.tick + 1)
+                fragmented.append(record.index + 1)
     return rejections, fragmented
 
 

@@ -247,7 +247,8 @@ def test_every_op_list_places_blocks_as_vllm_does(data, block, blocks, order):
 
 # -- serving mode: the same cache while requests grow token by token --------------------------
 
-from fragtui.sim.engines.serving import Breakdown, ServingRun  # noqa: E402
+from fragtui.sim.engines.serving import ServingRun  # noqa: E402
+from fragtui.sim.measures.breakdown import Breakdown  # noqa: E402
 from fragtui.sim.engines.serving.serving_engine import ServingEngine  # noqa: E402
 from fragtui.sim.workload.requests import served  # noqa: E402
 from fragtui.view.picture import Picture  # noqa: E402

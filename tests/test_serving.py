@@ -15,11 +15,8 @@ from fragtui.sim.allocators.contiguous import ContiguousAllocator
 from fragtui.sim.allocators.paged import PagedAllocator
 from fragtui.sim.workload.build import poisson_arrivals
 from fragtui.sim.workload.requests import Request, served
-from fragtui.sim.engines.serving import (
-    Breakdown,
-    ServingRun,
-    compare,
-)
+from fragtui.sim.engines.serving import ServingRun, compare
+from fragtui.sim.measures.breakdown import Breakdown
 from fragtui.sim.engines.serving.side_by_side import sharing_savings
 from fragtui.sim.engines.serving.stream import Stream
 
@@ -287,7 +284,7 @@ class Reference:
         return min(p + 2 ** math.ceil(math.log2(o)), self.max_len)
 
     def step(self):
-        """One tick; returns what it did, by id, as the fields of a TickRecord."""
+        """One tick; returns what it did, by id, as the fields of a SideRecord."""
         pool, bs = self.pool, self.block_size
         did = {name: [] for name in ("freed", "arrived", "admitted", "rejected", "grown", "preempted", "completed")}
         for live in [r for r in self.running if r.generated == r.request.output]:
@@ -396,7 +393,7 @@ def test_every_tick_matches_the_literal_model_and_sums_to_the_pool(policy, workl
     while (record := run.step()) is not None:
         did = ref.step()
         assert {name: getattr(record, name) for name in did} == did
-        assert record.tick == ref.tick - 1
+        assert record.index == ref.tick - 1
         assert record.breakdown == run.breakdown() == ref.breakdown()
         assert record.breakdown.total == pool["total_slots"]
         assert [(r.id, r.tokens) for r in run.running()] == [(r.request.id, r.tokens) for r in ref.running]

@@ -129,7 +129,7 @@ async def test_the_tui_steps_a_serving_run_tick_by_tick():
             await pilot.press("space")
         await pilot.pause()
         text = screen_text(app)
-        assert "tick 40/" in text and "tick 40:" in text
+        assert "tick 40/" in text and "tick 40 — " in text
         assert "token states" in text and "internal frag" in text and "future tokens" in text
         rows = sidebar_rows(app)
         runs = app.stage.engine.runs

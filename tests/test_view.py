@@ -9,7 +9,8 @@ from fragtui.sim.config.params import Params
 from fragtui.sim.config.scenarios import get_scenario
 from fragtui.view.cells import majority
 from fragtui.view.layout import fit_layout
-from fragtui.view.narration import blocks_text, narrate_record, narrate_start
+from fragtui.view.event_words import EventWords
+from fragtui.view.narration import blocks_text, narrate_start
 from fragtui.view.rows import METRIC_ROWS, format_value, ratio_line, short_number, shown, tally_rows
 from fragtui.view.states import FREE, INTERNAL, RESERVED, STRANDED, UNUSABLE, USED
 
@@ -48,8 +49,7 @@ def test_the_narration_says_exactly_what_each_step_did():
     sim = engine.sim
 
     def narrated():
-        metrics = [sim.metrics(i) for i in range(len(sim.sides))]
-        return narrate_record(sim.last, sim.sides, metrics, engine.pools)
+        return EventWords(engine).narration()
 
     assert narrate_start(sim.total_steps) == (
         "step 0 of 16: nothing has happened yet — press space to step, p to play, ? for help")

@@ -7,7 +7,8 @@ from fragtui.sim.engines.event_engine import EventEngine
 from fragtui.sim.engines.lockstep import Simulation
 from fragtui.sim.errors import FragtuiError
 from fragtui.view.charts import CHARTS, Chart, chart_for
-from fragtui.view.narration import narrate_record, narrate_start
+from fragtui.sim.workload.requests import Arrive
+from fragtui.view.narration import SideNow, narrate, narrate_start, step_header
 from fragtui.view.rows import byte_rows, ratio_line, tally_rows
 from fragtui.view.states import legend_of
 from fragtui.view.words import SidebarData
@@ -34,8 +35,11 @@ class EventWords:
         sim = self.engine.sim
         if sim.last is None:
             return narrate_start(sim.total_steps)
-        metrics = [sim.metrics(i, holes=False) for i in range(len(sim.sides))]
-        return narrate_record(sim.last, sim.sides, metrics, self.engine.pools)
+        event = sim.last.event
+        prefix = event.request.prefix if isinstance(event, Arrive) else ""
+        now = [SideNow(side.label, pool, sim.metrics(i, holes=False), prefix)
+               for i, (side, pool) in enumerate(zip(sim.sides, self.engine.pools))]
+        return narrate(step_header(sim.step, event), self.engine.records, now)
 
     def holder_name(self, rid: int) -> str:
         return f"r{rid}"

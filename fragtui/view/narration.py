@@ -1,15 +1,16 @@
-"""One sentence per step: what arrived or left, and what each allocator did about it."""
+"""One sentence per move, in either mode: what arrived or left, and what each side did about it,
+read off the one record both engines keep (engines/record.py)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence
 
 from fragtui.sim.allocators.outcomes import ADMITTED, FRAGMENTED, FREED, NOOP, ContiguousOutcome, PagedOutcome
-from fragtui.sim.config.sides import Side
-from fragtui.sim.engines.lockstep import StepRecord
+from fragtui.sim.engines.record import SideRecord
 from fragtui.sim.measures.metrics import Metrics
 from fragtui.sim.pool import Pool
-from fragtui.sim.workload.requests import Arrive
+from fragtui.sim.workload.requests import Arrive, Event
 
 
 def narrate_start(total_steps: int) -> str:
@@ -18,31 +19,73 @@ def narrate_start(total_steps: int) -> str:
     return f"step 0 of {total_steps}: nothing has happened yet — press space to step, p to play, ? for help"
 
 
-def narrate_record(record: StepRecord, sides: Sequence[Side], metrics: Sequence[Metrics],
-                   pools: Sequence[Pool]) -> str:
-    """What step `record` did on every side; each side's metrics after it explain a fragmented
-    rejection, and its pool says which freed blocks others still share or the cache keeps."""
-    event = record.event
-    prefix = ""
+def narrate_ticks_start(total_ticks: int, requests: int) -> str:
+    return (f"tick 0 of {total_ticks}: {requests} request{'s' if requests != 1 else ''} will arrive; each tick every "
+            "running request appends one token — press space")
+
+
+def step_header(step: int, event: Event) -> str:
+    """Event mode: what the step's event was."""
     if isinstance(event, Arrive):
         r = event.request
-        prefix = r.prefix
         shared = f", prefix {r.prefix} {r.prefix_len}" if r.prefix else ""
-        what = f"r{r.id} arrives (used {r.used}, max {r.max_len}{shared})"
-    else:
-        what = f"r{event.id} leaves"
-    full = len(sides) <= 2  # with more sides, each says it shorter
-    words = [f"{side.label}: {_outcome(outcome, m, pool, prefix, full)}"
-             for side, outcome, m, pool in zip(sides, record.outcomes, metrics, pools)]
-    return f"step {record.index}: {what} — " + " · ".join(words)
+        return f"step {step}: r{r.id} arrives (used {r.used}, max {r.max_len}{shared})"
+    return f"step {step}: r{event.id} leaves"
 
 
-def _outcome(outcome: object, m: Metrics, pool: Pool, prefix: str, full: bool) -> str:
-    """A side's outcome in words, as it holds memory: a run, or a block table."""
-    if isinstance(outcome, ContiguousOutcome):
-        return _run(outcome, m, full)
-    assert isinstance(outcome, PagedOutcome)
-    return _blocks(outcome, prefix, pool)
+def tick_header(tick: int, arrived: int) -> str:
+    """Serving mode: the tick and how many requests arrived in it."""
+    return f"tick {tick}" + (f": {arrived} arrive{'s' if arrived == 1 else ''}" if arrived else "")
+
+
+@dataclass(frozen=True)
+class SideNow:
+    """What a side's words need besides its record: its pool and metrics after the move, the
+    prefix an arrival named, its queue, and when its run ended (serving)."""
+
+    label: str
+    pool: Pool
+    metrics: Metrics | None = None
+    prefix: str = ""
+    waiting: int = 0
+    ended: int = 0
+
+
+def narrate(header: str, records: Sequence[SideRecord | None], sides: Sequence[SideNow]) -> str:
+    """One sentence per move, either mode: the header, then each side's words. With more than
+    two sides each says it shorter."""
+    full = len(sides) <= 2
+    return f"{header} — " + " · ".join(f"{side.label}: {side_words(record, side, full)}"
+                                        for record, side in zip(records, sides))
+
+
+def side_words(record: SideRecord | None, side: SideNow, full: bool = True) -> str:
+    """What one side did: its allocator's own account of an event, or a tick's by request."""
+    if record is None:
+        return f"done at tick {side.ended}"
+    o = record.outcome
+    if isinstance(o, ContiguousOutcome):
+        return _run(o, side.metrics, full)
+    if isinstance(o, PagedOutcome):
+        return _blocks(o, side.prefix, side.pool)
+    words = []
+    if record.admitted:
+        words.append("admits " + _ids(record.admitted))
+    if record.preempted:
+        words.append("preempts " + _ids(record.preempted))
+    if record.copies:
+        words.append(f"{record.copies} cop{'y' if record.copies == 1 else 'ies'} on write")
+    if record.completed:
+        words.append(f"{len(record.completed)} complete{'s' if len(record.completed) == 1 else ''}")
+    if record.rejected:
+        words.append("rejects " + _ids(record.rejected) + " (never fits)")
+    words.append(f"batch {record.batch}, queue {side.waiting}")
+    return ", ".join(words)
+
+
+def _ids(ids: tuple[int, ...]) -> str:
+    shown = " ".join(f"r{i}" for i in ids[:4])
+    return shown + (f" +{len(ids) - 4}" if len(ids) > 4 else "")
 
 
 def _run(o: ContiguousOutcome, m: Metrics | None, full: bool = True) -> str:

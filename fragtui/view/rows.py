@@ -9,7 +9,7 @@ from typing import Callable, Sequence
 
 from fragtui.sim.config.kv import format_bytes
 from fragtui.sim.measures.metrics import Metrics
-from fragtui.sim.engines.serving.types import ServingMetrics
+from fragtui.sim.measures.metrics import ServingMetrics
 from fragtui.view.states import FREE, INTERNAL, RESERVED, SLACK, STRANDED, UNUSABLE, USED
 from fragtui.view.words import Row
 

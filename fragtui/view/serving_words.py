@@ -3,9 +3,9 @@ and the pool in the paper's memory categories, now and averaged over the ticks s
 
 from __future__ import annotations
 
-from fragtui.sim.engines.serving.run import ServingRun
 from fragtui.sim.engines.serving.serving_engine import ServingEngine
-from fragtui.sim.engines.serving.types import Breakdown, TickRecord
+from fragtui.sim.measures.breakdown import Breakdown
+from fragtui.view.narration import SideNow, narrate, narrate_ticks_start, tick_header
 from fragtui.view.rows import CATEGORIES, SERVING_SHARING_ROWS
 from fragtui.view.states import SHARED, legend_of
 from fragtui.view.words import SidebarData
@@ -40,15 +40,11 @@ class ServingWords:
     def narration(self) -> str:
         e = self.engine
         if e.tick == 0:
-            count = len(e.workload.requests)
-            return (f"tick 0 of {e.total_steps}: {count} request{'s' if count != 1 else ''} will arrive; each tick "
-                    "every running request appends one token — press space")
-        parts = [f"tick {e.tick}:"]
+            return narrate_ticks_start(e.total_steps, len(e.workload.requests))
         arrived = next((len(r.arrived) for r in e.records if r is not None), 0)
-        if arrived:
-            parts.append(f"{arrived} arrive{'s' if arrived == 1 else ''} —")
-        words = [f"{side.label}: {tick_words(record, run)}" for side, run, record in zip(e.sides, e.runs, e.records)]
-        return " ".join(parts) + " " + " · ".join(words)
+        now = [SideNow(side.label, run.pool, waiting=run.waiting_count, ended=run.tick)
+               for side, run in zip(e.sides, e.runs)]
+        return narrate(tick_header(e.tick, arrived), e.records, now)
 
     def request_detail(self, sid: int) -> str:
         rid = self.engine.runs[0].sequences.request(sid)
@@ -96,29 +92,6 @@ def batch_ratio(labels: tuple[str, ...], batches: list[float]) -> str:
         return f"every side batches {batches[most]:.1f} on average"
     return (f"{labels[most]} batches {batches[most] / batches[least]:.2f}×\nas many requests as {labels[least]} "
             "on average")
-
-
-def tick_words(record: TickRecord | None, run: ServingRun) -> str:
-    if record is None:
-        return f"done at tick {run.tick}"
-    words = []
-    if record.admitted:
-        words.append("admits " + _ids(record.admitted))
-    if record.preempted:
-        words.append("preempts " + _ids(record.preempted))
-    if record.copies:
-        words.append(f"{record.copies} cop{'y' if record.copies == 1 else 'ies'} on write")
-    if record.completed:
-        words.append(f"{len(record.completed)} complete{'s' if len(record.completed) == 1 else ''}")
-    if record.rejected:
-        words.append("rejects " + _ids(record.rejected) + " (never fits)")
-    words.append(f"batch {record.batch}, queue {run.waiting_count}")
-    return ", ".join(words)
-
-
-def _ids(ids: tuple[int, ...]) -> str:
-    shown = " ".join(f"r{i}" for i in ids[:4])
-    return shown + (f" +{len(ids) - 4}" if len(ids) > 4 else "")
 
 
 def _pct(breakdown: Breakdown, key: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from fragtui.sim.config.sides import Side
+from fragtui.sim.engines.record import SideRecord
 from fragtui.sim.config.params import Params
 from fragtui.sim.pool import Change, Pool
 
@@ -43,6 +44,12 @@ class Engine(Protocol):
     @property
     def sides(self) -> tuple[Side, ...]:
         """The allocators side by side, in the order drawn."""
+        ...
+
+    @property
+    def records(self) -> tuple[SideRecord | None, ...]:
+        """What the last move did on each side (engines/record.py); None at step 0, and where
+        that side's run was over already."""
         ...
 
     @property

@@ -11,6 +11,7 @@ from fragtui.sim.allocators.outcomes import ADMITTED, FREED
 from fragtui.sim.config.params import Params
 from fragtui.sim.config.sides import Side
 from fragtui.sim.engines.lockstep import Simulation, StepRecord
+from fragtui.sim.engines.record import SideRecord, of_outcome
 from fragtui.sim.errors import FragtuiError, ParamError
 from fragtui.sim.pool import NOTHING, Change, Pool
 from fragtui.sim.workload.build import Workload, build_workload
@@ -52,6 +53,13 @@ class EventEngine:
     @property
     def sides(self) -> tuple[Side, ...]:
         return self.sim.sides
+
+    @property
+    def records(self) -> tuple[SideRecord | None, ...]:
+        last = self.sim.last
+        if last is None:
+            return (None,) * len(self.sim.sides)
+        return tuple(of_outcome(last.index - 1, last.event, outcome) for outcome in last.outcomes)
 
     @property
     def pools(self) -> tuple[Pool, ...]:

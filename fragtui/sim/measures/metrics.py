@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from fragtui.sim.measures.breakdown import Breakdown
+
 # The integer tallies recorded after every step (for sparklines and peaks), in this order.
 SERIES_FIELDS = (
     "admitted",
@@ -78,3 +80,32 @@ class Metrics:
         data["utilization"] = round(self.utilization, 6)
         data["waste_share"] = round(self.waste_share, 6)
         return data
+
+
+@dataclass(frozen=True, slots=True)
+class ServingMetrics:
+    """A side's serving run, tick by tick, averaged: what `report --mode serving` prints."""
+
+    ticks: int
+    arrived: int
+    admitted: int  # first admissions only
+    completed: int
+    rejected: int
+    preemptions: int
+    tokens_generated: int
+    queued_ticks: int  # ticks that ended with a non-empty waiting queue
+    throughput: float  # completed / ticks
+    mean_batch: float  # requests that ran, over all ticks
+    mean_batch_queued: float  # the same over queued ticks
+    mean_queueing_delay: float  # first admission tick − arrival tick, over admitted requests
+    breakdown: Breakdown  # mean over all ticks
+    breakdown_queued: Breakdown  # mean over queued ticks: the memory-bound regime
+    # The same, over the steady-state window: queued ticks after the warm-up (the tick in which
+    # the run's warmup-th request completed, `warmup_ticks`), the cold start left out.
+    warmup_ticks: int = 0
+    steady_queued_ticks: int = 0
+    steady_mean_batch_queued: float = 0.0
+    steady_breakdown_queued: Breakdown = Breakdown()
+    # sharing (--samples, --beam-width): 0 where each request is one sequence
+    copies: int = 0  # blocks copied on write
+    saved_share: float = 0.0  # blocks saved by sharing / blocks without sharing, summed over ticks (Fig. 15)

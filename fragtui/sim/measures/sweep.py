@@ -18,7 +18,7 @@ from fragtui.sim.config.params import Params
 from fragtui.sim.workload.requests import Arrive, Event
 
 if TYPE_CHECKING:
-    from fragtui.sim.engines.serving.types import ServingMetrics
+    from fragtui.sim.measures.metrics import ServingMetrics
 
 DEFAULT_BLOCK_SIZES = (1, 4, 16, 64, 256)
 MAX_BLOCK_SIZES = 32  # each one replays the whole stream: keep the sweep's work bounded

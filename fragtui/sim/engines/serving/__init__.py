@@ -58,21 +58,13 @@ order is one shared log that replays only extend.
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from fragtui.sim.engines.serving.types import CATEGORIES, Breakdown, RequestState, ServingMetrics, TickRecord
+from fragtui.sim.engines.serving.types import RequestState
 
 if TYPE_CHECKING:
     from fragtui.sim.engines.serving.side_by_side import compare
     from fragtui.sim.engines.serving.run import ServingRun
 
-__all__ = [
-    "CATEGORIES",
-    "Breakdown",
-    "RequestState",
-    "ServingMetrics",
-    "ServingRun",
-    "TickRecord",
-    "compare",
-]
+__all__ = ["RequestState", "ServingRun", "compare"]
 
 
 def __getattr__(name: str) -> Any:

@@ -19,7 +19,7 @@ from multiprocessing.sharedctypes import Synchronized
 from typing import Any, Hashable, Iterator, Mapping, TypeVar
 
 from fragtui.sim.engines.serving.stream import Stream
-from fragtui.sim.engines.serving.types import ServingMetrics
+from fragtui.sim.measures.metrics import ServingMetrics
 
 PARALLEL_FROM = 20_000  # requests in the stream: below this a run takes well under a second
 

@@ -13,7 +13,10 @@ from fragtui.sim.engines.serving.ticks import NEVER, _Engine
 from fragtui.sim.engines.serving.memory import Serving
 from fragtui.sim.engines.serving.sharing import Sequences
 from fragtui.sim.engines.serving.stream import Stream
-from fragtui.sim.engines.serving.types import Breakdown, RequestState, ServingMetrics, TickRecord
+from fragtui.sim.measures.breakdown import Breakdown
+from fragtui.sim.measures.metrics import ServingMetrics
+from fragtui.sim.engines.record import SideRecord
+from fragtui.sim.engines.serving.types import RequestState
 from fragtui.sim.workload.requests import Request
 
 class _Stale:
@@ -88,7 +91,7 @@ class ServingRun:
         self._history = history
         self._every = checkpoint_every
         self._checkpoints = [(0, self._engine.clone())]  # (tick, engine), by tick
-        self._last: TickRecord | None | _Stale = None
+        self._last: SideRecord | None | _Stale = None
         self._end: int | None = None  # the last tick count, once seen
 
     # -- position ------------------------------------------------------------------------
@@ -109,7 +112,7 @@ class ServingRun:
         return self._end
 
     @property
-    def last(self) -> TickRecord | None:
+    def last(self) -> SideRecord | None:
         """The record of the tick just run; None at tick 0."""
         if isinstance(self._last, _Stale):
             self._seek(self.tick)
@@ -118,7 +121,7 @@ class ServingRun:
 
     # -- moving --------------------------------------------------------------------------
 
-    def step(self) -> TickRecord | None:
+    def step(self) -> SideRecord | None:
         """Run one tick; None once the run is over."""
         engine = self._engine
         if engine.done:
@@ -128,13 +131,13 @@ class ServingRun:
         if quiet is not None:
             grown, completed, first_arrival = quiet
             arrived = tuple(r.id for r in self.requests[first_arrival:engine.next_arrival])
-            record = TickRecord(engine.tick - 1, (), arrived, (), (), tuple(grown), (), tuple(completed),
+            record = SideRecord(engine.tick - 1, (), arrived, (), (), tuple(grown), (), tuple(completed),
                                 len(engine.running), engine.breakdown())
         else:
             t, freed, (a, b), admitted, rejected, grown, preempted, completed, batch, copies, released = \
                 engine.run_tick()
             arrived = tuple(r.id for r in self.requests[a:b])
-            record = TickRecord(t, tuple(freed), arrived, tuple(admitted), tuple(rejected), tuple(grown),
+            record = SideRecord(t, tuple(freed), arrived, tuple(admitted), tuple(rejected), tuple(grown),
                                 tuple(preempted), tuple(completed), batch, engine.breakdown(), copies, released)
         self._maybe_checkpoint()
         if engine.done:
@@ -142,7 +145,7 @@ class ServingRun:
         self._last = record
         return record
 
-    def step_back(self) -> TickRecord | None:
+    def step_back(self) -> SideRecord | None:
         """Undo the last tick exactly; returns its record, None at tick 0."""
         if self.tick == 0:
             return None
@@ -247,7 +250,7 @@ class ServingRun:
 
     def moments(self) -> list[tuple[int, int]]:
         """(tick, `fragtui.sim.engines.jumps` flags) of every tick run so far that refused, rejected or
-        preempted, by tick (0-based, as TickRecord.tick)."""
+        preempted, by tick (0-based, as SideRecord.tick)."""
         return self._engine.moments_log
 
     def rejected(self) -> tuple[int, ...]:

@@ -8,7 +8,7 @@ from fragtui.sim.config.sides import Side, resolve
 from fragtui.sim.engines.jumps import Moments
 from fragtui.sim.pool import Change, Pool
 from fragtui.sim.engines.serving.run import ServingRun
-from fragtui.sim.engines.serving.types import TickRecord
+from fragtui.sim.engines.record import SideRecord
 from fragtui.sim.engines.serving.run import ServingRun, serving_run
 from fragtui.sim.workload.build import Workload, build_workload
 
@@ -37,7 +37,7 @@ class ServingEngine:
         self.moments = Moments(sorted(flags.items()))
         self.ends: tuple[int, ...] = tuple(run.end_tick or 0 for run in runs)
         self.tick = 0
-        self.records: tuple[TickRecord | None, ...] = (None,) * len(runs)  # None: at tick 0, or that run is over
+        self.records: tuple[SideRecord | None, ...] = (None,) * len(runs)  # None: at tick 0, or that run is over
         self.jump(tick)
 
     # -- where we are ----------------------------------------------------------------------

@@ -11,7 +11,7 @@ from fragtui.sim.config.sides import Side, one_side, resolve
 from fragtui.sim.workload.requests import Request
 from fragtui.sim.engines.serving.parallel import run_all
 from fragtui.sim.engines.serving.stream import Stream
-from fragtui.sim.engines.serving.types import ServingMetrics
+from fragtui.sim.measures.metrics import ServingMetrics
 
 
 def compare(

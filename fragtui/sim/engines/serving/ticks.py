@@ -11,7 +11,7 @@ from typing import NamedTuple
 from fragtui.sim.engines.jumps import FRAGMENTED_BIT, NEVER_FITS, PREEMPTED, REFUSED
 from fragtui.sim.engines.serving.memory import Memory
 from fragtui.sim.engines.serving.stream import Stream
-from fragtui.sim.engines.serving.types import Breakdown
+from fragtui.sim.measures.breakdown import Breakdown
 from fragtui.sim.workload.requests import Request
 
 NEVER = float("inf")
