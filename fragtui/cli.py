@@ -219,7 +219,7 @@ def number_option(name: str, text: str, low: float, high: float) -> float:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from fragtui.report import report_text, run_to_end, write_report_json
+    from fragtui.report.runs import report_text, run_to_end, write_report_json
     from fragtui.sim.workload.build import build_workload
 
     params = params_from(args)
@@ -234,7 +234,7 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def run_serving_report(args: argparse.Namespace, params: Params) -> int:
-    from fragtui.serving_report import serving_json, serving_text
+    from fragtui.report.runs import serving_json, serving_text
     from fragtui.sim.config.sides import resolve
     from fragtui.sim.engines.serving.side_by_side import compare_params
     from fragtui.sim.workload.build import build_workload
@@ -263,7 +263,7 @@ def run_serving_report(args: argparse.Namespace, params: Params) -> int:
 
 
 def run_sweep(args: argparse.Namespace) -> int:
-    from fragtui.report import sweep_json, sweep_text
+    from fragtui.report.sweeps import sweep_json, sweep_text
     from fragtui.sim.measures.sweep import parse_block_sizes, sweep
     from fragtui.sim.workload.build import build_workload
 
@@ -280,7 +280,7 @@ def run_sweep(args: argparse.Namespace) -> int:
 
 
 def run_vary(args: argparse.Namespace, params: Params) -> int:
-    from fragtui.report import vary_csv, vary_json, vary_text
+    from fragtui.report.sweeps import vary_csv, vary_json, vary_text
     from fragtui.sim.measures.sweep import parse_axis, parse_block_sizes, vary
 
     axes = [parse_axis(text) for text in args.vary]
@@ -296,7 +296,7 @@ def run_vary(args: argparse.Namespace, params: Params) -> int:
 
 
 def run_scenarios(args: argparse.Namespace) -> int:
-    from fragtui.report import scenarios_text
+    from fragtui.report.runs import scenarios_text
 
     print(scenarios_text())
     return 0

@@ -13,13 +13,12 @@ from pathlib import Path
 import fragtui
 
 PACKAGE = Path(fragtui.__file__).parent
-PURE = ["fragtui.sim", "fragtui.view", "fragtui.report", "fragtui.serving_report", "fragtui.lab"]
+PURE = ["fragtui.sim", "fragtui.view", "fragtui.report", "fragtui.lab"]
 # What each layer may import from this package.
 ALLOWED = {
     "fragtui.sim": ("fragtui.sim",),
     "fragtui.view": ("fragtui.sim", "fragtui.view"),
-    "fragtui.report": ("fragtui.sim", "fragtui.view", "fragtui.lab", "fragtui.serving_report"),
-    "fragtui.serving_report": ("fragtui.sim", "fragtui.view"),
+    "fragtui.report": ("fragtui.sim", "fragtui.view", "fragtui.lab", "fragtui.report"),
     "fragtui.lab": ("fragtui.sim",),
 }
 

@@ -110,7 +110,7 @@ def test_report_on_the_real_conv_trace(capsys, azure_dir):
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from fragtui.report import run_to_end, write_report_json  # noqa: E402
+from fragtui.report.runs import run_to_end, write_report_json  # noqa: E402
 from fragtui.sim.engines.lockstep import Simulation  # noqa: E402
 from fragtui.sim.workload.build import build_workload  # noqa: E402
 from strategies import event_streams, pool_params, shared_event_streams  # noqa: E402

@@ -1,7 +1,6 @@
 """Jumps: from any step, the next or previous step with a rejection or a fragmented one,
 found at once and exactly, in both modes; and the command line's spelling of a step."""
 
-import time
 
 import pytest
 
@@ -16,7 +15,6 @@ from fragtui.sim.engines.serving.serving_engine import ServingEngine
 from fragtui.sim.engines.serving.run import ServingRun
 from fragtui.sim.workload.build import build_workload
 from fragtui.sim.engines.lockstep import Simulation
-from fragtui.sim.workload.build import build_workload
 
 
 def external_frag() -> EventEngine:

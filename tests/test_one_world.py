@@ -9,7 +9,7 @@ from fragtui.cli import main
 from fragtui.sim.config.scenarios import get_scenario
 from fragtui.view.picture import Picture
 from fragtui.view.stage import make_stage
-from fragtui.view.states import HELD, INTERNAL, SLACK, USED
+from fragtui.view.states import HELD, INTERNAL, SLACK
 
 
 def narrated_batches(narration: str) -> list[int]:

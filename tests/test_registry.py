@@ -8,7 +8,7 @@ from bisect import insort
 import pytest
 
 from fragtui.cli import main
-from fragtui.report import report_text, run_to_end
+from fragtui.report.runs import report_text, run_to_end
 from fragtui.sim.allocators import registry
 from fragtui.sim.allocators.adapters import RunPool
 from fragtui.sim.allocators.contiguous import reservation_for, run_metrics

@@ -27,7 +27,7 @@ import zlib
 from xml.sax.saxutils import escape
 
 from fragtui.media.frame import RGB, Frame, merge_repeats
-from fragtui.media.glyphs import DOUBLE, HEAVY, LIGHT, Arms
+from fragtui.media.glyphs import DOUBLE, HEAVY, Arms
 from fragtui.media.layout import Paint, changed_spans, paint_row
 
 CELL = (10, 20)  # px per cell in the SVG's own units (it scales as a whole)

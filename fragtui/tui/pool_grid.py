@@ -132,8 +132,8 @@ class PoolGrid(ScrollView, can_focus=True, inherit_bindings=False):
             if end - start > SMALL_CHANGE * k:
                 rows.update(layout.text_rows_for(start, end))
                 continue
-            for cell_row in range(start // row_slots, (end - 1) // row_slots + 1):
-                base = cell_row * row_slots
+            for crow in range(start // row_slots, (end - 1) // row_slots + 1):
+                base = crow * row_slots
                 first, last = (max(start, base) - base) // k, (min(end, base + row_slots) - 1 - base) // k
                 chars.update((cell_row // per_char, x) for x in range(first, last + 1))
         # A cell stands for k slots: a slot that changed may leave its cell looking the same

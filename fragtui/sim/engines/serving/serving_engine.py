@@ -9,7 +9,7 @@ from fragtui.sim.engines.jumps import Moments
 from fragtui.sim.pool import Change, Pool
 from fragtui.sim.engines.serving.run import ServingRun
 from fragtui.sim.engines.record import SideRecord
-from fragtui.sim.engines.serving.run import ServingRun, serving_run
+from fragtui.sim.engines.serving.run import serving_run
 from fragtui.sim.workload.build import Workload, build_workload
 
 

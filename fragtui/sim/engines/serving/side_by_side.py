@@ -3,7 +3,7 @@ run (the PagedAttention paper's four baselines, say), and paged serving at sever
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
 from fragtui.sim.allocators.registry import GROWS
 from fragtui.sim.config.params import Params
