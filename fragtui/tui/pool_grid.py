@@ -135,7 +135,7 @@ class PoolGrid(ScrollView, can_focus=True, inherit_bindings=False):
             for crow in range(start // row_slots, (end - 1) // row_slots + 1):
                 base = crow * row_slots
                 first, last = (max(start, base) - base) // k, (min(end, base + row_slots) - 1 - base) // k
-                chars.update((cell_row // per_char, x) for x in range(first, last + 1))
+                chars.update((crow // per_char, x) for x in range(first, last + 1))
         # A cell stands for k slots: a slot that changed may leave its cell looking the same
         # (a serving tick appends one token to each of hundreds of requests). Repaint only the
         # rows where some cell now looks different.
