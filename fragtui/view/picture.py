@@ -17,7 +17,7 @@ from __future__ import annotations
 from array import array
 from collections import deque
 from itertools import repeat
-from typing import Iterator, Sequence
+from typing import Iterator, Sequence, TypeAlias
 
 from fragtui.sim.allocators.block_runs import runs_of, span
 from fragtui.sim.pool import BlockStarts, Change, Holding, Pool
@@ -25,7 +25,7 @@ from fragtui.view.states import (CACHED, FREE, INTERNAL, NOBODY, RESERVED, SEVER
                                  UNUSABLE, USED)
 
 Ranges = list[tuple[int, int]]  # [start, end) slot ranges
-Values = bytearray | array  # states a slot, or owners a block
+Values: TypeAlias = "bytearray | array[int]"  # states a slot, or owners a block
 
 
 class _Painted:

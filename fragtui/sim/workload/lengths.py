@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import random
+from typing import Any
 from bisect import bisect_right
 from itertools import accumulate
 from statistics import NormalDist
@@ -83,8 +84,10 @@ def sample_percentiles(percentiles: tuple[int, ...], rng: random.Random) -> int:
 
 
 @lru_cache(maxsize=1)
-def azure_percentiles() -> dict:
-    return json.loads((Path(__file__).parent.parent / "data" / "azure_percentiles.json").read_text(encoding="utf-8"))
+def azure_percentiles() -> dict[str, Any]:
+    text = (Path(__file__).parent.parent / "data" / "azure_percentiles.json").read_text(encoding="utf-8")
+    figures: dict[str, Any] = json.loads(text)
+    return figures
 
 
 def azure(kind: str, column: str) -> Lengths:

@@ -70,10 +70,10 @@ class Trace:
 
     path: str
     kind: str  # "azure", "csv" or "lines"
-    lines: array = field(repr=False)  # the line each row came from
-    prompts: array = field(repr=False)  # azure: ContextTokens; otherwise the row's tokens
-    outputs: array = field(repr=False)  # azure: GeneratedTokens; otherwise 0
-    seconds: array | None = field(repr=False)  # since the earliest timestamp; None without timestamps
+    lines: array[int] = field(repr=False)  # the line each row came from
+    prompts: array[int] = field(repr=False)  # azure: ContextTokens; otherwise the row's tokens
+    outputs: array[int] = field(repr=False)  # azure: GeneratedTokens; otherwise 0
+    seconds: array[float] | None = field(repr=False)  # since the earliest timestamp; None without timestamps
 
     @property
     def rows(self) -> TraceRows:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple, Protocol, Sequence
 
 from fragtui.sim.allocators.adapters import BlockPool, RunPool
 from fragtui.sim.allocators.contiguous import serving_reservation
@@ -20,6 +20,15 @@ from fragtui.sim.workload.requests import Request
 
 if TYPE_CHECKING:
     from fragtui.sim.allocators.registry import Setting
+
+
+class Levels(NamedTuple):
+    """Serving memory besides its tokens, in slots."""
+
+    to_fill: int  # what the holdings' slots will be filled to: their tokens and those to come
+    held: int  # slots held
+    slack: int  # slots held past what the reservations asked for (a buddy allocator's rounding)
+    stranded: int  # free slots in runs too short for the request at the head of the queue
 
 
 @dataclass(frozen=True)
@@ -100,10 +109,10 @@ class Memory(Protocol):
         the blocks it took, or None (nothing changed) if too few are free."""
         ...
 
-    def levels(self, head: Request | None) -> tuple[int, int, int, int]:
-        """(slots holdings will fill, slots held, slots held past reservations (rounding),
-        stranded) besides the tokens; `head` is the request at the head of the waiting queue,
-        which free runs are too short for or not. None changes while tokens are appended."""
+    def levels(self, head: Request | None) -> Levels:
+        """Where the pool stands besides its tokens; `head` is the request at the head of the
+        waiting queue, which free runs are too short for or not. None changes while tokens are
+        appended."""
         ...
 
     def tokens_held(self, tokens: int) -> int:
@@ -174,7 +183,8 @@ class _ContiguousMemory:
         return True
 
     def fragmented(self, request: Request) -> bool:
-        return self.total_slots - self.held >= self.allocator.run_needed(self.reservation_of(request))
+        needed: int = self.allocator.run_needed(self.reservation_of(request))
+        return self.total_slots - self.held >= needed
 
     def release(self, rid: int, final: int) -> None:
         self.final_sum -= final
@@ -198,14 +208,14 @@ class _ContiguousMemory:
     def blocks_now(self) -> tuple[int, int]:
         return 0, 0  # no blocks
 
-    def levels(self, head: Request | None) -> tuple[int, int, int, int]:
+    def levels(self, head: Request | None) -> Levels:
         free = self.total_slots - self.held
         stranded = 0
         if head is not None and free:
             need = self.reservation_of(head)
             # A head that did not fit means no run is long enough: all free space strands.
             stranded = free if self.allocator.largest < need else self.allocator.stranded(need)
-        return self.final_sum, self.held, self.slack, stranded
+        return Levels(self.final_sum, self.held, self.slack, stranded)
 
     def pool(self, progress: Progress, head: Request | None) -> Pool:
         """Free runs too short for the request at the head of the queue are stranded."""
@@ -281,8 +291,8 @@ class _PagedMemory:
     def step(self, rid: int, tokens: int, final: int) -> int | None:
         raise NotImplementedError("one sequence per request grows at block boundaries instead")
 
-    def levels(self, head: Request | None) -> tuple[int, int, int, int]:
-        return self.capped_sum, (self.allocator.num_blocks - self.free_blocks) * self.block_size, 0, 0
+    def levels(self, head: Request | None) -> Levels:
+        return Levels(self.capped_sum, (self.allocator.num_blocks - self.free_blocks) * self.block_size, 0, 0)
 
     def tokens_held(self, tokens: int) -> int:
         return tokens
@@ -344,9 +354,9 @@ class _CachingPagedMemory(_PagedMemory):
         allocator = self.allocator
         return (allocator.entries - (allocator.num_blocks - allocator.free_blocks)) * self.block_size
 
-    def levels(self, head: Request | None) -> tuple[int, int, int, int]:
-        capped, held, slack, stranded = super().levels(head)
-        return capped - self._overlap(), held, slack, stranded
+    def levels(self, head: Request | None) -> Levels:
+        levels = super().levels(head)
+        return levels._replace(to_fill=levels.to_fill - self._overlap())
 
     def tokens_held(self, tokens: int) -> int:
         return tokens - self._overlap()

@@ -65,7 +65,7 @@ def run_all(stream: Stream, jobs: Mapping[Key, Job], workers: int | None = None)
     return {key: results[index] for index, key in enumerate(jobs)}
 
 
-def _claimed(stream: Stream, todo: list[Job], claim: Synchronized) -> Iterator[tuple[int, ServingMetrics]]:
+def _claimed(stream: Stream, todo: list[Job], claim: Synchronized[int]) -> Iterator[tuple[int, ServingMetrics]]:
     """Take the next job from the shared counter and run it, until none are left."""
     while True:
         with claim.get_lock():
@@ -76,7 +76,7 @@ def _claimed(stream: Stream, todo: list[Job], claim: Synchronized) -> Iterator[t
         yield index, _metrics(stream, todo[index])
 
 
-def _help(stream: Stream, todo: list[Job], claim: Synchronized, writer: Connection) -> None:
+def _help(stream: Stream, todo: list[Job], claim: Synchronized[int], writer: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # ctrl+c is the parent's to handle: it ends helpers
     try:
         for index, metrics in _claimed(stream, todo, claim):

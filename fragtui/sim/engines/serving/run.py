@@ -31,7 +31,7 @@ class ServingRun:
 
     def __init__(
         self,
-        requests: Iterable | Stream,
+        requests: Iterable[Request] | Stream,
         *,
         side: Side | None = None,
         allocator: str = "paged",
@@ -129,16 +129,15 @@ class ServingRun:
             return None
         quiet = engine.stretch(engine.tick + 1) if engine.next_event() > engine.tick else None
         if quiet is not None:
-            grown, completed, first_arrival = quiet
-            arrived = tuple(r.id for r in self.requests[first_arrival:engine.next_arrival])
-            record = SideRecord(engine.tick - 1, (), arrived, (), (), tuple(grown), (), tuple(completed),
+            arrived = tuple(r.id for r in self.requests[quiet.first_arrival:engine.next_arrival])
+            record = SideRecord(engine.tick - 1, (), arrived, (), (), tuple(quiet.grown), (), tuple(quiet.completed),
                                 len(engine.running), engine.breakdown())
         else:
-            t, freed, (a, b), admitted, rejected, grown, preempted, completed, batch, copies, released = \
-                engine.run_tick()
-            arrived = tuple(r.id for r in self.requests[a:b])
-            record = SideRecord(t, tuple(freed), arrived, tuple(admitted), tuple(rejected), tuple(grown),
-                                tuple(preempted), tuple(completed), batch, engine.breakdown(), copies, released)
+            tick = engine.run_tick()
+            start, end = tick.arrivals
+            record = SideRecord(tick.tick, tuple(tick.freed), tuple(r.id for r in self.requests[start:end]),
+                                tuple(tick.admitted), tuple(tick.rejected), tuple(tick.grown), tuple(tick.preempted),
+                                tuple(tick.completed), tick.batch, engine.breakdown(), tick.copies, tick.released)
         self._maybe_checkpoint()
         if engine.done:
             self._end = engine.tick

@@ -45,7 +45,7 @@ from fragtui.sim.allocators.free_queues import FreeQueue, free_queue
 from fragtui.sim.pool import BlockStarts, Holding, Pool, Progress
 from fragtui.sim.allocators.adapters import BlocksAlike
 from fragtui.sim.workload.requests import Request
-from fragtui.sim.engines.serving.memory import _ContiguousMemory
+from fragtui.sim.engines.serving.memory import Levels, _ContiguousMemory
 
 
 class Sequences:
@@ -216,9 +216,9 @@ class SharedPagedMemory:
     def grow_each(self, request_ids: list[int], overshoot: int) -> None:
         raise NotImplementedError("shared sequences step every tick instead")
 
-    def levels(self, head: Request | None) -> tuple[int, int, int, int]:
+    def levels(self, head: Request | None) -> Levels:
         held = self.held_blocks * self.block_size
-        return held - self.never, held, 0, 0
+        return Levels(held - self.never, held, 0, 0)
 
     def tokens_held(self, tokens: int) -> int:
         return self.held_blocks * self.block_size - self.unfilled

@@ -15,7 +15,7 @@ from fragtui.sim.measures.metrics import ServingMetrics
 
 
 def compare(
-    requests: Iterable,
+    requests: Iterable[Request],
     sides: tuple[Side, ...],
     *,
     warmup: int = 0,
@@ -35,7 +35,7 @@ def compare(
 
 
 def sharing_savings(
-    requests: Iterable,
+    requests: Iterable[Request],
     *,
     kind: str,
     widths: tuple[int, ...] = (2, 4, 6),

@@ -12,7 +12,7 @@ class Stream:
     """Requests checked and in arrival order, with the lookups every engine makes: built once
     and shared, read-only, by the runs that compare allocators on the same requests."""
 
-    def __init__(self, requests: Iterable, max_len: int) -> None:
+    def __init__(self, requests: Iterable[Request], max_len: int) -> None:
         self.max_len = max_len
         self.requests = _checked_requests(requests, max_len)
         self.by_id = {r.id: r for r in self.requests}
@@ -24,7 +24,7 @@ class Stream:
                 seen.add(r.id)
 
 
-def _checked_requests(requests: Iterable, max_len: int) -> tuple[Request, ...]:
+def _checked_requests(requests: Iterable[Request], max_len: int) -> tuple[Request, ...]:
     checked = [r if type(r) is Request else served(r.id, r.arrival_tick, r.prompt, r.output) for r in requests]
     for r in checked:
         if r.prompt < 1 or r.output < 1 or r.arrival_tick < 0:

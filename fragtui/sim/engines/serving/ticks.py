@@ -19,6 +19,31 @@ NEVER = float("inf")
 Sums = tuple[int, int, int, int, int]
 
 
+class Stretch(NamedTuple):
+    """What `stretch` ran in one go: who grew a block and who completed, by id, and where the
+    stretch's arrivals start in the stream."""
+
+    grown: list[int]
+    completed: list[int]
+    first_arrival: int
+
+
+class Tick(NamedTuple):
+    """What one tick run in full did, by request id (`run_tick`)."""
+
+    tick: int
+    freed: list[int]
+    arrivals: tuple[int, int]  # the stream's [start, end) that arrived
+    admitted: list[int]
+    rejected: list[int]
+    grown: list[int]
+    preempted: list[int]
+    completed: list[int]
+    batch: int
+    copies: int
+    released: tuple[int, ...]
+
+
 class Window(NamedTuple):
     """The tallies when the steady-state window opened (see _Engine.warmup)."""
 
@@ -125,7 +150,7 @@ class _Engine:
 
     # -- moving ------------------------------------------------------------------------
 
-    def stretch(self, end: int) -> tuple[list[int], list[int], int] | None:
+    def stretch(self, end: int) -> Stretch | None:
         """Run the ticks from now to `end` (exclusive), in which nothing frees memory or may
         be admitted, in one go; stop early before a tick whose growths would need more blocks
         than are free, since that tick preempts. Returns the ids that grew and that completed,
@@ -180,9 +205,9 @@ class _Engine:
         self.tick = end
         sums = (token_sum, ticks * cap + cap_added, ticks * held + held_added, ticks * slack, ticks * stranded)
         self._account(ticks, n, sums)
-        return grown, completed, first_arrival
+        return Stretch(grown, completed, first_arrival)
 
-    def run_tick(self) -> tuple:
+    def run_tick(self) -> Tick:
         """Run one tick in full; returns what happened, by request id."""
         t = self.tick
         frees, running = self.frees, self.running
@@ -228,9 +253,8 @@ class _Engine:
             entries_sum, held_sum = self.block_sums
             self.block_sums = (entries_sum + entries, held_sum + held)
         arrived = (first_arrival, self.next_arrival)
-        released = memory.released(preempted)
-        return (t, freed, arrived, admitted, rejected, grown, preempted, completed, batch, memory.copies - copies,
-                released)
+        return Tick(t, freed, arrived, admitted, rejected, grown, preempted, completed, batch, memory.copies - copies,
+                    memory.released(preempted))
 
     def _admit(self, t: int) -> tuple[list[int], list[int]]:
         memory, preempted, requests = self.memory, self.preempted, self.requests
