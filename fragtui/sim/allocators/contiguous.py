@@ -9,7 +9,7 @@ fifth placement, `buddy`, is a binary buddy allocator of its own: buddy.py.)
 
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from typing import Callable, Literal, Protocol, get_args
 
 from fragtui.sim.allocators.adapters import RunPool
 from fragtui.sim.allocators.free_runs import FreeRuns
@@ -19,7 +19,8 @@ from fragtui.sim.measures.metrics import Metrics
 from fragtui.sim.pool import Pool
 from fragtui.sim.workload.requests import Request
 
-RESERVATIONS = ("max", "pow2", "oracle")
+Reservation = Literal["max", "pow2", "oracle"]
+RESERVATIONS: tuple[Reservation, ...] = get_args(Reservation)
 _new = tuple.__new__  # outcomes are tuples: one C call each
 FITS = ("first", "best", "worst", "next")  # placements this allocator makes
 

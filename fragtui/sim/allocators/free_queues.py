@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections import deque
 from itertools import chain, islice
-from typing import Callable, Protocol, Sequence
+from typing import Callable, Literal, Protocol, Sequence, get_args
 
 from fragtui.sim.allocators.block_runs import BlockRuns, Run, Table, runs_of, span
 
-ORDERS = ("fifo", "lifo", "lowest")
+Order = Literal["fifo", "lifo", "lowest"]
+ORDERS: tuple[Order, ...] = get_args(Order)
 SHORT = 256  # tables of more blocks than this may be handed out as runs (block_runs.py)
 
 

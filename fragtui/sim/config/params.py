@@ -1,23 +1,24 @@
-"""Every knob of a run, checked in one place so the CLI and the TUI reject the same values."""
+"""Every knob of a run, split by concern and checked in one place, so the CLI and the TUI reject
+the same values."""
 
 from __future__ import annotations
 
-from typing import Any
 from dataclasses import dataclass, fields, replace
+from typing import Any, Literal, get_args
 
-from fragtui.sim.allocators.contiguous import RESERVATIONS
+from fragtui.sim.allocators.contiguous import RESERVATIONS, Reservation
 from fragtui.sim.allocators.registry import placements
 from fragtui.sim.errors import ParamError
 from fragtui.sim.config.kv import parse_bytes, parse_model
 from fragtui.sim.config.sides import DEFAULT_SIDES
 from fragtui.sim.workload.lengths import EMPIRICAL, parse_lengths, parse_token_lengths
 from fragtui.sim.numbers import MAX_TOKENS, NumberError, ascii_note, decimal, whole
-from fragtui.sim.allocators.paged import ORDERS
+from fragtui.sim.allocators.free_queues import ORDERS, Order
 from fragtui.sim.workload.requests import PREFIX_LETTERS
 
 MAX_SLOTS = 1 << 24  # 16,777,216: the largest pool the TUI is built to draw
 MAX_ARRIVALS = 1_000_000
-MODES = ("event", "serving")
+
 DEFAULT_ARRIVALS = 64
 FREES_ALLOWED = "must be none, every-other or churn:P with 0 ≤ P ≤ 1"
 # What each number may be: checked where text is read (parse_field) and where a Params is
@@ -35,37 +36,68 @@ WHOLE_BOUNDS = {
 NUMBER_BOUNDS = {"rate": (1e-6, 1e6), "time_scale": (1e-6, 1e6), "watermark": (0, 0.5), "warmup": (0, 0.9)}
 
 
+Mode = Literal["event", "serving"]
+MODES: tuple[Mode, ...] = get_args(Mode)
+
+
 @dataclass(frozen=True)
-class Params:
+class PoolParams:
+    """The pool: its size in slots (or in memory, for a model), and the longest request."""
+
     total_slots: int = 4096
     max_len: int = 512
-    used_len: int = 32
+    kv_memory: str | None = None  # with model: sets total_slots
+    model: str | None = None
+
+
+@dataclass(frozen=True)
+class SideParams:
+    """How memory is handed out: the sides (config/sides.py), and the options each side takes
+    that it does not pin itself."""
+
+    sides: str = DEFAULT_SIDES
+    placement: str = "first"  # one of the contiguous family's allocators (the registry's)
+    reservation: Reservation = "max"
     block_size: int = 16
+    order: Order = "fifo"
+    prefix_caching: bool = False  # paged keeps freed full blocks as a cache (vLLM v1's rules)
+    watermark: float = 0.0  # share of blocks paged keeps free when it admits, serving (vLLM: 0.01)
+
+
+@dataclass(frozen=True)
+class StreamParams:
+    """What arrives: how many requests, how long, from where, when they leave (event mode) or
+    arrive (serving mode), and what they share."""
+
+    used_len: int = 32
     arrivals: int | None = None  # None: 64 generated requests, or every row of a trace
     seed: int = 0
-    placement: str = "first"
-    order: str = "fifo"
-    reservation: str = "max"
-    sides: str = DEFAULT_SIDES  # the allocators side by side: config/sides.py
     lengths: str = "constant"
     frees: str = "none"
     ops: str | None = None
     trace: str | None = None
-    kv_memory: str | None = None  # with model: sets total_slots
-    model: str | None = None
-    mode: str = "event"
-    # serving mode
-    rate: float = 20.0  # Poisson arrivals, requests per second (20 a second is one a tick)
-    prompt_len: str = "constant"  # constant (= used_len), N, uniform, lognormal, sharegpt, azure-*
+    prefixes: str | None = None  # "G:K": each request starts with one of G prompts of K tokens
+    prompt_len: str = "constant"  # serving: constant (= used_len), N, uniform, lognormal, sharegpt, azure-*
     output_len: str = "constant"
-    time_scale: float = 20.0  # ticks (decode iterations) per second: for --rate and traces' timestamps
-    watermark: float = 0.0  # share of blocks paged keeps free when it admits (vLLM: 0.01)
-    warmup: float = 0.0  # steady-state averages start once this share of requests completed
-    # sharing (PagedAttention §4.4): event mode's prefix cache, serving mode's sequences
-    prefix_caching: bool = False  # paged keeps freed full blocks as a cache (vLLM v1's rules)
-    prefixes: str | None = None  # "G:K": each generated request starts with one of G prompts of K tokens
+    rate: float = 20.0  # serving: Poisson arrivals, requests per second (20 a second is one a tick)
+    time_scale: float = 20.0  # serving: ticks (decode iterations) per second, for --rate and timestamps
+
+
+@dataclass(frozen=True)
+class RunParams:
+    """How the run goes and is measured: a step an event or a tick, the sequences each request
+    runs as (PagedAttention §4.4), and the steady state averaged over."""
+
+    mode: Mode = "event"
     samples: int = 1  # serving: parallel samples of each prompt
     beam_width: int = 1  # serving: beam candidates of each prompt
+    warmup: float = 0.0  # serving: steady-state averages start once this share of requests completed
+
+
+@dataclass(frozen=True)
+class Params(RunParams, StreamParams, SideParams, PoolParams):
+    """Every knob of a run, by concern (the pool, the sides, the stream, the run), checked in
+    one place so the CLI, the editor, the what-if keys and sweeps refuse the same values."""
 
     @property
     def rate_per_tick(self) -> float:
