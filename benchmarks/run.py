@@ -221,6 +221,48 @@ def bench_serving_step(repeats: int) -> None:
                f"≤ {target * 1e3:.0f} ms", step <= target)
 
 
+FOUR = "first,best,buddy,paged"  # four sides in event mode: three placements and paged
+PAPER_FOUR = "max,pow2,oracle,paged"  # the paper's four systems
+
+
+def bench_sides(repeats: int) -> None:
+    """Issue 20's rows: stepping four sides costs what it changes on each, at 200×60."""
+    from fragtui.sim.config.params import Params
+    from fragtui.sim.config.scenarios import get_scenario
+
+    print("four sides: step or tick + repaint CPU time at 200×60 (Pilot: press+pause(0) − unbound key)")
+    cases = [
+        ("event, seed, four sides", get_scenario("seed").build(sides=FOUR), 0, 8e-3),
+        ("event, 1,048,576 slots, four sides", Params(**BIG, sides=FOUR).validated(), 0, 16e-3),
+        ("serving, the paper's four at 1,048,576 slots",
+         Params(total_slots=1 << 20, **SERVING, sides=PAPER_FOUR, placement="buddy").validated(), SERVING_START, 16e-3),
+    ]
+    for name, params, start, target in cases:
+        stepping, idle = [], []
+        for _ in range(repeats):
+            stepping += asyncio.run(_pilot_cpu(params, 40, "space", start=start))
+            idle += asyncio.run(_pilot_cpu(params, 20, "j", start=start))
+        step = statistics.median(stepping) - statistics.median(idle)
+        report(name, f"{step * 1e3:.1f} ms", f"≤ {target * 1e3:.0f} ms", step <= target)
+    cpu = statistics.median(_child_cpu(["report", "--scenario", "paper"]) for _ in range(max(3, repeats)))
+    report("report --scenario paper, its four sides (process CPU)", f"{cpu:.2f} s",
+           f"≤ {PAPER_REPORT_BEFORE:.2f} s (before sides)", cpu <= PAPER_REPORT_BEFORE * 1.05)
+
+
+# `report --scenario paper` before issue 20 (the four baselines were its fixed columns): process
+# CPU, compiled bytecode, the median of 9 runs of commit f17dcbb interleaved with 9 of this tree
+# on this machine (0.56 s against 0.57 s); under callgrind the four runs cost 1,796 million
+# instructions before and 1,793 million after.
+PAPER_REPORT_BEFORE = 0.56
+
+
+def _child_cpu(args: list[str]) -> float:
+    """User + system CPU seconds of `fragtui ARGS` run to its end."""
+    child = subprocess.Popen([sys.executable, "-m", "fragtui", *args], stdout=subprocess.DEVNULL, cwd=ROOT, env=ENV)
+    _, _, usage = os.wait4(child.pid, 0)
+    return usage.ru_utime + usage.ru_stime
+
+
 # -- 3. start to first paint ----------------------------------------------------------------
 
 # The first frame Textual writes, and the moment the app has settled (nothing left to do).
@@ -518,7 +560,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument("--only", default="",
-                        help="comma-separated: allocators,instructions,repaint,serving,paint,trace,million,json,scale,history")
+                        help="comma-separated: allocators,instructions,repaint,serving,sides,paint,trace,million,json,"
+                             "scale,history")
     args = parser.parse_args()
     repeats = 1 if args.quick else 5
     only = set(filter(None, args.only.split(",")))
@@ -532,6 +575,7 @@ def main() -> None:
         "instructions": bench_instructions,
         "repaint": lambda: bench_step_repaint(1 if args.quick else 3),
         "serving": lambda: bench_serving_step(1 if args.quick else 3),
+        "sides": lambda: bench_sides(1 if args.quick else 3),
         "paint": lambda: bench_first_paint(3 if args.quick else 7),
         "trace": lambda: bench_trace(repeats),
         "million": bench_million_trace,

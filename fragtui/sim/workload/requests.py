@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 PREFIX_LETTERS = "abcdefghijklmnopqrstuvwxyz"  # the names of shared prefixes
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
+class Request(NamedTuple):
     """A request that will hold `used` tokens at its longest; `max_len` is what a max
     reservation sets aside. One type for both modes: in event mode a request holds all its
     tokens at once (`output` 0); in serving mode it arrives at tick `arrival_tick` with a
@@ -16,7 +16,10 @@ class Request:
 
     Its first `prefix_len` tokens are prefix `prefix`'s (a letter; "" for none): every request
     naming the same letter holds the same tokens there, up to the shorter prefix_len, and the
-    rest of its tokens are its own. Only a prefix-caching allocator reads them."""
+    rest of its tokens are its own. Only a prefix-caching allocator reads them.
+
+    A named tuple: made in one C call (a serving admission makes one for its allocator, and a
+    trace a million), three times as fast as a frozen dataclass."""
 
     id: int
     used: int

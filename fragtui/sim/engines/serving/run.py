@@ -129,8 +129,9 @@ class ServingRun:
             return None
         quiet = engine.stretch(engine.tick + 1) if engine.next_event() > engine.tick else None
         if quiet is not None:
-            arrived = tuple(r.id for r in self.requests[quiet.first_arrival:engine.next_arrival])
-            record = SideRecord(engine.tick - 1, (), arrived, (), (), tuple(quiet.grown), (), tuple(quiet.completed),
+            grown, completed, first_arrival = quiet
+            arrived = tuple(r.id for r in self.requests[first_arrival:engine.next_arrival])
+            record = SideRecord(engine.tick - 1, (), arrived, (), (), tuple(grown), (), tuple(completed),
                                 len(engine.running), engine.breakdown())
         else:
             tick = engine.run_tick()

@@ -38,7 +38,7 @@ from __future__ import annotations
 import copy
 import random
 from collections import Counter
-from typing import Any, Callable, Collection, Iterable, Iterator, Mapping
+from typing import Any, Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
 from fragtui.sim.allocators.outcomes import ADMITTED
 from fragtui.sim.allocators.free_queues import FreeQueue, free_queue
@@ -147,13 +147,14 @@ class SharedPagedMemory:
         self._tally(rid, 1)
         return True
 
-    def release(self, rid: int, final: int) -> None:
+    def release(self, rid: int, final: int) -> Sequence[int] | None:
         self._tally(rid, -1)
         tables = self.groups.pop(rid)
         for table in reversed(tables):
             self._let_go(table)
         self.entries -= sum(len(table) for table in tables)
         del self.lengths[rid]
+        return None
 
     def step(self, rid: int, tokens: int, final: int) -> int | None:
         bs, refs, tables = self.block_size, self.refs, self.groups[rid]
@@ -218,7 +219,7 @@ class SharedPagedMemory:
 
     def levels(self, head: Request | None) -> Levels:
         held = self.held_blocks * self.block_size
-        return Levels(held - self.never, held, 0, 0)
+        return held - self.never, held, 0, 0
 
     def tokens_held(self, tokens: int) -> int:
         return self.held_blocks * self.block_size - self.unfilled
@@ -228,9 +229,6 @@ class SharedPagedMemory:
 
     def pool(self, progress: Progress, head: Request | None) -> Pool:
         return SequencePool(self, progress)
-
-    def released(self, rids: list[int]) -> tuple[int, ...]:
-        return ()  # nothing is cached: a free block is just free
 
     def clone(self) -> SharedPagedMemory:
         twin = copy.copy(self)
@@ -368,10 +366,11 @@ class ContiguousGroups(_ContiguousMemory):
         self.slack += sum(outcome.length - need for outcome in outcomes)
         return True
 
-    def release(self, rid: int, final: int) -> None:
+    def release(self, rid: int, final: int) -> Sequence[int] | None:
         self.final_sum -= final * self.width
         for sid in self.sequences.ids(rid):
             outcome = self.allocator.free_request(sid)
             self.held -= outcome.length
             self.slack -= outcome.length - outcome.reservation
+        return None
 

@@ -6,7 +6,7 @@ import copy
 from collections import deque
 from bisect import bisect_left
 from heapq import heappop, heappush
-from typing import NamedTuple
+from typing import NamedTuple, Sequence, TypeAlias
 
 from fragtui.sim.engines.jumps import FRAGMENTED_BIT, NEVER_FITS, PREEMPTED, REFUSED
 from fragtui.sim.engines.serving.memory import Memory
@@ -15,17 +15,14 @@ from fragtui.sim.measures.breakdown import Breakdown
 from fragtui.sim.workload.requests import Request
 
 NEVER = float("inf")
+_new = tuple.__new__  # named tuples made in one C call: a tick must cost next to nothing
 # Σ over ticks of: tokens held, slots holdings will fill, slots held, rounding slack, stranded.
 Sums = tuple[int, int, int, int, int]
 
 
-class Stretch(NamedTuple):
-    """What `stretch` ran in one go: who grew a block and who completed, by id, and where the
-    stretch's arrivals start in the stream."""
-
-    grown: list[int]
-    completed: list[int]
-    first_arrival: int
+# What `stretch` ran in one go: who grew a block and who completed, by id, and where the
+# stretch's arrivals start in the stream (a plain tuple, as Levels: a stretch is most ticks).
+Stretch: TypeAlias = tuple[list[int], list[int], int]  # (grown, completed, first_arrival)
 
 
 class Tick(NamedTuple):
@@ -78,6 +75,7 @@ class _Engine:
         self.seq = 0
         self.base_sum = 0  # Σ base of running: tokens held = base_sum + len(running) · tick
         self.blocked = False  # the head did not fit, and no memory was freed since
+        self.released: tuple[int, ...] = ()  # blocks preempted requests gave back in the tick being run
         self.retry = False  # a preemption changed the queue: try admitting next tick
         self.admitted = self.completed = self.rejected = self.preemptions = 0
         self.generated = self.delay_sum = self.work = 0
@@ -205,7 +203,7 @@ class _Engine:
         self.tick = end
         sums = (token_sum, ticks * cap + cap_added, ticks * held + held_added, ticks * slack, ticks * stranded)
         self._account(ticks, n, sums)
-        return Stretch(grown, completed, first_arrival)
+        return grown, completed, first_arrival
 
     def run_tick(self) -> Tick:
         """Run one tick in full; returns what happened, by request id."""
@@ -253,8 +251,9 @@ class _Engine:
             entries_sum, held_sum = self.block_sums
             self.block_sums = (entries_sum + entries, held_sum + held)
         arrived = (first_arrival, self.next_arrival)
-        return Tick(t, freed, arrived, admitted, rejected, grown, preempted, completed, batch, memory.copies - copies,
-                    memory.released(preempted))
+        released, self.released = self.released, ()
+        return _new(Tick, (t, freed, arrived, admitted, rejected, grown, preempted, completed, batch,
+                           memory.copies - copies, released))
 
     def _admit(self, t: int) -> tuple[list[int], list[int]]:
         memory, preempted, requests = self.memory, self.preempted, self.requests
@@ -268,7 +267,7 @@ class _Engine:
                 rid = request.id
             else:
                 break
-            tokens = request.prompt + generated
+            tokens = request.used - request.output + generated  # (the prompt, inline: the hot path)
             if rid in self.doomed:
                 if self.logs and len(self.rejected_log) == self.rejected:
                     self.rejected_log.append(rid)
@@ -371,14 +370,17 @@ class _Engine:
 
     def _preempt(self, t: int, rid: int) -> None:
         entry = self.running[rid]
-        self._remove(rid, entry)
+        given_back = self._remove(rid, entry)
+        if given_back:  # (prefix caching: what the picture must look at again, see SideRecord.released)
+            self.released += tuple(given_back)
         generated = entry[1] + t - self.by_id[rid].prompt  # kept for readmission
         self.preempted.appendleft((rid, generated))
         self.preemptions += 1
         self.retry = True
 
-    def _remove(self, rid: int, entry: tuple[int, int, int]) -> None:
-        """Take a request off the running list and give its memory back."""
+    def _remove(self, rid: int, entry: tuple[int, int, int]) -> Sequence[int] | None:
+        """Take a request off the running list and give its memory back; the blocks it gave
+        back where the memory says (prefix caching)."""
         _, base, final = entry
         del self.running[rid]
         if self.phases:
@@ -387,9 +389,10 @@ class _Engine:
             del file[rid]
             if not file:
                 del self.phases[phase]
-        self.memory.release(rid, final)
+        given_back = self.memory.release(rid, final)
         self.base_sum -= base
         self.blocked = False
+        return given_back
 
     def _open_window(self) -> None:
         if self.window is None and self.completed >= self.warmup:
