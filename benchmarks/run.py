@@ -528,8 +528,10 @@ drive(pool, events[:{n}])
 
 def _instructions(kind: str, n: int) -> int:
     code = COUNT.format(root=str(ROOT), bench=str(ROOT / "benchmarks"), n=n, kind=kind)
+    # A fixed hash seed: string hashing, and so the interpreter's own dict and set work, varies
+    # from run to run by hundreds of instructions an event otherwise.
     out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", code],
-                         capture_output=True, text=True, env=ENV)
+                         capture_output=True, text=True, env={**ENV, "PYTHONHASHSEED": "0"})
     line = next(l for l in out.stderr.splitlines() if "Collected" in l)
     return int(line.split()[-1])
 

@@ -25,7 +25,8 @@ SHOTS = {
     "external-frag-step-13.svg": ["--scenario", "external-frag", "--at", "next-fragmented"],
     "churn-by-request.svg": ["--scenario", "churn", "--steps", "250", "--color-mode", "request"],
     "block-size-chart.svg": ["--scenario", "block-size", "--steps", "64"],
-    "paper-serving.svg": ["--scenario", "paper", "--steps", "300"],
+    "paper-serving.svg": ["--scenario", "paper", "--steps", "900"],
+    "placements.svg": ["--scenario", "placements", "--steps", "250"],
     "prefix-cache-step-49.svg": ["--scenario", "prefix-cache", "--steps", "49"],
     "help.svg": ["--press", "question_mark", "--size", "120x40"],
 }

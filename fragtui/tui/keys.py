@@ -76,6 +76,8 @@ KEYS: tuple[Key, ...] = (
     Key("O", "cycle('order')", "Next paged free order", "O", "paged free order: {order}"),
     Key("R", "cycle('reservation')", "Next reservation policy", "R",
         "contiguous reservation: {reservation} (Orca Max, Pow2, Oracle)"),
+    Key("tab", "app.focus_next", "Focus the next pane", "tab",
+        "give the next pane focus: o, O, R, k and K then change its side alone"),
     Key("V", "toggle_mode", "Switch event / serving mode", "V", "event mode ⇄ serving mode (from step 0)"),
     Key("y", "cycle_chart", "Chart a parameter's sweep", "y",
         "sidebar chart: off → block_size → max_len → placement → reservation (event mode)"),

@@ -200,9 +200,12 @@ class PoolGrid(ScrollView, can_focus=True, inherit_bindings=False):
         if len(scale) + 4 > self.size.width:  # a narrow pane (many sides): the short form
             scale = f"{k} slot{'s' if k > 1 else ''}/cell" + (" · zoom" if self.zoom else "")
         name, _, details = self.pane_title.partition(" · ")
-        # The scale goes in the title when there is room; the policies go underneath.
+        # The scale goes in the title when there is room, the policies underneath; on a narrow
+        # pane (many sides) the policies go beside the name where they fit, the scale below.
         if len(name) + len(scale) + 7 <= self.size.width:
             self.border_title, self.border_subtitle = f"{name} · {scale}", details
+        elif details and len(name) + len(details) + 7 <= self.size.width:
+            self.border_title, self.border_subtitle = f"{name} · {details}", scale
         else:
             self.border_title, self.border_subtitle = name, scale
         return True
