@@ -15,6 +15,7 @@ from fragtui.sim.allocators.contiguous import reservation_for, run_metrics
 from fragtui.sim.allocators.outcomes import ADMITTED, FRAGMENTED, FREED, NOOP, POOL_FULL, REJECTED, ContiguousOutcome
 from fragtui.sim.allocators.snapshot import RunSnapshot
 from fragtui.sim.config.params import Params
+from fragtui.sim.errors import ParamError
 from fragtui.sim.config.sides import resolve
 from fragtui.sim.engines.lockstep import Simulation
 from fragtui.sim.engines.serving.serving_engine import ServingEngine
@@ -213,7 +214,7 @@ def test_it_is_drawn_narrated_reported_and_swept(last_fit):
     text = report_text(done, build_workload(params))
     assert text.splitlines()[:2] == ["first: admitted=4 rejected=0 wasted=194", "last: admitted=4 rejected=0 wasted=194"]
     rows = vary(params, [parse_axis("max_len=128,256")])
-    assert [m.admitted for m in rows[1].event] == [4, 4] and rows[0].sides == ("first", "last")
+    assert [m.admitted for m in rows[1].results] == [4, 4] and rows[0].sides == ("first", "last")
 
 
 def test_it_serves_token_by_token(last_fit):
@@ -261,3 +262,17 @@ def test_the_registry_is_read_not_repeated():
                     isinstance(part, ast.Attribute) and part.attr == "family" for part in ast.walk(node)):
                 constants = {c.value for c in ast.walk(node) if isinstance(c, ast.Constant)}
                 assert not (constants & names), (rel, ast.unparse(node))
+
+
+def test_a_side_that_does_not_serve_is_refused_in_serving_mode_with_one_line():
+    from dataclasses import replace
+
+    registry.register(replace(registry.contiguous_spec("last", "event mode only", LastFit, describe="last fit"), modes=("event",)))
+    try:
+        assert Params(sides="last,paged").validated().sides == "last,paged"
+        with pytest.raises(ParamError) as caught:
+            Params(mode="serving", sides="last,paged").validated()
+        assert str(caught.value) == "--sides 'last,paged': side 'last' runs in event mode only, not serving mode"
+        assert main(["report", "--mode", "serving", "--sides", "last,paged"]) == 2
+    finally:
+        registry.unregister("last")

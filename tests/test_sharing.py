@@ -28,7 +28,7 @@ def test_samples_share_the_prompt_and_copy_only_its_last_partial_block():
     run = paged([served(0, 0, 6, 3)])
     run.step()  # admitted, then each sample writes its first token into block 1: one copy
     assert tables(run, 0) == [[0, 2], [0, 1]]
-    assert run.last.copies == 1 and run._engine.memory.refs[:3] == [2, 1, 1]
+    assert run.last.copies == 1 and [run._engine.memory.refs.of(b) for b in range(3)] == [2, 1, 1]
     run.step()  # token 8 of each fills its own last block
     assert run.last.copies == 0 and tables(run, 0) == [[0, 2], [0, 1]]
     run.step()  # at the boundary each takes a block of its own
@@ -53,7 +53,7 @@ def test_beams_fork_drop_and_copy_on_write():
     # is copied on write for the first of them (block 3, from the head of the queue).
     assert tables(run, 0) == [[0, 3], [0, 1]]
     memory = run._engine.memory
-    assert memory.refs[:4] == [2, 1, 0, 1] and memory.queue.order()[-1] == 2
+    assert [memory.refs.of(b) for b in range(4)] == [2, 1, 0, 1] and memory.queue.order()[-1] == 2
     assert run.last.copies == 1
 
 
@@ -109,7 +109,7 @@ def test_counts_tables_and_the_breakdown_agree_every_tick(seed, width, beams, bl
     while run.step() is not None:
         memory = run._engine.memory
         held = Counter(b for ts in memory.groups.values() for t in ts for b in t)
-        assert {b: n for b, n in enumerate(memory.refs) if n} == dict(held)
+        assert dict(memory.refs) == dict(held)
         free = memory.queue.order()
         assert not set(free) & set(held) and sorted(free + list(held)) == list(range(memory.num_blocks))
         picture = Picture(run.pool)

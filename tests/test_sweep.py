@@ -26,8 +26,8 @@ def run(capsys, *argv: str) -> str:
 def test_max_len_on_the_seed_by_hand(capsys):
     """Contiguous fits ⌊4096 / max_len⌋ runs, each wasting max_len − 32; paged is unmoved."""
     rows = vary(Params(), [parse_axis("max_len=512,1024")])
-    c = [row.event[0] for row in rows]
-    p = [row.event[1] for row in rows]
+    c = [row.results[0] for row in rows]
+    p = [row.results[1] for row in rows]
     assert [m.admitted for m in c] == [8, 4] and [m.rejected for m in c] == [56, 60]
     assert [m.wasted for m in c] == [8 * 480, 4 * 992] and [m.block_table_entries for m in c] == [8, 4]
     assert [m.admitted for m in p] == [64, 64] and [m.wasted for m in p] == [0, 0]
@@ -45,7 +45,7 @@ def test_the_cross_product_in_order_the_first_axis_slowest(capsys):
     assert [dict(r.values) for r in rows] == [{"block_size": b, "placement": p} for b in (16, 64)
                                               for p in ("first", "best", "buddy")]
     assert [r.params.block_size for r in rows] == [16, 16, 16, 64, 64, 64]
-    assert [r.event[1].wasted for r in rows] == [64 * 15] * 3 + [64 * 31] * 3  # tail waste: the seed with 33 tokens
+    assert [r.results[1].wasted for r in rows] == [64 * 15] * 3 + [64 * 31] * 3  # tail waste: the seed with 33 tokens
 
 
 def test_json_and_csv_are_well_formed(capsys):

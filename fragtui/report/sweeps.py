@@ -12,6 +12,7 @@ from typing import Any, Callable
 from fragtui.report.runs import metrics_json
 from fragtui.sim.config.params import Params
 from fragtui.sim.errors import safe
+from fragtui.sim.measures.metrics import ServingMetrics
 from fragtui.sim.measures.sweep import Axis, Combination, SweepRow, blocked_side
 from fragtui.sim.workload.build import Workload
 
@@ -69,13 +70,7 @@ SERVING_COLUMNS = (
 
 
 def _vary_columns(rows: list[Combination]) -> tuple[VaryColumn, ...]:
-    return SERVING_COLUMNS if rows and rows[0].serving is not None else EVENT_COLUMNS
-
-
-def _vary_results(row: Combination) -> tuple[Any, ...]:
-    results = row.serving if row.serving is not None else row.event
-    assert results is not None
-    return results
+    return SERVING_COLUMNS if rows and rows[0].serving else EVENT_COLUMNS
 
 
 def _vary_cell(column: VaryColumn, value: int | float) -> str:
@@ -94,7 +89,7 @@ def vary_text(base: Params, axes: list[Axis], rows: list[Combination]) -> str:
     head = [axis.name.rjust(w) for axis, w in zip(axes, widths)] + ["side".ljust(side_width + 1)]
     lines = ["  ".join(head) + "  ".join(c.label.rjust(w) for c, w in zip(columns, metric_widths))]
     for row, values in zip(rows, shown):
-        for i, (side, results) in enumerate(zip(row.sides, _vary_results(row))):
+        for i, (side, results) in enumerate(row.per_side()):
             left = values if i == 0 else [""] * len(values)
             cells = [v.rjust(w) for v, w in zip(left, widths)] + [side.ljust(side_width + 1)]
             lines.append("  ".join(cells) + "  ".join(_vary_cell(c, c.read(results)).rjust(w)
@@ -127,8 +122,8 @@ def vary_json(base: Params, axes: list[Axis], rows: list[Combination]) -> str:
     out_rows = []
     for row in rows:
         entry: dict[str, object] = {"values": dict(row.values)}
-        for side, results in zip(row.sides, _vary_results(row)):
-            entry[side] = metrics_json(results) if row.serving is not None else results.as_dict()
+        for side, results in row.per_side():
+            entry[side] = metrics_json(results) if isinstance(results, ServingMetrics) else results.as_dict()
         out_rows.append(entry)
     data = {"mode": base.mode, "params": asdict(base), "vary": {axis.name: list(axis.values) for axis in axes},
             "rows": out_rows}
@@ -142,7 +137,7 @@ def vary_csv(axes: list[Axis], rows: list[Combination]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([axis.name for axis in axes] + ["side"] + [c.key for c in columns])
     for row in rows:
-        for side, results in zip(row.sides, _vary_results(row)):
+        for side, results in row.per_side():
             values = [c.read(results) for c in columns]
             writer.writerow([safe(str(value)) for _, value in row.values] + [side] +
                             [round(100 * v, 6) if c.percent else (round(v, 6) if isinstance(v, float) else v)

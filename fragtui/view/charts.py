@@ -59,7 +59,7 @@ def chart_for(name: str, params: Params, events_for: Callable[[Params], list[Eve
     return Chart(
         f"{name}: admitted at the end", tuple(side.label for side in resolve(params)),
         tuple(ChartRow(str(dict(p.values)[name]), dict(p.values)[name] == getattr(params, name),
-                       tuple(m.admitted for m in p.event or ()))
+                       tuple(m.admitted for m in p.results))
               for p in points),
         ("the same events through each; bars: admitted",),
     )

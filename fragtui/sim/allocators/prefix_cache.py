@@ -40,6 +40,7 @@ from typing import Iterator, Sequence
 
 from fragtui.sim.allocators.outcomes import ADMITTED, FREED, NOOP, POOL_FULL, REJECTED, Identity, PagedOutcome, PrefixOutcome
 from fragtui.sim.allocators.free_queues import LowestQueue
+from fragtui.sim.allocators.refcounts import RefCounts
 from fragtui.sim.allocators.paged import PagedAllocator
 from fragtui.sim.workload.requests import Request
 
@@ -151,7 +152,7 @@ class PrefixCachingAllocator(PagedAllocator):
     def __init__(self, total_slots: int, block_size: int, order: str = "fifo") -> None:
         self._setup(total_slots, block_size, order)
         n = self.num_blocks
-        self.refs: dict[int, int] = {}
+        self.refs = RefCounts()
         self.identity: dict[int, Identity] = {}
         self.cache: dict[Identity, list[int]] = {}
         self.cached_free: set[int] = set()
@@ -172,7 +173,7 @@ class PrefixCachingAllocator(PagedAllocator):
 
     def refcount(self, block: int) -> int:
         """How many block tables hold `block` now."""
-        return self.refs.get(block, 0)
+        return self.refs.of(block)
 
     def copies(self, block: int) -> int:
         """How many blocks hold the identity `block` holds (more than one: duplicates)."""
@@ -396,7 +397,7 @@ class PrefixCachingAllocator(PagedAllocator):
         twin = PrefixCachingAllocator.__new__(PrefixCachingAllocator)
         twin.__dict__.update(self.__dict__)
         twin.tables = {rid: (blocks.copy(), used) for rid, (blocks, used) in self.tables.items()}
-        twin.refs, twin.identity = dict(self.refs), dict(self.identity)
+        twin.refs, twin.identity = self.refs.copy(), dict(self.identity)
         twin.cache = {identity: list(copies) for identity, copies in self.cache.items()}
         twin.cached_free = set(self.cached_free)
         twin.lowest = self.lowest.copy() if self.lowest is not None else None

@@ -98,13 +98,20 @@ class Combination:
 
     values: tuple[tuple[str, object], ...]  # (parameter, value), in --vary order
     params: Params
-    event: tuple[Metrics, ...] | None = None
-    serving: tuple[ServingMetrics, ...] | None = None
+    results: tuple[Metrics, ...] | tuple[ServingMetrics, ...]  # a side's each: at the end (event), averaged (serving)
+
+    @property
+    def serving(self) -> bool:
+        return self.params.mode == "serving"
 
     @property
     def sides(self) -> tuple[str, ...]:
         """The sides' labels, in the order of the results."""
         return tuple(side.label for side in resolve(self.params))
+
+    def per_side(self) -> list[tuple[str, Metrics | ServingMetrics]]:
+        """(label, results) for each side, in the sides' order."""
+        return list(zip(self.sides, self.results))
 
 
 def parse_axis(text: str) -> Axis:
@@ -185,9 +192,9 @@ def _run(chosen: tuple[tuple[str, object], ...], params: Params,
 
         requests = build_workload(params).requests
         served = tuple(serving_run(params, requests, side, history=False).run().metrics() for side in resolve(params))
-        return Combination(chosen, params, serving=served)
+        return Combination(chosen, params, served)
     from fragtui.sim.engines.lockstep import final_metrics
     from fragtui.sim.workload.build import build_workload
 
     stream = events_for(params) if events_for is not None else build_workload(params).events
-    return Combination(chosen, params, event=final_metrics(params, stream))
+    return Combination(chosen, params, final_metrics(params, stream))

@@ -44,6 +44,7 @@ from fragtui.sim.allocators.outcomes import ADMITTED
 from fragtui.sim.allocators.free_queues import FreeQueue, free_queue
 from fragtui.sim.pool import BlockStarts, Holding, Pool, Progress
 from fragtui.sim.allocators.adapters import BlocksAlike
+from fragtui.sim.allocators.refcounts import RefCounts
 from fragtui.sim.workload.requests import Request
 from fragtui.sim.engines.serving.memory import Levels, _ContiguousMemory
 
@@ -101,7 +102,7 @@ class SharedPagedMemory:
         self.reshapes = beams  # beams fork and drop: any table may change in any tick
         self.queue: FreeQueue = free_queue(order, self.num_blocks)
         self.free_blocks = self.num_blocks
-        self.refs = [0] * self.num_blocks
+        self.refs = RefCounts()  # the blocks held, and by how many tables (allocators/refcounts.py)
         self.groups: dict[int, list[list[int]]] = {}  # request -> its sequences' block tables
         self.lengths: dict[int, tuple[int, int]] = {}  # request -> (tokens per sequence, final)
         self.entries = 0  # Σ table lengths: the blocks the sequences would hold without sharing
@@ -136,9 +137,9 @@ class SharedPagedMemory:
         taken = self.queue.take(shared + width * own)
         refs = self.refs
         for block in taken[:shared]:
-            refs[block] = width
+            refs.hold(block, width)
         for block in taken[shared:]:
-            refs[block] = 1
+            refs.hold(block)
         common = taken[:shared]
         self.groups[rid] = [common + taken[shared + j * own:shared + (j + 1) * own] for j in range(width)]
         self.free_blocks -= shared + width * own
@@ -233,7 +234,7 @@ class SharedPagedMemory:
     def clone(self) -> SharedPagedMemory:
         twin = copy.copy(self)
         twin.queue = self.queue.copy()
-        twin.refs = list(self.refs)
+        twin.refs = self.refs.copy()
         twin.groups = {rid: [list(table) for table in tables] for rid, tables in self.groups.items()}
         twin.lengths = dict(self.lengths)
         return twin
@@ -271,12 +272,7 @@ class SharedPagedMemory:
 
     def _let_go(self, table: list[int]) -> None:
         """A table's references go; blocks nobody else holds return to the queue, last first."""
-        refs = self.refs
-        gone = []
-        for block in table:
-            refs[block] -= 1
-            if not refs[block]:
-                gone.append(block)
+        gone = [block for block in table if self.refs.let_go(block)]
         if gone:
             self.queue.give(gone)
             self.free_blocks += len(gone)
@@ -324,7 +320,7 @@ class SequencePool(BlocksAlike):
     shares = True
 
     def holders(self, block: int) -> int:
-        return self.memory.refs[block]
+        return self.memory.refs.of(block)
 
     def cached_blocks(self) -> Collection[int]:
         return ()
