@@ -198,3 +198,20 @@ async def test_at_80x24_every_side_has_its_pane_and_its_name(scenario):
             assert grid.border_title.startswith(label) and grid.size.width >= 16 and grid.size.height >= 2
         header = screen_text(app).splitlines()[0]
         assert header.strip().startswith(scenario)
+
+
+async def test_six_sides_at_80x24_go_in_bands_whose_labels_read_and_widen_to_one_table():
+    params = Params(sides="first,best,worst,next,buddy,paged").validated()
+    app = FragApp(params, start_step=12)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        first, second = str(app.query_one("#sidebar").content).split("\n\n")[:2]
+        assert first.splitlines()[0].split() == ["first", "best", "worst"]
+        assert second.splitlines()[0].split() == ["next", "buddy", "paged"]
+        assert [line.split()[0] for line in first.splitlines()[1:3]] == ["admitted", "rejected"]
+        assert "…" not in first + second
+        await pilot.resize_terminal(200, 60)
+        await pilot.pause()
+        assert sidebar_rows(app)["admitted"] == ["8", "8", "8", "8", "8", "12"]
+        narration = screen_text(app).splitlines()[1]
+        assert "first, best, worst, next, buddy: rejected, pool full (needs 512) · paged: blocks 22–23" in narration

@@ -123,3 +123,14 @@ def test_a_what_if_in_the_engine_keeps_an_injected_arrival_following_the_paramet
     engine.set_params(used_len=40, max_len=1024)
     injected = engine.sim.request(64)
     assert (injected.used, injected.max_len) == (40, 1024)
+
+
+def test_what_to_watch_says_sides_that_do_the_same_together_and_counts_the_buddy_run():
+    from fragtui.view.about import describe
+
+    text = describe(Params(sides="first,best,buddy,paged", max_len=300).validated())
+    assert text == (
+        "each request holds 32 tokens. First and best reserve 300 slots for each (max), so ⌊4,096 / 300⌋ = 13 fit "
+        "at once, each with 268 reserved. Buddy reserves 300 slots for each (max), so ⌊4,096 / 512⌋ = 8 fit at "
+        "once, each with 268 reserved and 212 slack (a run of 512). Paged gives each ⌈32 / 16⌉ = 2 blocks (0 slots "
+        "of tail waste), so ⌊256 / 2⌋ = 128 fit.")

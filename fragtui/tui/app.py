@@ -14,6 +14,7 @@ from textual import events
 from textual.actions import parse as parse_action
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Container, Horizontal
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
@@ -121,7 +122,7 @@ class FragApp(App[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         self._check_size(event.size.width, event.size.height)
-        self._lay_out_panes()
+        self._lay_out_panes(event.size)
         self.call_after_refresh(self.refresh_texts)  # the header fits itself to the new width
 
     def _check_size(self, width: int, height: int) -> None:
@@ -148,18 +149,24 @@ class FragApp(App[None]):
         self.screen.set_class(len(self.stage.sides) > 2, "-several")
         self._lay_out_panes()
 
-    def _lay_out_panes(self) -> None:
+    def _lay_out_panes(self, screen: Size | None = None) -> None:
         """The sidebar as wide as a column a side needs (at most half the screen), and the
-        panes side by side where there is room, else in a grid (pane_grid)."""
+        panes side by side where there is room, else in a grid (pane_grid). On a resize
+        `screen` is the new size, which `self.size` and the panes' sizes do not have yet."""
+        before, screen = self.size, screen or self.size
         sides = len(self.stage.sides)
-        base = SIDEBAR_WIDE if self.size.width >= WIDE else SIDEBAR_NARROW
-        width = min(base + SIDEBAR_PER_SIDE * max(0, sides - 2), max(base, self.size.width // 2))
+        base = SIDEBAR_WIDE if screen.width >= WIDE else SIDEBAR_NARROW
+        width = min(base + SIDEBAR_PER_SIDE * max(0, sides - 2), max(base, screen.width // 2))
         panel = self.query_one("#side", SidePanel)
-        if panel.styles.width is None or panel.styles.width.value != width:
+        set_width = panel.styles.width
+        was = int(set_width.value) if set_width is not None and set_width.is_cells else 0
+        if was != width:
             panel.styles.width = width
+        was = was or panel.size.width or width
         pools = self.query_one("#pools", Container)
-        columns, rows = pane_grid(len(self.stage.sides), pools.size.width or self.size.width - 40,
-                                  pools.size.height or self.size.height - 6)
+        room = pools.size if pools.size.area else Size(before.width - was, before.height - 6)
+        columns, rows = pane_grid(sides, room.width + screen.width - before.width - (width - was),
+                                  room.height + screen.height - before.height)
         if (pools.styles.grid_size_columns, pools.styles.grid_size_rows) != (columns, rows):
             pools.styles.grid_size_columns, pools.styles.grid_size_rows = columns, rows
 

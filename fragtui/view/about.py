@@ -5,7 +5,9 @@ describe the run on screen)."""
 from __future__ import annotations
 
 from dataclasses import fields
+from typing import Callable, Sequence, cast
 
+from fragtui.sim.allocators.adapters import RunAllocator
 from fragtui.sim.allocators.contiguous import reservation_for
 from fragtui.sim.config.params import Params
 from fragtui.sim.config.sides import Side, resolve
@@ -38,27 +40,43 @@ def what_to_watch(scenario: Scenario | None, named: Params | None, params: Param
 
 
 def describe(p: Params) -> str:
-    """What the parameters make happen, side by side, with the arithmetic a student can check."""
+    """What the parameters make happen, side by side, with the arithmetic a student can check.
+    Sides that do the same are said together."""
     sides = resolve(p)
     if p.mode == "serving":
         return ("requests arrive over time and grow a token a tick in " f"{p.total_slots:,} slots. "
-                + " ".join(_serving_side(side) for side in sides))
+                + _together(sides, _serving_side))
     if p.ops is None and p.trace is None and p.lengths == "constant":
-        return f"each request holds {p.used_len} tokens. " + " ".join(_wave_side(side, p) for side in sides)
+        return f"each request holds {p.used_len} tokens. " + _together(sides, lambda side: _wave_side(side, p))
     source = ("the op list" if p.ops is not None else f"the trace {p.trace.rsplit('/', 1)[-1]}" if p.trace
               else f"lengths {p.lengths}")
-    return f"requests come from {source}. " + " ".join(_stream_side(side, p) for side in sides)
+    return f"requests come from {source}. " + _together(sides, lambda side: _stream_side(side, p))
+
+
+def _together(sides: Sequence[Side], predicate: Callable[[Side], str]) -> str:
+    """A sentence per distinct predicate (each begins with its verb, singular, or with ": "),
+    its subject every side it is true of: `First and best reserve …`."""
+    said: dict[str, list[str]] = {}
+    for side in sides:
+        said.setdefault(predicate(side), []).append(side.label)
+    sentences = []
+    for text, labels in said.items():
+        subject = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+        verb, space, rest = text.partition(" ")
+        if len(labels) > 1 and verb.endswith("s"):
+            text = verb[:-1] + space + rest
+        sentences.append(subject[0].upper() + subject[1:] + ("" if text.startswith(":") else " ") + text)
+    return " ".join(sentences)
 
 
 def _serving_side(side: Side) -> str:
     if side.allocator.family == "contiguous":
-        return (f"{side.label.capitalize()} (Orca {side.options['reservation']}, {side.allocator.name}) reserves each "
-                "request's run when it is admitted.")
+        return f"reserves each request's run when it is admitted (Orca {side.options['reservation']}{_by(side)})."
     if side.allocator.family == "paged":
         bs = side.options["block_size"]
-        return (f"{side.label.capitalize()} takes a block of {bs} at each block boundary, "
-                f"{side.setting.total_slots // bs:,} blocks in all, and preempts the newest request when none is free.")
-    return f"{side.label.capitalize()}: {side.allocator.summary}."
+        return (f"takes a block of {bs} at each block boundary, {side.setting.total_slots // bs:,} blocks in all, "
+                "and preempts the newest request when none is free.")
+    return f": {side.allocator.summary}."
 
 
 def _wave_side(side: Side, p: Params) -> str:
@@ -66,30 +84,35 @@ def _wave_side(side: Side, p: Params) -> str:
     if side.allocator.family == "contiguous":
         policy = side.options["reservation"]
         held = reservation_for(policy, used, p.max_len)
-        fit = p.total_slots // held if held else 0
-        return (f"{side.label.capitalize()} reserves {held:,} slots for each ({policy}), so ⌊{p.total_slots:,} / "
-                f"{held:,}⌋ = {fit:,} fit at once, each with {held - used:,} reserved.")
+        run = cast(RunAllocator, side.allocator.make(side.setting)).run_needed(held)
+        fit = p.total_slots // run if run else 0
+        slack = f" and {run - held:,} slack (a run of {run:,})" if run > held else ""
+        return (f"reserves {held:,} slots for each ({policy}), so ⌊{p.total_slots:,} / "
+                f"{run:,}⌋ = {fit:,} fit at once, each with {held - used:,} reserved{slack}.")
     if side.allocator.family == "paged":
         bs = side.options["block_size"]
         blocks = p.total_slots // bs
         need = -(-used // bs)
         tail = need * bs - used
-        return (f"{side.label.capitalize()} gives each ⌈{used} / {bs}⌉ = {need} block{'s' if need != 1 else ''} "
+        return (f"gives each ⌈{used} / {bs}⌉ = {need} block{'s' if need != 1 else ''} "
                 f"({tail} slot{'s' if tail != 1 else ''} of tail waste), so ⌊{blocks:,} / {need}⌋ = {blocks // need:,} fit.")
-    return f"{side.label.capitalize()}: {side.allocator.summary}."
+    return f": {side.allocator.summary}."
 
 
 def _stream_side(side: Side, p: Params) -> str:
     if side.allocator.family == "contiguous":
         policy = side.options["reservation"]
         run = reservation_for(policy, p.max_len, p.max_len)
-        return (f"{side.label.capitalize()} reserves up to {run:,} slots a request ({policy}, {side.allocator.name}), "
-                "so runs strand free space between them.")
+        return f"reserves up to {run:,} slots a request ({policy}{_by(side)}), so runs strand free space between them."
     if side.allocator.family == "paged":
         bs = side.options["block_size"]
-        return (f"{side.label.capitalize()} takes ⌈tokens / {bs}⌉ blocks of {p.total_slots // bs:,} from anywhere, "
-                "wasting less than a block each.")
-    return f"{side.label.capitalize()}: {side.allocator.summary}."
+        return f"takes ⌈tokens / {bs}⌉ blocks of {p.total_slots // bs:,} from anywhere, wasting less than a block each."
+    return f": {side.allocator.summary}."
+
+
+def _by(side: Side) -> str:
+    """The allocator, where the side's label does not name it (the paper's `max` is a buddy allocator)."""
+    return "" if side.label.split()[0] == side.allocator.name else f", {side.allocator.name}"
 
 
 def _value(value: object) -> str:

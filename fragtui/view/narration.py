@@ -53,10 +53,12 @@ class SideNow:
 
 def narrate(header: str, records: Sequence[SideRecord | None], sides: Sequence[SideNow]) -> str:
     """One sentence per move, either mode: the header, then each side's words. With more than
-    two sides each says it shorter."""
+    two sides each says it shorter; sides that did the same are named together."""
     full = len(sides) <= 2
-    return f"{header} — " + " · ".join(f"{side.label}: {side_words(record, side, full)}"
-                                        for record, side in zip(records, sides))
+    said: dict[str, list[str]] = {}  # the same words from several sides are said once, for all of them
+    for record, side in zip(records, sides):
+        said.setdefault(side_words(record, side, full), []).append(side.label)
+    return f"{header} — " + " · ".join(f"{', '.join(labels)}: {words}" for words, labels in said.items())
 
 
 def side_words(record: SideRecord | None, side: SideNow, full: bool = True) -> str:
