@@ -29,6 +29,7 @@ from fragtui.sim.errors import FragtuiError, ParamError
 from fragtui.sim.engines.jumps import locate
 from fragtui.sim.numbers import NumberError, ascii_note, whole
 from fragtui.sim.config.params import Params
+from fragtui.stopping import Stopped, handed_to
 
 if TYPE_CHECKING:  # the app and the renderers load only when a capture runs
     from textual.pilot import Pilot
@@ -131,6 +132,8 @@ def screenshot(
         await pilot.pause()
         app.goto(step)
         for key in press:
+            if app.stopped_by:
+                return
             await pilot.press(key)
         shots.append(await _settled(pilot, lambda: look.frame(app)))
 
@@ -212,6 +215,8 @@ def record(
         async def autopilot(pilot: Pilot[object]) -> None:
             await pilot.pause()
             for step, seconds in zip(steps, durations):
+                if app.stopped_by:  # a stop signal: the app is exiting; no more frames
+                    return
                 app.goto(step)
                 await pilot.pause(0)  # lets the app repaint; nothing else needs waiting for
                 sink(look.frame(app), seconds)
@@ -289,9 +294,11 @@ def _run(app: FragApp, size: tuple[int, int], autopilot: Callable[[Pilot[object]
             app.exit()
 
     report = io.StringIO()
-    with contextlib.redirect_stderr(report):
+    with contextlib.redirect_stderr(report), handed_to(app):
         app.run(headless=True, size=size, auto_pilot=guarded)
     crash = getattr(app, "_exception", None)  # what ended the app, if anything did (Textual keeps it)
+    if app.stopped_by:
+        raise Stopped(app.stopped_by)
     if app.return_code or crash is not None:
         cause = f"{type(crash).__name__}: {crash}" if crash is not None else report.getvalue().strip()[-300:]
         raise FragtuiError(f"the app failed ({cause.splitlines()[-1] if cause else 'no reason given'})")

@@ -7,16 +7,18 @@ that leaves early (`fragtui report | head -2`) ends the command quietly, with st
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import NoReturn, Sequence
 
+from fragtui import stdout
 from fragtui.capture import MAX_FRAMES, Look
 from fragtui.sim.errors import FragtuiError, ParamError, safe
 from fragtui.sim.engines.jumps import MAX_STEP, POSITION_HELP
 from fragtui.sim.numbers import NumberError, decimal, whole
 from fragtui.sim.config.params import BOOL_FIELDS, PARAM_NAMES, WHOLE_BOUNDS, Params, parse_field
 from fragtui.sim.config.scenarios import SCENARIOS, get_scenario
+from fragtui.stdout import OutputError
+from fragtui.stopping import Stopped, handed_to, stopping
 from fragtui.sim.measures.sweep import MAX_COMBINATIONS
 
 DEFAULT_BLOCK_SIZES = "1,4,16,64,256"
@@ -306,11 +308,17 @@ def run_tui(args: argparse.Namespace) -> int:
     params = params_from(args)
     speed = number_option("speed", args.speed, 1, MAX_SPEED)
     steps = whole_option("steps", args.steps, 0, 10**7)
+    not_terminals = [name for name, f in (("stdin", sys.stdin), ("stdout", sys.stdout)) if f is None or not f.isatty()]
+    if not_terminals:
+        which = " and ".join(not_terminals)
+        raise FragtuiError(f"the app needs a terminal, and {which} {'is not one' if len(not_terminals) == 1 else 'are not terminals'}; "
+                           "for files use fragtui report, screenshot or record")
     from fragtui.tui.app import FragApp
 
     app = FragApp(params, scenario=getattr(args, "scenario", "seed"), autoplay=args.autoplay,
                   speed=speed, start_step=steps)
-    app.run()
+    with handed_to(app):  # a stop signal quits it as `q` does
+        app.run()
     return app.return_code or 0
 
 
@@ -391,21 +399,30 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    output = ""  # the file a command writes, to say it was left as it was if a signal stops it
     try:
-        args = build_parser().parse_args(argv)
-        status = COMMANDS.get(args.command, run_tui)(args)
-        sys.stdout.flush()  # here, where a closed pipe can still be caught
+        with stdout.guarded(), stopping():
+            args = build_parser().parse_args(argv)
+            output = getattr(args, "output", "") or ""
+            status = COMMANDS.get(args.command, run_tui)(args)
+            sys.stdout.flush()  # here, where a closed pipe can still be caught
+        if stdout.lost():
+            _say(stdout.lost())
         return status
-    except BrokenPipeError:
-        # The reader has what it wanted (`| head -2`). Point stdout at /dev/null so that the
-        # interpreter's last flush of what is still buffered has nowhere to fail.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except BrokenPipeError:  # the reader has what it wanted (`| head -2`)
+        stdout.silence()
         return 0
+    except Stopped as stop:
+        _say(f"{stop}" + (f"; {output} left as it was" if output else ""))
+        return stop.status
+    except OutputError as error:
+        stdout.silence()
+        _say(str(error))
     except ParamError as error:
         _say(error.describe("flag"))
     except FragtuiError as error:
         _say(str(error))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # (only where the stop signals could not be taken: not the main thread)
         return 130
     return 2
 

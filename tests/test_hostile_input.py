@@ -6,6 +6,9 @@ starts is exercised); what used to hang is run as real processes in test_bad_inp
 import argparse
 import io
 import os
+import signal
+import sys
+import threading
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import fields
 from pathlib import Path
@@ -104,6 +107,53 @@ def test_any_command_line_ends_in_0_or_2_with_at_most_one_clean_line(argv, hosti
         assert err == "", (argv, err)
     for text in (out, err.rstrip("\n")):
         assert not any(c in text for c in "\x1b\x07\x00\x9b\u202e"), (argv, text[-200:])
+
+
+def stdout_of(kind: str):
+    """A standard output as a hostile process might have it."""
+    if kind == "full":
+        return open("/dev/full", "w")
+    if kind == "ascii":
+        return io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    return None if kind == "closed" else io.StringIO()
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(argv=command_lines(), kind=st.sampled_from(["fine", "full", "closed", "ascii"]),
+       sig=st.sampled_from([None, signal.SIGTERM, signal.SIGHUP, signal.SIGINT]), after=st.floats(0, 0.2))
+def test_any_command_line_with_a_bad_stdout_or_a_signal_ends_in_one_clean_line(argv, kind, sig, after, hostile_dir,
+                                                                               monkeypatch):
+    """A full, closed or ASCII stdout, and a stop signal at any moment: status 0, 2 or 128 +
+    the signal, at most one line on stderr. (A signal that comes before or after main has
+    its handlers lands in the test's own, so it cannot stop pytest.)"""
+    monkeypatch.chdir(hostile_dir)
+    stdout, err = stdout_of(kind), io.StringIO()
+    previous = signal.signal(sig, lambda *_: None) if sig else None
+    timer = threading.Timer(after, os.kill, (os.getpid(), sig)) if sig else None
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = stdout, err
+    try:
+        with mock.patch.object(FragApp, "run", lambda self, **kw: None):
+            if timer:
+                timer.start()
+            try:
+                status = main(argv)
+            except SystemExit as exit:  # --help
+                status = exit.code
+    finally:
+        sys.stdout, sys.stderr = saved
+        if timer:
+            timer.cancel()
+            timer.join()
+            signal.signal(sig, previous)
+        if kind == "full":
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())  # (what main did to fd 1 there)
+            stdout.close()
+    assert status in (0, 2, 128 + sig if sig else 2) or (status is None and "--help" in argv), (argv, status, err.getvalue())
+    text = err.getvalue()
+    assert "Traceback" not in text and text.count("\n") <= 1, (argv, text)
+    if status not in (0, None):
+        assert text.startswith("fragtui: "), (argv, text)
 
 
 def test_the_option_set_is_read_from_the_parser():

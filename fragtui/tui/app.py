@@ -27,7 +27,6 @@ from fragtui.sim.config.scenarios import SCENARIOS, get_scenario
 from fragtui.tui import keys
 from fragtui.tui.key_bar import KeyBar
 from fragtui.tui.pool_grid import PoolGrid
-from fragtui.tui.signals import exit_on_signals
 from fragtui.tui.sidebar import SidePanel, Sidebar
 from fragtui.tui.text_lines import TextLines
 from fragtui.view.about import what_to_watch
@@ -84,6 +83,7 @@ class FragApp(App[None]):
         self.speed = speed
         self.by_request = by_request
         self.recording = False  # `fragtui record` steps the app as if it were playing
+        self.stopped_by = 0  # the signal that ended the app, if one did
         self.zoom = False
         self._autoplay = autoplay
         self._start_step = start_step
@@ -111,7 +111,9 @@ class FragApp(App[None]):
         yield Static(f"terminal too small: fragtui needs at least {MIN_WIDTH}×{MIN_HEIGHT}", id="too-small")
 
     def on_mount(self) -> None:
-        exit_on_signals(self)
+        if self.stopped_by:  # a stop signal came while it started (fragtui.stopping)
+            self.exit()
+            return
         self.screen.set_class(self.clean, "-clean")
         self.stage.goto(self._start_step)
         with self.batch_update():
