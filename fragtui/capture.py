@@ -73,6 +73,18 @@ def parse_size(text: str, *, rows_taken: int = 0) -> tuple[int, int]:
                                        f"{MAX_SIZE[0]}x{MAX_SIZE[1]}{with_caption}{ascii_note(text)}") from None
 
 
+MAX_PRESS = 200  # keys for --press: each is pressed and painted, about 50 ms, so 10 s at the most
+
+
+def parse_press(text: str) -> tuple[str, ...]:
+    """--press: keys, comma-separated, at most MAX_PRESS."""
+    keys = tuple(k.strip() for k in text.split(",") if k.strip())
+    if len(keys) > MAX_PRESS:
+        raise ParamError("press", text, f"names {len(keys):,} keys; at most {MAX_PRESS} (each is pressed and "
+                                        "painted, about 50 ms a key)")
+    return keys
+
+
 def record_format(path: str, chosen: str | None) -> str:
     """The format `--format` names, else the one the file's extension names."""
     if chosen is not None:

@@ -16,12 +16,12 @@ from fragtui.sim.errors import FragtuiError, ParamError, safe
 from fragtui.sim.engines.jumps import MAX_STEP, POSITION_HELP
 from fragtui.sim.numbers import NumberError, decimal, whole
 from fragtui.sim.config.params import BOOL_FIELDS, PARAM_NAMES, WHOLE_BOUNDS, Params, parse_field
+from fragtui.sim.config.effects import check_read
 from fragtui.sim.config.scenarios import SCENARIOS, get_scenario
 from fragtui.stdout import OutputError
 from fragtui.stopping import Stopped, handed_to, stopping
 from fragtui.sim.measures.sweep import MAX_COMBINATIONS
 
-DEFAULT_BLOCK_SIZES = "1,4,16,64,256"
 
 PARAM_HELP = {
     "block_size": "default 16 (or --total-slots, if that is smaller)",
@@ -192,16 +192,20 @@ def params_from(args: argparse.Namespace) -> Params:
                          "budget sets the pool's slots); give one of them")
     if "total_slots" in given:  # a slot count typed outright replaces the scenario's memory budget
         given["kv_memory"] = None
+    typed = dict(given)
     block = scenario.params.get("block_size", Params.block_size)
     if "block_size" not in given and given.get("total_slots", block) < block:
         given["block_size"] = given["total_slots"]  # a default block no larger than the pool asked for
     try:
-        return scenario.build(**given)
+        params = scenario.build(**given)
     except ParamError as error:
         if error.name in PARAM_NAMES and error.name not in given:
             own = scenario.name != "seed" and error.name in scenario.params
             error.origin = f"the {scenario.name} scenario's" if own else "the default"
         raise
+    # (a value the run has anyway changes nothing, so loses nothing)
+    check_read(params, [name for name, value in typed.items() if value != scenario.params.get(name, getattr(Params(), name))])
+    return params
 
 
 def whole_option(name: str, text: str, low: int, high: int) -> int:
@@ -266,7 +270,7 @@ def run_serving_report(args: argparse.Namespace, params: Params) -> int:
 
 def run_sweep(args: argparse.Namespace) -> int:
     from fragtui.report.sweeps import sweep_json, sweep_text
-    from fragtui.sim.measures.sweep import parse_block_sizes, sweep
+    from fragtui.sim.measures.sweep import DEFAULT_BLOCK_SIZES, parse_block_sizes, sweep
     from fragtui.sim.workload.build import build_workload
 
     params = params_from(args)
@@ -274,7 +278,7 @@ def run_sweep(args: argparse.Namespace) -> int:
         return run_vary(args, params)
     if args.csv:
         raise UsageError("--csv is for sweep --vary; the block-size sweep prints a table or --json")
-    sizes = parse_block_sizes(args.block_sizes or DEFAULT_BLOCK_SIZES, params.total_slots)
+    sizes = DEFAULT_BLOCK_SIZES if args.block_sizes is None else parse_block_sizes(args.block_sizes, params.total_slots)
     workload = build_workload(params)
     rows = sweep(params, workload.events, sizes)
     print(sweep_json(params, rows) if args.json else sweep_text(params, rows, workload))
@@ -345,7 +349,7 @@ def _steps_or(args: argparse.Namespace, dest: str, flag: str, prefix: str = "") 
 
 
 def run_screenshot(args: argparse.Namespace) -> int:
-    from fragtui.capture import screenshot
+    from fragtui.capture import parse_press, screenshot
 
     params = params_from(args)
     look, size = _look(args)
@@ -356,7 +360,7 @@ def run_screenshot(args: argparse.Namespace) -> int:
         at=_steps_or(args, "at", "at") or "0",
         size=size,
         look=look,
-        press=tuple(k.strip() for k in args.press.split(",") if k.strip()),
+        press=parse_press(args.press),
     )
     print(f"wrote {safe(path)}")
     return 0

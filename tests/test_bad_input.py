@@ -337,3 +337,42 @@ def test_the_speed_range_is_the_apps():
     from fragtui.tui.app import SPEEDS
 
     assert (1, MAX_SPEED) == (SPEEDS[0], SPEEDS[-1])
+
+
+@pytest.mark.parametrize("argv, line", [
+    (["report", "--scenario", "churn", "--used-len", "1000"],
+     "--used-len 1000: has no effect here: lengths come from --lengths uniform:16:256"),
+    (["report", "--seed", "5"],
+     "--seed 5: has no effect here: nothing in this run is drawn at random (constant lengths, no churn, no prefixes)"),
+    (["report", "--sides", "first,best", "--block-size", "8"],
+     "--block-size 8: has no effect here: no side takes it (--sides first,best)"),
+    (["report", "--rate", "3"], "--rate 3.0: has no effect here: it is read in serving mode only (--mode serving)"),
+    (["report", "--ops", "+10,+20,-0", "--arrivals", "9"], "--arrivals 9: has no effect here: the op list gives every request"),
+    (["report", "--mode", "serving", "--lengths", "azure-conv", "--prompt-len", "100"],
+     "--prompt-len '100': has no effect here: --lengths azure-conv gives prompts and outputs"),
+    (["sweep", "--vary", "used_len=8,16", "--scenario", "churn"],
+     "--vary 'used_len=8,16': varies used_len, which has no effect here: lengths come from --lengths uniform:16:256"),
+    (["sweep", "--block-sizes", ""], "--block-sizes '': must be whole numbers from 1 to total_slots (4096), comma-separated"),
+    (["sweep", "--block-sizes", "16,4,16"], "--block-sizes '16,4,16': names 16 twice; give each block size once"),
+    (["sweep", "--vary", "max_len=256,512,256"], "--vary 'max_len=256,512,256': max_len names 256 twice; give each value once"),
+    (["record", "--from", "99999999999", "-o", "x.cast"],
+     "--from '99999999999': '99999999999' is past any step: a step is at most 1,000,000,000, and a move by +N or -N at most that"),
+    (["sweep", "--vary", "seed=" + ",".join(map(str, range(256))), "--arrivals", "200000", "--lengths", "uniform:1:100"],
+     "--vary: 256 runs come to about 102,400,000 events through their sides; at most 20,000,000 (about a minute of "
+     "work): vary fewer values, or use fewer --arrivals"),
+    (["screenshot", "--press", ",".join(["j"] * 201), "-o", "x.svg"], None),
+])
+def test_an_option_that_would_change_nothing_or_cost_too_much_is_one_line(argv, line, capsys, tmp_path, monkeypatch):
+    """Round three's loose input: each was accepted and ignored, or ran for minutes."""
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    if line is None:
+        assert err.endswith("names 201 keys; at most 200 (each is pressed and painted, about 50 ms a key)\n")
+    else:
+        assert err == f"fragtui: {line}\n"
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_typed_value_the_run_has_anyway_is_not_refused(capsys):
+    assert main(["report", "--seed", "0", "--scenario", "churn", "--used-len", "32"]) == 0

@@ -162,7 +162,7 @@ def test_locate(text, origin, step):
     ("²", "(ASCII digits 0-9 only)"),
     ("+", "'+' is not a step"),
     (",".join(["+1"] * 33), "takes at most 32 moves, found 33"),
-    ("9" * 50, "is not a step"),
+    ("9" * 50, "is past any step: a step is at most 1,000,000,000"),
 ])
 def test_locate_refuses_in_one_line(text, message):
     with pytest.raises(ParamError) as caught:

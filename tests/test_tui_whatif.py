@@ -3,6 +3,7 @@
 import pytest
 
 from fragtui.sim.config.params import Params
+from fragtui.sim.errors import ParamError
 from fragtui.sim.config.scenarios import SCENARIOS, get_scenario
 from fragtui.view.states import STRANDED
 from fragtui.tui.app import FragApp
@@ -215,3 +216,15 @@ async def test_six_sides_at_80x24_go_in_bands_whose_labels_read_and_widen_to_one
         assert sidebar_rows(app)["admitted"] == ["8", "8", "8", "8", "8", "12"]
         narration = screen_text(app).splitlines()[1]
         assert "first, best, worst, next, buddy: rejected, pool full (needs 512) · paged: blocks 22–23" in narration
+
+
+async def test_a_parameter_the_run_does_not_read_is_greyed_and_refused_in_the_editor():
+    app = FragApp(get_scenario("churn").build(), scenario="churn")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.check_action("param", ("used_len", 1)) is None  # lengths come from --lengths
+        assert app.check_action("param", ("max_len", 1)) is True
+        before = app.stage.params
+        with pytest.raises(ParamError, match="used-len 100: has no effect here: lengths come from --lengths"):
+            app.stage.set_params(used_len=100)
+        assert app.stage.params == before

@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
+from fragtui.sim.config.effects import unread
 from fragtui.sim.config.kv import format_bytes
 from fragtui.sim.config.params import Params
 from fragtui.sim.config.sides import OPTIONS
@@ -312,11 +313,12 @@ class FragApp(App[None]):
     # -- changing the run ------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Actions that mean nothing in this mode are shown greyed out and do nothing."""
+        """Actions that mean nothing here are shown greyed out and do nothing: a key for a
+        parameter this run does not read (used_len where --lengths gives the lengths)."""
         if action in MANUAL_ACTIONS:
             return True if self.stage.can(action) else None
-        if action == "param" and parameters and parameters[0] in self.stage.words.inert:
-            return None
+        if action == "param" and parameters and parameters[0] not in OPTIONS and parameters[0] in unread(self.stage.params):
+            return None  # (a side option is the what-if's to refuse or to pin on the focused side)
         if action == "cycle_chart" and not self.stage.words.charts:
             return None
         return True

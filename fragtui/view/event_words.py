@@ -18,7 +18,6 @@ SPARK_POINTS = 120  # enough to see a shape; cheap however long the run
 
 class EventWords:
     manual = frozenset({"free", "arrive"})
-    inert: frozenset[str] = frozenset()
     charts = CHARTS
 
     def __init__(self, engine: EventEngine, chart: str | None = None) -> None:

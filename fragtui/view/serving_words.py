@@ -13,7 +13,6 @@ from fragtui.view.words import SidebarData
 
 class ServingWords:
     manual: frozenset[str] = frozenset()  # requests come from the workload and leave when they finish
-    inert = frozenset({"used_len"})  # prompt and output lengths come from --prompt-len/--output-len
     charts: tuple[str, ...] = ()  # a serving sweep runs every side to the end: see fragtui sweep
     chart: str | None = None
 

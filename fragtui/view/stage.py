@@ -12,6 +12,7 @@ from fragtui.sim.engines.engine import Engine, ManualEngine
 from fragtui.sim.errors import FragtuiError
 from fragtui.sim.engines.event_engine import EventEngine
 from fragtui.sim.config.sides import Side
+from fragtui.sim.config.effects import check_read
 from fragtui.sim.config.params import Params
 from fragtui.sim.pool import Change
 from fragtui.view.event_words import EventWords
@@ -98,7 +99,9 @@ class Stage:
         return ranges
 
     def set_params(self, **changes: object) -> None:
-        """Replay under new parameters (raises FragtuiError, keeping everything, if refused)."""
+        """Replay under new parameters (raises FragtuiError, keeping everything, if refused:
+        a value not allowed, or one the run would not read)."""
+        check_read(self.params.with_(**changes), changes)
         self.engine.set_params(**changes)
         self.repaint()
 

@@ -41,11 +41,6 @@ class Words(Protocol):
         ...
 
     @property
-    def inert(self) -> frozenset[str]:
-        """Parameters that change nothing here."""
-        ...
-
-    @property
     def charts(self) -> tuple[str, ...]:
         """Parameters whose sweep the sidebar can chart here (view.charts)."""
         ...

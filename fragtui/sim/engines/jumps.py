@@ -119,6 +119,9 @@ def locate(engine: Engine, text: str, origin: int, option: str) -> int:
             try:
                 step = whole(part, -MAX_STEP, MAX_STEP) if relative else whole(part, 0, MAX_STEP)
             except NumberError:
+                if part.lstrip("+-").isdigit() and part.lstrip("+-").isascii():
+                    raise ParamError(option, text, f"{quoted(part)} is past any step: a step is at most "
+                                                   f"{MAX_STEP:,}, and a move by +N or -N at most that") from None
                 raise ParamError(option, text, f"{quoted(part)} is not a step: each part must be "
                                                f"{PART_ALLOWED}{ascii_note(part)}") from None
             here = max(0, min(here + step if relative else step, total))  # past either end: the end

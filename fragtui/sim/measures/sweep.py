@@ -14,6 +14,7 @@ from fragtui.sim.errors import FragtuiError, ParamError, echo, quoted
 from fragtui.sim.measures.metrics import Metrics
 from fragtui.sim.numbers import NumberError, ascii_note, whole
 from fragtui.sim.config.sides import Side, resolve
+from fragtui.sim.config.effects import unread
 from fragtui.sim.config.params import Params
 from fragtui.sim.workload.requests import Arrive, Event
 
@@ -42,13 +43,16 @@ def parse_block_sizes(text: str, total_slots: int) -> tuple[int, ...]:
     items = text.split(",")
     if len(items) > MAX_BLOCK_SIZES:
         raise ParamError("block_sizes", text, f"takes at most {MAX_BLOCK_SIZES} block sizes, found {len(items):,}")
-    sizes = []
+    sizes: list[int] = []
     for item in items:
         try:
-            sizes.append(whole(item, 1, total_slots))
+            size = whole(item, 1, total_slots)
         except NumberError:
             raise ParamError("block_sizes", text, f"must be whole numbers from 1 to total_slots ({total_slots}), "
                                                   f"comma-separated{ascii_note(item)}") from None
+        if size in sizes:
+            raise ParamError("block_sizes", text, f"names {size} twice; give each block size once")
+        sizes.append(size)
     return tuple(sizes)
 
 
@@ -78,6 +82,7 @@ def blocked_side(params: Params) -> Side:
 
 # -- any parameter: `fragtui sweep --vary PARAM=V1,V2,… [--vary …]` ---------------------------
 
+SWEEP_EVENTS = 20_000_000  # events through sides, all runs together: about a minute at 300k-1M events/s
 MAX_COMBINATIONS = 256  # each combination runs the whole workload through every side
 NOT_VARIED = {"mode": "sets which metrics a row has; run one sweep per mode"}
 
@@ -137,23 +142,10 @@ def parse_axis(text: str) -> Axis:
             value = parse_field(field, item)
         except ParamError as error:
             raise ParamError("vary", text, f"{field} {echo(error.value)}: {error.allowed}") from None
-        if value not in values:
-            values.append(value)
+        if value in values:
+            raise ParamError("vary", text, f"{field} names {value} twice; give each value once")
+        values.append(value)
     return Axis(field, tuple(values), text)
-
-
-def _check_varies(base: Params, axis: Axis) -> None:
-    """A side option varies something only where a side takes it without pinning its own."""
-    from fragtui.sim.config.sides import OPTIONS
-
-    if axis.name not in OPTIONS:
-        return
-    takers = [side for side in resolve(base) if side.takes(axis.name)]
-    if takers and all(axis.name in side.spec.pinned() for side in takers):
-        raise ParamError("vary", axis.text, f"every side that takes {axis.name} pins its own (--sides {base.sides}): "
-                         "varying the run's would change nothing; vary sides instead")
-    if not takers:
-        raise ParamError("vary", axis.text, f"no side takes {axis.name} (--sides {base.sides})")
 
 
 def vary(base: Params, axes: list[Axis], events_for: Callable[[Params], list[Event]] | None = None) -> list[Combination]:
@@ -167,8 +159,6 @@ def vary(base: Params, axes: list[Axis], events_for: Callable[[Params], list[Eve
             raise ParamError("vary", axis.text, f"varies {axis.name} a second time; give its values once")
         seen.add(axis.name)
         count *= len(axis.values)
-    for axis in axes:
-        _check_varies(base, axis)
     if count > MAX_COMBINATIONS:
         raise FragtuiError(f"--vary: {count:,} combinations; at most {MAX_COMBINATIONS} "
                            "(each runs the whole workload through every side)")
@@ -181,7 +171,45 @@ def vary(base: Params, axes: list[Axis], events_for: Callable[[Params], list[Eve
             where = " ".join(f"{name}={value}" for name, value in chosen)
             raise FragtuiError(f"--vary: the combination {where} is refused: {error.describe('field')}") from None
         points.append((chosen, params))
+    for axis in axes:
+        whys = [unread(params).get(axis.name) for _, params in points]
+        if all(whys):
+            raise ParamError("vary", axis.text, f"varies {axis.name}, which has no effect here: {whys[0]}")
+    _check_work([params for _, params in points])
     return [_run(chosen, params, events_for) for chosen, params in points]
+
+
+def _check_work(runs: list[Params]) -> None:
+    """The sweep's whole work within one bound, before any of it runs: in event mode each run's
+    events through each side (SWEEP_EVENTS), in serving mode each run's estimated ticks and
+    block growths through each side (WORK_LIMIT, one serving run's own bound)."""
+    from fragtui.sim.workload.build import WORK_LIMIT, build_workload, estimated_work
+
+    total, serving = 0, runs[0].mode == "serving"
+    for params in runs:
+        sides = len(resolve(params))
+        if serving:
+            ticks, growths = estimated_work(build_workload(params).requests, params.total_slots, params.block_size)
+            total += (ticks + growths) * sides
+        else:
+            total += _events_at_most(params) * sides
+    limit, unit = (WORK_LIMIT, "ticks and block growths") if serving else (SWEEP_EVENTS, "events")
+    if total > limit:
+        raise FragtuiError(f"--vary: {len(runs):,} runs come to about {total:,} {unit} through their sides; at most "
+                           f"{limit:,} (about a minute of work): vary fewer values, or use fewer --arrivals")
+
+
+def _events_at_most(params: Params) -> int:
+    """A run's events, at most: its op list's, else one arrival a request and one free each."""
+    if params.ops is not None:
+        return params.ops.count(",") + 1
+    if params.arrivals is not None or params.trace is None:
+        requests = params.arrival_count
+    else:
+        from fragtui.sim.workload.traces import load_trace
+
+        requests = len(load_trace(params.trace).prompts)
+    return requests * (1 if params.frees == "none" else 2)
 
 
 def _run(chosen: tuple[tuple[str, object], ...], params: Params,
