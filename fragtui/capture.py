@@ -73,6 +73,7 @@ def parse_size(text: str, *, rows_taken: int = 0) -> tuple[int, int]:
                                        f"{MAX_SIZE[0]}x{MAX_SIZE[1]}{with_caption}{ascii_note(text)}") from None
 
 
+MAX_CAPTION = 200  # characters of a caption (the line is cut to the width anyway)
 MAX_PRESS = 200  # keys for --press: each is pressed and painted, about 50 ms, so 10 s at the most
 
 
@@ -83,6 +84,34 @@ def parse_press(text: str) -> tuple[str, ...]:
         raise ParamError("press", text, f"names {len(keys):,} keys; at most {MAX_PRESS} (each is pressed and "
                                         "painted, about 50 ms a key)")
     return keys
+
+
+def check_caption(text: str, kind: str) -> str:
+    """A caption for a `kind` file: one line of printable text, where joiners (U+200D, variation
+    selectors, tags) may join characters into one (👩‍👩‍👧); a GIF's must be characters its bitmap
+    font draws, since anything else would be a blank box."""
+    from fragtui.media.graphemes import clusters, joiner
+
+    allowed = f"must be one line of printable text, 1 to {MAX_CAPTION} characters"
+    stray = [c for c in text if not c.isprintable() and not joiner(c)]
+    if not text.strip() or stray or len(text) > MAX_CAPTION:
+        raise ParamError("caption", text, allowed + (f" ({_code_points(stray[:3])} is not)" if stray else ""))
+    loose = [cluster for cluster in clusters(text) if joiner(cluster[0])]
+    if loose:
+        raise ParamError("caption", text, f"{allowed}: {_code_points([loose[0][0]])} joins nothing before it")
+    if kind == "gif":
+        from fragtui.media.gif import undrawable
+
+        missing = undrawable(text)
+        if missing:
+            shown = ", ".join(f"{c} ({_code_points(list(c))})" for c in dict.fromkeys(missing[:3]))
+            raise ParamError("caption", text, f"a GIF draws text with a bitmap font, which cannot draw {shown}; "
+                                              "use a .svg or .cast recording for this caption")
+    return text
+
+
+def _code_points(chars: list[str]) -> str:
+    return " ".join(f"U+{ord(c):04X}" for c in chars)
 
 
 def record_format(path: str, chosen: str | None) -> str:

@@ -59,7 +59,6 @@ class UsageError(FragtuiError):
 MAX_SPEED = 1024  # the app's fastest autoplay (`]` goes 1, 2, 4, … 1,024 steps a second)
 REPLACED = "the file to write; an existing file is replaced (written beside it, then renamed over it)"
 MAX_ERROR = 1000  # characters of one error line; argparse echoes whole arguments
-MAX_CAPTION = 200  # characters of a caption (the line is cut to the width anyway)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -326,15 +325,13 @@ def run_tui(args: argparse.Namespace) -> int:
     return app.return_code or 0
 
 
-def _look(args: argparse.Namespace) -> tuple[Look, tuple[int, int]]:
-    """How a capture shows the app, and its size (a caption takes one row of it)."""
-    from fragtui.capture import parse_size
+def _look(args: argparse.Namespace, kind: str) -> tuple[Look, tuple[int, int]]:
+    """How a capture to a `kind` file shows the app, and its size (a caption takes one row of it)."""
+    from fragtui.capture import check_caption, parse_size
 
     if args.color_mode not in ("state", "request"):
         raise ParamError("color_mode", args.color_mode, "must be state or request")
-    caption = args.caption
-    if caption is not None and (not caption.strip() or not caption.isprintable() or len(caption) > MAX_CAPTION):
-        raise ParamError("caption", caption, f"must be one line of printable text, 1 to {MAX_CAPTION} characters")
+    caption = None if args.caption is None else check_caption(args.caption, kind)
     size = parse_size(args.size, rows_taken=0 if caption is None else 1)
     return Look(args.color_mode, args.clean, caption), size
 
@@ -352,7 +349,7 @@ def run_screenshot(args: argparse.Namespace) -> int:
     from fragtui.capture import parse_press, screenshot
 
     params = params_from(args)
-    look, size = _look(args)
+    look, size = _look(args, "svg")
     path = screenshot(
         params,
         args.output,
@@ -373,7 +370,7 @@ def run_record(args: argparse.Namespace) -> int:
     params = params_from(args)
     check_writable(args.output)
     kind = record_format(args.output, args.format)
-    look, size = _look(args)
+    look, size = _look(args, kind)
     done = record(
         params,
         args.output,

@@ -149,3 +149,19 @@ async def test_free_slots_and_request_colours_stand_out_under_every_theme_and_at
                     colour = grid._colour((state, owner))
                     assert key(colour) not in {key(free), key(background)}, (theme, owner, state)
                     assert rounded(colour) not in {rounded(free), rounded(background)}, (theme, owner, state)
+
+
+@pytest.mark.parametrize("sides", ["contiguous,paged", "first,best,worst,next,buddy,paged"])
+async def test_no_sidebar_label_is_cut_at_any_size_with_a_model(sides):
+    """Round three found 'reserve…' and two rows reading 'reser…' at 90x30 with --model."""
+    app = FragApp(Params(model="opt-13b", sides=sides).validated(), start_step=20)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for width, height in [(80, 24), (90, 30), (100, 30), (160, 50), (250, 80)]:
+            await pilot.resize_terminal(width, height)
+            await pilot.pause()
+            content = app.query_one("#sidebar").content
+            tables = content.split(" admitted ")[0].rsplit("\n\n", 1)[0]  # every band, before the ratio line
+            assert "…" not in tables, (width, tables)
+            for band in tables.split("\n\n"):  # each band has every label, whole
+                starts = [line.split()[0] for line in band.splitlines()[1:]]
+                assert "reserved mem" in band and "largest" in starts and starts.count("reserved") == 2, (width, band)

@@ -342,3 +342,41 @@ def test_animated_svg_played_in_chromium_shows_each_frame_exactly(seed_frames, t
         played = image.crop((0, (2 * i + 1) * height, width, (2 * i + 2) * height))
         assert len(still.getcolors(1 << 16)) > 3, "the still did not render"
         assert still.tobytes() == played.tobytes(), f"frame {k} at {seconds} s"
+
+
+FAMILY = "\U0001F469\u200d\U0001F469\u200d\U0001F467"  # 👩‍👩‍👧: three emoji joined by U+200D
+
+
+def test_a_grapheme_cluster_is_one_wide_cell_drawn_whole_in_svg_and_asciicast():
+    from fragtui.media.ansi import ansi_row
+    from fragtui.media.graphemes import clusters
+    from fragtui.media.svg import svg_frame
+
+    assert clusters(f"a{FAMILY}e\u0301 \U0001F1EF\U0001F1F5") == ["a", FAMILY, "e\u0301", " ", "\U0001F1EF\U0001F1F5"]
+    captioned = add_caption(frame_from_text(["." * 12]), f"hi {FAMILY}!")
+    assert captioned.row_text(0) == f"   hi {FAMILY}!   "  # 2 + 1 + 2 + 1 cells, centred in 12
+    assert len(captioned.row_cells(0)) == 12
+    assert FAMILY in svg_frame(captioned) and FAMILY in ansi_row(captioned.rows[0])
+
+
+@pytest.mark.parametrize("caption, kind, error", [
+    (f"the family {FAMILY}", "svg", None),
+    (f"the family {FAMILY}", "cast", None),
+    ("ok → ≤ é ░▒", "gif", None),
+    ("🔥 hot", "gif", "a GIF draws text with a bitmap font, which cannot draw 🔥 (U+1F525); use a .svg or .cast"),
+    (f"the family {FAMILY}", "gif",  # (an error line escapes the joiners it quotes)
+     "cannot draw " + FAMILY.replace("\u200d", "\\u200d") + " (U+1F469 U+200D U+1F469 U+200D U+1F467)"),
+    ("שלום", "gif", "cannot draw ש (U+05E9), ל (U+05DC), ו (U+05D5)"),
+    ("a\u202eb", "svg", "(U+202E is not)"),
+    ("\u200dx", "svg", "U+200D joins nothing before it"),
+])
+def test_a_caption_is_accepted_where_it_is_drawn_and_refused_with_the_reason(caption, kind, error):
+    from fragtui.capture import check_caption
+    from fragtui.sim.errors import ParamError
+
+    if error is None:
+        assert check_caption(caption, kind) == caption
+    else:
+        with pytest.raises(ParamError) as caught:
+            check_caption(caption, kind)
+        assert error in str(caught.value) and str(caught.value).isprintable()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from fragtui.media.frame import WIDE_TAIL, CellStyle, Frame, Row
+from fragtui.media.graphemes import spelt
 
 HIDE_CURSOR_AND_CLEAR = "\x1b[?25l\x1b[2J"
 SHOW_CURSOR = "\x1b[?25h"
@@ -27,7 +28,7 @@ def sgr(style: CellStyle) -> str:
 
 
 def ansi_row(row: Row) -> str:
-    return "".join(sgr(style) + text.replace(WIDE_TAIL, "") for text, style in row) + RESET
+    return "".join(sgr(style) + spelt(text.replace(WIDE_TAIL, "")) for text, style in row) + RESET
 
 
 def ansi_update(frame: Frame, previous: Frame | None) -> str:

@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence, cast
 
-from rich.cells import cell_len, get_character_cell_size
+from rich.cells import cell_len
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from rich.terminal_theme import DEFAULT_TERMINAL_THEME, TerminalTheme
+
+from fragtui.media.graphemes import clusters, interned, spelt, width
 
 if TYPE_CHECKING:
     from textual._compositor import LayoutUpdate
@@ -75,7 +77,7 @@ class Frame:
         return [Cell(char, style) for text, style in self.rows[y] for char in text]
 
     def row_text(self, y: int) -> str:
-        return "".join(text for text, _ in self.rows[y]).replace(WIDE_TAIL, "")
+        return spelt("".join(text for text, _ in self.rows[y]).replace(WIDE_TAIL, ""))
 
     def text(self) -> str:
         """The characters of the screen, one line per row (for tests and searching)."""
@@ -117,16 +119,17 @@ def resolve_style(style: Style | None, fg: RGB, bg: RGB, theme: TerminalTheme = 
 
 
 def _cells_of(text: str) -> str:
-    """`text` with one character per cell: wide characters get a tail, zero-width ones go."""
+    """`text` with one character per cell: wide characters get a tail, zero-width ones go,
+    a grapheme cluster is one character (graphemes.interned)."""
     if text.isascii() or cell_len(text) == len(text):
         return text
     out = []
-    for char in text:
-        size = get_character_cell_size(char)
+    for cluster in clusters(text):  # (a cluster of several code points is one interned character)
+        size = width(cluster)
         if size == 1:
-            out.append(char)
+            out.append(interned(cluster))
         elif size == 2:
-            out.append(char + WIDE_TAIL)
+            out.append(interned(cluster) + WIDE_TAIL)
     return "".join(out)
 
 

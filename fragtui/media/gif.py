@@ -24,7 +24,8 @@ from rich.cells import get_character_cell_size
 from fragtui.files import write_bytes
 from fragtui.media.bitmap_font import FONTS, BitmapFont, load
 from fragtui.media.frame import RGB, Frame, blend, merge_repeats
-from fragtui.media.glyphs import BLOCKS, DOUBLE, HEAVY, Arms
+from fragtui.media.glyphs import BLOCKS, DOUBLE, HEAVY, Arms, is_geometry
+from fragtui.media.graphemes import clusters
 from fragtui.media.layout import paint_row
 from fragtui.sim.errors import FragtuiError
 
@@ -46,6 +47,13 @@ def _pillow() -> ModuleType:
     except ImportError:
         raise FragtuiError(f"GIF output needs Pillow, which is not installed: {INSTALL_HINT}") from None
     return Image
+
+
+def undrawable(text: str, font: str = "7x14") -> list[str]:
+    """The characters of `text` (grapheme clusters) a GIF in `font` cannot draw: one its font
+    lacks and no geometry stands for, or a cluster of several code points (a bitmap cell holds one)."""
+    glyphs = load(font)
+    return [c for c in clusters(text) if len(c) > 1 or not (c == " " or c in glyphs or is_geometry(c))]
 
 
 def gif_bytes(

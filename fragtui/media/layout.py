@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from fragtui.media.frame import RGB, WIDE_TAIL, Cell, blend
+from fragtui.media.graphemes import is_cluster
 from fragtui.media.glyphs import ARCS, BLOCKS, BOXES, Arms
 
 
@@ -90,7 +91,7 @@ def paint_row(cells: Sequence[Cell], x0: int = 0, x1: int | None = None, *, skip
             paint.boxes.append((x, arms, char in ARCS, fg))
             gap = 2
             continue
-        if not char.isprintable():
+        if not char.isprintable() and not is_cluster(char):
             gap += 1
             continue
         if run is not None and gap <= 1 and run.fg == fg and run.bold == style.bold and run.italic == style.italic:

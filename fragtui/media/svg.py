@@ -28,6 +28,7 @@ from xml.sax.saxutils import escape
 
 from fragtui.media.frame import RGB, Frame, merge_repeats
 from fragtui.media.glyphs import DOUBLE, HEAVY, Arms
+from fragtui.media.graphemes import spelt
 from fragtui.media.layout import Paint, changed_spans, paint_row
 
 CELL = (10, 20)  # px per cell in the SVG's own units (it scales as a whole)
@@ -158,7 +159,7 @@ class _Canvas:
             for run in paint.texts:
                 texts[(y, run.fg, run.bold, run.italic)].append(
                     f'<text x="{_num(run.x * cw)}" y="{_num(top + self.baseline)}" textLength="{_num(run.cells * cw)}" '
-                    f'lengthAdjust="spacingAndGlyphs">{escape(run.text)}</text>'
+                    f'lengthAdjust="spacingAndGlyphs">{escape(spelt(run.text))}</text>'
                 )
         out = [f'<path class="r" fill="{_hex(c)}" d="{"".join(d)}"/>' for c, d in backgrounds.items()]
         out += [f'<path class="r" fill="{_hex(c)}" d="{"".join(d)}"/>' for c, d in fills.items()]

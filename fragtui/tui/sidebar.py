@@ -99,13 +99,11 @@ def table_width(headings: tuple[str, ...], rows: list[Row], cut: bool = False) -
     return max(len(label) for label, _ in rows) + sum(w + 1 for w in _widths(headings, rows, cut))
 
 
-MIN_LABEL = 10  # a row's label cut shorter than this reads as a riddle: the sides go in bands instead
-
-
 def tally_table(headings: tuple[str, ...], rows: list[Row], width: int = 0) -> Text:
     """A label, then a value per side: the values keep their room (headings are cut to fit
-    first). Where the labels would be cut to a riddle, the sides are split into bands, each a
-    table of its own under the one before; a label still too long gives way with an ellipsis."""
+    first). Where a label would be cut, the sides are split into bands, each a table of its own
+    under the one before, so no two labels can read alike ("reser…"); only where one side alone
+    does not fit does a label give way, with an ellipsis."""
     table = Text(no_wrap=True, overflow="ellipsis")
     for start, end in _bands(headings, rows, width):
         if start:
@@ -115,15 +113,14 @@ def tally_table(headings: tuple[str, ...], rows: list[Row], width: int = 0) -> T
 
 
 def _bands(headings: tuple[str, ...], rows: list[Row], width: int) -> list[tuple[int, int]]:
-    """The fewest bands of about equal size in which every label keeps MIN_LABEL characters
-    (or its whole self, where shorter)."""
+    """The fewest bands of about equal size in which every label is whole."""
     n = len(headings)
-    label = min(max(len(label) for label, _ in rows), MIN_LABEL)
+    label = max(len(label) for label, _ in rows)
     for count in range(1, n + 1):
         size = -(-n // count)
         bands = [(i, min(i + size, n)) for i in range(0, n, size)]
         if width < MIN_TABLE or all(label + sum(w + 1 for w in _widths(headings[a:b], [(l, v[a:b]) for l, v in rows], True))
-                            <= width for a, b in bands):
+                                    <= width for a, b in bands):
             return bands
     return [(i, i + 1) for i in range(n)]
 

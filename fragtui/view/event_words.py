@@ -66,7 +66,7 @@ class EventWords:
         labels = tuple(side.label for side in sim.sides)
         rows = tally_rows(metrics, compact)
         if self.engine.params.bytes_per_token:  # a model gave each slot its size
-            rows += byte_rows(metrics, self.engine.params.bytes_per_token)
+            rows += byte_rows(metrics, self.engine.params.bytes_per_token, compact)
         data = SidebarData(labels, rows, ratio_line(labels, metrics), "waste share over steps (0–100%)")
         data.sparks = [(label, waste_share_points(sim, i), m.waste_share)
                        for i, (label, m) in enumerate(zip(labels, metrics))]

@@ -98,10 +98,10 @@ def short_number(n: int) -> str:
 IN_BYTES = ("used", "reserved", "free", "wasted")
 
 
-def byte_rows(metrics: Sequence[Metrics], bytes_per_token: int) -> list[Row]:
-    """The slot counts of IN_BYTES as memory: a label and a value per side."""
+def byte_rows(metrics: Sequence[Metrics], bytes_per_token: int, compact: bool = False) -> list[Row]:
+    """The slot counts of IN_BYTES as memory: a label and a value per side (`compact`: 2.9G)."""
     rows = {row.label: row for row in METRIC_ROWS}
-    return [(f"{name} mem", tuple(format_bytes(_slots(rows[name], m) * bytes_per_token) for m in metrics))
+    return [(f"{name} mem", tuple(format_bytes(_slots(rows[name], m) * bytes_per_token, compact) for m in metrics))
             for name in IN_BYTES]
 
 

@@ -87,10 +87,11 @@ def parse_bytes(text: str) -> int:
     return size
 
 
-def format_bytes(size: int) -> str:
-    """Binary units, trimmed: 128 KiB, 12 GiB, 1.5 MiB."""
+def format_bytes(size: int, compact: bool = False) -> str:
+    """Binary units, trimmed: 128 KiB, 12 GiB, 1.5 MiB (`compact`: 128K, 12G, 1.5M, 0B)."""
     for unit, scale in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if size >= scale:
             value = size / scale
-            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
-    return f"{size} B"
+            number = f"{value:.0f}" if value == int(value) else f"{value:.1f}"
+            return number + unit[0] if compact else f"{number} {unit}"
+    return f"{size}B" if compact else f"{size} B"
