@@ -428,6 +428,50 @@ def bench_json_stream() -> None:
            "≤ 500 MB", peak <= 500)
 
 
+def _peak_child(args: list[str]) -> tuple[float, float, int]:
+    """Run fragtui in a child: (wall seconds, peak resident memory in MB, status), the peak
+    from the kernel's own account of the child (wait4), so a run shorter than any sampling
+    interval is measured too."""
+    start = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-m", "fragtui", *args], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, cwd=ROOT, env=ENV)
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return time.perf_counter() - start, usage.ru_maxrss / 1024, child.returncode
+
+
+def bench_prefix_memory() -> None:
+    """Issue 22, item 9: prefix caching holds per-block state for the blocks in use, not the pool."""
+    print("peak memory with prefix caching (issue 22's cases; whole process, kernel's peak RSS)")
+    pool = ["--total-slots", "16777216", "--block-size", "1", "--prefixes", "4:16"]
+    million = ["--arrivals", "1000000"]
+    cases = [
+        ("16,777,216 slots at block 1, 64 requests, no caching", ["report", *pool], None),
+        ("the same with --prefix-caching", ["report", *pool, "--prefix-caching"], "ratio"),
+        ("screenshot of it at the end", ["screenshot", *pool, "--prefix-caching", "--at", "end", "-o", "/tmp/bench.svg"],
+         None),
+        ("record of it, 10 steps", ["record", *pool, "--prefix-caching", "--to", "10", "-o", "/tmp/bench.cast"], None),
+        ("sweep --block-sizes 1,2,4,8 with caching", ["sweep", "--total-slots", "16777216", "--prefix-caching",
+                                                     "--block-sizes", "1,2,4,8"], None),
+        ("1M arrivals, prefixes 26:16, uniform:17:100, churn:0.5, caching",
+         ["report", "--prefix-caching", "--prefixes", "26:16", "--lengths", "uniform:17:100", "--frees", "churn:0.5",
+          *million], None),
+        ("shared-prefix scenario at block 1, 1M arrivals", ["report", "--scenario", "shared-prefix", "--block-size", "1",
+                                                             *million], None),
+    ]
+    without = 0.0
+    for name, args, kind in cases:
+        seconds, peak, status = _peak_child(args)
+        if status:
+            report(name, f"failed (status {status})", "≤ 1,024 MB", False)
+            continue
+        if not without:
+            without = peak
+        report(f"{name} ({seconds:.1f} s)", f"{peak:.0f} MB", "≤ 1,024 MB", peak <= 1024)
+        if kind == "ratio":
+            report("  caching / no caching", f"{peak / without:.2f}×", "≤ 2×", peak <= 2 * without)
+
+
 # -- 4b. scale: long requests, huge pools ----------------------------------------------------
 
 LONG_REQUEST = dict(total_slots=1 << 21, max_len=1 << 20)
@@ -563,7 +607,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument("--only", default="",
                         help="comma-separated: allocators,instructions,repaint,serving,sides,paint,trace,million,json,"
-                             "scale,history")
+                             "prefix-memory,scale,history")
     args = parser.parse_args()
     repeats = 1 if args.quick else 5
     only = set(filter(None, args.only.split(",")))
@@ -582,6 +626,7 @@ def main() -> None:
         "trace": lambda: bench_trace(repeats),
         "million": bench_million_trace,
         "json": bench_json_stream,
+        "prefix-memory": bench_prefix_memory,
         "scale": bench_scale,
         "history": bench_history,
     }
