@@ -14,7 +14,6 @@ from __future__ import annotations
 import codecs
 import io
 import sys
-import unicodedata
 from contextlib import contextmanager
 from typing import Any, Iterator, TextIO
 
@@ -36,6 +35,8 @@ class OutputError(FragtuiError):
 def _stand_in(error: UnicodeError) -> tuple[str, int]:
     if not isinstance(error, UnicodeEncodeError):
         raise error
+    import unicodedata  # (only when some character needs a stand-in)
+
     out = []
     for ch in error.object[error.start:error.end]:
         sub = STAND_INS.get(ch) or unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()

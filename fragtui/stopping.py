@@ -11,7 +11,6 @@ in raw mode.)"""
 
 from __future__ import annotations
 
-import asyncio
 import signal
 from contextlib import contextmanager
 from types import FrameType
@@ -45,6 +44,8 @@ _running: list[Stoppable] = []  # the app a signal goes to, while one runs
 def _stop(signum: int, frame: FrameType | None) -> None:
     if not _running:
         raise Stopped(signum)
+    import asyncio  # (loaded already: the app runs on it)
+
     app = _running[-1]
     app.stopped_by = signum  # (an app not yet started sees it when it starts)
     try:
