@@ -283,6 +283,8 @@ class FragApp(App[None]):
         self._timer = self.set_interval(1 / frames, self._tick)
 
     def _tick(self) -> None:
+        if not self.is_running:  # a tick that comes while the app shuts down finds no widgets
+            return
         if not self.stage.at_end:
             if self._steps_per_frame == 1:
                 self.action_step()
