@@ -116,6 +116,11 @@ class Pool(Protocol):
         """How many holdings hold block `block` now (0: it is free); only where blocks are shared."""
         ...
 
+    def copies(self, block: int) -> int:
+        """How many blocks hold the cached identity block `block` holds: 2 or more where a
+        block was computed again though cached (vLLM keeps such duplicates); 0 where none."""
+        ...
+
     def cached_blocks(self) -> Collection[int]:
         """Free blocks that still hold a cached block identity (prefix caching), as a live
         view: a later request can take them back without computing them. Empty elsewhere.

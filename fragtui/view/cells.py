@@ -81,6 +81,7 @@ class CellInfo:
     owners: tuple[int, ...]
     blocks: tuple[int, int] | None
     shared: int = 0  # the most holders any of its blocks has, where that is more than one
+    duplicates: int = 0  # its blocks that hold a cached identity another block holds too
 
     def describe(self, request_detail: Callable[[int], str], name: Callable[[int], str] = "r{}".format) -> str:
         """`request_detail(id)` says how full a request is, e.g. "32/512"; `name(id)` what to
@@ -98,6 +99,10 @@ class CellInfo:
         if self.blocks is not None:
             first, last = self.blocks
             parts.append(f"block {first}" if first == last else f"blocks {first}–{last}")
+        if self.duplicates:
+            one = self.duplicates == 1
+            parts.append(f"{self.duplicates} block{'' if one else 's'} of it hold{'s' if one else ''} what another "
+                         "block holds too (a duplicate: computed again though cached; vLLM keeps both)")
         return " · ".join(parts)
 
 
@@ -118,5 +123,7 @@ def cell_info(picture: Picture, start: int, end: int) -> CellInfo:
             if rid != NOBODY and (not owners or owners[-1] != rid) and rid not in owners:
                 owners.append(rid)
     first, last = picture.block(start), picture.block(end - 1)
-    blocks = (first, last) if first is not None and last is not None else None
-    return CellInfo(start, end, counts, tuple(owners), blocks, shared)
+    blocks, duplicates = None, 0
+    if first is not None and last is not None:
+        blocks, duplicates = (first, last), sum(picture.copies(b) > 1 for b in range(first, last + 1))
+    return CellInfo(start, end, counts, tuple(owners), blocks, shared, duplicates)

@@ -113,8 +113,8 @@ def _blocks(o: PagedOutcome, prefix: str, pool: Pool) -> str:
             return blocks_text(o.blocks) + _evicting(o)
         n, new = o.reused, o.blocks[o.reused:]
         back = f", {len(o.revived)} back from the free pool" if o.revived else ""
-        text = (f"r{o.request_id} reuses {n} cached block{'s' if n > 1 else ''} of prefix {prefix} "
-                f"({blocks_text(o.blocks[:n])}{back})")
+        of = f"of prefix {prefix}" if prefix else "of its prompt"
+        text = f"r{o.request_id} reuses {n} cached block{'s' if n > 1 else ''} {of} ({blocks_text(o.blocks[:n])}{back})"
         return text + (f" + {blocks_text(new)}" if new else "") + _evicting(o)
     if o.kind == FREED:
         kept = _kept(o.blocks, pool)

@@ -79,11 +79,13 @@ class Picture:
         self.total_slots = total = pool.total_slots
         self.block_size = pool.block_size  # 0: no blocks
         self.unit = pool.block_size or 1  # slots per owner entry
+        self._shared_cell = bytes([SHARED]) * self.unit
         self.states = bytearray(total)
         self.owners = array("i", [NOBODY]) * (total // self.unit + 1)
         self.painted: dict[int, _Painted] = {}
         self.sharers: dict[int, set[int]] = {}  # block -> its holders, where more than one
         self._cached = pool.cached_blocks()
+        self.copies = pool.copies  # (live: asked only when a cell is hovered)
         self.states[total - pool.unusable:] = bytes([UNUSABLE]) * pool.unusable
         for holding in pool.holdings():
             self._paint(holding, None)  # (no ranges: everything will be drawn)
@@ -104,6 +106,7 @@ class Picture:
         spans: list[tuple[int, int]] = []  # extents that changed: the free runs around them may look different
         painted = self.painted
         self._cached = pool.cached_blocks()
+        self.copies = pool.copies
         replaced = list(change.replaced)
         resized: list[tuple[_Painted, Holding]] = []
         for rid in change.resized:
@@ -168,7 +171,7 @@ class Picture:
         else:
             self.sharers[block] = {holder, rid}
             owners[block] = SEVERAL
-        self.states[block * unit:(block + 1) * unit] = bytes([SHARED]) * unit
+        self.states[block * unit:(block + 1) * unit] = self._shared_cell
 
     def _erase(self, painted: _Painted, first: int, ranges: Ranges, spans: list[tuple[int, int]]) -> None:
         """Free extents `first`.. of what was drawn for a request."""

@@ -77,6 +77,9 @@ class RunPool:
     def holders(self, block: int) -> int:
         return 0
 
+    def copies(self, block: int) -> int:
+        return 0
+
     def cached_blocks(self) -> Collection[int]:
         return ()  # a run is never cached
 
@@ -103,6 +106,8 @@ class BlockAllocator(Protocol):
     prefix_caching: bool
 
     def refcount(self, block: int) -> int: ...
+
+    def copies(self, block: int) -> int: ...
 
     @property
     def tables(self) -> Mapping[int, tuple[Sequence[int], int]]:
@@ -143,6 +148,9 @@ class BlockPool(BlocksAlike):
 
     def holders(self, block: int) -> int:
         return self.allocator.refcount(block)
+
+    def copies(self, block: int) -> int:
+        return self.allocator.copies(block) if self.allocator.prefix_caching else 0
 
     def cached_blocks(self) -> Collection[int]:
         return self.allocator.cached_free

@@ -18,7 +18,7 @@ NOOP = "noop"
 POOL_FULL = "pool-full"
 FRAGMENTED = "fragmented"
 
-Identity = tuple[object, int]  # a cached block's identity: (prefix letter or request id, block index)
+Identity = object  # a cached block's identity, hashable: prefix_cache.block_identities
 
 
 class ContiguousOutcome(NamedTuple):

@@ -8,7 +8,7 @@ the head (`lifo`). `lowest` ignores the queue and always hands out the lowest fr
 
 from __future__ import annotations
 
-from typing import AbstractSet
+from typing import AbstractSet, Sequence
 
 from fragtui.sim.allocators.adapters import BlockPool
 from fragtui.sim.allocators.block_runs import Table, runs_of, span
@@ -131,6 +131,10 @@ class PagedAllocator:
         """How many block tables hold `block`: asked only where blocks are shared (prefix_cache.py)."""
         raise NotImplementedError("nothing is shared here")
 
+    def copies(self, block: int) -> int:
+        """How many blocks hold `block`'s cached identity: none is cached here (prefix_cache.py)."""
+        return 0
+
     # -- read (allocator.py) ---------------------------------------------------------------
 
     def tallies(self) -> tuple[int, ...]:
@@ -145,7 +149,8 @@ class PagedAllocator:
         return Metrics(admitted=admitted, rejected=rejected, rejected_pool_full=rejected, rejected_fragmented=0,
                        live=live, used=used, reserved=reserved, slack=0, free=free, unusable=self.unusable,
                        largest_free_run=largest, holes=self.free_block_runs() if holes else None, stranded=0,
-                       block_table_entries=entries, total_slots=self.total_slots, **self.sharing())
+                       block_table_entries=entries, total_slots=self.total_slots, blocks=self.num_blocks,
+                       **self.sharing())
 
     def sharing(self) -> dict[str, int]:
         """The prefix cache's tallies (none here)."""
@@ -168,7 +173,7 @@ class PagedAllocator:
             for run in runs_of(blocks):
                 ends = span(run)
                 if ends is None:
-                    spans.extend((b, b + 1) for b in run)
+                    spans.extend(_ascending_runs(run))
                 else:
                     spans.append(ends)
         spans.sort()
@@ -221,3 +226,14 @@ class PagedAllocator:
         twin.queue = self.queue.copy()
         twin._take, twin._give = twin.queue.take_table, twin.queue.give
         return twin
+
+
+def _ascending_runs(blocks: Sequence[int]) -> list[tuple[int, int]]:
+    """[low, high) of each stretch of consecutive ascending ids in a list of blocks (a table
+    taken from the head of a queue is mostly such stretches); ids in any other order come out
+    one block a span."""
+    if not blocks:
+        return []
+    cuts = [i for i, (a, b) in enumerate(zip(blocks, blocks[1:]), 1) if b != a + 1]
+    starts = [0, *cuts]
+    return [(blocks[i], blocks[j - 1] + 1) for i, j in zip(starts, [*cuts, len(blocks)])]

@@ -36,21 +36,43 @@ block that preceded it.
 from __future__ import annotations
 
 import copy
-from typing import Iterator, Sequence
+from itertools import chain, islice, takewhile
+from typing import Iterator, Sequence, cast
 
 from fragtui.sim.allocators.outcomes import ADMITTED, FREED, NOOP, POOL_FULL, REJECTED, Identity, PagedOutcome, PrefixOutcome
 from fragtui.sim.allocators.free_queues import LowestQueue
 from fragtui.sim.allocators.refcounts import RefCounts
 from fragtui.sim.allocators.paged import PagedAllocator
-from fragtui.sim.workload.requests import Request
+from fragtui.sim.workload.requests import HASH_BLOCK, Request
 
 _new = tuple.__new__
 _NO_BLOCKS: list[int] = []
 
 
+def _is_not_none(value: object) -> bool:
+    return value is not None
+
+
 def block_identities(request: Request, block_size: int) -> list[Identity]:
-    """The identities of a request's full blocks, in block-table order."""
+    """The identities of a request's full blocks, in block-table order: a shared prefix's
+    (its letter and the block's place), then the request's own (its id and place).
+
+    A request named by Mooncake's hash ids (one per full HASH_BLOCK of 512 tokens) maps them onto
+    `block_size`: the block starting at token t of hash block h is the number h × 512 + t, so
+    the blocks of one 512-token block are shared wherever it is (an id names its prefix too),
+    and numbers are never a prefix's or a request's own (tuples); a block of several hash
+    blocks is −1 − the last of them. The sizes must divide one the other (workload.build
+    refuses the rest). Numbers, in ranges, because a Mooncake prompt is some 800 blocks of 16."""
     full = request.used // block_size
+    if request.hashes:
+        if block_size <= HASH_BLOCK:
+            named: list[Identity] = list(chain.from_iterable(
+                range(h * HASH_BLOCK, (h + 1) * HASH_BLOCK, block_size) for h in request.hashes))
+        else:
+            m = block_size // HASH_BLOCK
+            named = [-1 - request.hashes[k] for k in range(m - 1, len(request.hashes), m)]
+        del named[full:]
+        return named + [(request.id, i) for i in range(len(named), full)]
     shared = request.prefix_len // block_size if request.prefix else 0  # blocks all of the prefix's tokens
     return [(request.prefix, i) for i in range(shared)] + [(request.id, i) for i in range(shared, full)]
 
@@ -97,6 +119,17 @@ class _FreeList:
     def push_back(self, block: int) -> None:
         self.insert_after(block, self.prv[END])
 
+    def extend_back(self, blocks: list[int]) -> None:
+        """push_back each of `blocks` in turn (in one pass: a long table's release)."""
+        nxt, prv = self.nxt, self.prv
+        last = prv[END]
+        for block in blocks:
+            nxt[last] = block
+            prv[block] = last
+            last = block
+        nxt[last], prv[END] = END, last
+        self.count += len(blocks)
+
     def push_front(self, block: int) -> None:
         self.insert_after(block, END)
 
@@ -110,6 +143,21 @@ class _FreeList:
         """Take `block` (one handed out before) out; returns the node before it, for undo."""
         self.count -= 1
         return self._unlink(block)
+
+    def take_front(self, n: int) -> list[int]:
+        """pop_front `n` times (in one pass where the head is blocks used before)."""
+        nxt, prv = self.nxt, self.prv
+        taken: list[int] = []
+        head = nxt[END]
+        while len(taken) < n and head != UNTOUCHED and head != END:
+            taken.append(head)
+            del prv[head]
+            head = nxt.pop(head)
+        nxt[END], prv[head] = head, END
+        self.count -= len(taken)
+        pop = self.pop_front
+        taken += [pop() for _ in range(n - len(taken))]  # (from the run never handed out)
+        return taken
 
     def pop_front(self) -> int:
         self.count -= 1
@@ -157,6 +205,7 @@ class PrefixCachingAllocator(PagedAllocator):
         self.cache: dict[Identity, list[int]] = {}
         self.cached_free: set[int] = set()
         self.hits = self.misses = self.evictions = 0
+        self.queried = 0  # tokens admissions looked up (vLLM's queries): their prompts
         self.entries = 0
         # The free queue: with `lowest`, uncached free blocks are flags (handed out lowest
         # first) and the list holds only cached ones, behind them; otherwise the list is all of it.
@@ -169,7 +218,8 @@ class PrefixCachingAllocator(PagedAllocator):
 
     def sharing(self) -> dict[str, int]:
         return {"prefix_hits": self.hits, "prefix_misses": self.misses, "evictions": self.evictions,
-                "saved_blocks": self.saved_blocks}
+                "saved_blocks": self.saved_blocks, "hit_tokens": self.hits * self.block_size,
+                "queried_tokens": self.queried}
 
     def refcount(self, block: int) -> int:
         """How many block tables hold `block` now."""
@@ -183,14 +233,15 @@ class PrefixCachingAllocator(PagedAllocator):
     def admit(self, request: Request) -> PagedOutcome:
         bs, used, rid = self.block_size, request.used, request.id
         need = -(-used // bs)
+        if need - (used - 1) // bs > self.free_blocks:  # short even if every block but the last were a hit
+            self.rejected_pool_full += 1
+            return _new(PagedOutcome, (REJECTED, POOL_FULL, rid, _NO_BLOCKS, used))
         identities = block_identities(request, bs)
         cache, refs = self.cache, self.refs
-        reused = []
-        for identity in identities[:(used - 1) // bs]:  # the last token is always computed
-            copies = cache.get(identity)
-            if copies is None:
-                break
-            reused.append(copies[0])  # the copy cached first, as vLLM's map answers
+        # The longest run of cached identities from the start, but never the last token's
+        # block (it is always computed); of each, the copy cached first, as vLLM's map answers.
+        hits = cast(Iterator[list[int]], takewhile(_is_not_none, map(cache.get, islice(identities, (used - 1) // bs))))
+        reused = [copies[0] for copies in hits]
         revive = [block for block in reused if block not in refs]  # cached, in the free queue
         new = need - len(reused)
         if new + len(revive) > self.free_blocks:
@@ -204,22 +255,23 @@ class PrefixCachingAllocator(PagedAllocator):
         for block in taken:
             refs[block] = 1
         blocks = reused + taken
-        named, duplicates = self.identity, 0
-        for i in range(len(reused), len(identities)):
-            identity, block = identities[i], blocks[i]
-            copies = cache.get(identity)
+        duplicates, first = 0, len(reused)
+        get = cache.get
+        for identity, block in zip(identities[first:], blocks[first:]):
+            copies = get(identity)
             if copies is None:
                 cache[identity] = [block]
             else:  # computed again though cached: vLLM keeps both
                 copies.append(block)
                 duplicates += 1
-            named[block] = identity
+        self.identity.update(zip(blocks[first:], identities[first:]))
         self.tables[rid] = (blocks, used)
         self.free_blocks -= new + len(revive)
         self.used += used - (len(reused) - len(revive)) * bs  # (blocks already held are full and counted)
         self.entries += need
         self.hits += len(reused)
         self.misses += new
+        self.queried += used
         self.admitted += 1
         return _new(PrefixOutcome, (ADMITTED, None, rid, blocks, used, len(reused), evicted, revived, low,
                                     duplicates))
@@ -232,6 +284,7 @@ class PrefixCachingAllocator(PagedAllocator):
         bs, refs, identity, links = self.block_size, self.refs, self.identity, self.links
         fifo = self.order == "fifo"
         uncached = []  # released, holding no identity: they go where the free order says
+        tail = []  # released to the queue's tail, in release order
         freed = 0
         for i in range(len(blocks) - 1, -1, -1):  # last block first
             block = blocks[i]
@@ -243,12 +296,13 @@ class PrefixCachingAllocator(PagedAllocator):
             freed += 1
             self.used -= max(0, min(bs, used - i * bs))  # (blocks a serving request grew into hold none of it)
             if block in identity:
-                links.push_back(block)
-                self.cached_free.add(block)
+                tail.append(block)
             elif fifo:  # uncached blocks join the tail too, in the same release order
-                links.push_back(block)
+                tail.append(block)
             else:
                 uncached.append(block)
+        links.extend_back(tail)
+        self.cached_free.update(block for block in tail if block in identity)
         if self.order == "lifo":  # as a group at the head, the table's last block first
             for block in reversed(uncached):
                 links.push_front(block)
@@ -292,6 +346,7 @@ class PrefixCachingAllocator(PagedAllocator):
             self.entries -= len(blocks)
             self.hits -= len(reused)
             self.misses -= len(new)
+            self.queried -= used
             self.evictions -= len(outcome.evicted)
             self.admitted -= 1
         elif kind == REJECTED:
@@ -362,8 +417,7 @@ class PrefixCachingAllocator(PagedAllocator):
         taken: list[int] = []
         if self.lowest is not None:  # uncached blocks first, lowest first
             taken = self.lowest.take(min(n, len(self.lowest)))
-        pop = self.links.pop_front
-        taken += [pop() for _ in range(n - len(taken))]
+        taken += self.links.take_front(n - len(taken))
         evicted = []
         identity, cache = self.identity, self.cache
         for block in taken:

@@ -26,9 +26,9 @@ from typing import Sequence
 
 from fragtui.sim.bulk import collector_paused
 from fragtui.sim.config.params import Params, parse_frees, parse_prefixes
-from fragtui.sim.errors import FragtuiError, safe
+from fragtui.sim.errors import FragtuiError, ParamError, safe
 from fragtui.sim.workload.lengths import EMPIRICAL, parse_lengths, parse_token_lengths, sharegpt
-from fragtui.sim.workload.requests import PREFIX_LETTERS, Arrive, Event, Free, Request
+from fragtui.sim.workload.requests import HASH_BLOCK, PREFIX_LETTERS, Arrive, Event, Free, Request
 
 MAX_DRAWS = 100  # draws per request kept, before lengths that rarely fit are refused
 WORK_LIMIT = 100_000_000  # serving: busy ticks + block growths: minutes of engine time, not hours
@@ -160,7 +160,10 @@ def _from_trace(params: Params) -> tuple[list[Request], int, str]:
     requests: list[Request] = []
     dropped, now, scale, max_len = 0, 0.0, params.time_scale, params.max_len
     seconds = trace.seconds
-    given = trace.kind == "azure"
+    given = trace.has_outputs
+    hashed = trace.hashes is not None
+    if hashed:
+        _check_hashed(params)
     lengths: dict[int, int] = {}
     same = lengths.setdefault  # one int object per distinct length: a trace repeats them (50 MB a million rows)
     for i, (prompt, output) in enumerate(zip(trace.prompts, trace.outputs)):  # columns: no row objects
@@ -171,7 +174,7 @@ def _from_trace(params: Params) -> tuple[list[Request], int, str]:
                 dropped += 1
                 continue
             used = prompt + output
-            requests.append(Request(len(requests), same(used, used), max_len))
+            requests.append(Request(len(requests), same(used, used), max_len, hashes=trace.hash_ids(i)[:prompt // HASH_BLOCK] if hashed else ()))
             continue
         if not given:
             assert outputs is not None
@@ -185,9 +188,29 @@ def _from_trace(params: Params) -> tuple[list[Request], int, str]:
             dropped += 1
             continue
         used = prompt + output
-        requests.append(Request(len(requests), same(used, used), max_len, arrival_tick=tick, output=same(output, output)))
+        requests.append(Request(len(requests), same(used, used), max_len, arrival_tick=tick, output=same(output, output),
+                                hashes=trace.hash_ids(i)[:prompt // HASH_BLOCK] if hashed else ()))
     name = safe(trace.path.rsplit("/", 1)[-1], 60)  # printed in reports and titles
     return requests, dropped, f"trace {name}: {len(requests)} requests"
+
+
+def _check_hashed(params: Params) -> None:
+    """A trace that names its prompt blocks (Mooncake's hash ids, one per 512 tokens) maps onto
+    a prefix-caching side's blocks only where its block size divides 512 or 512 divides it; and
+    it brings its own prefixes."""
+    from fragtui.sim.config.sides import resolve
+
+    if params.prefixes is not None:
+        raise ParamError("prefixes", params.prefixes, "the trace names its own prompt blocks (hash_ids); "
+                         "drop --prefixes")
+    for side in resolve(params):
+        block = side.options.get("block_size")
+        if side.options.get("prefix_caching") and block and HASH_BLOCK % block and block % HASH_BLOCK:
+            where = "block_size" if "block_size" not in side.spec.pinned() else "sides"
+            raise ParamError(where, block if where == "block_size" else params.sides,
+                             f"a Mooncake trace names its prompt blocks per {HASH_BLOCK} tokens; with prefix caching "
+                             f"a block size must divide {HASH_BLOCK} (1, 2, 4, …, {HASH_BLOCK}) or be a multiple of it"
+                             + (f" (side {side.label!r} has block_size {block})" if where == "sides" else ""))
 
 
 def add_frees(requests: list[Request], frees: str, seed: int) -> list[Event]:

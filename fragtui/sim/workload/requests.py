@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 PREFIX_LETTERS = "abcdefghijklmnopqrstuvwxyz"  # the names of shared prefixes
+HASH_BLOCK = 512  # tokens a Mooncake hash id stands for
 
 
 class Request(NamedTuple):
@@ -16,7 +17,10 @@ class Request(NamedTuple):
 
     Its first `prefix_len` tokens are prefix `prefix`'s (a letter; "" for none): every request
     naming the same letter holds the same tokens there, up to the shorter prefix_len, and the
-    rest of its tokens are its own. Only a prefix-caching allocator reads them.
+    rest of its tokens are its own. Or its prompt's full blocks of HASH_BLOCK (512) tokens are
+    named by `hashes`, as a Mooncake trace names them: equal ids, equal content and prefix (a
+    partial last block has no name here: it is never shared). Only a prefix-caching allocator
+    reads either (prefix_cache.block_identities).
 
     A named tuple: made in one C call (a serving admission makes one for its allocator, and a
     trace a million), three times as fast as a frozen dataclass."""
@@ -28,6 +32,7 @@ class Request(NamedTuple):
     prefix_len: int = 0
     arrival_tick: int = 0
     output: int = 0
+    hashes: tuple[int, ...] = ()
 
     @property
     def prompt(self) -> int:

@@ -1,5 +1,6 @@
-"""Request traces from files: the Azure LLM inference CSV exactly as published, a CSV with a
-`used` (or `tokens`) column, or one whole number per line.
+"""Request traces from files: the Azure LLM inference CSV exactly as published, the Mooncake
+traces (JSON Lines with each prompt's block identities, FAST 2025), a CSV with a `used` (or
+`tokens`) column, or one whole number per line; any of them gzip-compressed.
 
 Every problem is reported as `FILE:LINE: what is wrong` (or `FILE: what is wrong`).
 
@@ -10,6 +11,12 @@ What is read, and what is refused at once:
 - lines of at most MAX_LINE bytes and fields of at most MAX_FIELD characters, UTF-8, no NUL;
 - the file is streamed, line by line, and its rows kept as compact columns (`array`), not as
   an object per row: a million rows cost about 20 MB.
+
+A Mooncake row is `{"timestamp": MS, "input_length": N, "output_length": M, "hash_ids": [...]}`:
+arrival in milliseconds, prompt and output tokens, and one id per HASH_BLOCK (512) tokens of
+the prompt, ceil(N / 512) of them, the last block possibly partial. Equal ids are equal
+content with an equal prefix before it (see prefix_cache.block_identities for how they map to
+a block size).
 
 Timestamps (the Azure TIMESTAMP column) are read in one family, ISO 8601 date and time:
 `YYYY-MM-DD HH:MM[:SS[.FRACTION]]` with a space or `T` between, up to 9 fractional digits (the
@@ -23,10 +30,13 @@ are measured from the earliest timestamp, and serving mode admits requests in ti
 from __future__ import annotations
 
 import csv
+import gzip
+import json
 import math
 import os
 import re
 import stat
+import zlib
 from array import array
 from dataclasses import dataclass, field
 from datetime import date
@@ -36,8 +46,11 @@ from typing import BinaryIO, Iterator, NoReturn, Sequence, overload
 
 from fragtui.sim.errors import InputFileError, quoted, safe
 from fragtui.sim.numbers import MAX_TOKENS, NumberError, is_whole, whole
+from fragtui.sim.workload.requests import HASH_BLOCK
 
 AZURE_COLUMNS = ("TIMESTAMP", "ContextTokens", "GeneratedTokens")
+MOONCAKE_KEYS = ("timestamp", "input_length", "output_length", "hash_ids")
+MAX_HASH_ID = 2**63 - 1
 MAX_BYTES = 2 * 2**30
 MAX_ROWS = 1_000_000
 MAX_LINE = 65_536  # characters; a trace row is a few dozen
@@ -45,7 +58,7 @@ BLOCK = 1 << 20  # bytes read at a time
 MAX_FIELD = 1_024  # characters
 MAX_SPAN = 366 * 86_400  # seconds between the earliest and the latest timestamp
 KERNEL_FILES = ("/proc/", "/sys/")  # regular files to stat, endless or changing to read
-EMPTY = "is empty: expected a CSV with a used/tokens column, or one number per line"
+EMPTY = "is empty: expected a CSV with a used/tokens column, Mooncake JSON Lines, or one number per line"
 
 _STAMP = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})[ T]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.,]([0-9]{1,9}))?)?"
@@ -74,6 +87,19 @@ class Trace:
     prompts: array[int] = field(repr=False)  # azure: ContextTokens; otherwise the row's tokens
     outputs: array[int] = field(repr=False)  # azure: GeneratedTokens; otherwise 0
     seconds: array[float] | None = field(repr=False)  # since the earliest timestamp; None without timestamps
+    hashes: array[int] | None = field(default=None, repr=False)  # mooncake: every row's hash ids, end to end
+    hash_starts: array[int] | None = field(default=None, repr=False)  # mooncake: where each row's begin (and the end)
+
+    @property
+    def has_outputs(self) -> bool:
+        """Whether each row gives its output length (serving mode draws one where not)."""
+        return self.kind in ("azure", "mooncake")
+
+    def hash_ids(self, index: int) -> tuple[int, ...]:
+        """Row `index`'s prompt block identities, one per HASH_BLOCK tokens (() where the trace has none)."""
+        if self.hashes is None or self.hash_starts is None:
+            return ()
+        return tuple(self.hashes[self.hash_starts[index]:self.hash_starts[index + 1]])
 
     @property
     def rows(self) -> TraceRows:
@@ -152,6 +178,11 @@ def _load(path: str, mtime_ns: int, size: int) -> Trace:
     with os.fdopen(fd, "rb") as f:
         info = os.fstat(fd)
         _check_regular(path, info.st_mode, info.st_size)
+        if f.read(2) == b"\x1f\x8b":  # gzip's magic: read through it (MAX_BYTES counts what it holds)
+            f.seek(0)
+            with gzip.GzipFile(fileobj=f) as unzipped:
+                return _Reader(path).read(_lines(path, unzipped))  # type: ignore[arg-type]
+        f.seek(0)
         return _Reader(path).read(_lines(path, f))
 
 
@@ -167,7 +198,7 @@ def _blocks(path: str, f: BinaryIO) -> Iterator[tuple[int, list[str]]]:
     while True:
         try:
             chunk = f.read(BLOCK)
-        except OSError as error:
+        except (OSError, EOFError, zlib.error) as error:  # (the last two: a gzip file cut short or corrupt)
             raise InputFileError(path, n, f"cannot read: {_reason(error)}") from None
         total += len(chunk)
         if total > MAX_BYTES:
@@ -223,6 +254,8 @@ class _Reader:
                 break
         else:
             raise InputFileError(path, None, EMPTY)
+        if text.lstrip().startswith("{"):
+            return self._mooncake(n, text, lines)
         first = _fields(path, n, text)
         if is_whole(first[0]):
             self._number_lines(n, text, lines)
@@ -305,6 +338,58 @@ class _Reader:
             raise InputFileError(path, header_line, "has a header but no rows")
         return self._trace("azure" if azure else "csv", stamps=stamp is not None)
 
+    def _mooncake(self, n: int, text: str, lines: Iterator[tuple[int, str]]) -> Trace:
+        """JSON Lines, a request each: its arrival (ms), lengths and prompt block identities."""
+        path = self.path
+        hashes, starts = array("Q"), array("Q", [0])
+        stamps = self.stamps
+        while True:
+            if text.strip():
+                try:
+                    row = json.loads(text)
+                except ValueError:
+                    row = None
+                if not isinstance(row, dict):
+                    raise InputFileError(path, n, "is not a JSON object: a Mooncake row is {\"timestamp\": MS, "
+                                                  "\"input_length\": N, \"output_length\": M, \"hash_ids\": [...]}")
+                missing = [key for key in MOONCAKE_KEYS if key not in row]
+                if missing:
+                    raise InputFileError(path, n, f"has no {missing[0]}; a Mooncake row has "
+                                                  f"{', '.join(MOONCAKE_KEYS[:-1])} and {MOONCAKE_KEYS[-1]}")
+                prompt = _json_whole(path, n, row["input_length"], "input_length", 1)
+                output = _json_whole(path, n, row["output_length"], "output_length", 0)
+                ids = row["hash_ids"]
+                blocks = -(-prompt // HASH_BLOCK)
+                if not isinstance(ids, list) or len(ids) != blocks:
+                    found = f"{len(ids)} ids" if isinstance(ids, list) else f"a {type(ids).__name__}"
+                    raise InputFileError(path, n, f"hash_ids has {found} for input_length {prompt}; a row has "
+                                                  f"ceil({prompt} / {HASH_BLOCK}) = {blocks}, one per {HASH_BLOCK}-token block")
+                for i, value in enumerate(ids):
+                    if type(value) is not int or not 0 <= value <= MAX_HASH_ID:
+                        raise InputFileError(path, n, f"hash_ids[{i}] is {quoted(json.dumps(value))}: ids are whole "
+                                                      f"numbers from 0 to {MAX_HASH_ID:,}")
+                when = row["timestamp"]
+                if type(when) not in (int, float) or not math.isfinite(when) or when < 0:
+                    raise InputFileError(path, n, f"timestamp is {quoted(json.dumps(when))}: milliseconds from the "
+                                                  "trace's start, a number ≥ 0")
+                self._add(n, prompt, output)
+                seconds = when / 1000
+                if seconds > MAX_SPAN:
+                    raise InputFileError(path, n, f"timestamp {when} ms is more than {MAX_SPAN // 86_400} days from "
+                                                  "the trace's start; a trace may span at most that")
+                self.earliest = min(self.earliest, seconds)
+                stamps.append(seconds)
+                hashes.extend(ids)
+                starts.append(len(hashes))
+            try:
+                n, text = next(lines)
+            except StopIteration:
+                break
+        if not self.lines:
+            raise InputFileError(path, None, EMPTY)
+        trace = self._trace("mooncake", stamps=True)
+        return Trace(path, "mooncake", trace.lines, trace.prompts, trace.outputs, trace.seconds, hashes, starts)
+
     def _stamp(self, n: int, text: str) -> None:
         """Read a TIMESTAMP into seconds since the first one's date (UTC when zoned)."""
         seconds_text = text[17:]
@@ -359,6 +444,13 @@ class _Reader:
     def _too_long(self, n: int, text: str, other: int) -> NoReturn:
         raise InputFileError(self.path, n, f"TIMESTAMP {quoted(text.strip())} is more than {MAX_SPAN // 86_400} "
                                            f"days from line {other}'s; a trace may span at most that")
+
+
+def _json_whole(path: str, line: int, value: object, key: str, low: int) -> int:
+    if type(value) is not int or not low <= value <= MAX_TOKENS:
+        raise InputFileError(path, line, f"{key} is {quoted(json.dumps(value))}: a whole number of tokens from "
+                                         f"{low} to {MAX_TOKENS:,}")
+    return value
 
 
 def _fields(path: str, line: int, text: str) -> list[str]:
