@@ -24,7 +24,8 @@ from fragtui.sim.measures.breakdown import Breakdown
 from fragtui.sim.measures.metrics import SERIES_FIELDS, Metrics, ServingMetrics
 from fragtui.sim.workload.build import Workload
 from fragtui.sim.workload.requests import Arrive, Event, Request
-from fragtui.view.rows import CATEGORIES, METRIC_ROWS, PEAK_FIELDS, SERVING_SHARING_ROWS, byte_rows, ratio_line, shown
+from fragtui.view.rows import (CATEGORIES, METRIC_ROWS, PEAK_FIELDS, SERVING_GAUGE_ROWS, SERVING_SHARING_ROWS, byte_rows,
+                               ratio_line, shown)
 
 FEW_TICKS = 1000  # an average over fewer memory-bound ticks than this is noisy: say so
 LABEL, VALUE = 26, 12  # event mode's table: label and value widths at least
@@ -223,6 +224,9 @@ def serving_text(params: Params, workload: Workload, sides: tuple[Side, ...], re
         table.append(("ticks (queued)", [f"{m.ticks} ({m.queued_ticks})" for m in ms]))
     if any(m.rejected for m in ms):
         table.append(("never fit the pool", [str(m.rejected) for m in ms]))
+    if any(m.kv_usage is not None for m in ms):
+        table += [(label, [read(m) for m in ms]) for label, read in SERVING_GAUGE_ROWS
+                  if "hit rate" not in label or any(m.hit_rate is not None for m in ms)]
     if params.sequences > 1:
         kind = "samples" if params.samples > 1 else "beam candidates"
         table += [(f"{label} ({params.sequences} {kind})", [read(m) for m in ms]) for label, read in SERVING_SHARING_ROWS]

@@ -60,17 +60,19 @@ class Sidebar(TextLines):
             text.append_text(chart_text(data.chart, colours, width, compact=short))
         for note in data.notes:
             text.append(f"\n\n{note}", "dim")
-        line_width = max(1, width - 12)  # name, then the line, then " 100%"
+        names = [name for name, *_ in data.sparks] + [name for name, _ in data.bars]
+        name_width = min(max((len(name) for name in names), default=6), max(6, width // 3))
+        line_width = max(1, width - name_width - 6)  # name, then the line, then " 100%"
         if data.sparks:
             text.append(f"\n\n{data.spark_title}", "dim")
             for name, points, now in data.sparks:
-                text.append(f"\n{name[:6]:<7}", "dim")
+                text.append(f"\n{_cut(name, name_width):<{name_width + 1}}", "dim")
                 text.append(sparkline(points, line_width), self._variable("pool-reserved"))
                 text.append(f" {100 * now:.0f}%")
         if data.bars:
             text.append(f"\n\n{data.bars_title}", "dim")
             for name, shares in data.bars:
-                text.append(f"\n{name[:6]:<7}", "dim")
+                text.append(f"\n{_cut(name, name_width):<{name_width + 1}}", "dim")
                 text.append_text(stacked_bar(shares, line_width + 5, colour_of))
         if self._about:
             text.append("\n\nwhat to watch", "bold dim")

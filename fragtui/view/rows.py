@@ -28,6 +28,7 @@ class MetricRow:
     hide_zero: bool = False  # left out where it is 0 on both sides (it only applies sometimes)
     minor: bool = False  # left out where it is 0 on both sides and space is short
     hide_none: bool = False  # left out where there is no figure on either side
+    gauge_of: Callable[[Metrics], int | float | None] | None = None  # left out where it reads as this does
 
     def text(self, m: Metrics, compact: bool = False) -> str:
         return format_value(self.read(m), self.percent, compact)
@@ -52,6 +53,9 @@ METRIC_ROWS = (
     MetricRow("holes", lambda m: m.holes, sidebar=False),
     MetricRow("ext frag %", lambda m: m.ext_frag, percent=True),
     MetricRow("utilization %", lambda m: m.utilization, short="util %", percent=True),
+    # vLLM's gauge beside the truth above it: shown where the two part (tail waste, cached blocks)
+    MetricRow("  vLLM KV usage %", lambda m: m.kv_usage, short="  vLLM use %", percent=True, hide_none=True,
+              gauge_of=lambda m: m.utilization),
     MetricRow("waste share %", lambda m: m.waste_share, sidebar=False, percent=True),
     MetricRow("block-table entries", lambda m: m.block_table_entries, short="entries"),
     MetricRow("wasted", lambda m: m.wasted),
@@ -64,6 +68,14 @@ METRIC_ROWS = (
 )
 
 PEAK_FIELDS = ("live", "used", "reserved", "block_table_entries")
+
+# vLLM's gauges beside the truth, serving mode's report: means over every tick, and the hit
+# rate over the run (shown where a side has blocks).
+SERVING_GAUGE_ROWS: tuple[tuple[str, Callable[[ServingMetrics], str]], ...] = (
+    ("token occupancy, all ticks %", lambda m: f"{100 * m.breakdown.share('token_states'):.1f}"),
+    ("vLLM KV usage, all ticks %", lambda m: "n/a" if m.kv_usage is None else f"{100 * m.kv_usage:.1f}"),
+    ("prefix-cache hit rate %", lambda m: "n/a" if m.hit_rate is None else f"{100 * m.hit_rate:.1f}"),
+)
 
 # Serving mode's sharing rows (--samples, --beam-width), for the sidebar and the serving report:
 # (label, the value as shown). Saved by sharing is the PagedAttention paper's Fig. 15 measure.
@@ -114,7 +126,14 @@ def _slots(row: MetricRow, m: Metrics) -> int:
 def shown(row: MetricRow, metrics: Sequence[Metrics], compact: bool = False) -> bool:
     values = [row.read(m) for m in metrics]
     hides = row.hide_zero or (compact and row.minor)
+    if row.gauge_of is not None and all(v is None or _same(v, row.gauge_of(m)) for v, m in zip(values, metrics)):
+        return False
     return not (hides and not any(values)) and not (row.hide_none and all(v is None for v in values))
+
+
+def _same(a: int | float, b: int | float | None) -> bool:
+    """Two shares that read the same to a tenth of a percent."""
+    return b is not None and abs(a - b) < 0.0005
 
 
 def tally_rows(metrics: Sequence[Metrics], compact: bool = False) -> list[Row]:

@@ -4,7 +4,10 @@ and the pool in the paper's memory categories, now and averaged over the ticks s
 from __future__ import annotations
 
 from fragtui.sim.engines.serving.serving_engine import ServingEngine
-from fragtui.sim.measures.breakdown import Breakdown
+from fragtui.sim.allocators.registry import GROWS
+from fragtui.sim.measures.breakdown import Breakdown, kv_usage
+from fragtui.sim.errors import FragtuiError
+from fragtui.view.charts import Chart, available, chart_for
 from fragtui.view.narration import SideNow, narrate, narrate_ticks_start, tick_header
 from fragtui.view.rows import CATEGORIES, SERVING_SHARING_ROWS
 from fragtui.view.states import SHARED, legend_of
@@ -13,21 +16,26 @@ from fragtui.view.words import SidebarData
 
 class ServingWords:
     manual: frozenset[str] = frozenset()  # requests come from the workload and leave when they finish
-    charts: tuple[str, ...] = ()  # a serving sweep runs every side to the end: see fragtui sweep
-    chart: str | None = None
 
     def __init__(self, engine: ServingEngine) -> None:
         self.engine = engine
+        self.chart: str | None = None  # the capacity curve, where the trace names its blocks (view.charts)
 
-    def chart_now(self) -> None:
-        return None
+    @property
+    def charts(self) -> tuple[str, ...]:
+        return available(self.engine.params)
+
+    def chart_now(self) -> Chart | None:
+        """The chart the sidebar shows (worked out once per trace and pool: view.charts)."""
+        return None if self.chart is None else chart_for(self.chart, self.engine.params, lambda params: [])
 
     @property
     def legend(self) -> tuple[tuple[int, str], ...]:
         """The paper's categories, each its own colour (rounding slack where a side rounds),
-        and shared token states where a request's sequences share blocks."""
+        shared token states where a request's sequences or prompts share blocks, and cached
+        blocks where a side caches them."""
         drawn = {side_state for side in self.engine.sides for side_state in side.states}
-        names = {"used", "reserved", "internal", "stranded", "unusable"} | ({"slack"} & drawn)
+        names = {"used", "reserved", "internal", "stranded", "unusable"} | ({"slack", "shared", "cached"} & drawn)
         if self.engine.params.sequences > 1:
             names.add("shared")
         labels = {c.state: c.short for c in CATEGORIES} | {SHARED: "shared"}
@@ -73,12 +81,24 @@ class ServingWords:
         ]
         rows += [(f"{category.tiny if compact else category.short} %", tuple(_pct(b, category.key) for b in now))
                  for category in CATEGORIES if category.key != "unusable" and (category.key != "slack" or slack)]
+        blocks = [side.allocator.can(GROWS) for side in self.engine.sides]
+        if any(blocks):  # vLLM's gauges now, beside the token states above (the truth)
+            rows.append(("vLLM use %" if compact else "vLLM KV usage %",
+                         tuple(f"{100 * kv_usage(b.free, b.total - b.unusable):.1f}" if paged else "–"
+                               for paged, b in zip(blocks, now))))
+        if any(m.hit_rate is not None for m in metrics):
+            rows.append(("hit rate %", tuple("–" if m.hit_rate is None else f"{100 * m.hit_rate:.1f}" for m in metrics)))
         rows.append(("avg batch", tuple(f"{m.mean_batch:.1f}" for m in metrics)))
         if self.engine.params.sequences > 1:
             rows += [(label, tuple(read(m) for m in metrics)) for label, read in SERVING_SHARING_ROWS]
         data = SidebarData(labels, rows, batch_ratio(labels, [m.mean_batch for m in metrics]),
                            bars_title="memory, mean over the ticks so far")
         data.bars = [(label, _shares(m.breakdown)) for label, m in zip(labels, metrics)]
+        if self.chart is not None:
+            try:
+                data.chart = self.chart_now()
+            except FragtuiError as error:  # (what-ifs since it was chosen left nothing to chart)
+                data.notes.append(f"chart {self.chart}: {error}")
         return data
 
 

@@ -42,6 +42,7 @@ class Option:
     name: str
     summary: str
     choices: Callable[[], tuple[object, ...]] | None = None  # a few values, cycled by a key
+    word: str = ""  # a switch: what a side's label says when it pins it on ("no " + it when off)
 
     def parse(self, text: str) -> object:
         from fragtui.sim.config.params import parse_field
@@ -58,7 +59,7 @@ OPTIONS: dict[str, Option] = {option.name: option for option in (
     Option("reservation", "what a contiguous run reserves: max, pow2 or oracle", lambda: RESERVATIONS),
     Option("block_size", "slots a block (paged)"),
     Option("order", "the free-block order: fifo, lifo or lowest", lambda: ORDERS),
-    Option("prefix_caching", "vLLM's prefix cache (paged)", lambda: (False, True)),
+    Option("prefix_caching", "vLLM's prefix cache (paged)", lambda: (False, True), word="cache"),
     Option("watermark", "the share of blocks kept free at admission (serving, paged)"),
 )}
 SIDE_ALLOWED = ("NAME or NAME:OPTION=VALUE[:OPTION=VALUE…], NAME one of {names}; one to "
@@ -237,7 +238,7 @@ def _labels(specs: list[SideSpec]) -> list[str]:
     for spec in specs:
         label = spec.name
         if counts[spec.name] > 1 and spec.pins:
-            label += " " + " ".join(_shown(value) for _, value in spec.pins)
+            label += " " + " ".join(_pinned(key, value) for key, value in spec.pins)
         labels.append(label)
     seen: dict[str, int] = {}
     for i, label in enumerate(labels):  # still twins (the same side twice): number them
@@ -245,6 +246,14 @@ def _labels(specs: list[SideSpec]) -> list[str]:
             seen[label] = seen.get(label, 0) + 1
             labels[i] = f"{label} #{seen[label]}"
     return labels
+
+
+def _pinned(key: str, value: object) -> str:
+    """A pinned option in a label: its value (`8`), or a switch's word (`cache`, `no cache`)."""
+    word = OPTIONS[key].word
+    if word and isinstance(value, bool):
+        return word if value else f"no {word}"
+    return _shown(value)
 
 
 def _shown(value: object) -> str:

@@ -7,6 +7,14 @@ from dataclasses import dataclass
 
 CATEGORIES = ("token_states", "reserved", "internal", "slack", "stranded", "free", "unusable")
 
+def kv_usage(free: float, usable: float) -> float:
+    """vLLM's KV-cache usage gauge, `1 − free blocks / blocks`, in slots: a cached block nobody
+    holds counts as free, and a block holding one token counts as used whole. (vLLM divides by
+    num_gpu_blocks − 1: its block 0 is a null block it never hands out; every block here is
+    usable.) The truth beside it is token occupancy, the share of slots that hold a token."""
+    return 1 - free / usable if usable else 0.0
+
+
 @dataclass(frozen=True, slots=True)
 class Breakdown:
     """The pool in the paper's categories (PagedAttention §3, Fig. 2), in slots.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from fragtui.sim.measures.breakdown import Breakdown
+from fragtui.sim.measures.breakdown import Breakdown, kv_usage
 
 # The integer tallies recorded after every step (for sparklines and peaks), in this order.
 SERIES_FIELDS = (
@@ -43,6 +43,9 @@ class Metrics:
     prefix_misses: int = 0  # blocks admissions computed anew
     evictions: int = 0  # cached identities dropped because their block was taken
     saved_blocks: int = 0  # block-table entries beyond the blocks held: what sharing saves now
+    hit_tokens: int = 0  # tokens admissions found in the cache (hits × block size)
+    queried_tokens: int = 0  # tokens admissions looked up: their prompts
+    blocks: int = 0  # usable blocks, where memory is blocks (paged): vLLM's gauge reads them
 
     @property
     def wasted(self) -> int:
@@ -66,16 +69,22 @@ class Metrics:
 
     @property
     def hit_rate(self) -> float | None:
-        """The share of admitted blocks the cache served (vLLM reports it over tokens); None
-        before any lookup."""
-        lookups = self.prefix_hits + self.prefix_misses
-        return self.prefix_hits / lookups if lookups else None
+        """vLLM's prefix-cache hit rate: tokens hit over tokens queried (an admission queries
+        its prompt); None before any lookup."""
+        return self.hit_tokens / self.queried_tokens if self.queried_tokens else None
+
+    @property
+    def kv_usage(self) -> float | None:
+        """vLLM's KV-cache usage gauge (breakdown.kv_usage); None where memory is not blocks."""
+        return kv_usage(self.free, self.total_slots - self.unusable) if self.blocks else None
 
     def as_dict(self) -> dict[str, int | float | None]:
         data: dict[str, int | float | None] = asdict(self)
         data["wasted"] = self.wasted
         hit_rate = self.hit_rate
         data["hit_rate"] = None if hit_rate is None else round(hit_rate, 6)
+        kv_usage = self.kv_usage
+        data["kv_usage"] = None if kv_usage is None else round(kv_usage, 6)
         data["ext_frag"] = round(self.ext_frag, 6)
         data["utilization"] = round(self.utilization, 6)
         data["waste_share"] = round(self.waste_share, 6)
@@ -109,3 +118,6 @@ class ServingMetrics:
     # sharing (--samples, --beam-width): 0 where each request is one sequence
     copies: int = 0  # blocks copied on write
     saved_share: float = 0.0  # blocks saved by sharing / blocks without sharing, summed over ticks (Fig. 15)
+    # vLLM's gauges (Metrics.hit_rate, Metrics.kv_usage): over the run, and averaged over all ticks
+    hit_rate: float | None = None  # prefix caching only
+    kv_usage: float | None = None  # blocks only

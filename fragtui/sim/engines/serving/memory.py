@@ -125,6 +125,10 @@ class Memory(Protocol):
         """(block-table entries, blocks held): what sharing saves is the difference."""
         ...
 
+    def lookups(self) -> tuple[int, int]:
+        """(tokens hit, tokens queried) by prefix-cache lookups so far: (0, 0) without a cache."""
+        ...
+
     def pool(self, progress: Progress, head: Request | None) -> Pool: ...
 
     def clone(self) -> Memory: ...
@@ -205,6 +209,9 @@ class _ContiguousMemory:
 
     def blocks_now(self) -> tuple[int, int]:
         return 0, 0  # no blocks
+
+    def lookups(self) -> tuple[int, int]:
+        return 0, 0
 
     def levels(self, head: Request | None) -> Levels:
         free = self.total_slots - self.held
@@ -297,6 +304,9 @@ class _PagedMemory:
         held = self.allocator.num_blocks - self.free_blocks
         return held, held
 
+    def lookups(self) -> tuple[int, int]:
+        return 0, 0
+
     def pool(self, progress: Progress, head: Request | None) -> Pool:
         return BlockPool(self.allocator, progress)
 
@@ -321,7 +331,8 @@ class _CachingPagedMemory(_PagedMemory):
 
     def admit(self, request: Request, tokens: int) -> bool:
         allocator = self.allocator
-        outcome = allocator.admit(Request(request.id, tokens, request.final, request.prefix, request.prefix_len))
+        outcome = allocator.admit(Request(request.id, tokens, request.final, request.prefix, request.prefix_len,
+                                          hashes=request.hashes))
         if outcome.kind != ADMITTED:
             return False
         if allocator.free_blocks < self.keep_free:  # vLLM's watermark: not at the cost of the reserve
@@ -352,6 +363,9 @@ class _CachingPagedMemory(_PagedMemory):
     def blocks_now(self) -> tuple[int, int]:
         allocator = self.allocator
         return allocator.entries, allocator.num_blocks - allocator.free_blocks
+
+    def lookups(self) -> tuple[int, int]:
+        return self.allocator.hits * self.block_size, self.allocator.queried
 
     def clone(self) -> _CachingPagedMemory:
         twin = copy.copy(self)

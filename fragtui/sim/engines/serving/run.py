@@ -13,7 +13,7 @@ from fragtui.sim.engines.serving.ticks import NEVER, _Engine
 from fragtui.sim.engines.serving.memory import Serving
 from fragtui.sim.engines.serving.sharing import Sequences
 from fragtui.sim.engines.serving.stream import Stream
-from fragtui.sim.measures.breakdown import Breakdown
+from fragtui.sim.measures.breakdown import Breakdown, kv_usage
 from fragtui.sim.measures.metrics import ServingMetrics
 from fragtui.sim.engines.record import SideRecord
 from fragtui.sim.engines.serving.types import RequestState
@@ -261,6 +261,8 @@ class ServingRun:
         e = self._engine
         ticks, queued = e.tick, e.queued_ticks
         entries, held = e.block_sums
+        hit, queried = e.memory.lookups()
+        breakdown = e.breakdown_of(ticks, e.sums)
         return ServingMetrics(
             ticks=ticks,
             arrived=e.next_arrival,
@@ -274,10 +276,12 @@ class ServingRun:
             mean_batch=_ratio(e.batch_sum, ticks),
             mean_batch_queued=_ratio(e.batch_sum_queued, queued),
             mean_queueing_delay=_ratio(e.delay_sum, e.admitted),
-            breakdown=e.breakdown_of(ticks, e.sums),
+            breakdown=breakdown,
             breakdown_queued=e.breakdown_of(queued, e.sums_queued),
             copies=e.memory.copies,
             saved_share=_ratio(entries - held, entries),
+            hit_rate=hit / queried if queried else None,
+            kv_usage=kv_usage(breakdown.free, breakdown.total - breakdown.unusable) if e.memory.grows else None,
             **self._steady(),
         )
 

@@ -228,6 +228,9 @@ class SharedPagedMemory:
     def blocks_now(self) -> tuple[int, int]:
         return self.entries, self.held_blocks
 
+    def lookups(self) -> tuple[int, int]:
+        return 0, 0
+
     def pool(self, progress: Progress, head: Request | None) -> Pool:
         return SequencePool(self, progress)
 
@@ -321,6 +324,9 @@ class SequencePool(BlocksAlike):
 
     def holders(self, block: int) -> int:
         return self.memory.refs.of(block)
+
+    def copies(self, block: int) -> int:
+        return 0
 
     def cached_blocks(self) -> Collection[int]:
         return ()
