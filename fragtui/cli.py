@@ -29,8 +29,9 @@ PARAM_HELP = {
     "lengths": "constant | uniform:A:B | lognormal:MU:SIGMA | azure-conv | azure-code",
     "frees": "none | every-other | churn:P",
     "ops": "an op list such as +32,+64/1024,-0",
-    "trace": "a trace file: the Azure CSV, a CSV with a used/tokens column, or one number per line "
-             "(a regular file of at most 2 GiB and 1,000,000 rows; see the README for timestamps)",
+    "trace": "a trace file: the Azure CSV, Mooncake's JSON Lines (prompt block ids: prefix caching reuses "
+             "them), a CSV with a used/tokens column, or one number per line; gzip too (a regular file of "
+             "at most 2 GiB and 1,000,000 rows; see the README for timestamps)",
     "kv_memory": "KV cache size, e.g. 24GiB (with --model: sets --total-slots)",
     "model": "llama-3-8b | llama-3-70b | llama-2-7b | llama-2-13b | mistral-7b | opt-13b | L:H:D:DTYPE",
     "placement": "first | best | worst | next | buddy (a binary buddy allocator, as the paper assumes for Orca)",
@@ -128,6 +129,19 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--csv", action="store_true", help="CSV, one record per allocator per combination (with --vary)")
 
     sub.add_parser("scenarios", help="list the named scenarios and what each shows")
+
+    capacity = sub.add_parser("capacity", help="the prefix cache's hit rate against its capacity, replaying a "
+                                               "trace that names its prompt blocks (Mooncake's Fig. 9)")
+    capacity.add_argument("--scenario", default=argparse.SUPPRESS, metavar="NAME",
+                          help="a scenario that replays such a trace (default mooncake-chat; or mooncake-synthetic)")
+    capacity.add_argument("--trace", default=None, metavar="FILE",
+                          help="a trace with block ids, such as Mooncake's JSON Lines (gzip too)")
+    capacity.add_argument("--capacities", default=None, metavar="10k,1M,3e6,…",
+                          help="cache sizes in tokens, comma-separated: 3000000, 3e6 or 3M "
+                               "(default 10k,100k,300k,1M,3M,10M,50M,1G: Fig. 9's axis)")
+    out = capacity.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="one JSON object: capacity_tokens and hit_rate for each")
+    out.add_argument("--csv", action="store_true", help="CSV, one record per capacity")
 
     shot = sub.add_parser("screenshot", help="render the app at a step to an SVG file (no web font: the same offline)")
     _add_params(shot)
@@ -307,6 +321,33 @@ def run_scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_capacity(args: argparse.Namespace) -> int:
+    from fragtui.report.capacity import capacity_csv, capacity_json, capacity_text
+    from fragtui.sim.measures.capacity import DEFAULT_CAPACITIES, capacity_curve, parse_capacities, prompts_of
+    from fragtui.sim.workload.traces import load_trace
+
+    if args.trace is not None and hasattr(args, "scenario"):
+        raise ParamError("trace", args.trace, f"cannot be combined with --scenario {args.scenario}; give one of them")
+    path = args.trace
+    if path is None:
+        scenario = get_scenario(getattr(args, "scenario", "mooncake-chat"))
+        path = scenario.params.get("trace")
+        if path is None:
+            raise ParamError("scenario", scenario.name, "replays no trace; the capacity curve needs one that names "
+                             "its prompt blocks: mooncake-chat, mooncake-synthetic, or --trace FILE")
+    capacities = DEFAULT_CAPACITIES if args.capacities is None else parse_capacities(args.capacities)
+    prompts = prompts_of(load_trace(path))
+    points, top = capacity_curve(prompts, capacities)
+    name = safe(path.rsplit("/", 1)[-1], 60)
+    if args.json:
+        print(capacity_json(name, len(prompts), points, top))
+    elif args.csv:
+        print(capacity_csv(name, points, top))
+    else:
+        print(capacity_text(name, len(prompts), points, top))
+    return 0
+
+
 def run_tui(args: argparse.Namespace) -> int:
     params = params_from(args)
     speed = number_option("speed", args.speed, 1, MAX_SPEED)
@@ -394,6 +435,7 @@ COMMANDS = {
     "report": run_report,
     "sweep": run_sweep,
     "scenarios": run_scenarios,
+    "capacity": run_capacity,
     "screenshot": run_screenshot,
     "record": run_record,
 }

@@ -24,7 +24,7 @@ def chart_text(chart: Chart, colours: tuple[str, ...], width: int = 33, compact:
     for r in chart.rows:
         text.append(f"{r.label + ('*' if r.marked else ''):>{label}}", "bold reverse" if r.current else "")
         for i, value in enumerate(r.bars):
-            text.append(f" {value:>5} ")
+            text.append(f" {r.shown[i] if r.shown else value:>5} ")
             text.append(_bar(value, most[i], bar), colours[i % len(colours)])
         text.append("\n")
     notes = chart.notes if not compact else tuple(n for n in chart.notes if n.startswith("*"))

@@ -1,10 +1,13 @@
 """Sweeps drawn in the sidebar: one parameter's values, each run over the whole stream, as
-rows of bars. The block-size trade-off (paged tail waste against block-table entries) and a
-comparison of every side's admissions over max_len, placement or reservation."""
+rows of bars. The block-size trade-off (paged tail waste against block-table entries), a
+comparison of every side's admissions over max_len, placement or reservation, and, where the
+run replays a trace that names its prompt blocks, the prefix cache's hit rate against its
+capacity (either mode: it replays only the trace's sequence of requests)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 from fragtui.sim.allocators.contiguous import RESERVATIONS
@@ -15,7 +18,19 @@ from fragtui.sim.workload.requests import Event
 from fragtui.sim.config.sides import resolve
 from fragtui.sim.measures.sweep import Axis, blocked_side, sweep, vary
 
-CHARTS = ("block_size", "max_len", "placement", "reservation")  # what `y` cycles through
+CHARTS = ("block_size", "max_len", "placement", "reservation")  # what `y` cycles through in event mode
+CAPACITY = "capacity"  # the hit rate against the cache's size, for a trace with block ids
+
+
+def available(params: Params) -> tuple[str, ...]:
+    """The charts `y` cycles through for this run: the sweeps in event mode (a serving sweep
+    runs every side to the end: see fragtui sweep), and the capacity curve where the trace
+    names its prompt blocks."""
+    from fragtui.sim.workload.traces import load_trace
+
+    sweeps = CHARTS if params.mode == "event" else ()
+    hashed = params.trace is not None and load_trace(params.trace).hashes is not None
+    return sweeps + ((CAPACITY,) if hashed else ())
 
 
 @dataclass(frozen=True)
@@ -24,6 +39,7 @@ class ChartRow:
     current: bool  # the run on screen
     bars: tuple[int, ...]  # one value per series
     marked: bool = False  # a row a footnote explains
+    shown: tuple[str, ...] = ()  # how each value is written, where not as the number itself
 
 
 @dataclass(frozen=True)
@@ -37,6 +53,10 @@ class Chart:
 def chart_for(name: str, params: Params, events_for: Callable[[Params], list[Event]]) -> Chart:
     """The sweep of parameter `name` around `params`; `events_for(params)` is the stream a
     value's parameters give (max_len changes what the requests ask for)."""
+    if name == CAPACITY:
+        if params.trace is None or name not in available(params):
+            raise FragtuiError("this run replays no trace that names its prompt blocks")
+        return _capacity_chart(params.trace, params.total_slots)
     if name == "block_size":
         rows = sweep(params, events_for(params))
         return Chart(
@@ -77,3 +97,29 @@ def runnable(params: Params, name: str, values: tuple[object, ...],
             continue
         kept.append(value)
     return tuple(kept)
+
+
+@lru_cache(maxsize=4)
+def _capacity_chart(trace: str, pool: int) -> Chart:
+    """The capacity curve of `trace` (Mooncake's Fig. 9), the row nearest the pool's size marked."""
+    from fragtui.sim.measures.capacity import DEFAULT_CAPACITIES, PAPER_LEVEL, capacity_curve, paper_trace, prompts_of
+    from fragtui.sim.workload.traces import load_trace
+
+    points, top = capacity_curve(prompts_of(load_trace(trace)), DEFAULT_CAPACITIES)
+    nearest = min(DEFAULT_CAPACITIES, key=lambda c: abs(c.bit_length() - pool.bit_length()))
+    paper = paper_trace(trace)
+    level = f"; Mooncake's Fig. 9 levels near {PAPER_LEVEL[paper]:.2f}" if paper else ""
+    return Chart(
+        "prefix-cache hit rate by capacity", ("hit rate",),
+        tuple(ChartRow(_tokens(p.capacity_tokens), p.capacity_tokens == nearest, (round(1000 * p.hit_rate),),
+                       shown=(f"{100 * p.hit_rate:.1f}%",)) for p in points),
+        (f"tokens the cache holds; every block kept: {100 * top.hit_rate:.1f}%{level}; the pool's size marked",),
+    )
+
+
+def _tokens(n: int) -> str:
+    for suffix, scale in (("G", 10**9), ("M", 10**6), ("k", 10**3)):
+        if n >= scale and n % (scale // 10) == 0:
+            value = n / scale
+            return f"{value:g}{suffix}"
+    return f"{n:,}"

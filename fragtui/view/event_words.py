@@ -6,7 +6,7 @@ from __future__ import annotations
 from fragtui.sim.engines.event_engine import EventEngine
 from fragtui.sim.engines.lockstep import Simulation
 from fragtui.sim.errors import FragtuiError
-from fragtui.view.charts import CHARTS, Chart, chart_for
+from fragtui.view.charts import Chart, available, chart_for
 from fragtui.sim.workload.requests import Arrive
 from fragtui.view.narration import SideNow, narrate, narrate_start, step_header
 from fragtui.view.rows import byte_rows, ratio_line, tally_rows
@@ -18,13 +18,16 @@ SPARK_POINTS = 120  # enough to see a shape; cheap however long the run
 
 class EventWords:
     manual = frozenset({"free", "arrive"})
-    charts = CHARTS
 
     def __init__(self, engine: EventEngine, chart: str | None = None) -> None:
         self.engine = engine
         self.chart = chart  # a parameter whose sweep the sidebar charts (view.charts.CHARTS), or None
         self._chart_key: tuple[object, ...] | None = None
         self._chart: Chart | None = None
+
+    @property
+    def charts(self) -> tuple[str, ...]:
+        return available(self.engine.params)
 
     @property
     def legend(self) -> tuple[tuple[int, str], ...]:

@@ -1,15 +1,17 @@
-"""Several serving runs of one stream, side by side on every core (parallel.py): every side of a
-run (the PagedAttention paper's four baselines, say), and paged serving at several sharing widths."""
+"""Several serving runs of one stream, side by side on every core (sim/parallel.py): every side
+of a run (the PagedAttention paper's four baselines, say), and paged serving at several sharing
+widths."""
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from functools import partial
+from typing import Any, Iterable, Sequence
 
 from fragtui.sim.allocators.registry import GROWS
 from fragtui.sim.config.params import Params
 from fragtui.sim.config.sides import Side, one_side, resolve
 from fragtui.sim.workload.requests import Request
-from fragtui.sim.engines.serving.parallel import run_all
+from fragtui.sim.parallel import run_all
 from fragtui.sim.engines.serving.stream import Stream
 from fragtui.sim.measures.metrics import ServingMetrics
 
@@ -29,8 +31,9 @@ def compare(
     common = dict(warmup=warmup, samples=samples, beam_width=beam_width, seed=seed)
     # Sides that grow (paged) serve the longest: they go first, so that the cores share the work evenly.
     order = sorted(range(len(sides)), key=lambda i: not sides[i].allocator.can(GROWS))
-    jobs = {i: dict(common, side=sides[i]) for i in order}
-    results = run_all(Stream(requests, sides[0].setting.max_len), jobs, workers)
+    stream = Stream(requests, sides[0].setting.max_len)
+    jobs = {i: partial(_metrics, stream, dict(common, side=sides[i])) for i in order}
+    results = run_all(jobs, _pays(stream), workers)
     return tuple(results[i] for i in range(len(sides)))
 
 
@@ -49,9 +52,23 @@ def sharing_savings(
     """Paged serving with each width of `kind` ("samples" or "beam_width"): the share of blocks
     sharing saved, over all ticks (the PagedAttention paper's Fig. 15)."""
     side = one_side("paged", total_slots, max_len, block_size=block_size, order=order)
-    jobs = {width: dict(side=side, seed=seed, samples=width if kind == "samples" else 1,
-                        beam_width=width if kind == "beam_width" else 1) for width in widths}
-    return {width: metrics.saved_share for width, metrics in run_all(Stream(requests, max_len), jobs, workers).items()}
+    stream = Stream(requests, max_len)
+    jobs = {width: partial(_metrics, stream, dict(side=side, seed=seed, samples=width if kind == "samples" else 1,
+                                                  beam_width=width if kind == "beam_width" else 1)) for width in widths}
+    return {width: metrics.saved_share for width, metrics in run_all(jobs, _pays(stream), workers).items()}
+
+
+PARALLEL_FROM = 20_000  # requests in the stream: below this a run takes well under a second
+
+
+def _pays(stream: Stream) -> bool:
+    return len(stream.requests) >= PARALLEL_FROM
+
+
+def _metrics(stream: Stream, job: dict[str, Any]) -> ServingMetrics:
+    from fragtui.sim.engines.serving.run import ServingRun
+
+    return ServingRun(stream, history=False, **job).run().metrics()
 
 
 def compare_params(params: Params, requests: Sequence[Request]) -> tuple[ServingMetrics, ...]:
