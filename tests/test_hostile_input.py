@@ -159,7 +159,7 @@ def test_any_command_line_with_a_bad_stdout_or_a_signal_ends_in_one_clean_line(a
 def test_the_option_set_is_read_from_the_parser():
     assert ("--total-slots", True) in OPTIONS["report"] and ("--json", False) in OPTIONS["sweep"]
     assert ("--size", True) in OPTIONS["record"] and ("--speed", True) in OPTIONS[""]
-    assert set(OPTIONS) == {"", "report", "sweep", "scenarios", "screenshot", "record"}
+    assert set(OPTIONS) == {"", "report", "sweep", "scenarios", "capacity", "screenshot", "record"}
 
 
 @settings(max_examples=300, deadline=None)

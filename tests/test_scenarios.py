@@ -25,7 +25,9 @@ def scenario_sim(name):
 def test_every_event_scenario_runs_to_its_end_with_the_invariants_holding(name):
     sim = scenario_sim(name)
     assert sim.total_steps > 0
-    checks = max(1, sim.total_steps // 25)
+    # The invariants read every slot: a 16M-slot pool is checked at its middle and end only.
+    times = 25 if sim.params.total_slots <= 1 << 20 else 2
+    checks = max(1, sim.total_steps // times)
     while sim.step_forward():
         if sim.step % checks == 0:
             check_invariants(sim)

@@ -164,3 +164,15 @@ def test_the_serving_picture_draws_exactly_the_breakdown(reservation, placement)
             for state in {c.state for c in CATEGORIES}:  # (internal frag and rounding slack share a colour)
                 drawn = sum(getattr(breakdown, c.key) for c in CATEGORIES if c.state == state)
                 assert picture.states.count(state) == drawn, (stage.step, state)
+
+
+def test_the_alpaca_row_of_fig_13_is_printed_beside_ours_with_every_setting_the_papers(capsys):
+    params = get_scenario("paper-alpaca").build()
+    assert (params.prompt_len, params.output_len, params.rate, params.total_slots, params.max_len) == \
+        ("alpaca", "alpaca", 30.0, 15728, 2048)
+    assert main(["report", "--scenario", "paper-alpaca"]) == 0
+    out = capsys.readouterr().out
+    assert "12 GiB of KV cache, Alpaca; Fig. 13 at 30 req/s" in out
+    row = next(line for line in out.splitlines() if line.startswith("  at 30 req/s")).split()
+    assert row[3:5] == ["7.00", "7.00"] and row[-1] == "132.44"  # Orca Max is exact; vLLM's is the paper's
+    assert "*: never waited for memory at this rate" in out  # vLLM: 20 ticks a second keep it under the pool

@@ -11,6 +11,7 @@ from fragtui.sim.config.sides import Side
 from fragtui.sim.measures.breakdown import Breakdown
 from fragtui.sim.measures.metrics import ServingMetrics
 from fragtui.sim.workload.build import Workload
+from fragtui.sim.workload.lengths import DATASETS
 
 Results = tuple[ServingMetrics, ...]  # a side's each, in the sides' order
 # The paper's systems, by the side that is each: Orca's reservations as the paper names them, vLLM.
@@ -25,8 +26,14 @@ PAPER_FIG2 = {  # (the paper names no rounding slack: a buddy allocator's is in 
     "paged": (96.3, None, None, None, None),
 }
 FIG2_ROWS = ("token states", "reservation", "internal frag", "rounding slack", "external frag & others")
-PAPER_MEAN_BATCH = {"max": 7.00, "pow2": 9.81, "oracle": 13.62, "paged": 30.42}  # Fig. 13, 2 req/s
-PAPER = {"fig2_pct": {k: dict(zip(FIG2_ROWS, v)) for k, v in PAPER_FIG2.items()}, "fig13_mean_batch": PAPER_MEAN_BATCH}
+# Fig. 13, each system's average batch, by workload: (the request rate of the row, the batches).
+PAPER_FIG13 = {
+    "sharegpt": (2.0, {"max": 7.00, "pow2": 9.81, "oracle": 13.62, "paged": 30.42}),
+    "alpaca": (30.0, {"max": 7.00, "pow2": 43.24, "oracle": 72.75, "paged": 132.44}),
+}
+PAPER_MEAN_BATCH = PAPER_FIG13["sharegpt"][1]
+PAPER = {"fig2_pct": {k: dict(zip(FIG2_ROWS, v)) for k, v in PAPER_FIG2.items()}, "fig13_mean_batch": PAPER_MEAN_BATCH,
+         "fig13_by_workload": {name: {"rate": rate, "mean_batch": batches} for name, (rate, batches) in PAPER_FIG13.items()}}
 # §6.3, Fig. 15: blocks saved by sharing / blocks without sharing, OPT-13B, for 2 to 6 samples or
 # beams (the ends of the range: saving grows with the width). ShareGPT's, from the same section.
 PAPER_SAVED = {"samples": {"alpaca": (6.1, 9.8), "sharegpt": (16.2, 30.5)},
@@ -52,6 +59,9 @@ def paper_text(params: Params, workload: Workload, sides: tuple[Side, ...], resu
     """Ours beside the paper's Fig. 2 and Fig. 13, and what each difference comes to, for the
     sides that are the paper's systems (a side that is none has no figure of the paper's)."""
     keys = [side.spec.text if side.spec.text in PAPER_SYSTEMS else None for side in sides]
+    workload_name = "alpaca" if params.prompt_len == params.output_len == "alpaca" else "sharegpt"
+    rate, paper_batch_of = PAPER_FIG13[workload_name]
+    fig2_of = PAPER_FIG2 if workload_name == "sharegpt" else {}  # (Fig. 2 is ShareGPT's only)
     head = [h for _ in sides for h in ("ours", "paper")]
     table: list[tuple[str, list[str]]] = [
         ("", [title for side, key in zip(sides, keys)
@@ -61,25 +71,31 @@ def paper_text(params: Params, workload: Workload, sides: tuple[Side, ...], resu
     ours = [fig2(m.steady_breakdown_queued) for m in results]
     for i, row in enumerate(FIG2_ROWS):
         table.append((row, [v for key, mine in zip(keys, ours)
-                            for v in (f"{mine[i]:.1f}", _paper(PAPER_FIG2[key][i] if key else None))]))
+                            for v in (f"{mine[i]:.1f}", _paper(fig2_of[key][i] if key in fig2_of else None))]))
     table.append(("Fig. 13, avg batch", []))
     table.append((f"  at {params.rate:g} req/s", [v for key, m in zip(keys, results) for v in
-                                                  (f"{m.steady_mean_batch_queued:.2f}",
-                                                   f"{PAPER_MEAN_BATCH[key]:.2f}" if key else "–")]))
-    table.append((f"  saturated ({params.time_scale:g} req/s)", [v for m in saturated for v in
-                                                                (f"{m.steady_mean_batch_queued:.2f}", "–")]))
+                                                  (_shown_batch(m), f"{paper_batch_of[key]:.2f}" if key else "–")]))
+    table.append((f"  saturated ({params.time_scale:g} req/s)", [v for m in saturated for v in (_shown_batch(m), "–")]))
     prompt, output = mean(r.prompt for r in workload.requests), mean(r.output for r in workload.requests)
-    lines = [f"beside the PagedAttention paper (Kwon et al., SOSP 2023: OPT-13B, 12 GiB of KV cache, ShareGPT; "
-             f"Fig. 13 at 2 req/s), with {params.time_scale:g} ticks a second assumed for an A100:"]
+    means = DATASETS[workload_name]
+    dataset = {"sharegpt": "ShareGPT", "alpaca": "Alpaca"}[workload_name]
+    lines = [f"beside the PagedAttention paper (Kwon et al., SOSP 2023: OPT-13B, 12 GiB of KV cache, {dataset}; "
+             f"Fig. 13 at {rate:g} req/s), with {params.time_scale:g} ticks a second assumed for an A100:"]
     lines += columns(table)
-    lines.append(f"these requests average {prompt:.1f} prompt and {output:.1f} output tokens (the paper's ShareGPT: "
-                 "161.31 and 337.99). The paper names no rounding slack: a buddy allocator's is in one of its "
-                 "categories, unsaid which. What each difference comes to:")
+    lines.append(f"these requests average {prompt:.1f} prompt and {output:.1f} output tokens (the paper's {dataset}: "
+                 f"{means['prompt']:.2f} and {means['output']:.2f}). The paper names no rounding slack: a buddy "
+                 "allocator's is in one of its categories, unsaid which."
+                 + (" *: never waited for memory at this rate, so its mean batch over every tick."
+                    if any(not m.steady_queued_ticks for m in (*results, *saturated)) else "")
+                 + " What each difference comes to:")
     for side, key, m, mine in zip(sides, keys, results, ours):
         if key is None:
             continue
-        batch, paper_batch = m.steady_mean_batch_queued, PAPER_MEAN_BATCH[key]
-        held, paper_held = mine[0], PAPER_FIG2[key][0]
+        batch, paper_batch = _batch(m), paper_batch_of[key]
+        if key not in fig2_of:
+            lines.append(f"  {PAPER_SYSTEMS[key]}: batch {100 * (batch / paper_batch - 1):+.1f} %.")
+            continue
+        held, paper_held = mine[0], fig2_of[key][0]
         assert paper_held is not None
         # Token states ÷ batch: the tokens a running request holds, ours against the paper's.
         per = held / 100 * params.total_slots / batch if batch else 0.0
@@ -104,6 +120,16 @@ def savings_lines(savings: Savings) -> list[str]:
             *columns(table),
             "(the paper gives the range over widths 2 to 6; its ShareGPT range is "
             f"{PAPER_SAVED[kind]['sharegpt'][0]}–{PAPER_SAVED[kind]['sharegpt'][1]})"]
+
+
+def _batch(m: ServingMetrics) -> float:
+    """Fig. 13's batch: the steady memory-bound mean, or where the side never waited for
+    memory, its mean over every tick."""
+    return m.steady_mean_batch_queued if m.steady_queued_ticks else m.mean_batch
+
+
+def _shown_batch(m: ServingMetrics) -> str:
+    return f"{_batch(m):.2f}" + ("" if m.steady_queued_ticks else "*")
 
 
 def _paper(value: float | None) -> str:

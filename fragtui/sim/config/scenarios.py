@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from fragtui.sim.errors import ParamError
@@ -23,6 +24,8 @@ class Scenario:
         """The scenario's parameters with `overrides` on top, validated."""
         return Params(**{**self.params, **overrides}).validated()
 
+
+MOONCAKE = Path(__file__).parents[1] / "data" / "mooncake"  # the Mooncake traces, shipped (NOTICE.md there)
 
 # Eight requests of varied length, each with its own max_len of 512, fill 4,096 slots; the
 # even ones leave, so four 512-slot holes (2,048 free) sit between live runs; then a request
@@ -120,6 +123,34 @@ SCENARIOS: dict[str, Scenario] = {
             paper=True,
         ),
         Scenario(
+            "paper-alpaca",
+            "the paper's other workload: Alpaca at 30 requests a second",
+            "The PagedAttention paper's Fig. 13 Alpaca row, every setting as the paper gives it: "
+            "OPT-13B with 12 GiB of KV cache (15,728 slots), max_len 2,048, block 16, Alpaca-like "
+            "lengths (means 19.31 prompt and 58.45 output tokens, the paper's Fig. 11), 30 requests "
+            "a second; 20 ticks a second (our assumption for an A100, as in the paper scenario). "
+            "Short requests shrink what Orca wastes per request but not its reservation rule: Orca "
+            "Max still reserves 2,048 slots each and runs 7 at a time. fragtui report --scenario "
+            "paper-alpaca sets the four beside the paper's batches (7.00, 43.24, 72.75, 132.44).",
+            {"mode": "serving", "kv_memory": "12GiB", "model": "opt-13b", "max_len": 2048,
+             "prompt_len": "alpaca", "output_len": "alpaca", "arrivals": 2000, "rate": 30.0,
+             "time_scale": 20.0, "placement": "buddy", "watermark": 0.01, "warmup": 0.1,
+             "sides": "max,pow2,oracle,paged"},
+            paper=True,
+        ),
+        Scenario(
+            "vllm-gauges",
+            "what vLLM's gauges say, and what they do not",
+            "Requests of 17 tokens, the first 12 a shared system prompt, at block 16 with prefix "
+            "caching. Each holds two blocks for 17 tokens, so when 128 of them fill the pool vLLM's "
+            "own KV-usage gauge (1 − free blocks / blocks) reads 100 % while only 53.1 % of the "
+            "slots hold a token (utilization): the gauge counts blocks, not tokens. And the cache "
+            "hit rate is 0: the shared prompt never fills a block, and only full blocks are cached. "
+            "Press k for blocks of 8: the prompt's first 8 tokens fill a block, every later request "
+            "hits it (46.8 % of its tokens), and all 160 fit.",
+            {"used_len": 17, "prefixes": "1:12", "prefix_caching": True, "arrivals": 160, "sides": "paged"},
+        ),
+        Scenario(
             "shared-prefix",
             "one system prompt, held once",
             "64 requests of 48 tokens, each starting with the same 32-token system prompt, into "
@@ -130,6 +161,38 @@ SCENARIOS: dict[str, Scenario] = {
             "one block of its own, and the sidebar counts 126 cache hits and 126 blocks saved by "
             "sharing. Hover over block 0 to see how many requests share it.",
             {"max_len": 64, "used_len": 48, "prefixes": "1:32", "prefix_caching": True},
+        ),
+        Scenario(
+            "mooncake-chat",
+            "real prefix reuse: an hour of Kimi's conversations",
+            "The Mooncake conversation trace (Kimi's serving cluster, FAST 2025; shipped with fragtui, "
+            "Apache-2.0): 12,031 requests, prompts of 12,035 tokens on average, each 512-token block "
+            "named by an id (equal ids: equal tokens, and an equal prefix before them). They arrive "
+            "into 16,777,216 slots at block 512, one block a trace block, and half the time an "
+            "arrival frees a random live request (churn 0.5). Both panes are paged; the right one "
+            "keeps freed blocks cached, as vLLM's prefix caching does, so a prompt that continues "
+            "an earlier conversation finds its first blocks cached (blue) or held by a request still "
+            "live (green: shared). By the end it has admitted 8,009 requests to plain paged's 7,069, "
+            "with 36.8 % of the tokens it looked up found in the cache, near the paper's "
+            "'approximately 40 %'. Press k to halve the block size: each trace block is then two "
+            "blocks, shared together.",
+            {"trace": str(MOONCAKE / "conversation_trace.jsonl.gz"), "total_slots": 1 << 24, "max_len": 131072,
+             "block_size": 512, "frees": "churn:0.5", "sides": "paged,paged:prefix_caching=true"},
+        ),
+        Scenario(
+            "mooncake-synthetic",
+            "serving Kimi's requests with a prefix cache",
+            "Serving mode on the Mooncake synthetic trace (3,993 requests over 17 minutes, prompts of "
+            "15,326 tokens on average, outputs of 149; shipped, Apache-2.0), at its own arrival times, "
+            "into 4,194,304 slots at block 512. Both panes are vLLM; the right one caches: a finished "
+            "request's blocks stay in the free queue, cached (blue), until taken, and a later prompt "
+            "that starts with them takes them back instead of computing them. 37.7 % of the prompt "
+            "tokens it looks up are hits. Beside the token states, the sidebar shows what vLLM's "
+            "own gauge would read (1 − free blocks / blocks), which counts a cached block as free. "
+            "fragtui capacity --scenario mooncake-synthetic shows how the hit rate grows with the "
+            "cache's size.",
+            {"mode": "serving", "trace": str(MOONCAKE / "synthetic_trace.jsonl.gz"), "total_slots": 1 << 22,
+             "max_len": 200000, "block_size": 512, "sides": "paged,paged:prefix_caching=true"},
         ),
         Scenario(
             "prefix-cache",
