@@ -263,8 +263,10 @@ def run_serving_report(args: argparse.Namespace, params: Params) -> int:
     sides = resolve(params)
     scenario = getattr(args, "scenario", "seed")
     saturated = None
-    if get_scenario(scenario).paper:  # the paper's figures, and the same requests at one a tick
-        fast = params.with_(rate=params.time_scale)
+    if get_scenario(scenario).paper:  # the paper's figures, and the same requests arriving faster
+        from fragtui.report.paper import SATURATED
+
+        fast = params.with_(rate=SATURATED * params.rate)
         saturated = compare_params(fast, build_workload(fast).requests)
     savings = None
     if get_scenario(scenario).fig15 and params.sequences > 1:  # the paper's Fig. 15: widths 2, 4, 6

@@ -547,3 +547,21 @@ def test_a_watermark_keeps_blocks_free_at_admission_but_not_for_growth():
     assert kept.run().metrics().completed == 2
     big = ServingRun([R(0, 0, 9, 1)], allocator="paged", total_slots=10, max_len=10, block_size=1, watermark=0.2)
     assert big.step().rejected == (0,)  # 10 blocks needed, at most 8 admissible: it never fits
+
+
+@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.get("reservation", "paged"))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(workload=workloads(), warmup=st.integers(0, 3))
+def test_the_steady_batch_while_arriving_is_the_mean_of_the_ticks_between_warm_up_and_last_arrival(
+        policy, workload, warmup):
+    """Fig. 13's batch for a side that never waits for memory: tick by tick, the batches of
+    ticks t with warm-up <= t < the last arrival, averaged; a run in stretches agrees."""
+    requests, pool = workload
+    run = ServingRun(requests, **policy, **pool, warmup=warmup)
+    batches = []
+    while (record := run.step()) is not None:
+        batches.append(record.batch)
+    m = ServingRun(requests, **policy, **pool, warmup=warmup).run().metrics()
+    last = max((r.arrival_tick for r in requests), default=0)
+    window = batches[m.warmup_ticks:last]
+    assert m.steady_mean_batch_arriving == pytest.approx(sum(window) / len(window) if window else 0.0)

@@ -1,5 +1,5 @@
 """What `fragtui capacity` prints: the prefix-cache hit rate at each capacity, beside Mooncake's
-Fig. 9 where its text gives a value, as a table, JSON or CSV."""
+Fig. 9 for its traces, as a table, JSON or CSV."""
 
 from __future__ import annotations
 
@@ -8,30 +8,29 @@ import io
 import json
 
 from fragtui.report.tables import columns
-from fragtui.sim.measures.capacity import PAPER_FIG9, PAPER_LEVEL, CapacityPoint, paper_trace
+from fragtui.sim.measures.capacity import CapacityPoint, paper_hit_rate, paper_level, paper_trace
 
 
 def capacity_text(name: str, requests: int, points: list[CapacityPoint], top: CapacityPoint) -> str:
-    paper = PAPER_FIG9.get(paper_trace(name) or "", {})
+    trace = paper_trace(name) or ""
+    level = paper_level(trace)
     table: list[tuple[str, list[str]]] = [("capacity (tokens)", ["hit rate", "% of max", "Mooncake Fig. 9", "difference"])]
     for p in points:
-        theirs = paper.get(p.capacity_tokens)
+        theirs = paper_hit_rate(trace, p.capacity_tokens)
         table.append((f"{p.capacity_tokens:,}", [f"{p.hit_rate:.3f}", f"{100 * _share(p, top):.1f}",
                                                  "–" if theirs is None else f"{theirs:.3f}",
                                                  "" if theirs is None else f"{100 * (p.hit_rate - theirs):+.1f} points"]))
     table.append(("every block kept", [f"{top.hit_rate:.3f}", "100.0",
-                                       f"{PAPER_LEVEL[paper_trace(name) or '']:.2f} (level)" if paper else "–", ""]))
+                                       "–" if level is None else f"{level:.3f} (level)", ""]))
     lines = [f"prefix-cache hit rate against its capacity: {name}, {requests:,} requests, "
              f"{top.prompt_tokens:,} prompt tokens", ""]
     lines += columns(table)
     lines += ["", "hit rate: prompt tokens found in the cache / every prompt token, replaying only the sequence of "
                   "requests as Mooncake's Fig. 9 does (each looks up its longest cached prefix, then is done, its "
                   "512-token blocks cached; the least recently freed go first, as in vLLM's free queue)."]
-    if paper:
-        lines.append("Mooncake Fig. 9 as its text gives it: the level, 41 % (conversation) or 46 % (synthetic) of it at "
-                     "3M tokens, nearly all of it at 50M; other capacities are not read off the figure here. Ours "
-                     "sits below the level because only a prompt's full blocks can be hit (a partial last block "
-                     "never is) and its last token is always computed, as in vLLM.")
+    if level is not None:
+        lines.append("Mooncake Fig. 9: its plotted line, read from the vectors of the paper's PDF (straight between "
+                     "its vertices on the log axis). (README, 'Real prefix reuse', says what causes each difference.)")
     return "\n".join(lines)
 
 
@@ -40,14 +39,14 @@ def _share(p: CapacityPoint, top: CapacityPoint) -> float:
 
 
 def capacity_json(name: str, requests: int, points: list[CapacityPoint], top: CapacityPoint) -> str:
-    paper = PAPER_FIG9.get(paper_trace(name) or "", {})
+    trace = paper_trace(name) or ""
     data = {
         "trace": name,
         "requests": requests,
         "prompt_tokens": top.prompt_tokens,
         "capacities": [{"capacity_tokens": p.capacity_tokens, "hit_rate": round(p.hit_rate, 6),
                         "share_of_max": round(_share(p, top), 6), "hit_tokens": p.hit_tokens,
-                        "evictions": p.evictions, "paper_hit_rate": _rounded(paper.get(p.capacity_tokens))}
+                        "evictions": p.evictions, "paper_hit_rate": _rounded(paper_hit_rate(trace, p.capacity_tokens))}
                        for p in points],
         "maximum": {"capacity_tokens": top.capacity_tokens, "hit_rate": round(top.hit_rate, 6),
                     "hit_tokens": top.hit_tokens},
@@ -60,12 +59,12 @@ def _rounded(value: float | None) -> float | None:
 
 
 def capacity_csv(name: str, points: list[CapacityPoint], top: CapacityPoint) -> str:
-    paper = PAPER_FIG9.get(paper_trace(name) or "", {})
+    trace = paper_trace(name) or ""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["capacity_tokens", "hit_rate", "share_of_max", "hit_tokens", "prompt_tokens", "paper_hit_rate"])
     for p in points:
-        theirs = paper.get(p.capacity_tokens)
+        theirs = paper_hit_rate(trace, p.capacity_tokens)
         writer.writerow([p.capacity_tokens, f"{p.hit_rate:.6f}", f"{_share(p, top):.6f}", p.hit_tokens,
                          p.prompt_tokens, "" if theirs is None else f"{theirs:.6f}"])
     return out.getvalue().rstrip("\n")

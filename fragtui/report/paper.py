@@ -38,6 +38,7 @@ PAPER = {"fig2_pct": {k: dict(zip(FIG2_ROWS, v)) for k, v in PAPER_FIG2.items()}
 # beams (the ends of the range: saving grows with the width). ShareGPT's, from the same section.
 PAPER_SAVED = {"samples": {"alpaca": (6.1, 9.8), "sharegpt": (16.2, 30.5)},
                "beam_width": {"alpaca": (37.6, 55.2), "sharegpt": (44.3, 66.3)}}
+SATURATED = 10  # times the paper's rate: the same requests arriving ten times as fast
 SHARING_KIND = {"samples": "parallel sampling", "beam_width": "beam search"}
 
 Savings = tuple[str, dict[int, float]]  # (samples or beam_width, width -> share of blocks saved)
@@ -66,16 +67,17 @@ def paper_text(params: Params, workload: Workload, sides: tuple[Side, ...], resu
     table: list[tuple[str, list[str]]] = [
         ("", [title for side, key in zip(sides, keys)
               for title in (f"{side.label}" + (f" ({PAPER_SYSTEMS[key]})" if key else ""), "")]),
-        ("Fig. 2, % of the pool", head),
     ]
     ours = [fig2(m.steady_breakdown_queued) for m in results]
-    for i, row in enumerate(FIG2_ROWS):
-        table.append((row, [v for key, mine in zip(keys, ours)
-                            for v in (f"{mine[i]:.1f}", _paper(fig2_of[key][i] if key in fig2_of else None))]))
-    table.append(("Fig. 13, avg batch", []))
+    if fig2_of:
+        table.append(("Fig. 2, % of the pool", head))
+        for i, row in enumerate(FIG2_ROWS):
+            table.append((row, [v for key, mine in zip(keys, ours)
+                                for v in (f"{mine[i]:.1f}", _paper(fig2_of[key][i] if key in fig2_of else None))]))
+    table.append(("Fig. 13, avg batch", [] if fig2_of else head))
     table.append((f"  at {params.rate:g} req/s", [v for key, m in zip(keys, results) for v in
                                                   (_shown_batch(m), f"{paper_batch_of[key]:.2f}" if key else "–")]))
-    table.append((f"  saturated ({params.time_scale:g} req/s)", [v for m in saturated for v in (_shown_batch(m), "–")]))
+    table.append((f"  saturated ({SATURATED * params.rate:g} req/s)", [v for m in saturated for v in (_shown_batch(m), "–")]))
     prompt, output = mean(r.prompt for r in workload.requests), mean(r.output for r in workload.requests)
     means = DATASETS[workload_name]
     dataset = {"sharegpt": "ShareGPT", "alpaca": "Alpaca"}[workload_name]
@@ -83,9 +85,10 @@ def paper_text(params: Params, workload: Workload, sides: tuple[Side, ...], resu
              f"Fig. 13 at {rate:g} req/s), with {params.time_scale:g} ticks a second assumed for an A100:"]
     lines += columns(table)
     lines.append(f"these requests average {prompt:.1f} prompt and {output:.1f} output tokens (the paper's {dataset}: "
-                 f"{means['prompt']:.2f} and {means['output']:.2f}). The paper names no rounding slack: a buddy "
-                 "allocator's is in one of its categories, unsaid which."
-                 + (" *: never waited for memory at this rate, so its mean batch over every tick."
+                 f"{means['prompt']:.2f} and {means['output']:.2f})."
+                 + (" The paper names no rounding slack: a buddy allocator's is in one of its categories, unsaid which."
+                    if fig2_of else "")
+                 + (" *: never waited for memory at this rate, so its mean batch after the warm-up while requests still arrived."
                     if any(not m.steady_queued_ticks for m in (*results, *saturated)) else "")
                  + " What each difference comes to:")
     for side, key, m, mine in zip(sides, keys, results, ours):
@@ -124,8 +127,9 @@ def savings_lines(savings: Savings) -> list[str]:
 
 def _batch(m: ServingMetrics) -> float:
     """Fig. 13's batch: the steady memory-bound mean, or where the side never waited for
-    memory, its mean over every tick."""
-    return m.steady_mean_batch_queued if m.steady_queued_ticks else m.mean_batch
+    memory, its steady mean while requests still arrived (the drain after the last arrival,
+    a finite run's artefact, left out)."""
+    return m.steady_mean_batch_queued if m.steady_queued_ticks else m.steady_mean_batch_arriving
 
 
 def _shown_batch(m: ServingMetrics) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from fragtui.view.charts import Chart
+from fragtui.view.rows import short_number
 
 BAR = 7  # characters for the longest bar
 
@@ -24,7 +25,7 @@ def chart_text(chart: Chart, colours: tuple[str, ...], width: int = 33, compact:
     for r in chart.rows:
         text.append(f"{r.label + ('*' if r.marked else ''):>{label}}", "bold reverse" if r.current else "")
         for i, value in enumerate(r.bars):
-            text.append(f" {r.shown[i] if r.shown else value:>5} ")
+            text.append(f" {r.shown[i] if r.shown else _fitted(value):>5} ")
             text.append(_bar(value, most[i], bar), colours[i % len(colours)])
         text.append("\n")
     notes = chart.notes if not compact else tuple(n for n in chart.notes if n.startswith("*"))
@@ -32,6 +33,11 @@ def chart_text(chart: Chart, colours: tuple[str, ...], width: int = 33, compact:
         text.append(note + "\n", "dim")
     text.rstrip()
     return text
+
+
+def _fitted(value: int) -> str:
+    """A value in the column's five characters: 16771240 as 16.8M."""
+    return str(value) if value < 100_000 else short_number(value)
 
 
 def _bar(value: int, most: int, width: int = BAR) -> str:

@@ -13,6 +13,7 @@ from typing import Callable
 from fragtui.sim.allocators.contiguous import RESERVATIONS
 from fragtui.sim.allocators.registry import placements
 from fragtui.sim.errors import FragtuiError
+from fragtui.sim.config.effects import unread
 from fragtui.sim.config.params import Params
 from fragtui.sim.workload.requests import Event
 from fragtui.sim.config.sides import resolve
@@ -23,12 +24,13 @@ CAPACITY = "capacity"  # the hit rate against the cache's size, for a trace with
 
 
 def available(params: Params) -> tuple[str, ...]:
-    """The charts `y` cycles through for this run: the sweeps in event mode (a serving sweep
-    runs every side to the end: see fragtui sweep), and the capacity curve where the trace
-    names its prompt blocks."""
+    """The charts `y` cycles through for this run: the sweeps in event mode of what the run
+    reads (a serving sweep runs every side to the end: see fragtui sweep), and the capacity
+    curve where the trace names its prompt blocks."""
     from fragtui.sim.workload.traces import load_trace
 
-    sweeps = CHARTS if params.mode == "event" else ()
+    unread_here = unread(params)
+    sweeps = tuple(chart for chart in CHARTS if chart not in unread_here) if params.mode == "event" else ()
     hashed = params.trace is not None and load_trace(params.trace).hashes is not None
     return sweeps + ((CAPACITY,) if hashed else ())
 
@@ -101,19 +103,22 @@ def runnable(params: Params, name: str, values: tuple[object, ...],
 
 @lru_cache(maxsize=4)
 def _capacity_chart(trace: str, pool: int) -> Chart:
-    """The capacity curve of `trace` (Mooncake's Fig. 9), the row nearest the pool's size marked."""
-    from fragtui.sim.measures.capacity import DEFAULT_CAPACITIES, PAPER_LEVEL, capacity_curve, paper_trace, prompts_of
+    """The capacity curve of `trace` beside Mooncake's Fig. 9 where it is one of its traces,
+    the row nearest the pool's size marked."""
+    from fragtui.sim.measures.capacity import DEFAULT_CAPACITIES, capacity_curve, paper_hit_rate, paper_trace, prompts_of
     from fragtui.sim.workload.traces import load_trace
 
     points, top = capacity_curve(prompts_of(load_trace(trace)), DEFAULT_CAPACITIES)
     nearest = min(DEFAULT_CAPACITIES, key=lambda c: abs(c.bit_length() - pool.bit_length()))
     paper = paper_trace(trace)
-    level = f"; Mooncake's Fig. 9 levels near {PAPER_LEVEL[paper]:.2f}" if paper else ""
+    rows = []
+    for p in points:
+        rates = [p.hit_rate] + ([] if paper is None else [paper_hit_rate(paper, p.capacity_tokens) or 0.0])
+        rows.append(ChartRow(_tokens(p.capacity_tokens), p.capacity_tokens == nearest,
+                             tuple(round(1000 * rate) for rate in rates), shown=tuple(f"{100 * rate:.1f}%" for rate in rates)))
     return Chart(
-        "prefix-cache hit rate by capacity", ("hit rate",),
-        tuple(ChartRow(_tokens(p.capacity_tokens), p.capacity_tokens == nearest, (round(1000 * p.hit_rate),),
-                       shown=(f"{100 * p.hit_rate:.1f}%",)) for p in points),
-        (f"tokens the cache holds; every block kept: {100 * top.hit_rate:.1f}%{level}; the pool's size marked",),
+        "prefix-cache hit rate by capacity", ("hit rate", *(() if paper is None else ("Fig. 9",))), tuple(rows),
+        (f"tokens the cache holds; every block kept: {100 * top.hit_rate:.1f}%; the pool's size marked",),
     )
 
 

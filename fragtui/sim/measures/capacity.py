@@ -11,6 +11,7 @@ every block the trace names, where nothing is ever evicted."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import partial
 from typing import Sequence
@@ -23,8 +24,9 @@ from fragtui.sim.parallel import run_all
 from fragtui.sim.workload.requests import HASH_BLOCK, Request
 from fragtui.sim.workload.traces import Trace
 
-# Mooncake Fig. 9's axis, 10^4 to 10^9 tokens, with the points its text names.
-DEFAULT_CAPACITIES = (10_000, 100_000, 300_000, 1_000_000, 3_000_000, 10_000_000, 50_000_000, 1_000_000_000)
+# Along Mooncake Fig. 9's axis, 10^4 to 10^9 tokens: each decade, 3M (its local cache, marked
+# on the figure), 5M where the curves climb fastest, and 50M where they level off.
+DEFAULT_CAPACITIES = (10_000, 100_000, 1_000_000, 3_000_000, 5_000_000, 10_000_000, 50_000_000, 1_000_000_000)
 MAX_CAPACITIES = 32  # each is a replay of the whole trace
 MAX_CAPACITY = 10**12  # tokens
 _SUFFIXES = {"k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
@@ -83,14 +85,35 @@ def prompts_of(trace: Trace) -> list[Request]:
             for i, prompt in enumerate(trace.prompts)]
 
 
-# Mooncake's Fig. 9 as its text gives it (the data README: levels near 0.40 and 0.66; at 3M
-# tokens 41 % and 46 % of the maximum; 50M nearly the maximum): hit rate at a capacity, where
-# the text says it. Other capacities are not read off the figure here.
-PAPER_FIG9 = {
-    "conversation": {3_000_000: 0.41 * 0.40, 50_000_000: 0.40, 1_000_000_000: 0.40},
-    "synthetic": {3_000_000: 0.46 * 0.66, 50_000_000: 0.66, 1_000_000_000: 0.66},
+# Mooncake's Fig. 9 (Qin et al., FAST 2025), read from the paper's PDF (FAST25-release/
+# Mooncake-FAST25.pdf in github.com/kvcache-ai/Mooncake, page 11): the figure is drawn as
+# vectors, so the vertices of each plotted line are exact coordinates, mapped to capacity and
+# hit rate through the axis ticks (to about ±0.002). Between vertices the figure draws a
+# straight line on its log axis; paper_hit_rate reads that line.
+PAPER_FIG9: dict[str, tuple[tuple[int, float], ...]] = {
+    "conversation": ((10**4, 0.045), (10**5, 0.073), (10**6, 0.087), (2 * 10**6, 0.120), (4 * 10**6, 0.215),
+                     (5 * 10**6, 0.247), (8 * 10**6, 0.300), (10**7, 0.326), (5 * 10**7, 0.398), (10**8, 0.401),
+                     (5 * 10**8, 0.401), (10**9, 0.401)),
+    "synthetic": ((10**4, 0.001), (10**5, 0.012), (10**6, 0.146), (2 * 10**6, 0.235), (4 * 10**6, 0.381),
+                  (5 * 10**6, 0.435), (8 * 10**6, 0.545), (10**7, 0.589), (5 * 10**7, 0.658), (10**8, 0.658),
+                  (5 * 10**8, 0.658), (10**9, 0.658)),
 }
-PAPER_LEVEL = {"conversation": 0.40, "synthetic": 0.66}
+
+
+def paper_hit_rate(trace: str, capacity: int) -> float | None:
+    """Fig. 9's hit rate for Mooncake's `trace` at `capacity` tokens: on the line the figure
+    draws (log-linear between its vertices); None off its axis (10^4 to 10^9)."""
+    line = PAPER_FIG9.get(trace, ())
+    for (x0, y0), (x1, y1) in zip(line, line[1:]):
+        if x0 <= capacity <= x1:
+            return y0 + (y1 - y0) * math.log(capacity / x0) / math.log(x1 / x0)
+    return None
+
+
+def paper_level(trace: str) -> float | None:
+    """Where Fig. 9's line for `trace` levels off (its value at 10^9 tokens)."""
+    line = PAPER_FIG9.get(trace)
+    return line[-1][1] if line else None
 
 
 def paper_trace(path: str) -> str | None:

@@ -115,6 +115,7 @@ class ServingMetrics:
     steady_queued_ticks: int = 0
     steady_mean_batch_queued: float = 0.0
     steady_breakdown_queued: Breakdown = Breakdown()
+    steady_mean_batch_arriving: float = 0.0  # requests that ran, over the window's ticks before the last arrival
     # sharing (--samples, --beam-width): 0 where each request is one sequence
     copies: int = 0  # blocks copied on write
     saved_share: float = 0.0  # blocks saved by sharing / blocks without sharing, summed over ticks (Fig. 15)

@@ -286,11 +286,12 @@ class ServingRun:
         )
 
     def _steady(self) -> dict[str, Any]:
-        """The memory-bound averages over the steady-state window (after the warm-up)."""
+        """The averages over the steady-state window (after the warm-up): memory-bound ticks, and
+        ticks before the last arrival."""
         e, window = self._engine, self._engine.window
         if window is None:  # the warm-up never ended
             return dict(warmup_ticks=e.tick, steady_queued_ticks=0, steady_mean_batch_queued=0.0,
-                        steady_breakdown_queued=Breakdown())
+                        steady_breakdown_queued=Breakdown(), steady_mean_batch_arriving=0.0)
         queued = e.queued_ticks - window.queued_ticks
         (a, b, c, d, f), (a0, b0, c0, d0, f0) = e.sums_queued, window.sums_queued
         sums = (a - a0, b - b0, c - c0, d - d0, f - f0)
@@ -299,6 +300,8 @@ class ServingRun:
             steady_queued_ticks=queued,
             steady_mean_batch_queued=_ratio(e.batch_sum_queued - window.batch_sum_queued, queued),
             steady_breakdown_queued=e.breakdown_of(queued, sums),
+            steady_mean_batch_arriving=_ratio(e.batch_sum_arriving - window.batch_sum_arriving,
+                                              e.arriving_ticks - window.arriving_ticks),
         )
 
     def running_ids(self) -> tuple[int, ...]:

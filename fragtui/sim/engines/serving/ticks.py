@@ -48,6 +48,8 @@ class Window(NamedTuple):
     queued_ticks: int
     batch_sum_queued: int
     sums_queued: Sums
+    arriving_ticks: int
+    batch_sum_arriving: int
 
 class _Engine:
     """Every piece of state that moves. `clone` is a checkpoint.
@@ -80,6 +82,10 @@ class _Engine:
         self.admitted = self.completed = self.rejected = self.preemptions = 0
         self.generated = self.delay_sum = self.work = 0
         self.queued_ticks = self.batch_sum = self.batch_sum_queued = 0
+        # Ticks before the last request arrived: a run's steady state under a load that never
+        # fills memory, before the requests left running drain one by one.
+        self.arriving_ticks = self.batch_sum_arriving = 0
+        self.last_arrival = max((r.arrival_tick for r in self.requests), default=0)
         self.sums: Sums = (0, 0, 0, 0, 0)
         self.sums_queued: Sums = (0, 0, 0, 0, 0)
         self.block_sums = (0, 0)  # sharing: Σ over ticks of block-table entries and of blocks held
@@ -396,7 +402,8 @@ class _Engine:
 
     def _open_window(self) -> None:
         if self.window is None and self.completed >= self.warmup:
-            self.window = Window(self.tick, self.queued_ticks, self.batch_sum_queued, self.sums_queued)
+            self.window = Window(self.tick, self.queued_ticks, self.batch_sum_queued, self.sums_queued,
+                                 self.arriving_ticks, self.batch_sum_arriving)
 
     def _account(self, ticks: int, batch: int, sums: Sums) -> None:
         """Add `ticks` ticks to the averages: `sums` are their tallies (see Sums)."""
@@ -404,6 +411,10 @@ class _Engine:
         a_, b_, c_, d_, e_ = self.sums
         self.sums = (a_ + a, b_ + b, c_ + c, d_ + d, e_ + e)
         self.batch_sum += batch * ticks
+        arriving = min(self.tick, self.last_arrival) - (self.tick - ticks)  # of ticks [tick - ticks, tick)
+        if arriving > 0:
+            self.batch_sum_arriving += batch * arriving
+            self.arriving_ticks += arriving
         if self.preempted or self.next_fresh < self.next_arrival:  # the queue is not empty
             a_, b_, c_, d_, e_ = self.sums_queued
             self.sums_queued = (a_ + a, b_ + b, c_ + c, d_ + d, e_ + e)
