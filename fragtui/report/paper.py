@@ -106,7 +106,8 @@ def paper_text(params: Params, workload: Workload, sides: tuple[Side, ...], resu
         lines.append(f"  {PAPER_SYSTEMS[key]}: batch {100 * (batch / paper_batch - 1):+.1f} %, token states "
                      f"{held - paper_held:+.1f} points; a running request holds {per:.0f} tokens, the paper's "
                      f"{paper_per:.0f}.")
-    lines.append("  (README, 'The paper's baselines', says what causes each difference and what we assumed.)")
+    section = "The paper's baselines" if workload_name == "sharegpt" else "Real prefix reuse"
+    lines.append(f"  (README, '{section}', says what causes each difference and what we assumed.)")
     return lines
 
 
