@@ -131,6 +131,18 @@ async def test_speed_keys_and_manual_events():
         assert (sim_of(app).step, sim_of(app).total_steps) == (0, 64)
 
 
+async def test_r_resets_to_what_was_opened_even_after_switching_mode_there_and_back():
+    app = FragApp(get_scenario("seed").build(), scenario="seed")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("o", "V", "V")
+        assert app.stage.params.placement == "best" and app.stage.mode == "event"
+        await pilot.press("r")
+        assert app.stage.params == get_scenario("seed").build().validated()
+        assert "seed*" not in screen_text(app) and "best fit" not in screen_text(app)
+        await pilot.press("V", "r")  # from the other mode, back to the one opened
+        assert app.stage.mode == "event" and app.stage.step == 0
+
+
 async def test_policies_cycle_and_replay():
     app = FragApp()
     async with app.run_test(size=(120, 40)) as pilot:

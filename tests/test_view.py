@@ -73,7 +73,7 @@ def test_the_narration_says_exactly_what_each_step_did():
 def test_block_lists_collapse_runs_up_and_down():
     assert blocks_text([5]) == "block 5"
     assert blocks_text([16, 17]) == "blocks 16–17"
-    assert blocks_text([921, 920, 919, 918, 917]) == "blocks 921–917"
+    assert blocks_text([921, 920, 919, 918, 917]) == "blocks 921 down to 917"
     assert blocks_text([3, 8, 9, 10, 2]) == "blocks 3, 8–10, 2"
     assert blocks_text(list(range(0, 40, 2))) == "blocks 0, 2, 4, 6, 8, 10, … (20 in all)"
 
@@ -91,7 +91,7 @@ def test_tally_rows_are_the_one_table_read_off_metrics():
     rows = dict(tally_rows([c, p]))
     rows = {label.strip(): values for label, values in rows.items()}
     assert rows["admitted"] == ("8", "64") and rows["wasted"] == ("3840", "0")
-    assert rows["utilization %"] == ("6.2", "50.0") and rows["ext frag %"] == ("0.0", "0.0")
+    assert rows["utilization %"] == ("6.3", "50.0") and rows["ext frag %"] == ("0.0", "0.0")
     assert "pool-full" not in rows and "holes" not in rows  # report-only rows
     assert [label for label, _ in tally_rows([c, p])] == [r.label for r in METRIC_ROWS
                                                           if r.sidebar and shown(r, [c, p])]
@@ -112,7 +112,7 @@ def test_numbers_shorten_only_when_asked_and_missing_ones_say_so():
     assert format_value(16_777_216, compact=True) == "16.8M"
     assert format_value(99_999, compact=True) == "99999"
     assert format_value(None) == "n/a"
-    assert format_value(0.0625, percent=True) == "6.2"
+    assert format_value(0.0625, percent=True) == "6.3"
     assert [short_number(n) for n in (655_360, 1_048_576, 12_345, 999)] == ["655k", "1.0M", "12.3k", "999"]
 
 
@@ -134,3 +134,10 @@ def test_what_to_watch_says_sides_that_do_the_same_together_and_counts_the_buddy
         "at once, each with 268 reserved. Buddy reserves 300 slots for each (max), so ⌊4,096 / 512⌋ = 8 fit at "
         "once, each with 268 reserved and 212 slack (a run of 512). Paged gives each ⌈32 / 16⌉ = 2 blocks (0 slots "
         "of tail waste), so ⌊256 / 2⌋ = 128 fit.")
+
+
+def test_numbers_round_half_up_as_a_student_does_by_hand():
+    from fragtui.view.rounding import fixed
+
+    assert [fixed(v, 1) for v in (6.25, 93.75, 0.05, 100 * 1 / 16, 100 * 15 / 16)] == ["6.3", "93.8", "0.1", "6.3", "93.8"]
+    assert (fixed(2, 2), fixed(0.5, 0), fixed(-0.01, 1), fixed(100 * 1 / 3, 1)) == ("2.00", "1", "0.0", "33.3")

@@ -9,6 +9,7 @@ import json
 
 from fragtui.report.tables import columns
 from fragtui.sim.measures.capacity import CapacityPoint, paper_hit_rate, paper_level, paper_trace
+from fragtui.view.rounding import fixed
 
 
 def capacity_text(name: str, requests: int, points: list[CapacityPoint], top: CapacityPoint) -> str:
@@ -17,11 +18,11 @@ def capacity_text(name: str, requests: int, points: list[CapacityPoint], top: Ca
     table: list[tuple[str, list[str]]] = [("capacity (tokens)", ["hit rate", "% of max", "Mooncake Fig. 9", "difference"])]
     for p in points:
         theirs = paper_hit_rate(trace, p.capacity_tokens)
-        table.append((f"{p.capacity_tokens:,}", [f"{p.hit_rate:.3f}", f"{100 * _share(p, top):.1f}",
-                                                 "–" if theirs is None else f"{theirs:.3f}",
+        table.append((f"{p.capacity_tokens:,}", [fixed(p.hit_rate, 3), fixed(100 * _share(p, top), 1),
+                                                 "–" if theirs is None else fixed(theirs, 3),
                                                  "" if theirs is None else f"{100 * (p.hit_rate - theirs):+.1f} points"]))
-    table.append(("every block kept", [f"{top.hit_rate:.3f}", "100.0",
-                                       "–" if level is None else f"{level:.3f} (level)", ""]))
+    table.append(("every block kept", [fixed(top.hit_rate, 3), "100.0",
+                                       "–" if level is None else f"{fixed(level, 3)} (level)", ""]))
     lines = [f"prefix-cache hit rate against its capacity: {name}, {requests:,} requests, "
              f"{top.prompt_tokens:,} prompt tokens", ""]
     lines += columns(table)
@@ -65,6 +66,6 @@ def capacity_csv(name: str, points: list[CapacityPoint], top: CapacityPoint) -> 
     writer.writerow(["capacity_tokens", "hit_rate", "share_of_max", "hit_tokens", "prompt_tokens", "paper_hit_rate"])
     for p in points:
         theirs = paper_hit_rate(trace, p.capacity_tokens)
-        writer.writerow([p.capacity_tokens, f"{p.hit_rate:.6f}", f"{_share(p, top):.6f}", p.hit_tokens,
-                         p.prompt_tokens, "" if theirs is None else f"{theirs:.6f}"])
+        writer.writerow([p.capacity_tokens, fixed(p.hit_rate, 6), fixed(_share(p, top), 6), p.hit_tokens,
+                         p.prompt_tokens, "" if theirs is None else fixed(theirs, 6)])
     return out.getvalue().rstrip("\n")

@@ -12,6 +12,7 @@ from fragtui.sim.measures.breakdown import Breakdown
 from fragtui.sim.measures.metrics import ServingMetrics
 from fragtui.sim.workload.build import Workload
 from fragtui.sim.workload.lengths import DATASETS
+from fragtui.view.rounding import fixed
 
 Results = tuple[ServingMetrics, ...]  # a side's each, in the sides' order
 # The paper's systems, by the side that is each: Orca's reservations as the paper names them, vLLM.
@@ -73,10 +74,10 @@ def paper_text(params: Params, workload: Workload, sides: tuple[Side, ...], resu
         table.append(("Fig. 2, % of the pool", head))
         for i, row in enumerate(FIG2_ROWS):
             table.append((row, [v for key, mine in zip(keys, ours)
-                                for v in (f"{mine[i]:.1f}", _paper(fig2_of[key][i] if key in fig2_of else None))]))
+                                for v in (fixed(mine[i], 1), _paper(fig2_of[key][i] if key in fig2_of else None))]))
     table.append(("Fig. 13, avg batch", [] if fig2_of else head))
     table.append((f"  at {params.rate:g} req/s", [v for key, m in zip(keys, results) for v in
-                                                  (_shown_batch(m), f"{paper_batch_of[key]:.2f}" if key else "–")]))
+                                                  (_shown_batch(m), fixed(paper_batch_of[key], 2) if key else "–")]))
     table.append((f"  saturated ({SATURATED * params.rate:g} req/s)", [v for m in saturated for v in (_shown_batch(m), "–")]))
     prompt, output = mean(r.prompt for r in workload.requests), mean(r.output for r in workload.requests)
     means = DATASETS[workload_name]
@@ -84,8 +85,8 @@ def paper_text(params: Params, workload: Workload, sides: tuple[Side, ...], resu
     lines = [f"beside the PagedAttention paper (Kwon et al., SOSP 2023: OPT-13B, 12 GiB of KV cache, {dataset}; "
              f"Fig. 13 at {rate:g} req/s), with {params.time_scale:g} ticks a second assumed for an A100:"]
     lines += columns(table)
-    lines.append(f"these requests average {prompt:.1f} prompt and {output:.1f} output tokens (the paper's {dataset}: "
-                 f"{means['prompt']:.2f} and {means['output']:.2f})."
+    lines.append(f"these requests average {fixed(prompt, 1)} prompt and {fixed(output, 1)} output tokens (the paper's {dataset}: "
+                 f"{fixed(means['prompt'], 2)} and {fixed(means['output'], 2)})."
                  + (" The paper names no rounding slack: a buddy allocator's is in one of its categories, unsaid which."
                     if fig2_of else "")
                  + (" *: never waited for memory at this rate, so its mean batch after the warm-up while requests still arrived."
@@ -104,8 +105,8 @@ def paper_text(params: Params, workload: Workload, sides: tuple[Side, ...], resu
         per = held / 100 * params.total_slots / batch if batch else 0.0
         paper_per = paper_held / 100 * params.total_slots / paper_batch
         lines.append(f"  {PAPER_SYSTEMS[key]}: batch {100 * (batch / paper_batch - 1):+.1f} %, token states "
-                     f"{held - paper_held:+.1f} points; a running request holds {per:.0f} tokens, the paper's "
-                     f"{paper_per:.0f}.")
+                     f"{held - paper_held:+.1f} points; a running request holds {fixed(per, 0)} tokens, the paper's "
+                     f"{fixed(paper_per, 0)}.")
     section = "The paper's baselines" if workload_name == "sharegpt" else "Real prefix reuse"
     lines.append(f"  (README, '{section}', says what causes each difference and what we assumed.)")
     return lines
@@ -118,7 +119,7 @@ def savings_lines(savings: Savings) -> list[str]:
     table: list[tuple[str, list[str]]] = [("width", ["ours", "the paper"])]
     for width in widths:
         theirs = f"{low}" if width == widths[0] else f"{high}" if width == widths[-1] else f"{low}–{high}"
-        table.append((str(width), [f"{100 * ours[width]:.1f}", theirs]))
+        table.append((str(width), [fixed(100 * ours[width], 1), theirs]))
     return [f"memory saved by sharing, {SHARING_KIND[kind]} (paged; blocks saved / blocks without sharing,",
             "summed over ticks), beside the PagedAttention paper's Fig. 15 (OPT-13B, Alpaca):",
             *columns(table),
@@ -134,10 +135,10 @@ def _batch(m: ServingMetrics) -> float:
 
 
 def _shown_batch(m: ServingMetrics) -> str:
-    return f"{_batch(m):.2f}" + ("" if m.steady_queued_ticks else "*")
+    return fixed(_batch(m), 2) + ("" if m.steady_queued_ticks else "*")
 
 
 def _paper(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
+    return "–" if value is None else fixed(value, 1)
 
 

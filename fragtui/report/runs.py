@@ -26,6 +26,7 @@ from fragtui.sim.workload.build import Workload
 from fragtui.sim.workload.requests import Arrive, Event, Request
 from fragtui.view.rows import (CATEGORIES, METRIC_ROWS, PEAK_FIELDS, SERVING_GAUGE_ROWS, SERVING_SHARING_ROWS, byte_rows,
                                ratio_line, shown)
+from fragtui.view.rounding import fixed
 
 FEW_TICKS = 1000  # an average over fewer memory-bound ticks than this is noisy: say so
 LABEL, VALUE = 26, 12  # event mode's table: label and value widths at least
@@ -209,14 +210,14 @@ def serving_text(params: Params, workload: Workload, sides: tuple[Side, ...], re
     for category in CATEGORIES:
         if category.key in ("unusable", "slack") and not any(getattr(breakdown(m), category.key) for m in ms):
             continue
-        table.append((category.label, [queued(m, f"{100 * breakdown(m).share(category.key):.1f}") for m in ms]))
+        table.append((category.label, [queued(m, fixed(100 * breakdown(m).share(category.key), 1)) for m in ms]))
     table.append(("", []))
     if steady:
-        table.append(("avg batch size (steady, queued)", [queued(m, f"{m.steady_mean_batch_queued:.2f}") for m in ms]))
-    table.append(("avg batch size (queued)", [queued(m, f"{m.mean_batch_queued:.2f}") for m in ms]))
-    table.append(("avg batch size (all ticks)", [f"{m.mean_batch:.2f}" for m in ms]))
-    table.append(("completed per tick", [f"{m.throughput:.3f}" for m in ms]))
-    table.append(("mean queueing delay (ticks)", [f"{m.mean_queueing_delay:.1f}" if m.admitted else "n/a" for m in ms]))
+        table.append(("avg batch size (steady, queued)", [queued(m, fixed(m.steady_mean_batch_queued, 2)) for m in ms]))
+    table.append(("avg batch size (queued)", [queued(m, fixed(m.mean_batch_queued, 2)) for m in ms]))
+    table.append(("avg batch size (all ticks)", [fixed(m.mean_batch, 2) for m in ms]))
+    table.append(("completed per tick", [fixed(m.throughput, 3) for m in ms]))
+    table.append(("mean queueing delay (ticks)", [fixed(m.mean_queueing_delay, 1) if m.admitted else "n/a" for m in ms]))
     table.append(("preemptions", [str(m.preemptions) for m in ms]))
     if steady:
         table.append(("ticks (warm-up, steady queued)", [f"{m.ticks} ({m.warmup_ticks}, {m.steady_queued_ticks})" for m in ms]))

@@ -15,6 +15,7 @@ from fragtui.sim.errors import safe
 from fragtui.sim.measures.metrics import ServingMetrics
 from fragtui.sim.measures.sweep import Axis, Combination, SweepRow, blocked_side
 from fragtui.sim.workload.build import Workload
+from fragtui.view.rounding import fixed
 
 def sweep_text(params: Params, rows: list[SweepRow], workload: Workload) -> str:
     lines = [f"{'block_size':>10} {'admitted':>9} {'rejected':>9} {'tail waste':>11} {'tail %':>7} {'block-table entries':>20}"]
@@ -75,8 +76,8 @@ def _vary_columns(rows: list[Combination]) -> tuple[VaryColumn, ...]:
 
 def _vary_cell(column: VaryColumn, value: int | float) -> str:
     if column.percent:
-        return f"{100 * value:.1f}"
-    return f"{value:.2f}" if isinstance(value, float) else str(value)
+        return fixed(100 * value, 1)
+    return fixed(value, 2) if isinstance(value, float) else str(value)
 
 
 def vary_text(base: Params, axes: list[Axis], rows: list[Combination]) -> str:

@@ -80,7 +80,8 @@ class FragApp(App[None]):
         self.scenario = scenario
         named = SCENARIOS.get(scenario)
         self.named: Params | None = named.build() if named else None  # the scenario as named, to mark changes
-        self.stage: Stage = make_stage(params or Params(), named.chart if named else None)
+        self.opened = params or Params()  # what `r` goes back to, whatever was switched since
+        self.stage: Stage = make_stage(self.opened, named.chart if named else None)
         self.speed = speed
         self.by_request = by_request
         self.recording = False  # `fragtui record` steps the app as if it were playing
@@ -326,8 +327,10 @@ class FragApp(App[None]):
         return True
 
     def action_reset(self) -> None:
-        self._stop()
-        self.stage.reset()
+        """Back to what the app opened (or the scenario last picked): its parameters and mode,
+        no manual events, step 0; the chart shown stays where the mode has charts."""
+        self._stop()  # (made again: after V the stage's own start is the other mode's what-ifs)
+        self.stage = make_stage(self.opened, self.stage.words.chart if self.opened.mode == "event" else None)
         self.redraw()
 
     def action_free(self) -> None:
@@ -448,7 +451,7 @@ class FragApp(App[None]):
             return
         self._stop()
         scenario = get_scenario(name)
-        self.named = scenario.build()
+        self.named = self.opened = scenario.build()
         self.stage = make_stage(self.named, scenario.chart)
         self.scenario = name
         self.redraw()

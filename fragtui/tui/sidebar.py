@@ -15,6 +15,7 @@ from fragtui.tui.sweep_chart import chart_text
 from fragtui.tui.text_lines import TextLines
 from fragtui.view.sparkline import sparkline
 from fragtui.view.words import Row, SidebarData
+from fragtui.view.rounding import fixed
 
 
 SHORT = 30  # lines: a panel shorter than this gets the compact table and chart
@@ -68,7 +69,7 @@ class Sidebar(TextLines):
             for name, points, now in data.sparks:
                 text.append(f"\n{_cut(name, name_width):<{name_width + 1}}", "dim")
                 text.append(sparkline(points, line_width), self._variable("pool-reserved"))
-                text.append(f" {100 * now:.0f}%")
+                text.append(f" {fixed(100 * now, 0)}%")
         if data.bars:
             text.append(f"\n\n{data.bars_title}", "dim")
             for name, shares in data.bars:

@@ -18,6 +18,7 @@ from fragtui.sim.config.params import Params
 from fragtui.sim.workload.requests import Event
 from fragtui.sim.config.sides import resolve
 from fragtui.sim.measures.sweep import Axis, blocked_side, sweep, vary
+from fragtui.view.rounding import fixed
 
 CHARTS = ("block_size", "max_len", "placement", "reservation")  # what `y` cycles through in event mode
 CAPACITY = "capacity"  # the hit rate against the cache's size, for a trace with block ids
@@ -115,10 +116,10 @@ def _capacity_chart(trace: str, pool: int) -> Chart:
     for p in points:
         rates = [p.hit_rate] + ([] if paper is None else [paper_hit_rate(paper, p.capacity_tokens) or 0.0])
         rows.append(ChartRow(_tokens(p.capacity_tokens), p.capacity_tokens == nearest,
-                             tuple(round(1000 * rate) for rate in rates), shown=tuple(f"{100 * rate:.1f}%" for rate in rates)))
+                             tuple(round(1000 * rate) for rate in rates), shown=tuple(f"{fixed(100 * rate, 1)}%" for rate in rates)))
     return Chart(
         "prefix-cache hit rate by capacity", ("hit rate", *(() if paper is None else ("Fig. 9",))), tuple(rows),
-        (f"tokens the cache holds; every block kept: {100 * top.hit_rate:.1f}%; the pool's size marked",),
+        (f"tokens the cache holds; every block kept: {fixed(100 * top.hit_rate, 1)}%; the pool's size marked",),
     )
 
 

@@ -151,8 +151,9 @@ def span(start: int, end: int) -> str:
 
 
 def blocks_text(blocks: Sequence[int], most: int = 6) -> str:
-    """`block 5`; `blocks 16–17`; `blocks 921–917` (handed out downwards); `blocks 3, 8–10, 2`:
-    runs of consecutive ids, up or down, collapsed, and past `most` pieces shortened."""
+    """`block 5`; `blocks 16–17`; `blocks 921 down to 917` (handed out downwards: a range is
+    always written upwards); `blocks 3, 8–10, 2`: runs of consecutive ids, up or down,
+    collapsed, and past `most` pieces shortened."""
     if len(blocks) == 1:
         return f"block {blocks[0]}"
     blocks = list(blocks)  # (a table kept as runs reads slowly one id at a time)
@@ -164,7 +165,7 @@ def blocks_text(blocks: Sequence[int], most: int = 6) -> str:
         if step in (1, -1):
             while j + 1 < len(blocks) and blocks[j + 1] - blocks[j] == step:
                 j += 1
-            pieces.append(f"{blocks[i]}–{blocks[j]}")
+            pieces.append(f"{blocks[i]}–{blocks[j]}" if step == 1 else f"{blocks[i]} down to {blocks[j]}")
             i = j + 1
         else:
             pieces.append(str(blocks[i]))

@@ -12,6 +12,7 @@ from fragtui.sim.measures.metrics import Metrics
 from fragtui.sim.measures.metrics import ServingMetrics
 from fragtui.view.states import FREE, INTERNAL, RESERVED, SLACK, STRANDED, UNUSABLE, USED
 from fragtui.view.words import Row
+from fragtui.view.rounding import fixed
 
 
 @dataclass(frozen=True)
@@ -72,16 +73,16 @@ PEAK_FIELDS = ("live", "used", "reserved", "block_table_entries")
 # vLLM's gauges beside the truth, serving mode's report: means over every tick, and the hit
 # rate over the run (shown where a side has blocks).
 SERVING_GAUGE_ROWS: tuple[tuple[str, Callable[[ServingMetrics], str]], ...] = (
-    ("token occupancy, all ticks %", lambda m: f"{100 * m.breakdown.share('token_states'):.1f}"),
-    ("vLLM KV usage, all ticks %", lambda m: "n/a" if m.kv_usage is None else f"{100 * m.kv_usage:.1f}"),
-    ("prefix-cache hit rate %", lambda m: "n/a" if m.hit_rate is None else f"{100 * m.hit_rate:.1f}"),
+    ("token occupancy, all ticks %", lambda m: fixed(100 * m.breakdown.share('token_states'), 1)),
+    ("vLLM KV usage, all ticks %", lambda m: "n/a" if m.kv_usage is None else fixed(100 * m.kv_usage, 1)),
+    ("prefix-cache hit rate %", lambda m: "n/a" if m.hit_rate is None else fixed(100 * m.hit_rate, 1)),
 )
 
 # Serving mode's sharing rows (--samples, --beam-width), for the sidebar and the serving report:
 # (label, the value as shown). Saved by sharing is the PagedAttention paper's Fig. 15 measure.
 SERVING_SHARING_ROWS: tuple[tuple[str, Callable[[ServingMetrics], str]], ...] = (
     ("copies on write", lambda m: str(m.copies)),
-    ("saved by sharing %", lambda m: f"{100 * m.saved_share:.1f}"),
+    ("saved by sharing %", lambda m: fixed(100 * m.saved_share, 1)),
 )
 
 
@@ -91,7 +92,7 @@ def format_value(value: int | float | None, percent: bool = False, compact: bool
     if value is None:
         return "n/a"
     if percent:
-        return f"{100 * value:.1f}"
+        return fixed(100 * value, 1)
     if compact and abs(value) >= 100_000:
         return short_number(int(value))
     return str(value)
@@ -102,7 +103,7 @@ def short_number(n: int) -> str:
     for scale, suffix in ((10**9, "G"), (10**6, "M"), (10**3, "k")):
         if abs(n) >= scale:
             value = n / scale
-            return f"{value:.1f}{suffix}" if abs(value) < 100 else f"{value:.0f}{suffix}"
+            return f"{fixed(value, 1)}{suffix}" if abs(value) < 100 else f"{fixed(value, 0)}{suffix}"
     return str(n)
 
 
@@ -155,7 +156,7 @@ def ratio_line(labels: Sequence[str], metrics: Sequence[Metrics]) -> str:
     if not admitted[least]:
         return f"{labels[most]} admitted {admitted[most]}, {labels[least]} none"
     ratio = admitted[most] / admitted[least]
-    return f"{labels[most]} admitted {ratio:.2f}×\nas many as {labels[least]} ({admitted[most]} vs {admitted[least]})"
+    return f"{labels[most]} admitted {fixed(ratio, 2)}×\nas many as {labels[least]} ({admitted[most]} vs {admitted[least]})"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from fragtui.view.narration import SideNow, narrate, narrate_ticks_start, tick_h
 from fragtui.view.rows import CATEGORIES, SERVING_SHARING_ROWS
 from fragtui.view.states import SHARED, legend_of
 from fragtui.view.words import SidebarData
+from fragtui.view.rounding import fixed
 
 
 class ServingWords:
@@ -84,11 +85,11 @@ class ServingWords:
         blocks = [side.allocator.can(GROWS) for side in self.engine.sides]
         if any(blocks):  # vLLM's gauges now, beside the token states above (the truth)
             rows.append(("vLLM use %" if compact else "vLLM KV usage %",
-                         tuple(f"{100 * kv_usage(b.free, b.total - b.unusable):.1f}" if paged else "–"
+                         tuple(fixed(100 * kv_usage(b.free, b.total - b.unusable), 1) if paged else "–"
                                for paged, b in zip(blocks, now))))
         if any(m.hit_rate is not None for m in metrics):
-            rows.append(("hit rate %", tuple("–" if m.hit_rate is None else f"{100 * m.hit_rate:.1f}" for m in metrics)))
-        rows.append(("avg batch", tuple(f"{m.mean_batch:.1f}" for m in metrics)))
+            rows.append(("hit rate %", tuple("–" if m.hit_rate is None else fixed(100 * m.hit_rate, 1) for m in metrics)))
+        rows.append(("avg batch", tuple(fixed(m.mean_batch, 1) for m in metrics)))
         if self.engine.params.sequences > 1:
             rows += [(label, tuple(read(m) for m in metrics)) for label, read in SERVING_SHARING_ROWS]
         data = SidebarData(labels, rows, batch_ratio(labels, [m.mean_batch for m in metrics]),
@@ -106,15 +107,15 @@ def batch_ratio(labels: tuple[str, ...], batches: list[float]) -> str:
     """How many times the largest mean batch is the smallest."""
     most, least = batches.index(max(batches)), batches.index(min(batches))
     if not batches[least]:
-        return "nothing running yet" if not batches[most] else f"{labels[most]} batches {batches[most]:.1f} on average"
+        return "nothing running yet" if not batches[most] else f"{labels[most]} batches {fixed(batches[most], 1)} on average"
     if most == least or batches[most] == batches[least]:
-        return f"every side batches {batches[most]:.1f} on average"
-    return (f"{labels[most]} batches {batches[most] / batches[least]:.2f}×\nas many requests as {labels[least]} "
+        return f"every side batches {fixed(batches[most], 1)} on average"
+    return (f"{labels[most]} batches {fixed(batches[most] / batches[least], 2)}×\nas many requests as {labels[least]} "
             "on average")
 
 
 def _pct(breakdown: Breakdown, key: str) -> str:
-    return f"{100 * breakdown.share(key):.1f}"
+    return fixed(100 * breakdown.share(key), 1)
 
 
 def _shares(breakdown: Breakdown) -> dict[int, float]:
