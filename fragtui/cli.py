@@ -199,6 +199,8 @@ def params_from(args: argparse.Namespace) -> Params:
                 raise ParamError(name, text, "must not be empty")
             given[name] = parse_field(name, text)
     scenario = get_scenario(getattr(args, "scenario", "seed"))
+    if hasattr(args, "scenario"):
+        args.scenario = scenario.name  # as it is spelt (sim/names.py): prefix_cache is prefix-cache
     if "total_slots" in given and "kv_memory" in given:  # each sets the pool's size
         raise ParamError("total_slots", given["total_slots"],
                          f"cannot be combined with --kv-memory {given['kv_memory']} (with --model, the memory "

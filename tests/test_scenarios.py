@@ -93,3 +93,10 @@ def test_the_paged_blocks_scenario_trades_tail_waste_for_table_entries():
     assert [side.label for side in sim.sides] == ["paged 4", "paged 16", "paged 64"]
     assert [m.admitted for m in metrics] == [64, 64, 64]
     assert [m.wasted for m in metrics] == [192, 960, 1984] and [m.block_table_entries for m in metrics] == [576, 192, 64]
+
+
+def test_no_scenario_says_anything_in_markdown():
+    """What to watch is drawn as plain text: a backtick or an asterisk would show as itself."""
+    for scenario in SCENARIOS.values():
+        for text in (scenario.title, scenario.about):
+            assert "`" not in text and "**" not in text, scenario.name

@@ -35,7 +35,7 @@ def test_shared_prefix_report(capsys):
     assert out.startswith("contiguous: admitted=64 rejected=0 wasted=1024\npaged: admitted=64 rejected=0 wasted=0\n")
     rows = {line[:26].strip(): line[26:].split() for line in out.splitlines() if line[:1] in " abcdefghijklmnopqrstuvwxyz"}
     assert rows["used"] == ["3072", "1056"]  # the prompt once, not 64 times
-    assert rows["cache hits"] == ["0", "126"] and rows["saved by sharing"] == ["0", "126"]
+    assert rows["cache hits (blocks)"] == ["0", "126"] and rows["saved by sharing (blocks)"] == ["0", "126"]
     assert rows["hit rate %"] == ["n/a", "65.6"]
 
 
@@ -84,7 +84,8 @@ async def test_the_sharing_scenarios_in_the_app(name, steps):
         states = app.stage.pictures[1].states
         assert "shared" in text and SHARED in states
         if app.stage.mode == "event":
-            assert rows["cache hits"][0] == "0" and int(rows["cache hits"][1]) > 0
+            hits = next(values for label, values in rows.items() if label.endswith("hits (blocks)"))
+            assert hits[0] == "0" and int(hits[1]) > 0
             assert "reuses" in text or "released" in text
         else:
             assert rows["copies on write"][0] == "0" and float(rows["saved by sharing %"][1]) > 0

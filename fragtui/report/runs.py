@@ -120,6 +120,15 @@ def report_text(done: Finished, workload: Workload) -> str:
     return "\n".join(lines)
 
 
+def params_json(params: Params, workload: Workload) -> dict[str, object]:
+    """The run's parameters, `arrivals` as the number that arrived where the run left it to
+    the lengths, ops or trace (never null: a reader wants the count)."""
+    data = asdict(params)
+    if data["arrivals"] is None:
+        data["arrivals"] = len(workload.requests)
+    return data
+
+
 def write_report_json(out: TextIO, params: Params, workload: Workload, scenario: str = "seed") -> Finished:
     """One JSON object, written as the run goes so memory stays flat at any length: the settings,
     then every step, then the totals (which only the end of the run knows), a member per side."""
@@ -127,7 +136,8 @@ def write_report_json(out: TextIO, params: Params, workload: Workload, scenario:
 
     sides = resolve(params)
     labels = [side.label for side in sides]
-    out.write("{\n" + members({"scenario": scenario, "params": asdict(params), "sides": labels}) + ',\n "steps": [')
+    out.write("{\n" + members({"scenario": scenario, "params": params_json(params, workload), "sides": labels})
+              + ',\n "steps": [')
     first = True
 
     def each(record: StepRecord, request: Request | None) -> None:
@@ -255,7 +265,7 @@ def serving_json(params: Params, workload: Workload, sides: tuple[Side, ...], re
     data: dict[str, object] = {
         "mode": "serving",
         "scenario": scenario,
-        "params": asdict(params),
+        "params": params_json(params, workload),
         "requests": len(workload.requests),
         "dropped": workload.dropped,
         "sides": labels,

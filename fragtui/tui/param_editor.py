@@ -13,10 +13,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from fragtui.sim.errors import FragtuiError, ParamError
-from fragtui.sim.config.params import Params, parse_field
+from fragtui.sim.config.params import DEFAULT_ARRIVALS, Params, parse_field
 from fragtui.tui.modal import modal_css
 
 EDITABLE = [f.name for f in fields(Params) if f.name != "mode"]
+# What an empty optional field means, where "none" would mislead.
+UNSET = {"arrivals": f"all: {DEFAULT_ARRIVALS} generated, or every op or trace row"}
 
 
 class ParamEditor(ModalScreen[dict | None]):
@@ -47,7 +49,7 @@ class ParamEditor(ModalScreen[dict | None]):
                     value = getattr(self.params, name)
                     yield Label(name)
                     yield Input("" if value is None else str(value), id=f"edit-{name}",
-                                placeholder="none" if value is None else "")
+                                placeholder=UNSET.get(name, "none") if value is None else "")
 
     def on_mount(self) -> None:
         self.query_one(f"#edit-{EDITABLE[0]}", Input).focus()

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from fragtui.sim.errors import ParamError
+from fragtui.sim.names import find, one_of
 
 if TYPE_CHECKING:
     from fragtui.sim.allocators.allocator import Allocator
@@ -167,7 +168,7 @@ def placements() -> tuple[str, ...]:
 
 
 def spec(name: str, option: str = "allocator") -> AllocatorSpec:
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        raise ParamError(option, name, "must be one of " + ", ".join(REGISTRY)) from None
+    found = find(name, REGISTRY)
+    if found is None:
+        raise ParamError(option, name, one_of(name, REGISTRY))
+    return REGISTRY[found]

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from fragtui.sim.errors import ParamError
+from fragtui.sim.names import find
 from fragtui.sim.numbers import NumberError, ascii_note, decimal, whole
 
 DTYPES = {"fp32": 4, "fp16": 2, "bf16": 2, "fp8": 1, "int8": 1}
@@ -51,8 +52,9 @@ MODEL_ALLOWED = (
 
 def parse_model(text: str) -> KVShape:
     name = text.strip().lower()
-    if name in MODELS:
-        return MODELS[name]
+    model = find(name, MODELS)
+    if model is not None:
+        return MODELS[model]
     parts = name.split(":")
     if len(parts) == 4:
         sizes = []

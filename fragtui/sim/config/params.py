@@ -9,6 +9,7 @@ from typing import Any, Literal, get_args
 from fragtui.sim.allocators.contiguous import RESERVATIONS, Reservation
 from fragtui.sim.allocators.registry import placements
 from fragtui.sim.errors import ParamError
+from fragtui.sim.names import find, one_of
 from fragtui.sim.config.kv import parse_bytes, parse_model
 from fragtui.sim.config.sides import DEFAULT_SIDES
 from fragtui.sim.workload.lengths import EMPIRICAL, parse_lengths, parse_token_lengths
@@ -302,6 +303,9 @@ def parse_field(name: str, text: str) -> object:
             return decimal(text, *NUMBER_BOUNDS[name])
     except NumberError as error:
         raise number_error(name, error) from None
+    allowed = _choices().get(name)
+    if allowed is not None:  # one spelling rule (sim/names.py); a miss is refused by _choice
+        return find(text, allowed) or text.strip()
     return text.strip()
 
 
@@ -322,4 +326,8 @@ def _number(name: str, value: float, low: float, high: float) -> None:
 
 def _choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        raise ParamError(name, value, "must be one of " + ", ".join(allowed))
+        raise ParamError(name, value, one_of(value, allowed))
+
+
+def _choices() -> dict[str, tuple[str, ...]]:
+    return {"placement": placements(), "order": ORDERS, "reservation": RESERVATIONS, "mode": MODES}

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fragtui.sim.names import find, one_of
 from fragtui.sim.errors import ParamError
 from fragtui.sim.config.params import Params
 
@@ -219,7 +220,7 @@ SCENARIOS: dict[str, Scenario] = {
             "tokens, so only three copies are made, and from then on each sample fills blocks of "
             "its own. Orca reserves a whole run for every sample. Alpaca's prompts are short, so "
             "sharing saves about a tenth of the blocks: the paper's Fig. 15 reports 6.1-9.8 %, "
-            "and `fragtui report --scenario parallel-sampling` sets ours beside it.",
+            "and fragtui report --scenario parallel-sampling sets ours beside it.",
             {**_FIG15_SETTING, "samples": 4},
             fig15=True,
         ),
@@ -233,7 +234,7 @@ SCENARIOS: dict[str, Scenario] = {
             "their blocks freed unless another candidate still holds them. So candidates share "
             "their common history, most of their blocks (green), and differ only in their last "
             "few. Orca reserves a run per candidate. The paper's Fig. 15 reports 37.6-55.2 % of "
-            "blocks saved for widths 2 to 6; `fragtui report --scenario beam-search` sets ours "
+            "blocks saved for widths 2 to 6; fragtui report --scenario beam-search sets ours "
             "beside it. Our beams pick their parents at random (seeded), which merges histories "
             "faster than a real model's beams do: we save more.",
             {**_FIG15_SETTING, "beam_width": 4},
@@ -276,11 +277,10 @@ SCENARIOS: dict[str, Scenario] = {
     ]
 }
 
-ALLOWED = "must be one of " + ", ".join(SCENARIOS)
 
 
 def get_scenario(name: str) -> Scenario:
-    try:
-        return SCENARIOS[name]
-    except KeyError:
-        raise ParamError("scenario", name, ALLOWED) from None
+    found = find(name, SCENARIOS)
+    if found is None:
+        raise ParamError("scenario", name, one_of(name, SCENARIOS))
+    return SCENARIOS[found]

@@ -23,6 +23,7 @@ from fragtui.sim.allocators.contiguous import RESERVATIONS
 from fragtui.sim.allocators.free_queues import ORDERS
 from fragtui.sim.allocators.registry import AllocatorSpec, Setting
 from fragtui.sim.errors import ParamError, quoted
+from fragtui.sim.names import find, one_of, spelling
 
 if TYPE_CHECKING:
     from fragtui.sim.config.params import Params
@@ -163,14 +164,18 @@ def parse_sides(text: str, option: str = "sides") -> tuple[SideSpec, ...]:
     specs = []
     for part in parts:
         name, *rest = (piece.strip() for piece in part.split(":"))
-        name = name.lower()
-        if name not in registry.REGISTRY and name != FAMILY_ALIAS and name not in PRESETS:
-            raise ParamError(option, text, f"{quoted(name)} is not a side; a side is one of {names}")
+        known = [*registry.REGISTRY, FAMILY_ALIAS, *PRESETS]
+        found = find(name, known)
+        if found is None:
+            hint = one_of(name, known).partition("; ")[2]
+            raise ParamError(option, text, f"{quoted(name)} is not a side; a side is one of {names}"
+                             + (f"; {hint}" if hint else ""))
+        name = found
         takes = _options_of(name)
         pins: list[tuple[str, object]] = []
         for piece in rest:
             key, equals, value = piece.partition("=")
-            key = key.strip().lower().replace("-", "_")
+            key = spelling(key).replace("-", "_")
             if not equals or not value.strip():
                 raise ParamError(option, text, f"{quoted(piece)} in side {quoted(part)}: an option is OPTION=VALUE")
             if key not in takes:
