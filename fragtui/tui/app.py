@@ -19,7 +19,6 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
-from fragtui.sim.config.effects import unread
 from fragtui.sim.config.kv import format_bytes
 from fragtui.sim.config.params import Params
 from fragtui.sim.config.sides import OPTIONS
@@ -42,7 +41,6 @@ SIDEBAR_WIDE, SIDEBAR_NARROW, SIDEBAR_PER_SIDE = 38, 30, 7  # the sidebar's widt
 HOVER_HINT = "· point at a cell for its slots, state, request and block"
 SPEEDS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)  # steps per second
 FRAMES_PER_SECOND = 32  # past this speed, autoplay takes several steps per frame
-MANUAL_ACTIONS = {"free", "arrive"}
 
 THEME_DEFAULTS = {
     # Okabe–Ito hues: told apart with any common colour-vision deficiency.
@@ -315,16 +313,6 @@ class FragApp(App[None]):
 
     # -- changing the run ------------------------------------------------------------------
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Actions that mean nothing here are shown greyed out and do nothing: a key for a
-        parameter this run does not read (used_len where --lengths gives the lengths)."""
-        if action in MANUAL_ACTIONS:
-            return True if self.stage.can(action) else None
-        if action == "param" and parameters and parameters[0] not in OPTIONS and parameters[0] in unread(self.stage.params):
-            return None  # (a side option is the what-if's to refuse or to pin on the focused side)
-        if action == "cycle_chart" and not self.stage.words.charts:
-            return None
-        return True
 
     def action_reset(self) -> None:
         """Back to what the app opened (or the scenario last picked): its parameters and mode,
@@ -369,6 +357,11 @@ class FragApp(App[None]):
     def action_cycle_chart(self) -> None:
         """The sidebar charts the next parameter's sweep (then none)."""
         words = self.stage.words
+        if not words.charts:
+            self.say("a sweep chart is event mode's: a serving sweep runs every side to the end (fragtui sweep "
+                     "--mode serving); the capacity chart needs a trace that names its blocks", title="no chart here",
+                     severity="warning")
+            return
         options: list[str | None] = [None, *words.charts]
         words.chart = options[(options.index(words.chart) + 1) % len(options)]
         try:

@@ -31,6 +31,10 @@ class Key:
     bar: str = ""  # its word on the key bar, if it is there
 
 
+# A parameter key that acts in one mode, or only with some options, says where.
+WHERE_READ = {"used_len": "; serving: with a constant --prompt-len or --output-len"}
+
+
 def _param_keys() -> list[Key]:
     words = {"max_len": ("Halve", "Double", "halve / double"), "used_len": ("Decrease", "Increase", "− 1 / + 1"),
              "block_size": ("Halve", "Double", "halve / double"), "total_slots": ("Halve", "Double", "halve / double")}
@@ -39,7 +43,7 @@ def _param_keys() -> list[Key]:
         down, up, both = words[name]
         for direction, (letter, verb) in enumerate(zip(letters, (down, up))):
             out.append(Key(letter, f"param('{name}', {direction})", f"{verb} {name}", f"{letters[0]} / {letters[1]}",
-                           f"{name}: {both} (replayed to this step)"))
+                           f"{name}: {both} (replayed to this step){WHERE_READ.get(name, '')}"))
     return out
 
 

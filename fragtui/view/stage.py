@@ -126,7 +126,8 @@ class Stage:
 
     def _manual_engine(self, action: str) -> ManualEngine:
         if self._manual is None or not self.can(action):
-            raise FragtuiError(f"in {self.mode} mode there is no manual {action}")
+            raise FragtuiError(f"{action} is event mode's: in {self.mode} mode requests arrive at their ticks "
+                               "and leave when their output is done (V switches mode)")
         return self._manual
 
     def _patch(self, changes: tuple[Change, ...] | None) -> tuple[Ranges, ...]:
