@@ -364,3 +364,22 @@ async def test_a_chart_with_nothing_to_show_is_a_notification():
         await pilot.pause()
         assert app.is_running and app.stage.words.chart is None
         assert any("no max_len chart" in n.title for n in app._notifications)
+
+
+async def test_the_command_behind_the_screen_opens_the_same_screen():
+    import shlex
+
+    from fragtui.cli import build_parser, params_from
+
+    app = FragApp(get_scenario("prefix-cache").build(), scenario="prefix-cache")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("o", "M", "space", "space", "space", "exclamation_mark")
+        await pilot.pause()
+        (note,) = app._notifications
+        line = note.message
+        assert line.startswith("fragtui --scenario prefix-cache ") and "--placement best" in line
+        args = build_parser().parse_args(shlex.split(line)[1:])
+        assert params_from(args) == app.stage.params and int(args.steps) == app.stage.step == 3
+        await pilot.press("f", "exclamation_mark")  # a free by hand is no parameter: said, not hidden
+        await pilot.pause()
+        assert "made by hand are not in it" in next(iter(app._notifications)).title

@@ -32,6 +32,7 @@ from fragtui.tui.text_lines import TextLines
 from fragtui.view.about import what_to_watch
 from fragtui.view.layout import pane_grid
 from fragtui.view.picture import Ranges
+from fragtui.view.command import command_line
 from fragtui.view.stage import Stage, make_stage
 from fragtui.view.whatif import cycled, what_if
 
@@ -432,6 +433,14 @@ class FragApp(App[None]):
         """One notification at a time, the newest; user text is never read as markup."""
         self.clear_notifications()
         self.notify(message, title=title, severity=severity, timeout=timeout, markup=False)  # type: ignore[arg-type]
+
+    def action_command_line(self) -> None:
+        """Show (and copy, where the terminal takes OSC 52) the line that opens this screen."""
+        line = command_line(self.scenario, self.named or Params().validated(), self.stage.params, self.stage.step)
+        hand = self.stage.engine.hand_events
+        left_out = f"; the {hand} frees and arrivals made by hand are not in it" if hand else ""
+        self.copy_to_clipboard(line)
+        self.say(line, title=f"the command behind this screen (copied{left_out})", timeout=15)
 
     def action_pick_scenario(self) -> None:
         from fragtui.tui.scenario_picker import ScenarioPicker  # screens load when first used: faster start

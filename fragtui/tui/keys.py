@@ -91,6 +91,8 @@ KEYS: tuple[Key, ...] = (
     Key("z", "zoom", "Zoom: fit or one slot per cell", "z", "zoom: fit the pool / one slot per cell, scrolling"),
     Key("pageup", "scroll_pools(-1)", "Scroll the pools up", "pgup / pgdn", "scroll both pools (zoomed, or the mouse wheel)"),
     Key("pagedown", "scroll_pools(1)", "Scroll the pools down", "pgup / pgdn", "scroll both pools (zoomed, or the mouse wheel)"),
+    Key("exclamation_mark", "command_line", "Show the command behind the screen", "!",
+        "the fragtui command line that opens this screen: scenario, what-ifs, step (copied where the terminal allows)"),
     Key("question_mark", "help", "Help", "?", "this help", bar="help"),
     Key("ctrl+s", "save_svg", "Save an SVG screenshot", "ctrl+s", "save an SVG screenshot (named by scenario and step)"),
     Key("q", "quit", "Quit", "q", "quit", bar="quit"),
