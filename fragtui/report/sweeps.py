@@ -22,7 +22,7 @@ def sweep_text(params: Params, rows: list[SweepRow], workload: Workload) -> str:
     for r in rows:
         lines.append(
             f"{r.block_size:>10} {r.admitted:>9} {r.rejected:>9} {r.tail_waste:>11} "
-            f"{r.tail_waste_pct:>7.1f} {r.block_table_entries:>20}"
+            f"{fixed(r.tail_waste_pct, 1):>7} {r.block_table_entries:>20}"
         )
     lines.append("")
     lines.append(f"{blocked_side(params).label}, {workload.source}, {params.total_slots} slots, at the end of "
