@@ -51,7 +51,7 @@ THEME_DEFAULTS = {
     "pool-stranded": "#CC79A7",
     "pool-unusable": "#6f6f6f",
     "pool-shared": "#009E73",  # sharing: a block several requests hold
-    "pool-cached": "#0072B2",  # free, but its cached identity can be hit
+    "pool-cached": "#24527A",  # free, but its cached identity can be hit: dark, as free is, and blue
     "pool-slack": "#F0E442",  # held past what was asked for: an allocator's rounding
 }
 
