@@ -383,3 +383,31 @@ async def test_the_command_behind_the_screen_opens_the_same_screen():
         await pilot.press("f", "exclamation_mark")  # a free by hand is no parameter: said, not hidden
         await pilot.pause()
         assert "made by hand are not in it" in next(iter(app._notifications)).title
+
+
+async def test_at_80x24_the_keyboard_reaches_the_sidebar_hides_it_and_gives_a_pane_the_screen():
+    from fragtui.tui.sidebar import SidePanel
+
+    app = FragApp(get_scenario("block-size").build(), scenario="block-size")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        side = app.query_one("#side", SidePanel)
+        await pilot.press("tab", "tab", "tab")  # two panes, then the sidebar
+        assert app.focused is side
+        assert side.max_scroll_y > 0  # at 80×24 the chart is below the fold...
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert side.scroll_y > 0 and app.stage.step == 0  # ...and the keys reach it, stepping nothing
+        await pilot.press("right")  # → still steps
+        assert app.stage.step == 1
+        wide = app.grids[0].size.width
+        await pilot.press("h")
+        await pilot.pause()
+        assert not side.display and app.grids[0].size.width > wide
+        await pilot.press("h", "w")
+        await pilot.pause()
+        assert app.screen.has_class("-no-side")  # the whole screen: no sidebar either
+        assert [g.display for g in app.grids] == [True, False] and app.grids[0].size.width > 60
+        await pilot.press("w")
+        await pilot.pause()
+        assert [g.display for g in app.grids] == [True, True] and side.display

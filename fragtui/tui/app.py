@@ -86,6 +86,8 @@ class FragApp(App[None]):
         self.recording = False  # `fragtui record` steps the app as if it were playing
         self.stopped_by = 0  # the signal that ended the app, if one did
         self.zoom = False
+        self.show_side = True  # h hides the sidebar
+        self.whole: int | None = None  # w gives this side's pane the whole screen
         self._autoplay = autoplay
         self._start_step = start_step
         self._timer: Timer | None = None
@@ -150,6 +152,11 @@ class FragApp(App[None]):
             pools.remove_children()
             pools.mount_all(self._grids())
         self.screen.set_class(len(self.stage.sides) > 2, "-several")
+        if self.whole is not None and self.whole >= len(self.stage.sides):  # (that side is gone)
+            self.whole = None
+            self.screen.set_class(not self.side_shown, "-no-side")
+        for i, grid in enumerate(self._panes):
+            grid.display = self.whole is None or i == self.whole
         self._lay_out_panes()
 
     def _lay_out_panes(self, screen: Size | None = None) -> None:
@@ -157,21 +164,52 @@ class FragApp(App[None]):
         panes side by side where there is room, else in a grid (pane_grid). On a resize
         `screen` is the new size, which `self.size` and the panes' sizes do not have yet."""
         before, screen = self.size, screen or self.size
-        sides = len(self.stage.sides)
+        sides = len(self.stage.sides) if self.whole is None else 1
         base = SIDEBAR_WIDE if screen.width >= WIDE else SIDEBAR_NARROW
         width = min(base + SIDEBAR_PER_SIDE * max(0, sides - 2), max(base, screen.width // 2))
         panel = self.query_one("#side", SidePanel)
-        set_width = panel.styles.width
-        was = int(set_width.value) if set_width is not None and set_width.is_cells else 0
-        if was != width:
-            panel.styles.width = width
-        was = was or panel.size.width or width
+        if self.side_shown:
+            set_width = panel.styles.width
+            was = int(set_width.value) if set_width is not None and set_width.is_cells else 0
+            if was != width:
+                panel.styles.width = width
+            was = was or panel.size.width or width
+        else:  # hidden: the pools have the width (laid out again after the refresh that shows it)
+            width = was = 0
         pools = self.query_one("#pools", Container)
         room = pools.size if pools.size.area else Size(before.width - was, before.height - 6)
         columns, rows = pane_grid(sides, room.width + screen.width - before.width - (width - was),
                                   room.height + screen.height - before.height)
         if (pools.styles.grid_size_columns, pools.styles.grid_size_rows) != (columns, rows):
             pools.styles.grid_size_columns, pools.styles.grid_size_rows = columns, rows
+
+    @property
+    def side_shown(self) -> bool:
+        return self.show_side and self.whole is None
+
+    def action_toggle_side(self) -> None:
+        """Hide the sidebar (the pools take the width) or show it again."""
+        self.show_side = not self.show_side
+        self._show_layout()
+        if not self.side_shown:
+            self.say("sidebar hidden: h shows it", timeout=2)
+
+    def action_whole_pane(self) -> None:
+        """The focused pane (else the first) takes the whole screen, sidebar and other panes
+        hidden; again, everything back."""
+        self.whole = (self.focused_side() or 0) if self.whole is None else None
+        for i, grid in enumerate(self.grids):
+            grid.display = self.whole is None or i == self.whole
+        self._show_layout()
+        if self.whole is not None:
+            self.say(f"{self.stage.sides[self.whole].label} has the whole screen: w shows everything", timeout=2)
+
+    def _show_layout(self) -> None:
+        self.screen.set_class(not self.side_shown, "-no-side")
+        if self.focused is not None and not self.focused.display:
+            self.set_focus(None)
+        self._lay_out_panes()
+        self.call_after_refresh(self._lay_out_panes)  # again with the sizes the change gave
 
     def focused_side(self) -> int | None:
         """The side whose pane has focus, if one has."""

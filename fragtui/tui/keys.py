@@ -81,7 +81,11 @@ KEYS: tuple[Key, ...] = (
     Key("R", "cycle('reservation')", "Next reservation policy", "R",
         "contiguous reservation: {reservation} (Orca Max, Pow2, Oracle)"),
     Key("tab", "app.focus_next", "Focus the next pane", "tab",
-        "give the next pane focus: o, O, R, k and K then change its side alone"),
+        "give the next pane focus (o, O, R, k and K then change its side alone), then the sidebar "
+        "(↑ ↓ pgup pgdn scroll it)"),
+    Key("h", "toggle_side", "Hide or show the sidebar", "h", "hide / show the sidebar: the pools take the width"),
+    Key("w", "whole_pane", "One pane, the whole screen", "w",
+        "the focused pane (else the first) takes the whole screen / everything back"),
     Key("V", "toggle_mode", "Switch event / serving mode", "V", "event mode ⇄ serving mode (from step 0)"),
     Key("y", "cycle_chart", "Chart a parameter's sweep", "y",
         "sidebar chart: off → block_size → max_len → placement → reservation (event mode)"),

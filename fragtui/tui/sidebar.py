@@ -9,6 +9,7 @@ from typing import Callable
 from rich.color import Color
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 
 from fragtui.tui.sweep_chart import chart_text
@@ -21,9 +22,18 @@ from fragtui.view.rounding import fixed
 SHORT = 30  # lines: a panel shorter than this gets the compact table and chart
 
 
-class SidePanel(VerticalScroll, can_focus=False):
-    """The sidebar's frame: it scrolls (wheel, scrollbar) but never takes the keys, which step
-    the pools (home, end, page up and down)."""
+class SidePanel(VerticalScroll, can_focus=True, inherit_bindings=False):
+    """The sidebar's frame: it scrolls with the wheel, and, once Tab gives it focus, with ↑ ↓,
+    page up and down, home and end (← and → still step: they are not its)."""
+
+    BINDINGS = [
+        Binding("up", "scroll_up", "Scroll the sidebar up", show=False),
+        Binding("down", "scroll_down", "Scroll the sidebar down", show=False),
+        Binding("pageup", "page_up", "Page the sidebar up", show=False),
+        Binding("pagedown", "page_down", "Page the sidebar down", show=False),
+        Binding("home", "scroll_home", "The sidebar's top", show=False),
+        Binding("end", "scroll_end", "The sidebar's end", show=False),
+    ]
 
 
 class Sidebar(TextLines):
