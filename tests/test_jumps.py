@@ -157,7 +157,7 @@ def test_locate(text, origin, step):
     ("next-fragmented,next-fragmented,next-fragmented", "--at 'next-fragmented,next-fragmented,next-fragmented': "
      "next-fragmented: no fragmented rejection after step 16 of the run (16 steps)"),
     ("prev-rejection", "prev-rejection: no rejection before step 0 of the run"),
-    ("next-frag", "--at 'next-frag': 'next-frag' is not a step: each part must be N, +N, -N, start, end, or next-, prev-, first- or last- followed by rejection or fragmented"),
+    ("next-frag", "--at 'next-frag': 'next-frag' is not a step: each part must be N, +N, -N, start, end, rN (request N's arrival), or next-, prev-, first- or last- followed by rejection or fragmented"),
     ("", "'' is not a step"),
     ("²", "(ASCII digits 0-9 only)"),
     ("+", "'+' is not a step"),

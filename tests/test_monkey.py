@@ -26,6 +26,8 @@ def tallies_match(app) -> None:
         return  # a modal screen is open
     if app.size.width < MIN_WIDTH or app.size.height < MIN_HEIGHT:
         return  # the too-small notice is showing
+    if not app.side_shown:
+        return  # h or w hid the sidebar
     rows = sidebar_rows(app)
     assert "admitted" in rows or app.stage.mode == "serving", app.query_one("#sidebar").content[:400]
     if app.stage.mode == "serving":

@@ -411,3 +411,35 @@ async def test_at_80x24_the_keyboard_reaches_the_sidebar_hides_it_and_gives_a_pa
         await pilot.press("w")
         await pilot.pause()
         assert [g.display for g in app.grids] == [True, True] and side.display
+
+
+async def test_a_keyboard_cell_cursor_says_what_hovering_says():
+    app = FragApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("space", "space", "i")
+        await pilot.pause()
+        grid = app.grids[0]
+        assert grid.cursor == (0, 0) and app.focused is grid
+        hover = str(app.query_one("#hover").content)
+        assert hover == grid.describe_at(grid._pad, 0) and "r0" in hover
+        await pilot.press("down", "down", "right")  # the arrows move the cursor, not the steps
+        await pilot.pause()
+        assert grid.cursor == (1, 2) and app.stage.step == 2
+        await pilot.press("escape", "right")  # cursor gone: → steps again
+        await pilot.pause()
+        assert grid.cursor is None and app.stage.step == 3
+
+
+async def test_go_to_a_request_puts_the_cursor_on_it():
+    app = FragApp(get_scenario("churn").build(), scenario="churn")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("g")
+        await pilot.press(*"r40", "enter")
+        await pilot.pause()
+        assert app.stage.step == app.stage.engine.arrival(40) > 0
+        grid = next(g for g in app.grids if g.cursor is not None)
+        assert app.focused is grid and "r40" in str(app.query_one("#hover").content)
+        await pilot.press("escape", "g")
+        await pilot.press(*"r99999", "enter")
+        await pilot.pause()
+        assert "no request 99999 arrives" in screen_text(app)

@@ -187,6 +187,18 @@ class FragApp(App[None]):
     def side_shown(self) -> bool:
         return self.show_side and self.whole is None
 
+    def action_inspect(self) -> None:
+        """A cell cursor on the focused pane (else the first), moved by the arrow keys, saying
+        what hovering says; i again (or escape) takes it away, and the arrows step again."""
+        side = self.focused_side()
+        grid = self.grids[side if side is not None else 0]
+        if grid.cursor is not None:
+            grid.action_cursor_off()
+            return
+        grid.focus()
+        grid.show_cursor()
+        self.say("cell cursor: the arrows move it, i or escape takes it away", timeout=3)
+
     def action_toggle_side(self) -> None:
         """Hide the sidebar (the pools take the width) or show it again."""
         self.show_side = not self.show_side
@@ -251,6 +263,7 @@ class FragApp(App[None]):
         for grid, ranges in zip(self.grids, changes):
             if ranges:
                 grid.patch(ranges)
+            grid.tell_cursor()  # (what a cursor's cell holds may have changed)
         self.refresh_texts()
 
     def refresh_texts(self) -> None:
@@ -426,12 +439,34 @@ class FragApp(App[None]):
         from fragtui.sim.engines.jumps import locate
         from fragtui.tui.goto_dialog import GotoDialog
 
+        typed: list[str] = []
+
+        def where(text: str) -> int:
+            typed[:] = [text]
+            return locate(engine, text, engine.step, "step")
+
         def go(step: int | None) -> None:
             if step is not None:
                 self.goto(step)
+                last = typed[0].split(",")[-1].strip() if typed else ""
+                if last[:1] in "rR" and last[1:].isdigit():  # g r267: the cursor on that request
+                    self.point_at(int(last[1:]))
 
         engine = self.stage.engine
-        self.push_screen(GotoDialog(self.stage.unit, lambda text: locate(engine, text, engine.step, "step")), go)
+        self.push_screen(GotoDialog(self.stage.unit, where), go)
+
+    def point_at(self, rid: int) -> None:
+        """The cell cursor on request `rid`'s first slot, in the first pane that holds it."""
+        for grid in self.grids:
+            painted = grid.picture.painted.get(rid) if grid.picture is not None else None
+            layout = grid.grid_layout
+            if painted is None or not painted.count or layout is None:
+                continue
+            cell_row, column = divmod(painted.starts[0] // layout.slots_per_cell, layout.cells_per_row)
+            grid.focus()
+            grid.show_cursor(column, cell_row // layout.cells_per_char_row)
+            return
+        self.say(f"r{rid} holds no memory on any side at {self.stage.unit} {self.stage.step}", severity="warning")
 
     def action_toggle_mode(self) -> None:
         """Event mode ⇄ serving mode on the same parameters, from step 0 (a step and a tick are

@@ -62,7 +62,7 @@ KEYS: tuple[Key, ...] = (
     Key("right_square_bracket", "faster", "Faster autoplay", "[ / ]", "slower / faster autoplay (1 to 1,024 steps/s)"),
     Key("home", "first", "First step", "home / end", "first / last step"),
     Key("end", "last", "Last step", "home / end", "first / last step"),
-    Key("g", "goto_step", "Go to a step", "g", "go to a step: 13200, +50, end, next-fragmented, …"),
+    Key("g", "goto_step", "Go to a step", "g", "go to a step: 13200, +50, end, next-fragmented, r267 (a request's arrival, the cursor on it), …"),
     Key("n", "jump('rejection', 1)", "Next rejection", "n / N", "next / previous rejection (serving: a queue "
         "blocked, a preemption)"),
     Key("N", "jump('rejection', -1)", "Previous rejection", "n / N", "next / previous rejection (serving: a queue "
@@ -83,6 +83,8 @@ KEYS: tuple[Key, ...] = (
     Key("tab", "app.focus_next", "Focus the next pane", "tab",
         "give the next pane focus (o, O, R, k and K then change its side alone), then the sidebar "
         "(↑ ↓ pgup pgdn scroll it)"),
+    Key("i", "inspect", "A cell cursor", "i",
+        "a cell cursor on the focused pane: the arrows move it and it says what hovering says (i or escape: off)"),
     Key("h", "toggle_side", "Hide or show the sidebar", "h", "hide / show the sidebar: the pools take the width"),
     Key("w", "whole_pane", "One pane, the whole screen", "w",
         "the focused pane (else the first) takes the whole screen / everything back"),

@@ -12,6 +12,7 @@ from rich.color import ColorSystem
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding
 from textual import events
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -53,6 +54,9 @@ STATE_CLASSES = {
 # Monochrome glyphs: distinct shapes, not just shades.
 GLYPHS = {USED: "█", RESERVED: "▒", INTERNAL: "░", FREE: "·", STRANDED: "×", UNUSABLE: "╱", SHARED: "▚",
           CACHED: "◦", SLACK: "≡", BEYOND: " "}
+# The keyboard's cell cursor: a glyph of its own, white on black, seen over any state and
+# without colour (the hover line says what the cell under it holds).
+CURSOR, CURSOR_GLYPH = Style(color="#ffffff", bgcolor="#000000", bold=True), "◆"
 HALF = "▀"
 FULL = "█"
 SMALL_CHANGE = 64  # cells: a change this small is checked cell by cell before its rows repaint
@@ -72,10 +76,18 @@ StyleKey = Union[CellKey, tuple[CellKey, CellKey]]
 
 
 class PoolGrid(ScrollView, can_focus=True, inherit_bindings=False):
-    """A side's pool. It takes focus (what-if keys then act on its side) but binds no keys of
-    its own: every key is the app's, so stepping works whichever pane has focus."""
+    """A side's pool. It takes focus (what-if keys then act on its side). Its only keys are
+    the cell cursor's (`i` puts one on it): while there is none, they are the app's, so
+    stepping works whichever pane has focus."""
 
     COMPONENT_CLASSES = set(STATE_CLASSES.values())
+    BINDINGS = [
+        Binding("up", "cursor(0, -1)", "Cursor up", show=False),
+        Binding("down", "cursor(0, 1)", "Cursor down", show=False),
+        Binding("left", "cursor(-1, 0)", "Cursor left", show=False),
+        Binding("right", "cursor(1, 0)", "Cursor right", show=False),
+        Binding("escape", "cursor_off", "Cursor off", show=False),
+    ]
 
     class Hovered(Message):
         """The pointer is over cells of this grid (or left it: `text` is empty)."""
@@ -104,6 +116,7 @@ class PoolGrid(ScrollView, can_focus=True, inherit_bindings=False):
         self._styles: dict[StyleKey, Style] = {}
         self._base: Style | None = None
         self._pad = 0
+        self.cursor: tuple[int, int] | None = None  # (cell column, text row) of the keyboard's cell cursor
 
     # -- what to draw --------------------------------------------------------------------
 
@@ -221,7 +234,48 @@ class PoolGrid(ScrollView, can_focus=True, inherit_bindings=False):
             # Rows are cached already padded to the widget's width: nothing to crop later.
             strip = self._render_row(row).extend_cell_length(self.scrollable_content_region.width, self.base_style)
             self._strips[row] = strip
+        if self.cursor is not None and self.cursor[1] == row and self.grid_layout is not None:
+            width = self.grid_layout.cell_width  # the cursor's cell drawn reversed, over the cached row
+            x = self._pad + self.cursor[0] * width
+            before, _, after = strip.divide([x, x + width, strip.cell_length])
+            strip = Strip.join([before, Strip([Segment(CURSOR_GLYPH * width, CURSOR)]), after])
         return strip
+
+    # -- the keyboard's cell cursor --------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The cursor's keys act while it is shown; otherwise they fall through to the app's."""
+        return self.cursor is not None if action in ("cursor", "cursor_off") else True
+
+    def show_cursor(self, column: int = 0, row: int = 0) -> None:
+        """A cursor on cell (column, text row), clamped to the grid, scrolled into view; it
+        says what hovering there would."""
+        layout = self.grid_layout
+        if layout is None:
+            return
+        column = max(0, min(column, layout.cells_per_row - 1))
+        row = max(0, min(row, layout.text_rows - 1))
+        self.cursor = (column, row)
+        if not self.scroll_offset.y <= row < self.scroll_offset.y + self.size.height:
+            self.scroll_to(y=max(0, row - self.size.height // 2), animate=False)
+        self.refresh()
+        self.tell_cursor()
+
+    def tell_cursor(self) -> None:
+        """Say what the cursor's cell holds now (after a step too), as hovering does."""
+        if self.cursor is not None and self.grid_layout is not None:
+            column, row = self.cursor
+            self.post_message(self.Hovered(self, self.describe_at(self._pad + column * self.grid_layout.cell_width,
+                                                                  row - self.scroll_offset.y)))
+
+    def action_cursor(self, dx: int, dy: int) -> None:
+        assert self.cursor is not None
+        self.show_cursor(self.cursor[0] + dx, self.cursor[1] + dy)
+
+    def action_cursor_off(self) -> None:
+        self.cursor = None
+        self.refresh()
+        self.post_message(self.Hovered(self, ""))
 
     def _render_row(self, row: int) -> Strip:
         layout, picture = self.grid_layout, self.picture

@@ -76,6 +76,11 @@ class Engine(Protocol):
         run, and moves nothing (`jump` there to go). Raises ValueError for another kind."""
         ...
 
+    def arrival(self, request_id: int) -> int | None:
+        """The step at whose end request `request_id` has arrived (event mode: its arrival
+        event; serving mode: the tick it arrives in), or None if no such request arrives."""
+        ...
+
     def set_params(self, **changes: object) -> None:
         """Replay under new parameters to the same step; raises FragtuiError and keeps
         everything as it was if they are refused."""

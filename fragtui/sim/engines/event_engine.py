@@ -80,6 +80,10 @@ class EventEngine:
     def find(self, kind: str, direction: int, start: int | None = None) -> int | None:
         return self.sim.moments().find(kind, direction, self.step if start is None else start)
 
+    def arrival(self, request_id: int) -> int | None:
+        return next((i + 1 for i, event in enumerate(self.sim.events)
+                     if isinstance(event, Arrive) and event.request.id == request_id), None)
+
     def set_params(self, **changes: object) -> None:
         """Replay the stream under new parameters to the current step.
 

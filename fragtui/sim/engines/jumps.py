@@ -88,7 +88,7 @@ POSITION_HELP = (
     "where the last landed (next-fragmented,next-fragmented: the second; first-rejection,-3: three steps "
     "before the first rejection)"
 )
-PART_ALLOWED = ("N, +N, -N, start, end, or next-, prev-, first- or last- followed by rejection or fragmented "
+PART_ALLOWED = ("N, +N, -N, start, end, rN (request N's arrival), or next-, prev-, first- or last- followed by rejection or fragmented "
                 "(next-fragmented)")
 MAX_MOVES = 32
 MAX_STEP = 10**9  # more than any run has (numbers past it are refused, not converted)
@@ -114,6 +114,11 @@ def locate(engine: Engine, text: str, origin: int, option: str) -> int:
             here = found
         elif part.lower() in ("start", "end"):
             here = 0 if part.lower() == "start" else total
+        elif part[:1] in "rR" and part[1:].isdigit() and part[1:].isascii():  # r267: that request's arrival
+            found = engine.arrival(int(part[1:]))
+            if found is None:
+                raise ParamError(option, text, f"{part}: no request {part[1:]} arrives in the run")
+            here = found
         else:
             relative = part.startswith(("+", "-"))
             try:

@@ -124,6 +124,10 @@ class ServingEngine:
     def find(self, kind: str, direction: int, start: int | None = None) -> int | None:
         return self.moments.find(kind, direction, self.tick if start is None else start)
 
+    def arrival(self, request_id: int) -> int | None:
+        request = next((r for r in self.workload.requests if r.id == request_id), None)
+        return None if request is None else min(request.arrival_tick + 1, self.total_steps)
+
     def set_params(self, **changes: object) -> None:
         """Rebuild under new parameters at the same tick; raises (keeping everything) if the
         new values are refused."""
