@@ -140,9 +140,9 @@ async def test_the_tui_steps_a_serving_run_tick_by_tick():
         assert app.stage.step == 40 and app.stage.pictures[1].states == before
         await pilot.press("end")
         assert app.stage.at_end
-        await pilot.press("f")  # no manual frees in serving mode: nothing happens
+        await pilot.press("f")  # no manual frees in serving mode: nothing happens, and it says why
         await pilot.pause()
-        assert app.stage.at_end and not app._notifications
+        assert app.stage.at_end and "free is event mode's" in next(iter(app._notifications)).message
         await pilot.press("K")  # block size 32, replayed to the same tick
         await pilot.pause()
         assert app.stage.params.block_size == 32

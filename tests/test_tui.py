@@ -443,3 +443,23 @@ async def test_go_to_a_request_puts_the_cursor_on_it():
         await pilot.press(*"r99999", "enter")
         await pilot.pause()
         assert "no request 99999 arrives" in screen_text(app)
+
+
+async def test_slow_work_says_it_is_working_before_it_starts():
+    """Work on a run that took more than 0.2 s says `working: …` in the header first, then
+    runs after the frame that shows it; quick work afterwards runs at once again."""
+    app = FragApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app._slow = True  # (as if the last replay had taken long)
+        seen = []
+        replay = app.stage.set_params
+
+        def watched(**changes):
+            seen.append(str(app.query_one("#header").content))
+            replay(**changes)
+        app.stage.set_params = watched
+        await pilot.press("K")
+        await pilot.pause()
+        assert "working: block_size 32…" in seen[0]
+        assert app.stage.params.block_size == 32 and "working" not in str(app.query_one("#header").content)
+        assert not app._slow  # the seed replays in milliseconds

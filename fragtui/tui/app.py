@@ -6,6 +6,8 @@ reports it changed is handed to the widgets, so only the changed rows of each gr
 
 from __future__ import annotations
 
+import time
+
 from functools import partial
 from typing import Callable, Iterable, cast
 
@@ -41,6 +43,7 @@ WIDE = 110  # columns from which the screen counts as wide
 SIDEBAR_WIDE, SIDEBAR_NARROW, SIDEBAR_PER_SIDE = 38, 30, 7  # the sidebar's width: two sides, and each more
 HOVER_HINT = "· point at a cell for its slots, state, request and block"
 SPEEDS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)  # steps per second
+BUSY_AFTER = 0.2  # seconds: work on a run that took longer says "working…" first, next time
 FRAMES_PER_SECOND = 32  # past this speed, autoplay takes several steps per frame
 
 THEME_DEFAULTS = {
@@ -80,7 +83,10 @@ class FragApp(App[None]):
         named = SCENARIOS.get(scenario)
         self.named: Params | None = named.build() if named else None  # the scenario as named, to mark changes
         self.opened = params or Params()  # what `r` goes back to, whatever was switched since
+        opening = time.perf_counter()
         self.stage: Stage = make_stage(self.opened, named.chart if named else None)
+        self.working = ""  # what a long piece of work is doing, said in the header meanwhile
+        self._slow = time.perf_counter() - opening > BUSY_AFTER  # work on this run shows that it works
         self.speed = speed
         self.by_request = by_request
         self.recording = False  # `fragtui record` steps the app as if it were playing
@@ -278,6 +284,8 @@ class FragApp(App[None]):
         state = "▶ playing" if self._timer is not None or self.recording else "paused"
         if stage.at_end and stage.total_steps:
             state = "end of scenario"
+        if self.working:
+            state = f"working: {self.working}…"
         left = Text()
         left.append(f"{self.scenario}{'*' if self.edited else ''}", "bold")
         left.append(f"  {stage.unit} {stage.step}/{stage.total_steps}")
@@ -313,11 +321,32 @@ class FragApp(App[None]):
     def goto(self, step: int) -> None:
         self.show_changes(self.stage.goto(step))
 
+    def _work(self, what: str, work: Callable[[], object]) -> None:
+        """Run `work` (a replay, a jump, a new run): at once where work on this run has been
+        quick; else the header says `working: what…` first and the work runs after the frame
+        that shows it, so a key never seems ignored."""
+        def run() -> None:
+            start = time.perf_counter()
+            try:
+                work()
+            finally:
+                self._slow = time.perf_counter() - start > BUSY_AFTER
+                if self.working:
+                    self.working = ""
+                    self.refresh_texts()
+
+        if not self._slow:
+            run()
+            return
+        self.working = what
+        self.refresh_texts()
+        self.call_after_refresh(run)
+
     def action_first(self) -> None:
-        self.goto(0)
+        self._work("the first step", lambda: self.goto(0))
 
     def action_last(self) -> None:
-        self.goto(self.stage.total_steps)
+        self._work("the last step", lambda: self.goto(self.stage.total_steps))
 
     def action_play(self) -> None:
         if self._timer is not None:
@@ -370,8 +399,12 @@ class FragApp(App[None]):
         """Back to what the app opened (or the scenario last picked): its parameters and mode,
         no manual events, step 0; the chart shown stays where the mode has charts."""
         self._stop()  # (made again: after V the stage's own start is the other mode's what-ifs)
-        self.stage = make_stage(self.opened, self.stage.words.chart if self.opened.mode == "event" else None)
-        self.redraw()
+        chart = self.stage.words.chart if self.opened.mode == "event" else None
+
+        def reset() -> None:
+            self.stage = make_stage(self.opened, chart)
+            self.redraw()
+        self._work("reset", reset)
 
     def action_free(self) -> None:
         self._manual(self.stage.free_oldest)
@@ -404,7 +437,7 @@ class FragApp(App[None]):
         except FragtuiError as error:
             self.say(str(error), title="not changed", severity="warning")
             return
-        self.set_params(**changes)
+        self._work(", ".join(f"{k} {v}" for k, v in changes.items()), lambda: self.set_params(**changes))
 
     def action_cycle_chart(self) -> None:
         """The sidebar charts the next parameter's sweep (then none)."""
@@ -433,7 +466,7 @@ class FragApp(App[None]):
             noun = "fragmented rejection" if kind == "fragmented" else "rejection"
             self.say(f"no {noun} {where} {self.stage.unit} {self.stage.step}", severity="warning")
             return
-        self.goto(step)
+        self._work(f"{self.stage.unit} {step:,}", lambda: self.goto(step))
 
     def action_goto_step(self) -> None:
         from fragtui.sim.engines.jumps import locate
@@ -447,10 +480,14 @@ class FragApp(App[None]):
 
         def go(step: int | None) -> None:
             if step is not None:
-                self.goto(step)
                 last = typed[0].split(",")[-1].strip() if typed else ""
-                if last[:1] in "rR" and last[1:].isdigit():  # g r267: the cursor on that request
-                    self.point_at(int(last[1:]))
+                request = int(last[1:]) if last[:1] in "rR" and last[1:].isdigit() else None
+
+                def there() -> None:
+                    self.goto(step)
+                    if request is not None:  # g r267: the cursor on that request
+                        self.point_at(request)
+                self._work(f"{self.stage.unit} {step:,}", there)
 
         engine = self.stage.engine
         self.push_screen(GotoDialog(self.stage.unit, where), go)
@@ -472,17 +509,20 @@ class FragApp(App[None]):
         """Event mode ⇄ serving mode on the same parameters, from step 0 (a step and a tick are
         not the same thing). Parameters the other mode refuses are named and nothing changes."""
         mode = "serving" if self.stage.mode == "event" else "event"
-        try:
-            params = self.stage.params.with_(mode=mode)
-            stage = make_stage(params, self.stage.words.chart if mode == "event" else None)
-        except FragtuiError as error:
-            self.say(error.describe("field") if isinstance(error, ParamError) else str(error),
-                     title=f"not switched to {mode} mode", severity="error")
-            return
-        self._stop()
-        self.stage = stage
-        self.redraw()
-        self.say(f"{mode} mode: {self.stage.unit} 0 of {self.stage.total_steps}", timeout=2)
+
+        def switch() -> None:
+            try:
+                params = self.stage.params.with_(mode=mode)
+                stage = make_stage(params, self.stage.words.chart if mode == "event" else None)
+            except FragtuiError as error:
+                self.say(error.describe("field") if isinstance(error, ParamError) else str(error),
+                         title=f"not switched to {mode} mode", severity="error")
+                return
+            self._stop()
+            self.stage = stage
+            self.redraw()
+            self.say(f"{mode} mode: {self.stage.unit} 0 of {self.stage.total_steps}", timeout=2)
+        self._work(f"{mode} mode", switch)
 
     def set_params(self, **changes: object) -> bool:
         """Replay under new parameters to the same step; on a bad value, say so and keep all."""
