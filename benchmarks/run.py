@@ -528,6 +528,18 @@ async def _pilot_jump(params: dict, key: str) -> float:
     return seconds
 
 
+def bench_cast() -> None:
+    """Issue 23's row: a recording stores what changed, not repaints."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "paper.cast"
+        subprocess.run([sys.executable, "-m", "fragtui", "record", "--scenario", "paper", "--every", "334", "-o", str(out)],
+                       env=ENV, check=True, stdout=subprocess.DEVNULL)
+        size = out.stat().st_size
+    report("record --scenario paper --every 334: 303 frames as .cast", f"{size / 1e6:.2f} MB", "≤ 1 MB", size <= 1e6)
+
+
 def bench_mooncake(repeats: int) -> None:
     """Issue 21's rows: the capacity curve of the conversation trace, and `end` on it in the TUI."""
     print("Mooncake's conversation trace (12,031 requests, 288,500 prompt blocks)")
@@ -626,7 +638,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument("--only", default="",
                         help="comma-separated: allocators,instructions,repaint,serving,sides,paint,trace,million,json,"
-                             "prefix-memory,scale,mooncake,history")
+                             "prefix-memory,scale,mooncake,cast,history")
     args = parser.parse_args()
     repeats = 1 if args.quick else 5
     only = set(filter(None, args.only.split(",")))
@@ -648,6 +660,7 @@ def main() -> None:
         "prefix-memory": bench_prefix_memory,
         "scale": bench_scale,
         "mooncake": lambda: bench_mooncake(1 if args.quick else 3),
+        "cast": bench_cast,
         "history": bench_history,
     }
     for name, run in sections.items():
