@@ -21,7 +21,7 @@ import json
 import math
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO, TYPE_CHECKING, Awaitable, Callable
 
 from fragtui.files import atomic_writer, check_writable, write_text
@@ -143,11 +143,13 @@ class Look:
         width, height = size
         return app, (width, height - 1 if self.caption is not None else height)
 
-    def frame(self, app: FragApp) -> Frame:
+    def frame(self, app: FragApp, caption: str | None = None) -> Frame:
+        """The app's picture, under `caption` (default: the look's) where the look has a
+        caption line (a scripted caption may be empty for a while)."""
         from fragtui.media import add_caption, frame_from_app
 
         frame = frame_from_app(app)
-        return frame if self.caption is None else add_caption(frame, self.caption)
+        return frame if self.caption is None else add_caption(frame, self.caption if caption is None else caption)
 
 
 def screenshot(
@@ -221,60 +223,83 @@ def record(
     fps: float = 4,
     size: tuple[int, int] = (160, 50),
     look: Look = Look(),
+    script: tuple[str, str] | None = None,
 ) -> Recorded:
     """Record the app from step `start` to `stop` (a step or a jump; `stop` is read from
     `start`'s step; default: the end), a frame every `every` steps and at `stop`, each shown
-    1/fps seconds, the first and last `hold` seconds (default 1/fps)."""
+    1/fps seconds, the first and last `hold` seconds (default 1/fps); or as `script` (its
+    name and text: fragtui.script) says, frame by frame."""
+    from fragtui.script import Shot, parse_script
+
     check_writable(path)
     kind = record_format(path, fmt)
     if kind == "gif":
         from fragtui.media.gif import require_pillow
 
         require_pillow()
+    limit = frame_limit(kind, size)
+    if script is not None:
+        shots = parse_script(script[1], script[0], fps=fps, caption=look.caption, limit=limit,
+                             check_keys=parse_press, check_caption=lambda text: check_caption(text, kind))
+        if any(shot.caption is not None for shot in shots) and look.caption is None:
+            look = replace(look, caption="")  # a line for the captions, blank where there is none
     app, app_size = look.app(params, scenario, size)
-    app.recording, app.speed = True, fps
+    if script is not None:
+        for shot in shots:  # each goto names a step of this run (read from 0 here: its form)
+            if shot.goto is not None:
+                try:
+                    locate(app.stage.engine, shot.goto, 0, "goto")
+                except FragtuiError as error:
+                    raise FragtuiError(f"{script[0]} line {shot.line}: {error}") from None
+    app.recording, app.speed = True, fps * every  # the pace on screen: a time-lapse names its steps a second
     engine = app.stage.engine
-    first = locate(engine, str(start), 0, "from")
-    last = engine.total_steps if stop is None else locate(engine, str(stop), first, "to")
-    if last < first:
-        raise ParamError("to", str(stop), f"lands on {engine.unit} {last:,}, before --from's {engine.unit} {first:,}")
-    count, limit = math.ceil((last - first) / every) + 1, frame_limit(kind, size)  # every `every` steps, and the last
-    if count > limit:
-        needed = math.ceil((last - first) / (limit - 1))
-        raise FragtuiError(
-            f"record: {count:,} frames ({engine.unit}s {first:,} to {last:,}, every {every:,}) is more than "
-            f"{limit:,}, the most a .{kind} recording of {size[0]}x{size[1]} takes ({WHY_BOUND[kind]}); "
-            f"use --every {needed:,} or more, or a shorter --from/--to")
-    steps = [*range(first, last, every), last]
-    frame_time = 1 / fps
-    durations = [frame_time] * len(steps)
-    if hold is not None:
-        durations[0] = durations[-1] = hold
-    title = f"fragtui · {scenario} · {engine.unit}s {first}–{last}"
+    if script is None:
+        first = locate(engine, str(start), 0, "from")
+        last = engine.total_steps if stop is None else locate(engine, str(stop), first, "to")
+        if last < first:
+            raise ParamError("to", str(stop), f"lands on {engine.unit} {last:,}, before --from's {engine.unit} {first:,}")
+        count = math.ceil((last - first) / every) + 1  # every `every` steps, and the last
+        if count > limit:
+            needed = math.ceil((last - first) / (limit - 1))
+            raise FragtuiError(
+                f"record: {count:,} frames ({engine.unit}s {first:,} to {last:,}, every {every:,}) is more than "
+                f"{limit:,}, the most a .{kind} recording of {size[0]}x{size[1]} takes ({WHY_BOUND[kind]}); "
+                f"use --every {needed:,} or more, or a shorter --from/--to")
+        steps = [*range(first, last, every), last]
+        durations = [1 / fps] * len(steps)
+        if hold is not None:
+            durations[0] = durations[-1] = hold
+        shots = [Shot(seconds, None, goto=str(step)) for step, seconds in zip(steps, durations)]
+    shown: list[int] = []  # the step of each frame
 
     def capture(sink: Callable[[Frame, float], None]) -> None:
         async def autopilot(pilot: Pilot[object]) -> None:
             await pilot.pause()
-            for step, seconds in zip(steps, durations):
+            for shot in shots:
                 if app.stopped_by:  # a stop signal: the app is exiting; no more frames
                     return
-                app.goto(step)
+                if shot.goto is not None:  # (the run may be new since: a key, a what-if, V)
+                    app.goto(locate(app.stage.engine, shot.goto, app.stage.step, "goto"))
+                elif shot.by:
+                    app.goto(app.stage.step + shot.by)
+                for key in shot.keys:
+                    await pilot.press(key)
                 await pilot.pause(0)  # lets the app repaint; nothing else needs waiting for
-                sink(look.frame(app), seconds)
-                captured[0] += 1
+                sink(look.frame(app, shot.caption if script is not None else None), shot.seconds)
+                shown.append(app.stage.step)
 
-        captured = [0]
         _run(app, app_size, autopilot)
-        if captured[0] < len(steps):
-            raise FragtuiError(f"recording of {scenario} failed: the app stopped after {captured[0]} of "
-                               f"{len(steps)} frames")
+        if len(shown) < len(shots):
+            raise FragtuiError(f"recording of {scenario} failed: the app stopped after {len(shown)} of "
+                               f"{len(shots)} frames")
 
+    title = f"fragtui · {scenario}" + (f" · {engine.unit}s {first}–{last}" if script is None else "")
     if kind == "cast":
         with atomic_writer(path) as out:
             cast = _Cast(out, size, title)
             capture(cast.add)
             cast.close()
-        return Recorded(count, cast.events, first, last, engine.unit)
+        return Recorded(len(shots), cast.events, shown[0], shown[-1], app.stage.unit)
     from fragtui.media.reel import Reel
 
     reel = Reel()
@@ -288,7 +313,7 @@ def record(
         from fragtui.media import write_gif
 
         written = write_gif(reel.frames, reel.durations, path)
-    return Recorded(count, written, first, last, engine.unit)
+    return Recorded(len(shots), written, shown[0], shown[-1], app.stage.unit)
 
 
 class _Cast:

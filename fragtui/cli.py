@@ -168,6 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--hold", default=None, metavar="SECONDS",
                      help="how long the first and last frames stay, 0 to 600 (default: 1/fps, like the others)")
     rec.add_argument("--fps", default="4", help="frames per second, 0.1 to 60 (default 4)")
+    rec.add_argument("--script", default=None, metavar="FILE",
+                     help="a script of what to show, a command a line: step N [every K], goto WHERE, press KEYS, "
+                          "hold SECONDS, caption TEXT, fps N, # comments (README, 'Recording a demo'); instead of "
+                          "--from, --to, --steps, --every and --hold")
     _add_look(rec)
     rec.add_argument("-o", "--output", required=True, metavar="FILE.cast|FILE.svg|FILE.gif",
                      help=REPLACED + f". At most {MAX_FRAMES['cast']:,} frames as .cast, {MAX_FRAMES['svg']:,} as "
@@ -416,6 +420,17 @@ def run_record(args: argparse.Namespace) -> int:
     check_writable(args.output)
     kind = record_format(args.output, args.format)
     look, size = _look(args, kind)
+    script = None
+    if args.script is not None:
+        from fragtui.script import read_script
+
+        given = [flag for flag, value, default in (("--from", args.start, "0"), ("--to", args.stop, None),
+                                                   ("--steps", args.steps, None), ("--every", args.every, "1"),
+                                                   ("--hold", args.hold, None)) if value != default]
+        if given:
+            raise ParamError("script", args.script, f"cannot be combined with {given[0]}: the script says what "
+                                                    "to show, step by step")
+        script = (safe(args.script, 60), read_script(args.script))
     done = record(
         params,
         args.output,
@@ -428,6 +443,7 @@ def run_record(args: argparse.Namespace) -> int:
         fps=number_option("fps", args.fps, 0.1, 60),
         size=size,
         look=look,
+        script=script,
     )
     merged = f" ({done.written} after merging repeats)" if kind != "cast" and done.written != done.frames else ""
     frames = "1 frame" if done.frames == 1 else f"{done.frames} frames"

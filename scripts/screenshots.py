@@ -15,9 +15,7 @@ from fragtui.cli import main
 
 # file name -> the `fragtui record` options that make it (the README opens with the first)
 RECORDINGS = {
-    "seed-animation.svg": ["--clean", "--fps", "8", "--hold", "3", "--caption",
-                           "the seed: 64 requests of 32 tokens into 4,096 slots · contiguous reserves max_len 512 "
-                           "for each, paged takes 2 blocks of 16"],
+    "seed-animation.svg": ["--clean", "--script", str(Path(__file__).resolve().parent.parent / "demos" / "seed.tape")],
 }
 # file name -> the `fragtui screenshot` options that make it
 SHOTS = {

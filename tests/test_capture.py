@@ -274,3 +274,56 @@ def test_an_app_that_fails_makes_the_capture_fail_in_one_line(argv, tmp_path, mo
     err = capsys.readouterr().err
     assert err == "fragtui: the app failed (RuntimeError: a bug)\n"
     assert out.read_text() == "old"
+
+
+# -- scripted recordings -------------------------------------------------------------------------
+
+SCRIPT = """# the seed, then a what-if
+caption The seed
+step 3          # three frames, a step each
+hold 2
+press U         # used_len 33
+caption After a what-if
+goto end
+step 2 every 5  # (at the end: it stays there)
+"""
+
+
+def test_a_script_records_steps_keys_jumps_holds_and_captions(tmp_path, capsys):
+    script = tmp_path / "demo.tape"
+    script.write_text(SCRIPT)
+    out = tmp_path / "demo.cast"
+    assert main(["record", "--script", str(script), "--size", "100x30", "--fps", "4", "-o", str(out)]) == 0
+    assert capsys.readouterr().out == f"wrote {out}: 7 frames, steps 1 to 64\n"
+    header, screens, events = cast_screens(out)
+    assert header["height"] == 30
+    steps = [int(re.search(r"step (\d+)/64", lines[1]).group(1)) for _, lines in screens[:-1]]
+    assert steps == [1, 2, 3, 3, 64, 64, 64]
+    assert [lines[0].strip() for _, lines in screens[:-1]] == ["The seed"] * 4 + ["After a what-if"] * 3
+    assert [e[0] for e in events] == pytest.approx([0, 0.25, 0.5, 2.75, 3.0, 3.25, 3.5, 3.75])  # hold: 2 s more
+    assert "used 32" in screens[2][1][1] and "used 33" in screens[3][1][1]  # the key's what-if, on screen
+
+
+@pytest.mark.parametrize("text, error", [
+    ("step 3\nbogus 4\n", "line 2: 'bogus 4': 'bogus' is not a command"),
+    ("hold 2\n", "line 1: 'hold 2': holds no frame"),
+    ("step 3 every 0\n", "line 1: 'step 3 every 0': must be a whole number from 1"),
+    ("goto next-fragmented\n", "line 1: --goto 'next-fragmented': next-fragmented: no fragmented rejection"),
+    ("press\n", "line 1: 'press': presses nothing"),
+    ("# nothing\n", "names no frame"),
+    ("step 15000\nstep 15000\n", "line 2: the script passes 20,000 frames"),
+])
+def test_a_bad_script_is_refused_in_one_line_naming_its_line(tmp_path, capsys, text, error):
+    script = tmp_path / "bad.tape"
+    script.write_text(text)
+    out = tmp_path / "bad.cast"
+    assert main(["record", "--script", str(script), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and error in err and not out.exists()
+
+
+def test_a_script_cannot_be_combined_with_the_range_options(tmp_path, capsys):
+    script = tmp_path / "s.tape"
+    script.write_text("step 2\n")
+    assert main(["record", "--script", str(script), "--every", "3", "-o", str(tmp_path / "x.cast")]) == 2
+    assert "cannot be combined with --every" in capsys.readouterr().err
