@@ -176,3 +176,21 @@ def test_the_alpaca_row_of_fig_13_is_printed_beside_ours_with_every_setting_the_
     row = next(line for line in out.splitlines() if line.startswith("  at 30 req/s")).split()
     assert row[3:5] == ["7.00", "7.00"] and row[-1] == "132.44"  # Orca Max is exact; vLLM's is the paper's
     assert "*: never waited for memory at this rate" in out  # vLLM: 20 ticks a second keep it under the pool
+
+
+def test_a_what_if_on_one_side_keeps_the_other_sides_runs_and_equals_a_fresh_engine():
+    from fragtui.sim.engines.serving.serving_engine import ServingEngine
+
+    params = get_scenario("paper").build(arrivals=80)
+    engine = ServingEngine(params)
+    engine.jump(300)
+    before = engine.runs
+    engine.set_params(placement="first")  # only the contiguous sides: paged keeps its run
+    kept = [new is old for new, old in zip(engine.runs, before)]
+    assert kept == [not side.takes("placement") for side in engine.sides] == [False, False, False, True]
+    fresh = ServingEngine(params.with_(placement="first"))
+    fresh.jump(300)
+    assert engine.tick == fresh.tick == 300
+    assert [r.metrics() for r in engine.runs] == [r.metrics() for r in fresh.runs]
+    engine.set_params(seed=1)  # a new stream: nothing kept
+    assert not any(new is old for new, old in zip(engine.runs, before))

@@ -23,17 +23,27 @@ class ServingEngine:
 
     def _build(self, params: Params, tick: int = 0) -> None:
         workload = build_workload(params)
-        runs = tuple(serving_run(params, workload.requests, side) for side in resolve(params))
-        for run in runs:  # learn where each run ends (and its moments, for jumps), then rewind
-            run.run()
-            run.goto(0)
+        # A what-if that changes some sides only (o, O, R, k on one pane) keeps the runs of the
+        # others: the same requests through the same allocator and setting run the same.
+        before: tuple[ServingRun, ...] = getattr(self, "runs", ())
+        if before and (_run_params(params) != _run_params(self.params) or workload.requests != self.workload.requests):
+            before = ()
+        runs = []
+        for side in resolve(params):
+            kept = next((run for run in before if (run.side.allocator, run.side.setting, run.side.label)
+                         == (side.allocator, side.setting, side.label)), None)
+            if kept is None:
+                kept = serving_run(params, workload.requests, side)
+                kept.run()  # learn where it ends (and its moments, for jumps), then rewind
+                kept.goto(0)
+            runs.append(kept)
         flags: dict[int, int] = {}
         for run in runs:
             for t, bits in run.moments():
                 flags[t + 1] = flags.get(t + 1, 0) | bits  # tick t is step t + 1
         self.params: Params = params
         self.workload: Workload = workload
-        self.runs: tuple[ServingRun, ...] = runs
+        self.runs: tuple[ServingRun, ...] = tuple(runs)
         self.moments = Moments(sorted(flags.items()))
         self.ends: tuple[int, ...] = tuple(run.end_tick or 0 for run in runs)
         self.tick = 0
@@ -141,3 +151,8 @@ class ServingEngine:
 
     def reset(self) -> None:
         self._build(self.initial_params)
+
+
+def _run_params(params: Params) -> tuple[object, ...]:
+    """What a run reads besides its requests and its side (serving_run)."""
+    return params.warmup, params.samples, params.beam_width, params.seed
