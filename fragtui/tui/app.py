@@ -41,7 +41,9 @@ from fragtui.view.whatif import cycled, what_if
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 WIDE = 110  # columns from which the screen counts as wide
 SIDEBAR_WIDE, SIDEBAR_NARROW, SIDEBAR_PER_SIDE = 38, 30, 7  # the sidebar's width: two sides, and each more
-HOVER_HINT = "· point at a cell for its slots, state, request and block"
+# The hint after the legend, the longest that fits: hover (or i) says what a cell holds.
+HOVER_HINTS = ("· point at a cell (or press i) for its slots, state, request and block", "· point at a cell, or i",
+               "· i: a cell")
 SPEEDS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)  # steps per second
 BUSY_AFTER = 0.2  # seconds: work on a run that took longer says "working…" first, next time
 FRAMES_PER_SECOND = 32  # past this speed, autoplay takes several steps per frame
@@ -135,6 +137,7 @@ class FragApp(App[None]):
         self._check_size(event.size.width, event.size.height)
         self._lay_out_panes(event.size)
         self.call_after_refresh(self.refresh_texts)  # the header fits itself to the new width
+        self.call_after_refresh(self.show_legend)  # and the legend its words
 
     def _check_size(self, width: int, height: int) -> None:
         self.screen.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
@@ -607,10 +610,14 @@ class FragApp(App[None]):
             self.show_legend()
 
     def show_legend(self) -> None:
-        legend = self.grids[0].legend()
+        """The legend, and the hint about hovering where it fits whole (never a cut hint)."""
+        line = self.query_one("#hover", TextLines)
+        width = line.content_region.width or self.size.width - 2
+        legend = self.grids[0].legend(width)
         if not self.clean:
-            legend.append(HOVER_HINT, "dim")
-        self.query_one("#hover", TextLines).update(legend)
+            hint = next((h for h in HOVER_HINTS if legend.cell_len + len(h) <= width), "")
+            legend.append(hint, "dim")
+        line.update(legend)
 
     def action_help(self) -> None:
         from fragtui.tui.help import HelpScreen

@@ -356,20 +356,26 @@ class PoolGrid(ScrollView, can_focus=True, inherit_bindings=False):
             return RichColor.parse("bright_black")  # (an ANSI theme: the theme's blend is its default)
         return themed
 
-    def legend(self) -> Text:
-        """What each colour (or glyph) means, for the current mode."""
-        legend = Text()
+    def legend(self, width: int = 0) -> Text:
+        """What each colour (or glyph) means, for the current mode; where `width` is too
+        narrow for its words, the states' short names, closer together (every state keeps a
+        label: 80 columns hold the paper's seven)."""
         states = self.legend_states
+        lead = ""
         if self.by_request and not self.monochrome:
-            legend.append("colour = request, dim = its reserved slots  ")
+            lead = "colour = request, dim = its reserved slots  "
             states = tuple((s, label) for s, label in states if s not in (USED, RESERVED, INTERNAL, SLACK))
-        for state, label in states:
+        labelled = [(state, label, "  ") for state, label in states]
+        if width and len(lead) + sum(3 + len(label) + 2 for _, label, _ in labelled) > width:
+            labelled = [(state, STATE_NAMES[state], " ") for state, _ in states]
+        legend = Text(lead)
+        for state, label, gap in labelled:
             if self.monochrome:
                 legend.append(GLYPHS[state] * 2 + " ")
             else:
                 legend.append("██", Style(color=self._colour(state)))
                 legend.append(" ")
-            legend.append(label + "  ")
+            legend.append(label + gap)
         return legend
 
     def state_colour(self, state: int) -> RichColor | None:

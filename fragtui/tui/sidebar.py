@@ -54,21 +54,29 @@ class Sidebar(TextLines):
     def show(self, data_for: Callable[[bool], SidebarData], colour_of: Callable[[int], Color | None]) -> None:
         """Draw `data_for(compact)`; `colour_of(state)` gives a pool state's colour. Compact
         labels and short numbers only when the full ones do not fit the width; drawn again on a
-        resize. What tells the scenario's story (its chart) comes before the sparklines, and
-        the panel scrolls rather than cut anything off."""
+        resize. What tells the scenario's story (its chart) comes before the sparklines, and on
+        a short screen before the table, so 80×24 shows it unscrolled; the panel scrolls rather
+        than cut anything off."""
         self._source = (data_for, colour_of)
         width = max(1, self.content_region.width)
         short = isinstance(self.parent, SidePanel) and self.parent.size.height < SHORT
         data = data_for(short)
         if table_width(data.headings, data.rows, cut=True) > width:  # (headings give way first)
             data = data_for(True)
-        text = tally_table(data.headings, data.rows, width)
+        text = Text()
+        chart = None
+        if data.chart is not None:
+            colours = (self._variable("pool-reserved"), self._variable("pool-used"))
+            chart = chart_text(data.chart, colours, width, compact=short)
+        if chart is not None and short:  # a short screen shows the scenario's point first
+            text.append_text(chart)
+            text.append("\n\n")
+        text.append_text(tally_table(data.headings, data.rows, width))
         text.append("\n\n")
         text.append(Text(data.ratio, style="bold " + self._variable("success")))
-        if data.chart is not None:
+        if chart is not None and not short:
             text.append("\n\n")
-            colours = (self._variable("pool-reserved"), self._variable("pool-used"))
-            text.append_text(chart_text(data.chart, colours, width, compact=short))
+            text.append_text(chart)
         for note in data.notes:
             text.append(f"\n\n{note}", "dim")
         names = [name for name, *_ in data.sparks] + [name for name, _ in data.bars]

@@ -19,9 +19,8 @@ def chart_text(chart: Chart, colours: tuple[str, ...], width: int = 33, compact:
     most = [max((r.bars[i] for r in chart.rows), default=0) or 1 for i in range(series)]
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(chart.title + "\n", "bold")
-    if not compact:
-        heads = "".join(f" {name:<{bar + 6}}" for name in chart.series)
-        text.append(f"{'':>{label}}{heads}"[:width] + "\n", "dim")
+    heads = "".join(f" {name:<{bar + 6}}" for name in chart.series)  # (compact too: the columns need names)
+    text.append(f"{'':>{label}}{heads}"[:width] + "\n", "dim")
     for r in chart.rows:
         text.append(f"{r.label + ('*' if r.marked else ''):>{label}}", "bold reverse" if r.current else "")
         for i, value in enumerate(r.bars):
