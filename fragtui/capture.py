@@ -140,6 +140,7 @@ class Look:
         from fragtui.tui.app import FragApp
 
         app = FragApp(params, scenario=scenario, by_request=self.color_mode == "request", clean=self.clean)
+        app.still = True
         width, height = size
         return app, (width, height - 1 if self.caption is not None else height)
 

@@ -327,3 +327,16 @@ def test_a_script_cannot_be_combined_with_the_range_options(tmp_path, capsys):
     script.write_text("step 2\n")
     assert main(["record", "--script", str(script), "--every", "3", "-o", str(tmp_path / "x.cast")]) == 2
     assert "cannot be combined with --every" in capsys.readouterr().err
+
+
+def test_a_picture_ends_what_to_watch_at_a_whole_sentence_never_mid_sentence(tmp_path):
+    from fragtui.sim.config.scenarios import get_scenario
+
+    out = tmp_path / "pc.svg"
+    assert main(["screenshot", "--scenario", "prefix-cache", "--steps", "49", "--size", "120x40", "-o", str(out)]) == 0
+    lines = svg_screen(out.read_text())
+    top = next(i for i, line in enumerate(lines) if "what to watch" in line)
+    column = lines[top].index("what to watch")
+    words = " ".join(line[column:].strip() for line in lines[top + 1:-3]).strip()
+    about = " ".join(get_scenario("prefix-cache").about.split())
+    assert words.endswith(". …") and about.startswith(words[:-2].strip())  # whole sentences, then …

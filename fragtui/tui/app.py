@@ -92,6 +92,7 @@ class FragApp(App[None]):
         self.speed = speed
         self.by_request = by_request
         self.recording = False  # `fragtui record` steps the app as if it were playing
+        self.still = False  # a picture that cannot scroll (screenshot, record): the sidebar fits what matters
         self.stopped_by = 0  # the signal that ended the app, if one did
         self.zoom = False
         self.show_side = True  # h hides the sidebar

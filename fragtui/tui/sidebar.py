@@ -79,6 +79,32 @@ class Sidebar(TextLines):
             text.append_text(chart)
         for note in data.notes:
             text.append(f"\n\n{note}", "dim")
+        about = Text()
+        if self._about:
+            about.append("\n\nwhat to watch", "bold dim")
+            about.append("\n" + self._about, "dim")
+        text.append_text(self._trends(data, width, colour_of))
+        whole = Text.assemble(text, about)
+        if getattr(self.app, "still", False) and isinstance(self.parent, SidePanel):
+            whole = self._fitted(text, whole, width, self.parent.scrollable_content_region.height)
+        self.update(whole)
+
+    def _fitted(self, text: Text, whole: Text, width: int, height: int) -> Text:
+        """For a picture, which cannot scroll: what to watch ends at the last whole sentence
+        that fits (never mid-sentence), after everything above it."""
+        if self.lines_for(whole, width) <= height:
+            return whole
+        sentences = self._about.split(". ")
+        for count in range(len(sentences), 0, -1):
+            words = ". ".join(sentences[:count]) + ("" if count == len(sentences) else ". …")
+            fitted = Text.assemble(text, ("\n\nwhat to watch", "bold dim"), ("\n" + words, "dim"))
+            if self.lines_for(fitted, width) <= height:
+                return fitted
+        return text
+
+    def _trends(self, data: SidebarData, width: int, colour_of: Callable[[int], Color | None]) -> Text:
+        """The sparklines and the bars: how the run went, step by step."""
+        text = Text()
         names = [name for name, *_ in data.sparks] + [name for name, _ in data.bars]
         name_width = min(max((len(name) for name in names), default=6), max(6, width // 3))
         line_width = max(1, width - name_width - 6)  # name, then the line, then " 100%"
@@ -93,10 +119,7 @@ class Sidebar(TextLines):
             for name, shares in data.bars:
                 text.append(f"\n{_cut(name, name_width):<{name_width + 1}}", "dim")
                 text.append_text(stacked_bar(shares, line_width + 5, colour_of))
-        if self._about:
-            text.append("\n\nwhat to watch", "bold dim")
-            text.append("\n" + self._about, "dim")
-        self.update(text)
+        return text
 
     def _variable(self, name: str) -> str:
         return self.app.theme_variables.get(name, "")

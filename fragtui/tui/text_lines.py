@@ -52,6 +52,11 @@ class TextLines(Widget):
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return max(1, len(self._wrap(width)))
 
+    def lines_for(self, text: Text, width: int) -> int:
+        """How many lines `text` would take at `width`, wrapped as it would be shown."""
+        return sum(1 if line.cell_len <= width else len(line.wrap(self.app.console, width, overflow="ellipsis"))
+                   for line in text.split("\n", allow_blank=True))
+
     def _wrap(self, width: int) -> list[Text]:
         if width <= 0:
             return []
