@@ -11,7 +11,8 @@ import pytest
 from fragtui.cli import main
 from fragtui.sim.allocators.prefix_cache import PrefixCachingAllocator, block_identities
 from fragtui.sim.config.params import Params
-from fragtui.sim.errors import FragtuiError
+from fragtui.sim.config.scenarios import get_scenario
+from fragtui.sim.errors import FragtuiError, ParamError
 from fragtui.sim.workload.build import build_workload
 from fragtui.sim.workload.requests import Request
 from fragtui.sim.workload.traces import load_trace
@@ -219,3 +220,17 @@ def test_serving_reports_vllms_gauges_and_the_hit_rate_over_the_run(capsys):
     plain, cached = data["allocators"]["paged"], data["allocators"]["paged cache"]
     assert plain["hit_rate"] is None and 0.30 < cached["hit_rate"] < 0.45
     assert 0 < plain["kv_usage"] < 1 and cached["kv_usage"] <= plain["kv_usage"] + 0.01
+
+
+def test_a_what_if_on_a_side_keeps_the_stream_and_still_checks_the_trace_blocks():
+    from fragtui.sim.engines.event_engine import EventEngine
+
+    engine = EventEngine(get_scenario("mooncake-chat").build(arrivals=300))
+    workload = engine.workload
+    engine.set_params(order="lifo")  # how memory is handed out: the same requests
+    assert engine.workload is workload
+    with pytest.raises(ParamError, match="block-size 48: a Mooncake trace"):  # 48 cannot map 512-token ids
+        engine.set_params(block_size=48)
+    assert engine.workload is workload and engine.params.order == "lifo"
+    engine.set_params(seed=1)  # (a trace ignores the seed, but the stream is built anew)
+    assert engine.workload is not workload

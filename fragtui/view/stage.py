@@ -105,10 +105,6 @@ class Stage:
         self.engine.set_params(**changes)
         self.repaint()
 
-    def reset(self) -> None:
-        self.engine.reset()
-        self.repaint()
-
     def free_oldest(self) -> tuple[Ranges, ...]:
         return self._patch(self._manual_engine("free").free_oldest())
 

@@ -86,8 +86,6 @@ class Engine(Protocol):
         everything as it was if they are refused."""
         ...
 
-    def reset(self) -> None: ...
-
 
 class ManualEngine(Engine, Protocol):
     """An engine that takes events from the user too (event mode)."""

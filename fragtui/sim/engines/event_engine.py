@@ -14,7 +14,7 @@ from fragtui.sim.engines.lockstep import Simulation, StepRecord
 from fragtui.sim.engines.record import SideRecord, of_outcome
 from fragtui.sim.errors import FragtuiError, ParamError
 from fragtui.sim.pool import NOTHING, Change, Pool
-from fragtui.sim.workload.build import Workload, build_workload
+from fragtui.sim.workload.build import Workload, build_workload, workload_again
 from fragtui.sim.workload.requests import Arrive, Event, Free, Request
 
 
@@ -93,12 +93,6 @@ class EventEngine:
         sim.goto(self.sim.step)
         self.params, self.workload, self.sim, self.manual = params, workload, sim, manual
 
-    def reset(self) -> None:
-        """Back to the scenario as it started: its parameters, no manual events, step 0."""
-        self.params = self.initial_params
-        self.manual = []
-        self.workload, self.sim, self.manual = self._build(self.params)
-
     # -- manual events ---------------------------------------------------------------------
 
     def inject_arrival(self) -> tuple[Change, ...]:
@@ -131,7 +125,8 @@ class EventEngine:
         if params.used_len > params.max_len and any(isinstance(e, Arrive) for _, e in self.manual):
             raise ParamError("used_len", params.used_len,
                              f"must be ≤ max_len ({params.max_len}) while injected arrivals hold used_len tokens")
-        workload = build_workload(params)
+        before = getattr(self, "workload", None)  # (a what-if on a side keeps the stream)
+        workload = build_workload(params) if before is None else workload_again(params, self.params, before)
         events = list(workload.events)
         next_id = 1 + max((e.request.id for e in events if isinstance(e, Arrive)), default=-1)
         renamed: dict[int, int] = {}

@@ -21,11 +21,11 @@ estimate (`estimated_work`).
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Sequence
 
 from fragtui.sim.bulk import collector_paused
-from fragtui.sim.config.params import Params, parse_frees, parse_prefixes
+from fragtui.sim.config.params import Params, SideParams, parse_frees, parse_prefixes
 from fragtui.sim.errors import FragtuiError, ParamError, safe
 from fragtui.sim.workload.lengths import EMPIRICAL, parse_lengths, parse_token_lengths, sharegpt
 from fragtui.sim.workload.requests import HASH_BLOCK, PREFIX_LETTERS, Arrive, Event, Free, Request
@@ -50,6 +50,22 @@ def build_workload(params: Params) -> Workload:
     if params.mode == "serving":
         _check_work(workload, params)
     return workload
+
+
+def workload_again(params: Params, before: Params, workload: Workload) -> Workload:
+    """The workload `params` give, where `workload` is what `before` gave: the same one when
+    only how memory is handed out changed (a what-if on a side), since the stream never reads
+    the sides; a trace's block ids are checked against the new sides all the same."""
+    unchanged = all(getattr(params, f.name) == getattr(before, f.name) for f in fields(Params)
+                    if f.name not in SIDE_FIELDS)
+    if not unchanged:
+        return build_workload(params)
+    if params.trace is not None and any(r.hashes for r in workload.requests):
+        _check_hashed(params)
+    return workload
+
+
+SIDE_FIELDS = frozenset(f.name for f in fields(SideParams))
 
 
 def _build(params: Params) -> Workload:

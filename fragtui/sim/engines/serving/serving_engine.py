@@ -149,9 +149,6 @@ class ServingEngine:
             self.__dict__.update(old)
             raise
 
-    def reset(self) -> None:
-        self._build(self.initial_params)
-
 
 def _run_params(params: Params) -> tuple[object, ...]:
     """What a run reads besides its requests and its side (serving_run)."""
