@@ -8,7 +8,7 @@ from fragtui.sim.config.params import Params
 from fragtui.sim.config.scenarios import get_scenario
 from fragtui.tui.app import FragApp
 from fragtui.tui.pool_grid import REQUEST_COLOURS
-from fragtui.view.states import FREE, RESERVED, USED
+from fragtui.view.states import FREE, RESERVED, STATE_NAMES, USED
 from tui_helpers import screen_text
 
 SIZES = [(80, 24), (100, 30), (160, 50), (250, 80)]
@@ -53,6 +53,10 @@ async def test_every_size_keeps_the_table_whole_the_play_state_and_the_words(cas
             for grid in app.query("PoolGrid"):
                 layout = grid.grid_layout
                 assert layout.width <= grid.scrollable_content_region.width and layout.text_rows <= grid.size.height
+            legend = screen_text(app).splitlines()[-2]  # every state keeps a label; a hint whole or none
+            names = [(label, STATE_NAMES[state]) for state, label in app.grids[0].legend_states]
+            assert all(label in legend or short in legend for label, short in names), (width, legend)
+            assert "·" not in legend or legend.rstrip().endswith(("block", "or i", "a cell")), (width, legend)
 
 
 async def test_options_the_scenario_did_not_set_are_marked_and_the_words_follow_them():
