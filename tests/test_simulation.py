@@ -103,3 +103,18 @@ def test_stepping_back_restores_every_earlier_state(params, events, data):
     assert len(sim.series[1]["used"]) == target + 1
     sim.goto(sim.total_steps)
     assert (sim.snapshot(), sim.metrics("contiguous"), sim.metrics("paged")) == states[-1]
+
+
+def test_a_what_if_on_one_side_keeps_the_other_as_it_stands_and_replays_only_the_changed():
+    from fragtui.sim.config.scenarios import get_scenario
+    from fragtui.sim.engines.event_engine import EventEngine
+
+    engine = EventEngine(get_scenario("churn").build())
+    engine.jump(150)
+    contiguous, paged = engine.sim.allocators
+    assert engine.set_params(order="lifo") == (True, False)  # order is paged's alone
+    assert engine.sim.allocators[0] is contiguous and engine.sim.allocators[1] is not paged
+    assert engine.set_params(max_len=1024) == (False, False)  # a new stream: everything replayed
+    fresh = EventEngine(get_scenario("churn").build(order="lifo", max_len=1024))
+    fresh.jump(150)
+    assert engine.sim.snapshot() == fresh.sim.snapshot()

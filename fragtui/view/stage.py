@@ -102,8 +102,8 @@ class Stage:
         """Replay under new parameters (raises FragtuiError, keeping everything, if refused:
         a value not allowed, or one the run would not read)."""
         check_read(self.params.with_(**changes), changes)
-        self.engine.set_params(**changes)
-        self.repaint()
+        kept = self.engine.set_params(**changes)
+        self.repaint(kept)
 
     def free_oldest(self) -> tuple[Ranges, ...]:
         return self._patch(self._manual_engine("free").free_oldest())
@@ -111,14 +111,16 @@ class Stage:
     def inject_arrival(self) -> tuple[Ranges, ...]:
         return self._patch(self._manual_engine("arrive").inject_arrival())
 
-    def repaint(self) -> None:
-        """Every picture from scratch (the sides themselves may have changed)."""
+    def repaint(self, kept: tuple[bool, ...] = ()) -> None:
+        """Every picture from scratch (the sides themselves may have changed), but those of
+        sides `kept` as they were."""
         pools = self.engine.pools
         if len(pools) != len(self.pictures):
             self.pictures = tuple(Picture(pool) for pool in pools)
             return
-        for picture, pool in zip(self.pictures, pools):
-            picture.repaint(pool)
+        for i, (picture, pool) in enumerate(zip(self.pictures, pools)):
+            if not (i < len(kept) and kept[i]):
+                picture.repaint(pool)
 
     def _manual_engine(self, action: str) -> ManualEngine:
         if self._manual is None or not self.can(action):

@@ -81,9 +81,10 @@ class Engine(Protocol):
         event; serving mode: the tick it arrives in), or None if no such request arrives."""
         ...
 
-    def set_params(self, **changes: object) -> None:
+    def set_params(self, **changes: object) -> tuple[bool, ...]:
         """Replay under new parameters to the same step; raises FragtuiError and keeps
-        everything as it was if they are refused."""
+        everything as it was if they are refused. Returns, for each side now, whether its
+        pool is the one it was (a what-if on other sides kept it), so a picture of it stands."""
         ...
 
 

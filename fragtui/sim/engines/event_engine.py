@@ -84,14 +84,19 @@ class EventEngine:
         return next((i + 1 for i, event in enumerate(self.sim.events)
                      if isinstance(event, Arrive) and event.request.id == request_id), None)
 
-    def set_params(self, **changes: object) -> None:
+    def set_params(self, **changes: object) -> tuple[bool, ...]:
         """Replay the stream under new parameters to the current step.
 
         Raises ParamError, leaving everything as it was, if the new values are not allowed."""
         params = self.params.with_(**changes)
+        if workload_again(params, self.params, self.workload) is self.workload:  # the same events:
+            before = self.sim.allocators
+            self.sim, self.params = self.sim.under(params), params  # the unchanged sides are kept
+            return tuple(i < len(before) and a is before[i] for i, a in enumerate(self.sim.allocators))
         workload, sim, manual = self._build(params)
         sim.goto(self.sim.step)
         self.params, self.workload, self.sim, self.manual = params, workload, sim, manual
+        return (False,) * len(sim.allocators)
 
     # -- manual events ---------------------------------------------------------------------
 

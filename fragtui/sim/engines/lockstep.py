@@ -150,6 +150,36 @@ class Simulation(Lockstep):
         self.goto(len(self.events))
         return self
 
+    def under(self, params: Params) -> Simulation:
+        """This simulation at this step under `params`, which hand memory out differently on
+        some sides but make the same events (a what-if on a side): a side whose allocator and
+        setting did not change is kept as it stands, its outcomes and tallies so far with it;
+        the others are replayed. Afterwards the kept sides belong to the new simulation (this
+        one is left behind); until then nothing here changes, so a refusal keeps it whole."""
+        sides = resolve(params)
+        kept = [i < len(self.sides) and (self.sides[i].allocator, self.sides[i].setting) == (side.allocator, side.setting)
+                for i, side in enumerate(sides)]
+        twin = Simulation.__new__(Simulation)
+        twin.params, twin.sides = params, sides
+        twin.allocators = tuple(self.allocators[i] if keep else side.allocator.make(side.setting)
+                                for i, (side, keep) in enumerate(zip(sides, kept)))
+        twin.events, twin._requests, twin._moments = list(self.events), dict(self._requests), None
+        twin.series = tuple(self.series[i] if keep else Series() for i, keep in enumerate(kept))
+        anew = [(i, twin.allocators[i], twin.series[i]) for i, keep in enumerate(kept) if not keep]
+        for _, allocator, series in anew:
+            series.append(allocator.tallies())
+        records = []
+        with collector_paused():
+            for record in self.records:
+                event, outcomes = record.event, list(record.outcomes)
+                for i, allocator, series in anew:
+                    outcomes[i] = (allocator.admit(event.request) if isinstance(event, Arrive)
+                                   else allocator.free_request(event.id))
+                    series.append(allocator.tallies())
+                records.append(StepRecord(record.index, event, tuple(outcomes)))
+        twin.records = records
+        return twin
+
     def insert_event(self, event: Event) -> StepRecord | None:
         """Put a manual event next in the stream and apply it."""
         self.events.insert(self.step, event)

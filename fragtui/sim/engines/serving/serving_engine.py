@@ -138,9 +138,9 @@ class ServingEngine:
         request = next((r for r in self.workload.requests if r.id == request_id), None)
         return None if request is None else min(request.arrival_tick + 1, self.total_steps)
 
-    def set_params(self, **changes: object) -> None:
+    def set_params(self, **changes: object) -> tuple[bool, ...]:
         """Rebuild under new parameters at the same tick; raises (keeping everything) if the
-        new values are refused."""
+        new values are refused. Says which sides kept their runs."""
         params = self.params.with_(**changes)
         old = self.__dict__.copy()
         try:
@@ -148,6 +148,8 @@ class ServingEngine:
         except BaseException:
             self.__dict__.update(old)
             raise
+        before = old["runs"]
+        return tuple(i < len(before) and run is before[i] for i, run in enumerate(self.runs))
 
 
 def _run_params(params: Params) -> tuple[object, ...]:
