@@ -528,6 +528,34 @@ async def _pilot_jump(params: dict, key: str) -> float:
     return seconds
 
 
+def bench_whatif(repeats: int) -> None:
+    """Issue 23's rows: a what-if key replays to the same step, through Pilot at 200×60."""
+    from fragtui.sim.config.params import Params
+    from fragtui.sim.config.scenarios import get_scenario
+
+    large = Params(total_slots=1 << 24, block_size=16, max_len=65536, lengths="uniform:16:65536",
+                   arrivals=100_000, frees="churn:0.5").validated()
+    for name, params in (("beam-search", get_scenario("beam-search").build()), ("16,777,216 slots", large)):
+        for key in ("R", "o", "O", "m"):
+            seconds = statistics.median(asyncio.run(_pilot_key(params, key)) for _ in range(repeats))
+            report(f"{name}: {key} at the middle step, pause until painted", f"{seconds:.2f} s", "≤ 0.5 s",
+                   seconds <= 0.5)
+
+
+async def _pilot_key(params: Params, key: str) -> float:
+    from fragtui.tui.app import FragApp
+
+    app = FragApp(params, scenario="bench")
+    async with app.run_test(size=(200, 60)) as pilot:
+        app.goto(app.stage.total_steps // 2)
+        await pilot.pause()
+        app._slow = False  # (time the work itself, not the frame that says it works)
+        start = time.perf_counter()
+        await pilot.press(key)
+        await pilot.pause()
+        return time.perf_counter() - start
+
+
 def bench_cast() -> None:
     """Issue 23's row: a recording stores what changed, not repaints."""
     import tempfile
@@ -638,7 +666,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument("--only", default="",
                         help="comma-separated: allocators,instructions,repaint,serving,sides,paint,trace,million,json,"
-                             "prefix-memory,scale,mooncake,cast,history")
+                             "prefix-memory,scale,mooncake,cast,whatif,history")
     args = parser.parse_args()
     repeats = 1 if args.quick else 5
     only = set(filter(None, args.only.split(",")))
@@ -661,6 +689,7 @@ def main() -> None:
         "scale": bench_scale,
         "mooncake": lambda: bench_mooncake(1 if args.quick else 3),
         "cast": bench_cast,
+        "whatif": lambda: bench_whatif(1 if args.quick else 3),
         "history": bench_history,
     }
     for name, run in sections.items():
