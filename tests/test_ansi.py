@@ -22,7 +22,7 @@ def frames(draw, width=12, height=4):
     return Frame(width, height, tuple(rows))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.lists(frames(), min_size=1, max_size=5))
 def test_each_update_leaves_the_frame_on_the_terminal(sequence):
     terminal = Terminal(12, 4)
