@@ -99,7 +99,8 @@ def _add_params(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="fragtui", description="Watch KV-cache fragmentation: contiguous vs paged.")
+    parser = _Parser(prog="fragtui", description="Watch KV-cache fragmentation: contiguous, paged and any other "
+                                                 "allocator, side by side.")
     parser.add_argument("--version", action="version", version=f"fragtui {_version()}")
     _add_params(parser)
     tui = parser.add_argument_group("presenting")
@@ -108,19 +109,19 @@ def build_parser() -> argparse.ArgumentParser:
     tui.add_argument("--steps", default="0", help="open at this step")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
-    report = sub.add_parser("report", help="run to the end and print every metric for both allocators")
+    report = sub.add_parser("report", help="run to the end and print every metric for every side (--sides)")
     _add_params(report)
     report.add_argument("--json", action="store_true", help="one JSON object, with every step")
 
     sweep = sub.add_parser("sweep", help="the same workload under many parameters: per block size (paged), "
-                                         "or any parameters' combinations (both allocators)")
+                                         "or any parameters' combinations (every side)")
     _add_params(sweep)
     sweep.add_argument("--block-sizes", default=None, metavar="1,4,16,64,256",
                        help="block sizes, comma-separated (default 1,4,16,64,256): paged's tail waste and "
                             "block-table entries for each. With --vary, the same as --vary block_size=…")
     sweep.add_argument("--vary", action="append", default=[], metavar="PARAM=V1,V2,…",
                        help="run every combination of these values (repeat for more parameters; at most "
-                            f"{MAX_COMBINATIONS} combinations) and print both allocators' metrics for each. PARAM "
+                            f"{MAX_COMBINATIONS} combinations) and print every side's metrics for each. PARAM "
                             "is any run parameter (max_len or max-len); values as its option takes them, "
                             "comma-separated, or semicolon-separated when a value holds commas. "
                             "E.g. --vary max_len=512,1024,2048 --vary placement=first,best,buddy")
