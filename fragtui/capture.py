@@ -29,6 +29,7 @@ from fragtui.sim.errors import FragtuiError, ParamError
 from fragtui.sim.engines.jumps import locate
 from fragtui.sim.numbers import NumberError, ascii_note, whole
 from fragtui.sim.config.params import Params
+from fragtui.script import Shot
 from fragtui.stopping import Stopped, handed_to
 
 if TYPE_CHECKING:  # the app and the renderers load only when a capture runs
@@ -162,30 +163,69 @@ def screenshot(
     size: tuple[int, int] = (160, 50),
     look: Look = Look(),
     press: tuple[str, ...] = (),
+    script: tuple[str, str] | None = None,
 ) -> str:
     """Render the app at step `at` (a step or a jump: `fragtui.sim.engines.jumps.locate`), after
-    pressing `press`, to an SVG file; returns its path."""
+    pressing `press`, to an SVG file; or where `script` (its name and text) leaves it, under
+    its last caption. Returns the file's path."""
     from fragtui.media import svg_frame
 
     check_writable(path)
+    moves: list[Shot] = [Shot(0, None, goto=str(at), keys=press)]
+    if script is not None:
+        moves, look = _scripted(script, look, "svg", frame_limit("cast", size))  # (moves, not frames kept)
     app, app_size = look.app(params, scenario, size)
-    step = locate(app.stage.engine, str(at), 0, "at")
+    if script is not None:
+        _check_places(app, script, moves)
+    else:
+        locate(app.stage.engine, str(at), 0, "at")  # (refused before the app starts)
     shots: list[Frame] = []
 
     async def autopilot(pilot: Pilot[object]) -> None:
         await pilot.pause()
-        app.goto(step)
-        for key in press:
+        for move in moves:
             if app.stopped_by:
                 return
-            await pilot.press(key)
-        shots.append(await _settled(pilot, lambda: look.frame(app)))
+            await _act(pilot, app, move)
+        shots.append(await _settled(pilot, lambda: look.frame(app, moves[-1].caption if script else None)))
 
     _run(app, app_size, autopilot)
     if not shots:
         raise FragtuiError(f"screenshot of {scenario} failed: the app stopped before it painted")
-    write_text(path, svg_frame(shots[0], title=f"fragtui · {scenario} · {app.stage.unit} {step}"))
+    write_text(path, svg_frame(shots[0], title=f"fragtui · {scenario} · {app.stage.unit} {app.stage.step}"))
     return path
+
+
+def _scripted(script: tuple[str, str], look: Look, kind: str, limit: int, fps: float = 1.0) -> tuple[list[Shot], Look]:
+    """The shots `script` (its name and text: fragtui.script) asks for, and the look to take
+    them with: a caption line kept for the whole picture where any shot has a caption."""
+    from fragtui.script import parse_script
+
+    shots = parse_script(script[1], script[0], fps=fps, caption=look.caption, limit=limit,
+                         check_keys=parse_press, check_caption=lambda text: check_caption(text, kind))
+    if any(shot.caption is not None for shot in shots) and look.caption is None:
+        look = replace(look, caption="")  # a line for the captions, blank where there is none
+    return shots, look
+
+
+def _check_places(app: FragApp, script: tuple[str, str], shots: list[Shot]) -> None:
+    """Each goto of a script names a step of this run (read from 0 here: its form)."""
+    for shot in shots:
+        if shot.goto is not None:
+            try:
+                locate(app.stage.engine, shot.goto, 0, "goto")
+            except FragtuiError as error:
+                raise FragtuiError(f"{script[0]} line {shot.line}: {error}") from None
+
+
+async def _act(pilot: Pilot[object], app: FragApp, shot: Shot) -> None:
+    """Do what comes before a shot: go to its step, or on by its steps, then press its keys."""
+    if shot.goto is not None:  # (the run may be new since: a key, a what-if, V)
+        app.goto(locate(app.stage.engine, shot.goto, app.stage.step, "goto"))
+    elif shot.by:
+        app.goto(app.stage.step + shot.by)
+    for key in shot.keys:
+        await pilot.press(key)
 
 
 async def _settled(pilot: Pilot[object], frame: Callable[[], Frame], most: int = 8) -> Frame:
@@ -230,8 +270,6 @@ def record(
     `start`'s step; default: the end), a frame every `every` steps and at `stop`, each shown
     1/fps seconds, the first and last `hold` seconds (default 1/fps); or as `script` (its
     name and text: fragtui.script) says, frame by frame."""
-    from fragtui.script import Shot, parse_script
-
     check_writable(path)
     kind = record_format(path, fmt)
     if kind == "gif":
@@ -240,18 +278,10 @@ def record(
         require_pillow()
     limit = frame_limit(kind, size)
     if script is not None:
-        shots = parse_script(script[1], script[0], fps=fps, caption=look.caption, limit=limit,
-                             check_keys=parse_press, check_caption=lambda text: check_caption(text, kind))
-        if any(shot.caption is not None for shot in shots) and look.caption is None:
-            look = replace(look, caption="")  # a line for the captions, blank where there is none
+        shots, look = _scripted(script, look, kind, limit, fps)
     app, app_size = look.app(params, scenario, size)
     if script is not None:
-        for shot in shots:  # each goto names a step of this run (read from 0 here: its form)
-            if shot.goto is not None:
-                try:
-                    locate(app.stage.engine, shot.goto, 0, "goto")
-                except FragtuiError as error:
-                    raise FragtuiError(f"{script[0]} line {shot.line}: {error}") from None
+        _check_places(app, script, shots)
     app.recording, app.speed = True, fps * every  # the pace on screen: a time-lapse names its steps a second
     engine = app.stage.engine
     if script is None:
@@ -279,12 +309,7 @@ def record(
             for shot in shots:
                 if app.stopped_by:  # a stop signal: the app is exiting; no more frames
                     return
-                if shot.goto is not None:  # (the run may be new since: a key, a what-if, V)
-                    app.goto(locate(app.stage.engine, shot.goto, app.stage.step, "goto"))
-                elif shot.by:
-                    app.goto(app.stage.step + shot.by)
-                for key in shot.keys:
-                    await pilot.press(key)
+                await _act(pilot, app, shot)
                 await pilot.pause(0)  # lets the app repaint; nothing else needs waiting for
                 sink(look.frame(app, shot.caption if script is not None else None), shot.seconds)
                 shown.append(app.stage.step)

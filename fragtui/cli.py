@@ -149,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     shot.add_argument("--at", default=None, metavar="WHERE", help=f"the step to show (default 0): {POSITION_HELP}")
     shot.add_argument("--steps", default=None, metavar="N", help="the step to show (the same as --at N)")
     shot.add_argument("--press", default="", help="keys to press first, comma-separated (e.g. question_mark)")
+    shot.add_argument("--script", default=None, metavar="FILE",
+                      help="a script, as record takes it: the picture is where it leaves the app, under its last "
+                           "caption; instead of --at, --steps and --press")
     _add_look(shot)
     shot.add_argument("-o", "--output", required=True, metavar="FILE.svg", help=REPLACED)
 
@@ -400,6 +403,7 @@ def run_screenshot(args: argparse.Namespace) -> int:
 
     params = params_from(args)
     look, size = _look(args, "svg")
+    script = _script(args, (("--at", args.at, None), ("--steps", args.steps, None), ("--press", args.press, "")))
     path = screenshot(
         params,
         args.output,
@@ -408,9 +412,23 @@ def run_screenshot(args: argparse.Namespace) -> int:
         size=size,
         look=look,
         press=parse_press(args.press),
+        script=script,
     )
     print(f"wrote {safe(path)}")
     return 0
+
+
+def _script(args: argparse.Namespace, instead_of: tuple[tuple[str, object, object], ...]) -> tuple[str, str] | None:
+    """--script FILE's name and text; refused beside an option it stands instead of."""
+    if args.script is None:
+        return None
+    from fragtui.script import read_script
+
+    given = [flag for flag, value, default in instead_of if value != default]
+    if given:
+        raise ParamError("script", args.script, f"cannot be combined with {given[0]}: the script says what to "
+                                                "show, step by step")
+    return safe(args.script, 60), read_script(args.script)
 
 
 def run_record(args: argparse.Namespace) -> int:
@@ -421,17 +439,8 @@ def run_record(args: argparse.Namespace) -> int:
     check_writable(args.output)
     kind = record_format(args.output, args.format)
     look, size = _look(args, kind)
-    script = None
-    if args.script is not None:
-        from fragtui.script import read_script
-
-        given = [flag for flag, value, default in (("--from", args.start, "0"), ("--to", args.stop, None),
-                                                   ("--steps", args.steps, None), ("--every", args.every, "1"),
-                                                   ("--hold", args.hold, None)) if value != default]
-        if given:
-            raise ParamError("script", args.script, f"cannot be combined with {given[0]}: the script says what "
-                                                    "to show, step by step")
-        script = (safe(args.script, 60), read_script(args.script))
+    script = _script(args, (("--from", args.start, "0"), ("--to", args.stop, None), ("--steps", args.steps, None),
+                            ("--every", args.every, "1"), ("--hold", args.hold, None)))
     done = record(
         params,
         args.output,

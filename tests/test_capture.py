@@ -340,3 +340,14 @@ def test_a_picture_ends_what_to_watch_at_a_whole_sentence_never_mid_sentence(tmp
     words = " ".join(line[column:].strip() for line in lines[top + 1:-3]).strip()
     about = " ".join(get_scenario("prefix-cache").about.split())
     assert words.endswith(". …") and about.startswith(words[:-2].strip())  # whole sentences, then …
+
+
+def test_a_screenshot_is_where_a_script_leaves_the_app_under_its_last_caption(tmp_path, capsys):
+    script = tmp_path / "demo.tape"
+    script.write_text(SCRIPT)
+    out = tmp_path / "shot.svg"
+    assert main(["screenshot", "--script", str(script), "--size", "100x30", "-o", str(out)]) == 0
+    lines = svg_screen(out.read_text())
+    assert lines[0].strip() == "After a what-if" and "step 64/64" in lines[1] and "used 33" in lines[1]
+    assert main(["screenshot", "--script", str(script), "--press", "U", "-o", str(out)]) == 2
+    assert "cannot be combined with --press" in capsys.readouterr().err
