@@ -27,6 +27,7 @@ SHOTS = {
     "placements.svg": ["--scenario", "placements", "--steps", "250"],
     "prefix-cache-step-49.svg": ["--scenario", "prefix-cache", "--steps", "49"],
     "help.svg": ["--press", "question_mark", "--size", "120x40"],
+    "mooncake-capacity.svg": ["--scenario", "mooncake-chat", "--at", "end", "--press", "y,y,y"],
 }
 
 
