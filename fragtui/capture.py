@@ -146,8 +146,8 @@ class Look:
         return app, (width, height - 1 if self.caption is not None else height)
 
     def frame(self, app: FragApp, caption: str | None = None) -> Frame:
-        """The app's picture, under `caption` (default: the look's) where the look has a
-        caption line (a scripted caption may be empty for a while)."""
+        """The app's picture, under `caption` (None: the look's own) where the look has a
+        caption line (a script's may be empty for a while: "")."""
         from fragtui.media import add_caption, frame_from_app
 
         frame = frame_from_app(app)
@@ -187,7 +187,7 @@ def screenshot(
             if app.stopped_by:
                 return
             await _act(pilot, app, move)
-        shots.append(await _settled(pilot, lambda: look.frame(app, moves[-1].caption if script else None)))
+        shots.append(await _settled(pilot, lambda: look.frame(app, (moves[-1].caption or "") if script else None)))
 
     _run(app, app_size, autopilot)
     if not shots:
@@ -311,7 +311,7 @@ def record(
                     return
                 await _act(pilot, app, shot)
                 await pilot.pause(0)  # lets the app repaint; nothing else needs waiting for
-                sink(look.frame(app, shot.caption if script is not None else None), shot.seconds)
+                sink(look.frame(app, (shot.caption or "") if script is not None else None), shot.seconds)
                 shown.append(app.stage.step)
 
         _run(app, app_size, autopilot)
