@@ -81,6 +81,13 @@ class TextLines(Widget):
         if not width:
             return
         lines = self._wrap(width)
+        room = self.size.height
+        if room and len(lines) > room and not (self.styles.height is not None and self.styles.height.is_auto):
+            # A fixed height shorter than the text: its last line says that more was cut.
+            last = lines[room - 1].copy()
+            last.truncate(max(1, width - 2))
+            last.append(" …")
+            lines = [*lines[:room - 1], last]
         old = self._lines
         changed = [y for y, line in enumerate(lines) if force or y >= len(old) or old[y] != line]
         changed += range(len(lines), len(old))
