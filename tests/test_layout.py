@@ -25,10 +25,12 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-@pytest.mark.parametrize("case", ["seed", "paper", "block-size", "16M pool"])
+@pytest.mark.parametrize("case", ["seed", "paper", "block-size", "prefix-cache", "16M pool"])
 async def test_every_size_keeps_the_table_whole_the_play_state_and_the_words(case):
     app = app_for(case)
     async with app.run_test(size=SIZES[0]) as pilot:
+        if case == "prefix-cache":
+            app.goto(49)  # (its cache rows show once something hit)
         for width, height in SIZES:
             await pilot.resize_terminal(width, height)
             await pilot.press("space", "space")
@@ -45,6 +47,10 @@ async def test_every_size_keeps_the_table_whole_the_play_state_and_the_words(cas
             assert [line.plain for line in sidebar._lines[first:first + len(table)]] == table, (width, "a row wrapped")
             if case == "block-size" and height < 30:  # the scenario's point, seen without scrolling
                 assert at == 1 and blocks[0].startswith("block-size trade-off")
+            if case == "prefix-cache":  # its rows, every side in one table, on screen unscrolled
+                hits = next(line for line in table if "hits" in line)
+                assert len(hits.split()[-2:]) == 2 and hits.split()[-1] != hits.split()[-2], (width, table)
+                assert first + table.index(hits) < app.query_one("#side").scrollable_content_region.height
             header = screen_text(app).splitlines()[0].rstrip()
             assert header.endswith("paused 8/s"), (width, header)
             words = flat(sidebar.content.split("what to watch", 1)[1])

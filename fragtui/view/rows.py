@@ -62,11 +62,11 @@ METRIC_ROWS = (
     MetricRow("wasted", lambda m: m.wasted),
     # sharing: prefix caching's tallies, in blocks (the label says so, among slot counts), and
     # what sharing saves now
-    MetricRow("cache hits (blocks)", lambda m: m.prefix_hits, short="hits (blocks)", hide_zero=True),
+    MetricRow("cache hits (blocks)", lambda m: m.prefix_hits, short="block hits", hide_zero=True),
     MetricRow("  misses (blocks)", lambda m: m.prefix_misses, sidebar=False, hide_zero=True),
     MetricRow("  hit rate %", lambda m: m.hit_rate, percent=True, hide_none=True),
     MetricRow("  evictions (blocks)", lambda m: m.evictions, sidebar=False, hide_zero=True),
-    MetricRow("saved by sharing (blocks)", lambda m: m.saved_blocks, short="saved (blocks)", hide_zero=True),
+    MetricRow("saved by sharing (blocks)", lambda m: m.saved_blocks, short="blocks saved", hide_zero=True),
 )
 
 PEAK_FIELDS = ("live", "used", "reserved", "block_table_entries")
