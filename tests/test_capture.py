@@ -351,3 +351,16 @@ def test_a_screenshot_is_where_a_script_leaves_the_app_under_its_last_caption(tm
     assert lines[0].strip() == "After a what-if" and "step 64/64" in lines[1] and "used 33" in lines[1]
     assert main(["screenshot", "--script", str(script), "--press", "U", "-o", str(out)]) == 2
     assert "cannot be combined with --press" in capsys.readouterr().err
+
+
+def test_a_picture_gives_up_the_trends_before_a_word_of_what_to_watch(tmp_path):
+    from fragtui.sim.config.scenarios import get_scenario
+
+    out = tmp_path / "pc.svg"
+    assert main(["screenshot", "--scenario", "prefix-cache", "--steps", "49", "-o", str(out)]) == 0  # 160×50
+    lines = svg_screen(out.read_text())
+    top = next(i for i, line in enumerate(lines) if "what to watch" in line)
+    column = lines[top].index("what to watch")
+    words = " ".join(line[column:].strip() for line in lines[top + 1:-3]).split()
+    assert words == get_scenario("prefix-cache").about.split()  # whole
+    assert "waste share over steps" not in "\n".join(lines)  # (the sparklines gave way; the table has the numbers)

@@ -83,17 +83,20 @@ class Sidebar(TextLines):
         if self._about:
             about.append("\n\nwhat to watch", "bold dim")
             about.append("\n" + self._about, "dim")
-        text.append_text(self._trends(data, width, colour_of))
-        whole = Text.assemble(text, about)
+        trends = self._trends(data, width, colour_of)
+        whole = Text.assemble(text, trends, about)
         if getattr(self.app, "still", False) and isinstance(self.parent, SidePanel):
-            whole = self._fitted(text, whole, width, self.parent.scrollable_content_region.height)
+            whole = self._fitted(text, trends, about, width, self.parent.scrollable_content_region.height)
         self.update(whole)
 
-    def _fitted(self, text: Text, whole: Text, width: int, height: int) -> Text:
-        """For a picture, which cannot scroll: what to watch ends at the last whole sentence
-        that fits (never mid-sentence), after everything above it."""
-        if self.lines_for(whole, width) <= height:
-            return whole
+    def _fitted(self, text: Text, trends: Text, about: Text, width: int, height: int) -> Text:
+        """For a picture, which cannot scroll: what to watch whole, leaving out the trends if
+        that is what it takes (the table holds their numbers); else, trends kept, what to watch
+        ends at the last whole sentence that fits (never mid-sentence)."""
+        for whole in (Text.assemble(text, trends, about), Text.assemble(text, about)):
+            if self.lines_for(whole, width) <= height:
+                return whole
+        text = Text.assemble(text, trends)
         sentences = self._about.split(". ")
         for count in range(len(sentences), 0, -1):
             words = ". ".join(sentences[:count]) + ("" if count == len(sentences) else ". …")
