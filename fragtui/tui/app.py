@@ -499,11 +499,11 @@ class FragApp(App[None]):
     def point_at(self, rid: int) -> None:
         """The cell cursor on request `rid`'s first slot, in the first pane that holds it."""
         for grid in self.grids:
-            painted = grid.picture.painted.get(rid) if grid.picture is not None else None
+            slot = grid.picture.first_slot(rid) if grid.picture is not None else None
             layout = grid.grid_layout
-            if painted is None or not painted.count or layout is None:
+            if slot is None or layout is None:
                 continue
-            cell_row, column = divmod(painted.starts[0] // layout.slots_per_cell, layout.cells_per_row)
+            cell_row, column = divmod(slot // layout.slots_per_cell, layout.cells_per_row)
             grid.focus()
             grid.show_cursor(column, cell_row // layout.cells_per_char_row)
             return

@@ -104,6 +104,22 @@ KEYS: tuple[Key, ...] = (
     Key("q", "quit", "Quit", "q", "quit", bar="quit"),
 )
 
+# Keys a widget takes while it has focus, before the app's: the cell cursor's arrows (only
+# while `i` shows one; otherwise the arrows step) and the focused sidebar's scrolling.
+CURSOR_BINDINGS: list[BindingType] = [
+    Binding("up", "cursor(0, -1)", "Cursor up", show=False),
+    Binding("down", "cursor(0, 1)", "Cursor down", show=False),
+    Binding("left", "cursor(-1, 0)", "Cursor left", show=False),
+    Binding("right", "cursor(1, 0)", "Cursor right", show=False),
+    Binding("escape", "cursor_off", "Cursor off", show=False),
+]
+SIDEBAR_BINDINGS: list[BindingType] = [
+    Binding(key, action, title, show=False) for key, action, title in (
+        ("up", "scroll_up", "Scroll the sidebar up"), ("down", "scroll_down", "Scroll the sidebar down"),
+        ("pageup", "page_up", "Page the sidebar up"), ("pagedown", "page_down", "Page the sidebar down"),
+        ("home", "scroll_home", "The sidebar's top"), ("end", "scroll_end", "The sidebar's end"))
+]
+
 BINDINGS: list[BindingType] = [
     Binding(k.keys, k.action, k.bar or k.title, show=False, priority=k.action == "save_svg") for k in KEYS
 ]

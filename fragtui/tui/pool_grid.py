@@ -12,7 +12,6 @@ from rich.color import ColorSystem
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding
 from textual import events
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -21,6 +20,7 @@ from textual.strip import Strip
 
 from typing import Callable, Sequence, Union, cast
 
+from fragtui.tui.keys import CURSOR_BINDINGS
 from fragtui.view.cells import cell_info, cell_row, majority, owner_row
 from fragtui.view.layout import GridLayout, fit_layout
 from fragtui.view.picture import Picture, Ranges
@@ -81,13 +81,7 @@ class PoolGrid(ScrollView, can_focus=True, inherit_bindings=False):
     stepping works whichever pane has focus."""
 
     COMPONENT_CLASSES = set(STATE_CLASSES.values())
-    BINDINGS = [
-        Binding("up", "cursor(0, -1)", "Cursor up", show=False),
-        Binding("down", "cursor(0, 1)", "Cursor down", show=False),
-        Binding("left", "cursor(-1, 0)", "Cursor left", show=False),
-        Binding("right", "cursor(1, 0)", "Cursor right", show=False),
-        Binding("escape", "cursor_off", "Cursor off", show=False),
-    ]
+    BINDINGS = CURSOR_BINDINGS
 
     class Hovered(Message):
         """The pointer is over cells of this grid (or left it: `text` is empty)."""

@@ -9,9 +9,9 @@ from typing import Callable
 from rich.color import Color
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 
+from fragtui.tui.keys import SIDEBAR_BINDINGS
 from fragtui.tui.sweep_chart import chart_text
 from fragtui.tui.text_lines import TextLines
 from fragtui.view.sparkline import sparkline
@@ -26,14 +26,7 @@ class SidePanel(VerticalScroll, can_focus=True, inherit_bindings=False):
     """The sidebar's frame: it scrolls with the wheel, and, once Tab gives it focus, with ↑ ↓,
     page up and down, home and end (← and → still step: they are not its)."""
 
-    BINDINGS = [
-        Binding("up", "scroll_up", "Scroll the sidebar up", show=False),
-        Binding("down", "scroll_down", "Scroll the sidebar down", show=False),
-        Binding("pageup", "page_up", "Page the sidebar up", show=False),
-        Binding("pagedown", "page_down", "Page the sidebar down", show=False),
-        Binding("home", "scroll_home", "The sidebar's top", show=False),
-        Binding("end", "scroll_end", "The sidebar's end", show=False),
-    ]
+    BINDINGS = SIDEBAR_BINDINGS
 
 
 class Sidebar(TextLines):

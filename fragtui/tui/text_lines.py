@@ -54,15 +54,15 @@ class TextLines(Widget):
 
     def lines_for(self, text: Text, width: int) -> int:
         """How many lines `text` would take at `width`, wrapped as it would be shown."""
-        return sum(1 if line.cell_len <= width else len(line.wrap(self.app.console, width, overflow="ellipsis"))
-                   for line in text.split("\n", allow_blank=True))
+        return len(self._wrap(width, text))
 
-    def _wrap(self, width: int) -> list[Text]:
+    def _wrap(self, width: int, text: Text | None = None) -> list[Text]:
+        """The lines of `text` (default: the content) at `width`, as they are shown."""
         if width <= 0:
             return []
         lines = []
         cache, seen = self._wrapped, {}
-        for line in self._content.split("\n", allow_blank=True):
+        for line in (self._content if text is None else text).split("\n", allow_blank=True):
             if line.cell_len <= width:
                 lines.append(line)
                 continue
@@ -73,7 +73,8 @@ class TextLines(Widget):
                 wrapped = list(line.wrap(self.app.console, width, overflow="ellipsis"))
             seen[key] = wrapped
             lines.extend(wrapped)
-        self._wrapped = seen
+        if text is None:
+            self._wrapped = seen  # (a measure of other text keeps the content's cache)
         return lines
 
     def _relines(self, force: bool = False) -> None:

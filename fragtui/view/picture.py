@@ -65,6 +65,11 @@ class Picture:
             return tuple(sorted(self.sharers[unit]))
         return () if owner == NOBODY else (owner,)
 
+    def first_slot(self, rid: int) -> int | None:
+        """Where request `rid`'s first slot is drawn, or None if it holds nothing here."""
+        painted = self.painted.get(rid)
+        return painted.starts[0] if painted is not None and painted.count else None
+
     def block(self, slot: int) -> int | None:
         """The block a slot lies in (None without blocks, or past the last whole block)."""
         if not self.block_size:

@@ -43,6 +43,13 @@ EXTERNAL_FRAG_OPS = (
 _FIG15_SETTING: dict[str, object] = {"mode": "serving", "kv_memory": "12GiB", "model": "opt-13b", "max_len": 2048,
                                      "prompt_len": "alpaca", "output_len": "alpaca", "arrivals": 400, "rate": 20.0}
 
+# The PagedAttention paper's serving setting (OPT-13B, 12 GiB, its four systems), shared by its
+# workloads: each scenario adds its lengths and request rate.
+PAPER_SETTING: dict[str, Any] = {
+    "mode": "serving", "kv_memory": "12GiB", "model": "opt-13b", "max_len": 2048, "arrivals": 2000,
+    "time_scale": 20.0, "placement": "buddy", "watermark": 0.01, "warmup": 0.1, "sides": "max,pow2,oracle,paged",
+}
+
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in [
@@ -117,10 +124,7 @@ SCENARIOS: dict[str, Scenario] = {
             "Orca reserves up front, paged grows block by block and preempts when full. The command "
             "fragtui report --scenario paper sets the four beside the paper's Fig. 2 and Fig. 13, over "
             "the steady state after 10 % of the requests completed.",
-            {"mode": "serving", "kv_memory": "12GiB", "model": "opt-13b", "max_len": 2048,
-             "prompt_len": "sharegpt", "output_len": "sharegpt", "arrivals": 2000, "rate": 2.0,
-             "time_scale": 20.0, "placement": "buddy", "watermark": 0.01, "warmup": 0.1,
-             "sides": "max,pow2,oracle,paged"},
+            {**PAPER_SETTING, "prompt_len": "sharegpt", "output_len": "sharegpt", "rate": 2.0},
             paper=True,
         ),
         Scenario(
@@ -133,10 +137,7 @@ SCENARIOS: dict[str, Scenario] = {
             "Short requests shrink what Orca wastes per request but not its reservation rule: Orca "
             "Max still reserves 2,048 slots each and runs 7 at a time. fragtui report --scenario "
             "paper-alpaca sets the four beside the paper's batches (7.00, 43.24, 72.75, 132.44).",
-            {"mode": "serving", "kv_memory": "12GiB", "model": "opt-13b", "max_len": 2048,
-             "prompt_len": "alpaca", "output_len": "alpaca", "arrivals": 2000, "rate": 30.0,
-             "time_scale": 20.0, "placement": "buddy", "watermark": 0.01, "warmup": 0.1,
-             "sides": "max,pow2,oracle,paged"},
+            {**PAPER_SETTING, "prompt_len": "alpaca", "output_len": "alpaca", "rate": 30.0},
             paper=True,
         ),
         Scenario(
