@@ -60,7 +60,8 @@ async def test_every_size_keeps_the_table_whole_the_play_state_and_the_words(cas
                 layout = grid.grid_layout
                 assert layout.width <= grid.scrollable_content_region.width and layout.text_rows <= grid.size.height
             legend = screen_text(app).splitlines()[-2]  # every state keeps a label; a hint whole or none
-            names = [(label, STATE_NAMES[state]) for state, label in app.grids[0].legend_states]
+            grid = app.grids[0]
+            names = [(label, grid.narrow_labels.get(state, STATE_NAMES[state])) for state, label in grid.legend_states]
             assert all(label in legend or short in legend for label, short in names), (width, legend)
             assert "·" not in legend or legend.rstrip().endswith(("block", "or i", "a cell")), (width, legend)
 

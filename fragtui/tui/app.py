@@ -254,7 +254,7 @@ class FragApp(App[None]):
             grid.label = self.stage.sides[side].label
             grid.pane_title = words.pane_title(side)
             grid.zoom, grid.by_request = self.zoom, self.by_request
-            grid.legend_states = words.legend
+            grid.legend_states, grid.narrow_labels = words.legend, words.narrow_labels
             grid.show(picture, self.stage.params.block_size, words.request_detail, words.holder_name,
                       self.stage.params.max_len)
         self.show_legend()

@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from typing import Callable, Sequence, Union, cast
+from typing import Callable, Mapping, Sequence, Union, cast
 
 from fragtui.tui.keys import CURSOR_BINDINGS
 from fragtui.view.cells import cell_info, cell_row, majority, owner_row
@@ -105,6 +105,7 @@ class PoolGrid(ScrollView, can_focus=True, inherit_bindings=False):
         self.holder_name: Callable[[int], str] = "r{}".format  # what to call a holding, for hovering
         self.legend_states: tuple[tuple[int, str], ...] = tuple(
             (state, STATE_NAMES[state]) for state in (USED, RESERVED, FREE, STRANDED, UNUSABLE))
+        self.narrow_labels: Mapping[int, str] = {}  # the legend's words where its labels do not fit
         self._strips: dict[int, Strip] = {}
         self._keys: dict[int, list[StyleKey]] = {}  # what each cached strip shows, cell by cell
         self._styles: dict[StyleKey, Style] = {}
@@ -361,7 +362,7 @@ class PoolGrid(ScrollView, can_focus=True, inherit_bindings=False):
             states = tuple((s, label) for s, label in states if s not in (USED, RESERVED, INTERNAL, SLACK))
         labelled = [(state, label, "  ") for state, label in states]
         if width and len(lead) + sum(3 + len(label) + 2 for _, label, _ in labelled) > width:
-            labelled = [(state, STATE_NAMES[state], " ") for state, _ in states]
+            labelled = [(state, self.narrow_labels.get(state, STATE_NAMES[state]), " ") for state, _ in states]
         legend = Text(lead)
         for state, label, gap in labelled:
             if self.monochrome:

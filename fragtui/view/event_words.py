@@ -3,6 +3,8 @@ where a scenario (or the `y` key) asks for one."""
 
 from __future__ import annotations
 
+from typing import Mapping
+
 from fragtui.sim.engines.event_engine import EventEngine
 from fragtui.sim.engines.lockstep import Simulation
 from fragtui.sim.errors import FragtuiError
@@ -28,6 +30,8 @@ class EventWords:
     @property
     def charts(self) -> tuple[str, ...]:
         return available(self.engine.params)
+
+    narrow_labels: Mapping[int, str] = {}  # the states' own names are short already
 
     @property
     def legend(self) -> tuple[tuple[int, str], ...]:

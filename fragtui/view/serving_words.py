@@ -3,6 +3,8 @@ and the pool in the paper's memory categories, now and averaged over the ticks s
 
 from __future__ import annotations
 
+from typing import Mapping
+
 from fragtui.sim.engines.serving.serving_engine import ServingEngine
 from fragtui.sim.allocators.registry import GROWS
 from fragtui.sim.measures.breakdown import Breakdown, kv_usage
@@ -41,6 +43,10 @@ class ServingWords:
             names.add("shared")
         labels = {c.state: c.short for c in CATEGORIES} | {SHARED: "shared"}
         return legend_of(names, labels)
+
+    @property
+    def narrow_labels(self) -> Mapping[int, str]:
+        return {c.state: c.tiny for c in CATEGORIES}  # the words the narrow sidebar uses too
 
     def holder_name(self, sid: int) -> str:
         return self.engine.runs[0].sequences.name(sid)

@@ -8,7 +8,7 @@ and which manual actions and parameters mean something.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Mapping, Protocol
 
 from fragtui.view.charts import Chart
 
@@ -33,6 +33,11 @@ class Words(Protocol):
     @property
     def legend(self) -> tuple[tuple[int, str], ...]:
         """(state, label), in the legend's order."""
+        ...
+
+    @property
+    def narrow_labels(self) -> Mapping[int, str]:
+        """What the legend calls a state where its label does not fit (default: its name)."""
         ...
 
     @property
