@@ -7,7 +7,7 @@ Every problem is reported as `FILE:LINE: what is wrong` (or `FILE: what is wrong
 What is read, and what is refused at once:
 - regular files only: a FIFO, a device, a directory, a socket or a /proc or /sys file is
   refused before it is opened (and the open never blocks: O_NONBLOCK);
-- at most MAX_BYTES (2 GiB) and MAX_ROWS rows (1,000,000, the most requests a run takes);
+- at most MAX_BYTES (2 GiB, trace_file.py) and MAX_ROWS rows (1,000,000, the most requests a run takes);
 - lines of at most MAX_LINE bytes and fields of at most MAX_FIELD characters, UTF-8, no NUL;
 - the file is streamed, line by line, and its rows kept as compact columns (`array`), not as
   an object per row: a million rows cost about 20 MB.
@@ -30,35 +30,26 @@ are measured from the earliest timestamp, and serving mode admits requests in ti
 from __future__ import annotations
 
 import csv
-import gzip
 import json
 import math
-import os
 import re
-import stat
-import zlib
 from array import array
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from itertools import chain
-from typing import BinaryIO, Iterator, NoReturn, Sequence, overload
+from typing import Iterator, NoReturn, Sequence, overload
 
 from fragtui.sim.errors import InputFileError, quoted, safe
 from fragtui.sim.numbers import MAX_TOKENS, NumberError, is_whole, whole
 from fragtui.sim.workload.requests import HASH_BLOCK
+from fragtui.sim.workload.trace_file import EMPTY, checked_stat, text_lines
 
 AZURE_COLUMNS = ("TIMESTAMP", "ContextTokens", "GeneratedTokens")
 MOONCAKE_KEYS = ("timestamp", "input_length", "output_length", "hash_ids")
 MAX_HASH_ID = 2**63 - 1
-MAX_BYTES = 2 * 2**30
 MAX_ROWS = 1_000_000
-MAX_LINE = 65_536  # characters; a trace row is a few dozen
-BLOCK = 1 << 20  # bytes read at a time
 MAX_FIELD = 1_024  # characters
 MAX_SPAN = 366 * 86_400  # seconds between the earliest and the latest timestamp
-KERNEL_FILES = ("/proc/", "/sys/")  # regular files to stat, endless or changing to read
-EMPTY = "is empty: expected a CSV with a used/tokens column, Mooncake JSON Lines, or one number per line"
 
 _STAMP = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})[ T]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.,]([0-9]{1,9}))?)?"
@@ -140,97 +131,14 @@ class TraceRows(Sequence[TraceRow]):
 
 
 def load_trace(path: str) -> Trace:
-    if not path.strip():
-        raise InputFileError(path, None, "is not a file name")
-    try:
-        info = os.stat(path)
-        kernel = os.path.realpath(path).startswith(KERNEL_FILES)
-    except (OSError, ValueError) as error:  # ValueError: a NUL in the path
-        raise InputFileError(path, None, f"cannot read: {_reason(error)}") from None
-    if kernel:
-        raise InputFileError(path, None, "is a /proc or /sys file, not a trace")
-    _check_regular(path, info.st_mode, info.st_size)
+    info = checked_stat(path)
     return _load(path, info.st_mtime_ns, info.st_size)
-
-
-def _check_regular(path: str, mode: int, size: int) -> None:
-    if not stat.S_ISREG(mode):
-        kind = ("a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode)
-                else "a socket" if stat.S_ISSOCK(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-                else "not a regular file")
-        raise InputFileError(path, None, f"is {kind}, not a trace file (a trace must be a regular file)")
-    if size > MAX_BYTES:
-        raise InputFileError(path, None, f"is {size / 2**30:.1f} GiB; a trace may be at most {MAX_BYTES // 2**30} GiB")
-    if size == 0:
-        raise InputFileError(path, None, EMPTY)
-
-
-def _reason(error: Exception) -> str:
-    return (error.strerror if isinstance(error, OSError) else None) or str(error)
 
 
 @lru_cache(maxsize=4)
 def _load(path: str, mtime_ns: int, size: int) -> Trace:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # never waits on a FIFO swapped in since the stat
-    except OSError as error:
-        raise InputFileError(path, None, f"cannot read: {_reason(error)}") from None
-    with os.fdopen(fd, "rb") as f:
-        info = os.fstat(fd)
-        _check_regular(path, info.st_mode, info.st_size)
-        if f.read(2) == b"\x1f\x8b":  # gzip's magic: read through it (MAX_BYTES counts what it holds)
-            f.seek(0)
-            with gzip.GzipFile(fileobj=f) as unzipped:
-                return _Reader(path).read(_lines(path, unzipped))  # type: ignore[arg-type]
-        f.seek(0)
-        return _Reader(path).read(_lines(path, f))
-
-
-def _lines(path: str, f: BinaryIO) -> Iterator[tuple[int, str]]:
-    """(line number, text) of each line, CRLF or LF: see _blocks. Per line, only C iterators run."""
-    return chain.from_iterable(zip(range(n, n + len(block)), block) for n, block in _blocks(path, f))
-
-
-def _blocks(path: str, f: BinaryIO) -> Iterator[tuple[int, list[str]]]:
-    """The file a block at a time, as (number of the first line, lines): at most MAX_LINE
-    characters a line and MAX_BYTES in all, UTF-8 (a leading byte-order mark dropped), no NUL."""
-    n, total, carry = 1, 0, b""
-    while True:
-        try:
-            chunk = f.read(BLOCK)
-        except (OSError, EOFError, zlib.error) as error:  # (the last two: a gzip file cut short or corrupt)
-            raise InputFileError(path, n, f"cannot read: {_reason(error)}") from None
-        total += len(chunk)
-        if total > MAX_BYTES:
-            raise InputFileError(path, n, f"the file passes {MAX_BYTES // 2**30} GiB, the most a trace may be")
-        if b"\0" in chunk:
-            raise InputFileError(path, None, "is a binary file, not a trace (expected CSV or one number per line)")
-        if total == len(chunk) and chunk.startswith(b"\xef\xbb\xbf"):
-            chunk = chunk[3:]  # a byte-order mark
-        if chunk:
-            data = carry + chunk
-            cut = data.rfind(b"\n") + 1  # the last line may be unfinished: carried to the next block
-            complete, carry = data[:cut], data[cut:]
-        else:
-            complete, carry = carry, b""
-        if len(carry) > MAX_LINE:
-            raise InputFileError(path, n + complete.count(b"\n"), f"the line is longer than {MAX_LINE:,} characters")
-        if complete:
-            try:
-                text = complete.decode("utf-8")
-            except UnicodeDecodeError as error:
-                line = n + complete.count(b"\n", 0, error.start)
-                raise InputFileError(path, line, "is not UTF-8 text") from None
-            lines = text.replace("\r\n", "\n").split("\n")
-            if lines[-1] == "":
-                lines.pop()  # after the final newline
-            if max(map(len, lines)) > MAX_LINE:
-                long = next(i for i, line in enumerate(lines) if len(line) > MAX_LINE)
-                raise InputFileError(path, n + long, f"the line is longer than {MAX_LINE:,} characters")
-            yield n, lines
-            n += len(lines)
-        if not chunk:
-            return
+    with text_lines(path) as lines:
+        return _Reader(path).read(lines)
 
 
 class _Reader:
