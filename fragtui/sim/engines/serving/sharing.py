@@ -38,6 +38,7 @@ from __future__ import annotations
 import copy
 import random
 from collections import Counter
+from itertools import chain
 from typing import Any, Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
 from fragtui.sim.allocators.outcomes import ADMITTED
@@ -111,6 +112,7 @@ class SharedPagedMemory:
         self.copies = 0
         self._parents: dict[int, list[tuple[int, ...]]] = {}  # beam schedules, shared by clones
         self._identity = tuple(range(width))  # every sequence its own parent
+        self._children: dict[tuple[int, ...], tuple[int, ...]] = {}  # parents -> children of each sequence
 
     @property
     def held_blocks(self) -> int:
@@ -158,59 +160,68 @@ class SharedPagedMemory:
         return None
 
     def step(self, rid: int, tokens: int, final: int) -> int | None:
-        bs, refs, tables = self.block_size, self.refs, self.groups[rid]
+        bs, refs, tables, width = self.block_size, self.refs, self.groups[rid], self.width
         generated = tokens - self.prompts[rid]
         parents = self._parents_at(rid, generated)
         if parents is self._identity and generated:
             return self._append(rid, tokens, final)  # each its own way: no fork, no drop, no copy
-        children = Counter(parents)
-        # What the tick frees and needs, worked out before anything changes: a block's count
-        # once the children hold their parents' tables (no other request holds these blocks).
-        after: Counter[int] = Counter()
-        for i, table in enumerate(tables):
-            for block in table:
-                after[block] += children[i]
-        freed = sum(1 for count in after.values() if not count)
+        children = self._children.get(parents)
+        if children is None:
+            children = self._children[parents] = tuple(map(parents.count, range(width)))
+        # What the tick needs, worked out before anything changes. A request's tables are all
+        # as long as each other and a block sits at the same place in every table holding it
+        # (a fork copies a table, and each grows at its end), so a last block is held only as
+        # a last block; no other request holds these blocks.
         boundary = tokens % bs == 0
         if boundary:
-            need = self.width  # a new block each
+            need = width  # a new block each
         else:  # a last block several children hold is copied for all but the last writer
-            need = sum(after[block] - 1 for block in {tables[i][-1] for i in children})
-        if need > self.free_blocks + freed:
+            after: dict[int, int] = {}
+            for table, count in zip(tables, children):
+                after[table[-1]] = after.get(table[-1], 0) + count
+            need = sum(after[block] - 1 for block in {tables[i][-1] for i in parents})
+        if need > self.free_blocks and need > self.free_blocks + self._freed(tables, children):
             return None
         self._tally(rid, -1)
-        before = sum(len(table) for table in tables)
-        for i, table in enumerate(tables):  # parents no child picked let go
-            if not children[i]:
+        for table, count in zip(tables, children):  # parents no child picked let go
+            if not count:
                 self._let_go(table)
         new_tables, taken_over = [], set()
         for i in parents:
+            table = tables[i]
             if i in taken_over:  # a fork: a copy of the table, its blocks held once more
-                table = list(tables[i])
-                for block in table:
-                    refs[block] += 1
+                refs.update(zip(table, map((1).__add__, map(refs.__getitem__, table))))
+                table = list(table)
             else:
                 taken_over.add(i)
-                table = tables[i]
             new_tables.append(table)
-        fresh = iter(self.queue.take(need))
-        for j, table in enumerate(new_tables):
-            if boundary:
-                block = next(fresh)
+        if boundary:
+            for table, block in zip(new_tables, self.queue.take(need)):
                 table.append(block)  # (tables only grow in place: the picture keeps the old ones)
                 refs[block] = 1
-            elif refs[table[-1]] > 1:  # copy on write
-                block = next(fresh)
-                refs[table[-1]] -= 1
-                refs[block] = 1
-                new_tables[j] = table[:-1] + [block]
+            self.entries += width
+        elif need:
+            fresh = iter(self.queue.take(need))
+            for j, table in enumerate(new_tables):
+                last = table[-1]
+                if refs[last] > 1:  # copy on write
+                    block = next(fresh)
+                    refs[last] -= 1
+                    refs[block] = 1
+                    new_tables[j] = table[:-1] + [block]
+            self.copies += need
         self.free_blocks -= need
-        self.copies += 0 if boundary else need
-        self.entries += sum(len(table) for table in new_tables) - before
         self.groups[rid] = new_tables
         self.lengths[rid] = (tokens + 1, final)
         self._tally(rid, 1)
         return need
+
+    def _freed(self, tables: list[list[int]], children: tuple[int, ...]) -> int:
+        """Blocks no child will hold: those that only tables no child picked hold (asked only
+        when the free queue alone is short)."""
+        dropped = Counter(chain.from_iterable(table for table, count in zip(tables, children) if not count))
+        refs = self.refs
+        return sum(1 for block, count in dropped.items() if refs[block] == count)
 
     def grow(self, rid: int, tokens: int, final: int) -> bool:
         raise NotImplementedError("shared sequences step every tick instead")
@@ -275,7 +286,14 @@ class SharedPagedMemory:
 
     def _let_go(self, table: list[int]) -> None:
         """A table's references go; blocks nobody else holds return to the queue, last first."""
-        gone = [block for block in table if self.refs.let_go(block)]
+        refs, gone = self.refs, []
+        for block in table:
+            count = refs[block] - 1
+            if count:
+                refs[block] = count
+            else:
+                del refs[block]
+                gone.append(block)
         if gone:
             self.queue.give(gone)
             self.free_blocks += len(gone)
