@@ -26,7 +26,7 @@ class EventEngine:
         self.initial_params = params.validated()
         self.params = self.initial_params
         self.manual: list[tuple[int, Event]] = []  # (position in the stream, event), in order
-        self.workload, self.sim, self.manual = self._build(self.params)
+        self.workload, self.sim, self.manual = self._build(self.params, build_workload(self.params))
 
     # -- where we are ----------------------------------------------------------------------
 
@@ -89,11 +89,12 @@ class EventEngine:
 
         Raises ParamError, leaving everything as it was, if the new values are not allowed."""
         params = self.params.with_(**changes)
-        if workload_again(params, self.params, self.workload) is self.workload:  # the same events:
+        workload = workload_again(params, self.params, self.workload)
+        if workload is self.workload:  # the same events:
             before = self.sim.allocators
             self.sim, self.params = self.sim.under(params), params  # the unchanged sides are kept
             return tuple(i < len(before) and a is before[i] for i, a in enumerate(self.sim.allocators))
-        workload, sim, manual = self._build(params)
+        workload, sim, manual = self._build(params, workload)
         sim.goto(self.sim.step)
         self.params, self.workload, self.sim, self.manual = params, workload, sim, manual
         return (False,) * len(sim.allocators)
@@ -124,14 +125,13 @@ class EventEngine:
 
     def events_for(self, params: Params) -> list[Event]:
         """The stream `params` give, with the user's own events put back (for sweeps)."""
-        return self._build(params)[1].events
+        return self._build(params, workload_again(params, self.params, self.workload))[1].events
 
-    def _build(self, params: Params) -> tuple[Workload, Simulation, list[tuple[int, Event]]]:
+    def _build(self, params: Params, workload: Workload) -> tuple[Workload, Simulation, list[tuple[int, Event]]]:
+        """A simulation of `workload` (what `params` give) with the user's own events put back."""
         if params.used_len > params.max_len and any(isinstance(e, Arrive) for _, e in self.manual):
             raise ParamError("used_len", params.used_len,
                              f"must be ≤ max_len ({params.max_len}) while injected arrivals hold used_len tokens")
-        before = getattr(self, "workload", None)  # (a what-if on a side keeps the stream)
-        workload = build_workload(params) if before is None else workload_again(params, self.params, before)
         events = list(workload.events)
         next_id = 1 + max((e.request.id for e in events if isinstance(e, Arrive)), default=-1)
         renamed: dict[int, int] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
-from typing import Any, Hashable, Iterable, Iterator
+from typing import Any, Callable, Hashable, Iterable, Iterator, Sequence, overload
 
 from fragtui.sim.allocators.allocator import Allocator, Outcome
 from fragtui.sim.allocators.outcomes import FRAGMENTED, REJECTED
@@ -26,31 +26,38 @@ class StepRecord:
     outcomes: tuple[Outcome, ...]
 
 
+_WIDTH = len(SERIES_FIELDS)
+_FIELD = {name: k for k, name in enumerate(SERIES_FIELDS)}
+
+
 class Series:
-    """One array per SERIES_FIELDS entry, entry i being the value after step i."""
+    """Every SERIES_FIELDS tally after each step, as one flat array of rows (row i: after step
+    i), so that a step records its row in one C call (`append` is the array's `extend`)."""
 
     def __init__(self) -> None:
-        self.columns = {name: array("q") for name in SERIES_FIELDS}
-        self._appenders = [self.columns[name].append for name in SERIES_FIELDS]
-        self._columns = [self.columns[name] for name in SERIES_FIELDS]
-
-    def append(self, row: tuple[int, ...]) -> None:
-        for append, value in zip(self._appenders, row):
-            append(value)
+        self.flat: array[int] = array("q")
+        self.append: Callable[[Iterable[int]], None] = self.flat.extend
 
     def pop(self) -> None:
-        for column in self._columns:
-            column.pop()
+        del self.flat[-_WIDTH:]
+
+    def __len__(self) -> int:
+        return len(self.flat) // _WIDTH
 
     def __getitem__(self, name: str) -> array[int]:
-        return self.columns[name]
+        """One tally after every step (a copy: read it once)."""
+        return self.flat[_FIELD[name]::_WIDTH]
 
     def peak(self, name: str) -> int:
-        return max(self.columns[name])
+        return max(self[name])
 
     def row(self, i: int) -> tuple[int, ...]:
         """Every tally after step i (negative counts from the end), in SERIES_FIELDS order."""
-        return tuple(column[i] for column in self._columns)
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError(f"no row {i} in a series of {n}")
+        start = (i % n) * _WIDTH
+        return tuple(self.flat[start:start + _WIDTH])
 
 
 class Lockstep:
@@ -82,25 +89,28 @@ class Simulation(Lockstep):
     """Every side in lockstep over one event stream, one event a step, with exact undo.
 
     Stepping forward applies the next event to every allocator and remembers what each did;
-    stepping back undoes exactly that, so every state is reachable from any other. The cheap
-    tallies are recorded after every step as compact arrays: they feed the sparklines and the
-    peaks, and pop off on undo like everything else."""
+    stepping back undoes exactly that, so every state is reachable from any other. The history
+    is a column per side: its allocator's outcome of each step, and its cheap tallies after
+    each step as a compact array (they feed the sparklines and the peaks). The sides never
+    read each other, so a side is run over many events in one tight loop (`_run`), and a
+    what-if on some sides replays only theirs (`under`)."""
 
     def __init__(self, params: Params, events: Iterable[Event]) -> None:
         super().__init__(params)
         self.events: list[Event] = list(events)
         self._requests = {e.request.id: e.request for e in self.events if isinstance(e, Arrive)}
-        self.records: list[StepRecord] = []
+        self.outcomes: tuple[list[Outcome], ...] = tuple([] for _ in self.sides)  # side i's outcome of each step
         self.series = tuple(Series() for _ in self.sides)
         self._moments: Moments | None = None  # found when first asked, for the whole stream
-        self._record_series()
+        for series, allocator in zip(self.series, self.allocators):
+            series.append(allocator.tallies())
 
     # -- position ------------------------------------------------------------------------
 
     @property
     def step(self) -> int:
         """How many events have been applied."""
-        return len(self.records)
+        return len(self.outcomes[0])
 
     @property
     def total_steps(self) -> int:
@@ -111,8 +121,18 @@ class Simulation(Lockstep):
         return self.step >= len(self.events)
 
     @property
+    def records(self) -> Records:
+        """Every step's record, in order (made when read)."""
+        return Records(self)
+
+    @property
     def last(self) -> StepRecord | None:
-        return self.records[-1] if self.records else None
+        step = self.step
+        return self.record(step) if step else None
+
+    def record(self, index: int) -> StepRecord:
+        """What step `index` (1-based) did."""
+        return StepRecord(index, self.events[index - 1], tuple(column[index - 1] for column in self.outcomes))
 
     # -- moving --------------------------------------------------------------------------
 
@@ -120,28 +140,30 @@ class Simulation(Lockstep):
         """Apply the next event to every allocator; None at the end of the stream."""
         if self.at_end:
             return None
-        event = self.events[self.step]
-        record = StepRecord(self.step + 1, event, apply(self.allocators, event))
-        self.records.append(record)
-        self._record_series()
-        return record
+        self._advance(self.step + 1)
+        return self.last
+
+    def _advance(self, step: int) -> None:
+        """Apply the events up to `step`, side by side."""
+        events = self.events[self.step:step]
+        for allocator, column, series in zip(self.allocators, self.outcomes, self.series):
+            column += _run(allocator, series, events)
 
     def step_back(self) -> StepRecord | None:
         """Undo the last step exactly; None at step 0. Returns the record undone."""
-        if not self.records:
+        record = self.last
+        if record is None:
             return None
-        record = self.records.pop()
-        for allocator, outcome in zip(reversed(self.allocators), reversed(record.outcomes)):
-            allocator.undo(outcome)
-        for series in self.series:
+        for allocator, column, series in zip(reversed(self.allocators), reversed(self.outcomes), reversed(self.series)):
+            allocator.undo(column.pop())
             series.pop()
         return record
 
     def goto(self, step: int) -> None:
         step = max(0, min(step, len(self.events)))
-        with collector_paused():  # a long jump makes a record a step, and records hold no cycles
-            while self.step < step:
-                self.step_forward()
+        with collector_paused():  # a long jump makes an outcome a step, and outcomes hold no cycles
+            if self.step < step:
+                self._advance(step)
             while self.step > step:
                 self.step_back()
 
@@ -165,19 +187,15 @@ class Simulation(Lockstep):
                                 for i, (side, keep) in enumerate(zip(sides, kept)))
         twin.events, twin._requests, twin._moments = list(self.events), dict(self._requests), None
         twin.series = tuple(self.series[i] if keep else Series() for i, keep in enumerate(kept))
-        anew = [(i, twin.allocators[i], twin.series[i]) for i, keep in enumerate(kept) if not keep]
-        for _, allocator, series in anew:
-            series.append(allocator.tallies())
-        records = []
+        done = self.events[:self.step]
+        outcomes = []
         with collector_paused():
-            for record in self.records:
-                event, outcomes = record.event, list(record.outcomes)
-                for i, allocator, series in anew:
-                    outcomes[i] = (allocator.admit(event.request) if isinstance(event, Arrive)
-                                   else allocator.free_request(event.id))
+            for keep, allocator, column, series in zip(kept, twin.allocators, self.outcomes, twin.series):
+                if not keep:
                     series.append(allocator.tallies())
-                records.append(StepRecord(record.index, event, tuple(outcomes)))
-        twin.records = records
+                    column = _run(allocator, series, done)
+                outcomes.append(column)
+        twin.outcomes = tuple(outcomes)
         return twin
 
     def insert_event(self, event: Event) -> StepRecord | None:
@@ -211,9 +229,39 @@ class Simulation(Lockstep):
         """Every pool as it stands after the current step."""
         return tuple(a.snapshot() for a in self.allocators)
 
-    def _record_series(self) -> None:
-        for series, allocator in zip(self.series, self.allocators):
-            series.append(allocator.tallies())
+
+class Records(Sequence[StepRecord]):
+    """A simulation's steps as records, made from its columns when read."""
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+
+    def __len__(self) -> int:
+        return self.sim.step
+
+    @overload
+    def __getitem__(self, i: int) -> StepRecord: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[StepRecord]: ...
+    def __getitem__(self, i: int | slice) -> StepRecord | list[StepRecord]:
+        if isinstance(i, slice):
+            return [self.sim.record(k + 1) for k in range(*i.indices(len(self)))]
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError(f"no step record {i} of {n}")
+        return self.sim.record(i % n + 1)
+
+
+def _run(allocator: Allocator[Any], series: Series, events: list[Event]) -> list[Outcome]:
+    """One side's outcome of each of `events`, in turn, its tallies recorded after each: the
+    tight loop of every long jump and replay."""
+    admit, free, tallies, add = allocator.admit, allocator.free_request, allocator.tallies, series.append
+    outcomes: list[Outcome] = []
+    keep = outcomes.append
+    for event in events:
+        keep(admit(event.request) if type(event) is Arrive else free(event.id))
+        add(tallies())
+    return outcomes
 
 
 def apply(allocators: tuple[Allocator[Any], ...], event: Event) -> tuple[Outcome, ...]:
