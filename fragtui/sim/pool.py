@@ -57,11 +57,10 @@ class BlockStarts(Sequence[int]):
     def __getitem__(self, i: slice) -> Sequence[int]: ...
     def __getitem__(self, i: int | slice) -> int | Sequence[int]:
         if isinstance(i, slice):
-            bs = self.block_size
-            if bs == 1:  # slots are blocks: the table's slice, kept as runs where it is
-                blocks = self.blocks[i]
+            blocks = self.blocks[i]  # (kept as runs where the table is)
+            if self.block_size == 1:  # slots are blocks: the table's slice
                 return blocks if isinstance(blocks, BlockRuns) else list(blocks)
-            return [b * bs for b in self.blocks[i]]
+            return BlockStarts(blocks, self.block_size)
         return self.blocks[i] * self.block_size
 
     def __iter__(self) -> Iterator[int]:

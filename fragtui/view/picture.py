@@ -19,7 +19,7 @@ from collections import deque
 from itertools import repeat
 from typing import Iterator, Sequence, TypeAlias
 
-from fragtui.sim.allocators.block_runs import runs_of, span
+from fragtui.sim.allocators.block_runs import runs_of, span, stretches
 from fragtui.sim.pool import BlockStarts, Change, Holding, Pool
 from fragtui.view.states import (CACHED, FREE, INTERNAL, NOBODY, RESERVED, SEVERAL, SHARED, SLACK, STRANDED,
                                  UNUSABLE, USED)
@@ -280,16 +280,16 @@ class Picture:
             states[start + a:start + b] = bytes([state]) * (b - a)
             if ranges is not None:
                 ranges.append((start + a, start + b))
-        if last - first > 1:  # the whole extents between
+        if last - first > 1:  # the whole extents between (blocks: millions on a big pool)
             middle = starts[first + 1:last]
-            if extent == 1:  # a block a slot: millions of them on a big pool at block 1
-                _scatter(states, middle, state)
+            if extent == self.unit:
+                _scatter(states, _block_ids(middle, extent), state, extent)
             else:
                 full = bytes([state]) * extent
                 for start in middle:
                     states[start:start + extent] = full
             if ranges is not None:
-                ranges.extend(_slot_ranges(middle, extent))
+                ranges.extend(_spans(middle, extent))
 
     def _restrand(self, pool: Pool, before: int, spans: list[tuple[int, int]], ranges: Ranges) -> None:
         """Free runs are drawn stranded when shorter than the threshold. Check each run around
@@ -317,7 +317,7 @@ def _block_ids(starts: Sequence[int], unit: int) -> Sequence[int]:
     """The blocks that extents starting at `starts` lie in."""
     if isinstance(starts, BlockStarts) and starts.block_size == unit:
         return starts.blocks  # the block table itself, uncopied
-    return [start // unit for start in starts]
+    return starts if unit == 1 else [start // unit for start in starts]
 
 
 def _all_are(values: Values, indices: Sequence[int], value: int) -> bool:
@@ -331,28 +331,40 @@ def _all_are(values: Values, indices: Sequence[int], value: int) -> bool:
     return True
 
 
-def _scatter(values: Values, indices: Sequence[int], value: int) -> None:
-    """values[i] = value for each i: a slice a run of consecutive indices, a loop that runs
-    in C for the rest. A repaint of a pool of 16M blocks at block 1 does this for every block."""
-    for run in runs_of(indices):
+def _scatter(values: Values, indices: Sequence[int], value: int, width: int = 1) -> None:
+    """The `width` values from i × width = value, for each i: a slice a run of consecutive
+    indices (wider than one value, a stretch of a list's too), a loop that runs in C for the
+    rest. A repaint of a pool of 16M blocks at block 1 does this for every block, and of 1M
+    blocks of 16 slots for every slot."""
+    runs = runs_of(indices) if width == 1 else [part for run in runs_of(indices) for part in stretches(run)]
+    for run in runs:
+        ends = span(run)
+        if ends is not None:
+            _set_range(values, ends[0] * width, ends[1] * width, value)
+        elif width == 1:
+            deque(map(values.__setitem__, run, repeat(value)), maxlen=0)
+        else:  # (states, a slot a byte)
+            assert isinstance(values, bytearray)
+            cells = map(slice, map(width.__mul__, run), map(width.__mul__, map((1).__add__, run)))
+            deque(map(values.__setitem__, cells, repeat(bytes((value,)) * width)), maxlen=0)
+
+
+def _spans(starts: Sequence[int], extent: int) -> Iterator[tuple[int, int]]:
+    """The slot ranges extents at `starts` cover: a run of consecutive blocks (a long block
+    table's runs; one-slot extents at block 1) is one."""
+    if isinstance(starts, BlockStarts) and starts.block_size == extent:
+        blocks: Sequence[int] | None = starts.blocks
+    else:
+        blocks = starts if extent == 1 else None  # (slots are blocks)
+    if blocks is None:
+        yield from ((start, start + extent) for start in starts)
+        return
+    for run in runs_of(blocks):
         ends = span(run)
         if ends is None:
-            deque(map(values.__setitem__, run, repeat(value)), maxlen=0)
+            yield from ((block * extent, (block + 1) * extent) for block in run)
         else:
-            _set_range(values, ends[0], ends[1], value)
-
-
-def _slot_ranges(starts: Sequence[int], extent: int) -> Iterator[tuple[int, int]]:
-    """The slot ranges extents at `starts` cover: a run of consecutive one-slot extents is one."""
-    if extent == 1:
-        for run in runs_of(starts):
-            ends = span(run)
-            if ends is None:
-                yield from ((start, start + 1) for start in run)
-            else:
-                yield ends
-    else:
-        yield from ((start, start + extent) for start in starts)
+            yield ends[0] * extent, ends[1] * extent
 
 
 def _set_range(values: Values, low: int, high: int, value: int) -> None:

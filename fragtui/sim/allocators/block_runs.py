@@ -15,7 +15,8 @@ or queue holds (slices and copies copy it).
 from __future__ import annotations
 
 from bisect import bisect_right
-from itertools import chain
+from itertools import chain, groupby, islice
+from operator import sub
 from typing import Iterator, Sequence, overload
 
 Run = Sequence[int]  # a range with step 1 or -1, or a list
@@ -125,3 +126,25 @@ def span(run: Run) -> tuple[int, int] | None:
         first, last = run[0], run[-1]
         return (first, last + 1) if first <= last else (last, first + 1)
     return None
+
+
+def stretches(run: Run) -> Iterator[Run]:
+    """A run as ranges of consecutive ids (either way) and lists of the ids between them. A
+    table's runs are often lists whose ids run all the same (short tables given back, gathered
+    in a queue, taken again), and a range is painted or counted in one slice; the ids are
+    compared in C, a stretch at a time."""
+    if isinstance(run, range) or len(run) < 2:
+        yield run
+        return
+    start = j = 0  # the first id not yet yielded; the first difference of the next group
+    for diff, group in groupby(map(sub, islice(run, 1, None), run)):
+        length = len(list(group))  # ids j .. j + length differ by `diff` in turn
+        a, b = max(j, start), j + length
+        if diff in (1, -1) and b > a:
+            if a > start:
+                yield run[start:a]
+            yield range(run[a], run[b] + diff, diff)
+            start = b + 1
+        j += length
+    if start < len(run):
+        yield run[start:]
