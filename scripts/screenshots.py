@@ -28,6 +28,9 @@ SHOTS = {
     "prefix-cache-step-49.svg": ["--scenario", "prefix-cache", "--steps", "49"],
     "help.svg": ["--press", "question_mark", "--size", "120x40"],
     "mooncake-capacity.svg": ["--scenario", "mooncake-chat", "--at", "end", "--press", "y,y,y"],
+    "vattention-page-size.svg": ["--scenario", "page-size", "--steps", "1200"],
+    "vattention-retained.svg": ["--scenario", "page-size", "--at", "end", "--sides",
+                                "vattention:page_size=64KiB,vattention:page_size=64KiB:space=virtual"],
 }
 
 

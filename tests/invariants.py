@@ -4,6 +4,7 @@ from fragtui.sim.allocators.contiguous import reservation_for
 from fragtui.sim.allocators.free_runs import FreeRuns
 from fragtui.sim.allocators.outcomes import ADMITTED, FRAGMENTED, REJECTED
 from fragtui.sim.allocators.snapshot import BlockSnapshot, RunSnapshot
+from fragtui.sim.allocators.vattention import VirtualSnapshot
 from fragtui.sim.engines.lockstep import Simulation
 
 FREE, USED, RESERVED, UNUSABLE = "free", "used", "reserved", "unusable"
@@ -23,6 +24,14 @@ def slot_map(snap) -> list[str]:
     if hasattr(snap, "allocations"):
         for start, length, _, used in snap.allocations:
             hold(start, length, used)
+    elif hasattr(snap, "mapped"):  # vAttention: a request's pages in token order, mapped anywhere
+        page = snap.page
+        usable = snap.total_slots // page * page
+        states[usable:] = [UNUSABLE] * (snap.total_slots - usable)
+        for _, _, pages, used in snap.tables:
+            for p in pages:
+                hold(p * page, page, min(used, page))
+                used = max(0, used - page)
     else:
         bs = snap.block_size
         usable = snap.total_slots // bs * bs
@@ -56,6 +65,8 @@ def check_invariants(sim: Simulation) -> None:
         assert allocator.tallies() == sim.series[i].row(-1)
         if isinstance(snap, RunSnapshot):
             check_runs(snap, allocator, m)
+        elif isinstance(snap, VirtualSnapshot):
+            check_pages(snap, m, sim.params.max_len)
         else:
             check_blocks(snap, allocator, m, sim.sides[i].options.get("prefix_caching", False))
 
@@ -76,6 +87,22 @@ def check_runs(snap: RunSnapshot, pool, m) -> None:
         assert all(a + n < b for (a, n), (b, _) in zip(runs, runs[1:])), "adjacent free runs not merged"
     assert m.largest_free_run == max((n for _, n in runs), default=0)
     assert m.live == len(snap.allocations)
+
+
+def check_pages(snap: VirtualSnapshot, m, max_len: int) -> None:
+    """vAttention: every page mapped to one slot or on the free stack, once; a request's pages
+    are ⌈used / page⌉, the first of its slot's, within its virtual range; what slots map beyond
+    their requests' need is retained, and counted free; nothing strands."""
+    page = snap.page
+    pages = [p for mapped in snap.mapped for p in mapped]
+    assert sorted(pages + list(snap.free)) == list(range(snap.total_slots // page)), "a page mapped twice or lost"
+    held = sum(len(pages_) for _, _, pages_, _ in snap.tables)
+    assert held * page == m.used + m.reserved  # the pages requests hold: their tokens and the empty rest
+    assert m.retained == (len(pages) - held) * page
+    assert m.largest_free_run == m.free and m.stranded == 0  # any free or retained page serves
+    for _, slot, table, used in snap.tables:
+        assert len(table) == -(-used // page) and snap.mapped[slot][:len(table)] == table
+        assert len(snap.mapped[slot]) <= -(-max_len // page)  # within its virtual range
 
 
 def check_blocks(snap: BlockSnapshot, pool, m, caching: bool) -> None:

@@ -18,7 +18,10 @@ def sidebar_rows(app) -> dict[str, list[str]]:
     text = str(app.query_one("#sidebar").content)
     sides = len(app.stage.sides)
     rows = {}
-    for line in text.split("\n\n")[0].splitlines()[1:]:  # the table, under its header line
+    blocks = text.split("\n\n")  # (a short sidebar puts a scenario's chart above the table)
+    table = next((b for b in blocks if any(line.split()[:1] in (["admitted"], ["running"])
+                                           for line in b.splitlines()[1:])), blocks[0])
+    for line in table.splitlines()[1:]:  # the table, under its header line
         words = line.split()
         rows[" ".join(words[:-sides])] = words[-sides:]
     return rows

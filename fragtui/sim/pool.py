@@ -33,6 +33,7 @@ class Holding:
     tokens: int
     reach: int
     asked: int
+    place: str = ""  # where else it lives, for hovering: vAttention's virtual range
 
     @property
     def capacity(self) -> int:
@@ -121,9 +122,22 @@ class Pool(Protocol):
         ...
 
     def cached_blocks(self) -> Collection[int]:
-        """Free blocks that still hold a cached block identity (prefix caching), as a live
-        view: a later request can take them back without computing them. Empty elsewhere.
-        (Which blocks are shared needs no query: a block in more than one holding is.)"""
+        """Free blocks that are kept: that still hold a cached block identity (prefix caching),
+        as a live view, which a later request can take back without computing them; or pages
+        still mapped to an idle virtual range (vAttention), as a frozenset made when asked,
+        since they can come and go with no holding changing. Empty elsewhere. (Which blocks
+        are shared needs no query: a block in more than one holding is.)"""
+        ...
+
+    @property
+    def row_slots(self) -> int:
+        """Slots each row of its picture should hold, where that is the point of the picture
+        (a virtual address space: one request's range a row); 0 where any row will do."""
+        ...
+
+    @property
+    def kept_as(self) -> str:
+        """The state kept blocks are drawn in: "cached" or "retained" (view/states.py)."""
         ...
 
 

@@ -58,6 +58,7 @@ THEME_DEFAULTS = {
     "pool-shared": "#009E73",  # sharing: a block several requests hold
     "pool-cached": "#24527A",  # free, but its cached identity can be hit: dark, as free is, and blue
     "pool-slack": "#F0E442",  # held past what was asked for: an allocator's rounding
+    "pool-retained": "#7A5A1E",  # free, but still mapped to an idle virtual range: a dark reserved
 }
 
 

@@ -8,7 +8,7 @@ from typing import Callable
 
 from textual.binding import Binding, BindingType
 
-from fragtui.sim.config.sides import OPTIONS
+from fragtui.sim.config.sides import GENERAL, OPTIONS
 
 PARAM_KEYS = (("max_len", "mM"), ("used_len", "uU"), ("block_size", "kK"), ("total_slots", "tT"))
 
@@ -47,6 +47,14 @@ def _param_keys() -> list[Key]:
     return out
 
 
+def _own_keys() -> list[Key]:
+    """A key for each allocator's own option that names one (registry: `Option.key`), cycling
+    it on the focused side, or on every side that takes it."""
+    return [Key(option.key, f"cycle('{name}')", f"Next {name.replace('_', ' ')}", option.key,
+                f"{option.summary}: {_cycle(name)} (the focused side's, or every side's)")
+            for name, option in OPTIONS.items() if option.key and name not in GENERAL]
+
+
 def _cycle(option: str) -> str:
     """What a cycling key goes through, from the registry: `first → best → … → buddy`."""
     choices = OPTIONS[option].choices
@@ -80,6 +88,7 @@ KEYS: tuple[Key, ...] = (
     Key("O", "cycle('order')", "Next paged free order", "O", "paged free order: {order}"),
     Key("R", "cycle('reservation')", "Next reservation policy", "R",
         "contiguous reservation: {reservation} (Orca Max, Pow2, Oracle)"),
+    *_own_keys(),
     Key("tab", "app.focus_next", "Focus the next pane", "tab",
         "give the next pane focus (o, O, R, k and K then change its side alone), then the sidebar "
         "(↑ ↓ pgup pgdn scroll it)"),

@@ -22,7 +22,7 @@ from typing import Callable, Mapping, Sequence, Union, cast
 
 from fragtui.tui.keys import CURSOR_BINDINGS
 from fragtui.view.cells import cell_info, cell_row, majority, owner_row
-from fragtui.view.layout import GridLayout, fit_layout
+from fragtui.view.layout import MISALIGNED, GridLayout, fit_layout
 from fragtui.view.picture import Picture, Ranges
 from fragtui.view.states import (
     BEYOND,
@@ -32,6 +32,7 @@ from fragtui.view.states import (
     INTERNAL,
     NOBODY,
     RESERVED,
+    RETAINED,
     SHARED,
     SLACK,
     STATE_NAMES,
@@ -50,10 +51,11 @@ STATE_CLASSES = {
     SHARED: "pool--shared",
     CACHED: "pool--cached",
     SLACK: "pool--slack",
+    RETAINED: "pool--retained",
 }
 # Monochrome glyphs: distinct shapes, not just shades.
 GLYPHS = {USED: "█", RESERVED: "▒", INTERNAL: "░", FREE: "·", STRANDED: "×", UNUSABLE: "╱", SHARED: "▚",
-          CACHED: "◦", SLACK: "≡", BEYOND: " "}
+          CACHED: "◦", SLACK: "≡", RETAINED: "▫", BEYOND: " "}
 # The keyboard's cell cursor: a glyph of its own, white on black, seen over any state and
 # without colour (the hover line says what the cell under it holds).
 CURSOR, CURSOR_GLYPH = Style(color="#ffffff", bgcolor="#000000", bold=True), "◆"
@@ -199,8 +201,10 @@ class PoolGrid(ScrollView, can_focus=True, inherit_bindings=False):
             return False
         per_char = 1 if self.monochrome else 2
         width, height = self.scrollable_content_region.size
+        row = self.picture.row_slots  # a picture whose rows must line up (a virtual address space)
         self.grid_layout = fit_layout(
-            self.picture.total_slots, self.block_size, width, height, per_char, zoom=self.zoom, max_len=self.max_len
+            self.picture.total_slots, self.block_size, width, height, per_char, zoom=self.zoom,
+            max_len=row or self.max_len, misaligned=0.0 if row else MISALIGNED,
         )
         self._pad = max(0, (width - self.grid_layout.width) // 2)
         k = self.grid_layout.slots_per_cell

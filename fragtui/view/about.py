@@ -70,6 +70,8 @@ def _together(sides: Sequence[Side], predicate: Callable[[Side], str]) -> str:
 
 
 def _serving_side(side: Side) -> str:
+    if side.allocator.explain is not None:
+        return side.allocator.explain(side.setting, "serving", 0)
     if side.allocator.family == "contiguous":
         return f"reserves each request's run when it is admitted (Orca {side.options['reservation']}{_by(side)})."
     if side.allocator.family == "paged":
@@ -81,6 +83,8 @@ def _serving_side(side: Side) -> str:
 
 def _wave_side(side: Side, p: Params) -> str:
     used = p.used_len
+    if side.allocator.explain is not None:
+        return side.allocator.explain(side.setting, "wave", used)
     if side.allocator.family == "contiguous":
         policy = side.options["reservation"]
         held = reservation_for(policy, used, p.max_len)
@@ -100,6 +104,8 @@ def _wave_side(side: Side, p: Params) -> str:
 
 
 def _stream_side(side: Side, p: Params) -> str:
+    if side.allocator.explain is not None:
+        return side.allocator.explain(side.setting, "stream", 0)
     if side.allocator.family == "contiguous":
         policy = side.options["reservation"]
         run = reservation_for(policy, p.max_len, p.max_len)

@@ -1,7 +1,8 @@
 """Rows of cells: what one row of the grid shows, and what one cell holds.
 
 With several slots per cell, a cell shows the state most of its slots are in (ties go to the
-more telling state: shared, used, reserved, internal, slack, stranded, cached, free, unusable), so
+more telling state: shared, used, reserved, internal, slack, stranded, cached, retained, free,
+unusable), so
 shares stay honest at any scale.
 """
 
@@ -20,6 +21,7 @@ from fragtui.view.states import (
     INTERNAL,
     NOBODY,
     RESERVED,
+    RETAINED,
     SHARED,
     SLACK,
     STATE_NAMES,
@@ -28,7 +30,7 @@ from fragtui.view.states import (
     USED,
 )
 
-_PRIORITY = (SHARED, USED, RESERVED, INTERNAL, SLACK, STRANDED, CACHED, FREE, UNUSABLE)
+_PRIORITY = (SHARED, USED, RESERVED, INTERNAL, SLACK, STRANDED, CACHED, RETAINED, FREE, UNUSABLE)
 
 
 def cell_row(picture: Picture, layout: GridLayout, row: int) -> bytes:
@@ -82,6 +84,7 @@ class CellInfo:
     blocks: tuple[int, int] | None
     shared: int = 0  # the most holders any of its blocks has, where that is more than one
     duplicates: int = 0  # its blocks that hold a cached identity another block holds too
+    places: tuple[str, ...] = ()  # where each owner's holding lives besides (Holding.place)
 
     def describe(self, request_detail: Callable[[int], str], name: Callable[[int], str] = "r{}".format) -> str:
         """`request_detail(id)` says how full a request is, e.g. "32/512"; `name(id)` what to
@@ -91,9 +94,11 @@ class CellInfo:
         parts = [slots, split]
         if self.shared:
             parts.append(f"shared by {self.shared}")
-        for rid in self.owners[:3]:
+        for i, rid in enumerate(self.owners[:3]):
             detail = request_detail(rid)
             parts.append(f"{name(rid)} {detail}" if detail else name(rid))
+            if i < len(self.places) and self.places[i]:
+                parts.append(self.places[i])
         if len(self.owners) > 3:
             parts.append(f"+{len(self.owners) - 3} more")
         if self.blocks is not None:
@@ -126,4 +131,5 @@ def cell_info(picture: Picture, start: int, end: int) -> CellInfo:
     blocks, duplicates = None, 0
     if first is not None and last is not None:
         blocks, duplicates = (first, last), sum(picture.copies(b) > 1 for b in range(first, last + 1))
-    return CellInfo(start, end, counts, tuple(owners), blocks, shared, duplicates)
+    return CellInfo(start, end, counts, tuple(owners), blocks, shared, duplicates,
+                    tuple(picture.place(rid) for rid in owners[:3]))

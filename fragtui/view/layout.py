@@ -82,11 +82,13 @@ def fit_layout(
     cells_per_char_row: int = 2,
     zoom: bool = False,
     max_len: int = 0,
+    misaligned: float = MISALIGNED,
 ) -> GridLayout:
     """The layout that fits width × height characters, rows holding whole blocks, that shows
-    the pool best: rows that line up with max_len where that costs less than MISALIGNED of the
-    picture (at the finest cells that fit, or at cells up to twice as coarse), and then the
-    most of the pane used, with cells up to four characters wide.
+    the pool best: rows that line up with max_len where that costs less than `misaligned` of
+    the picture (at the finest cells that fit, or at cells up to twice as coarse), and then the
+    most of the pane used, with cells up to four characters wide. (`misaligned` 0: rows line
+    up wherever they can.)
 
     `cells_per_char_row` 1 draws one cell per character row (monochrome glyphs). With `zoom`,
     the finest layout whose rows fit the width, however many rows it takes."""
@@ -117,7 +119,7 @@ def fit_layout(
     coarser = [k for k in _round_sizes(block_size) if finest < k <= 2 * finest]
     for k in [finest] + coarser:
         lined_up = largest(k, aligned=True)
-        if lined_up is not None and (plain is None or _area(lined_up) >= MISALIGNED * _area(plain)):
+        if lined_up is not None and (plain is None or _area(lined_up) >= misaligned * _area(plain)):
             return lined_up
     assert plain is not None, "the finest layout fits by construction"
     return plain

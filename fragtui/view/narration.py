@@ -4,7 +4,7 @@ read off the one record both engines keep (engines/record.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Protocol, Sequence, runtime_checkable
 
 from fragtui.sim.allocators.outcomes import ADMITTED, FRAGMENTED, FREED, NOOP, ContiguousOutcome, PagedOutcome
 from fragtui.sim.engines.record import SideRecord
@@ -36,6 +36,14 @@ def step_header(step: int, event: Event) -> str:
 def tick_header(tick: int, arrived: int) -> str:
     """Serving mode: the tick and how many requests arrived in it."""
     return f"tick {tick}" + (f": {arrived} arrive{'s' if arrived == 1 else ''}" if arrived else "")
+
+
+@runtime_checkable
+class SaysWhatItDid(Protocol):
+    """An outcome that narrates itself; `listed(ids, noun)` writes a list of blocks as the
+    narration does ("pages 3–5")."""
+
+    def words(self, listed: Callable[[Sequence[int], str], str]) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,8 @@ def side_words(record: SideRecord | None, side: SideNow, full: bool = True) -> s
         return _run(o, side.metrics, full)
     if isinstance(o, PagedOutcome):
         return _blocks(o, side.prefix, side.pool)
+    if isinstance(o, SaysWhatItDid):  # another family's outcome words itself
+        return o.words(blocks_text)
     words = []
     if record.admitted:
         words.append("admits " + _ids(record.admitted))
@@ -150,12 +160,14 @@ def span(start: int, end: int) -> str:
     return str(start) if end - start == 1 else f"{start}–{end - 1}"
 
 
-def blocks_text(blocks: Sequence[int], most: int = 6) -> str:
+def blocks_text(blocks: Sequence[int], noun: str = "block", most: int = 6) -> str:
     """`block 5`; `blocks 16–17`; `blocks 921 down to 917` (handed out downwards: a range is
     always written upwards); `blocks 3, 8–10, 2`: runs of consecutive ids, up or down,
-    collapsed, and past `most` pieces shortened."""
+    collapsed, and past `most` pieces shortened. `noun` names them ("page")."""
     if len(blocks) == 1:
-        return f"block {blocks[0]}"
+        return f"{noun} {blocks[0]}"
+    if not blocks:
+        return f"no {noun}"
     blocks = list(blocks)  # (a table kept as runs reads slowly one id at a time)
     pieces: list[str] = []
     i = 0
@@ -171,4 +183,4 @@ def blocks_text(blocks: Sequence[int], most: int = 6) -> str:
             pieces.append(str(blocks[i]))
             i += 1
     shown = ", ".join(pieces[:most])
-    return f"blocks {shown}" + (f", … ({len(blocks)} in all)" if len(pieces) > most else "")
+    return f"{noun}s {shown}" + (f", … ({len(blocks)} in all)" if len(pieces) > most else "")

@@ -21,7 +21,7 @@ from typing import Iterator, Sequence, TypeAlias
 
 from fragtui.sim.allocators.block_runs import runs_of, span, stretches
 from fragtui.sim.pool import BlockStarts, Change, Holding, Pool
-from fragtui.view.states import (CACHED, FREE, INTERNAL, NOBODY, RESERVED, SEVERAL, SHARED, SLACK, STRANDED,
+from fragtui.view.states import (FREE, INTERNAL, NOBODY, RESERVED, SEVERAL, SHARED, SLACK, STATE_OF, STRANDED,
                                  UNUSABLE, USED)
 
 Ranges = list[tuple[int, int]]  # [start, end) slot ranges
@@ -31,7 +31,7 @@ Values: TypeAlias = "bytearray | array[int]"  # states a slot, or owners a block
 class _Painted:
     """What the picture drew for one request: enough to erase it or patch its end."""
 
-    __slots__ = ("id", "starts", "count", "extent", "tokens", "reach", "asked")
+    __slots__ = ("id", "starts", "count", "extent", "tokens", "reach", "asked", "place")
 
     def __init__(self, holding: Holding) -> None:
         # `starts` may be a live block table that grows later: `count` says how much was drawn.
@@ -42,6 +42,7 @@ class _Painted:
         self.tokens = holding.tokens
         self.reach = holding.reach
         self.asked = holding.asked
+        self.place = holding.place
 
 
 class Picture:
@@ -65,6 +66,11 @@ class Picture:
             return tuple(sorted(self.sharers[unit]))
         return () if owner == NOBODY else (owner,)
 
+    def place(self, rid: int) -> str:
+        """Where request `rid`'s holding lives besides its slots (Holding.place), if anywhere."""
+        painted = self.painted.get(rid)
+        return painted.place if painted is not None else ""
+
     def first_slot(self, rid: int) -> int | None:
         """Where request `rid`'s first slot is drawn, or None if it holds nothing here."""
         painted = self.painted.get(rid)
@@ -83,6 +89,7 @@ class Picture:
         """Everything from scratch (the pool's size and blocks may have changed too)."""
         self.total_slots = total = pool.total_slots
         self.block_size = pool.block_size  # 0: no blocks
+        self.row_slots = pool.row_slots  # what a row should hold, if anything
         self.unit = pool.block_size or 1  # slots per owner entry
         self._shared_cell = bytes([SHARED]) * self.unit
         self.states = bytearray(total)
@@ -90,13 +97,14 @@ class Picture:
         self.painted: dict[int, _Painted] = {}
         self.sharers: dict[int, set[int]] = {}  # block -> its holders, where more than one
         self._cached = pool.cached_blocks()
+        self._kept = STATE_OF[pool.kept_as]
         self.copies = pool.copies  # (live: asked only when a cell is hovered)
         self.states[total - pool.unusable:] = bytes([UNUSABLE]) * pool.unusable
         for holding in pool.holdings():
             self._paint(holding, None)  # (no ranges: everything will be drawn)
         unit = self.unit
         for block in self._cached:
-            self.states[block * unit:(block + 1) * unit] = bytes([CACHED]) * unit
+            self.states[block * unit:(block + 1) * unit] = bytes([self._kept]) * unit
         self.stranded_below = threshold = pool.stranded_below
         if threshold:
             for start, length in pool.free_runs():
@@ -110,7 +118,7 @@ class Picture:
         ranges: Ranges = []
         spans: list[tuple[int, int]] = []  # extents that changed: the free runs around them may look different
         painted = self.painted
-        self._cached = pool.cached_blocks()
+        kept_before, self._cached = self._cached, pool.cached_blocks()
         self.copies = pool.copies
         replaced = list(change.replaced)
         resized: list[tuple[_Painted, Holding]] = []
@@ -137,6 +145,9 @@ class Picture:
             self._append(change.appended, ranges)
         if change.blocks:
             self._recheck(change.blocks, ranges)
+        if (isinstance(self._cached, frozenset) and isinstance(kept_before, frozenset)
+                and self._cached is not kept_before):
+            self._recheck(sorted(kept_before ^ self._cached), ranges)  # kept blocks that came or went on their own
         before, self.stranded_below = self.stranded_below, pool.stranded_below
         if before or self.stranded_below:
             self._restrand(pool, before, spans, ranges)
@@ -207,7 +218,7 @@ class Picture:
                 else:
                     rest.extend(run)
             starts = rest
-        empty, kept, used = bytes(unit), bytes([CACHED]) * unit, bytes([USED]) * unit
+        empty, kept, used = bytes(unit), bytes([self._kept]) * unit, bytes([USED]) * unit
         for start in starts:
             block = start // unit
             holder = owners[block]
@@ -223,9 +234,9 @@ class Picture:
                     states[start:start + unit] = used
 
     def _recheck(self, blocks: Sequence[int], ranges: Ranges) -> None:
-        """Blocks no holding holds: drawn cached or free as the pool says they are now."""
+        """Blocks no holding holds: drawn kept (cached, retained) or free as the pool says they are now."""
         owners, states, unit, cached = self.owners, self.states, self.unit, self._cached
-        kept, empty = bytes([CACHED]) * unit, bytes(unit)
+        kept, empty = bytes([self._kept]) * unit, bytes(unit)
         for block in blocks:
             if owners[block] == NOBODY:
                 start = block * unit

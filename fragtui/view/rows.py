@@ -49,6 +49,7 @@ METRIC_ROWS = (
     MetricRow("  slack", lambda m: m.slack, hide_zero=True),  # buddy rounding, never asked for
     MetricRow("free", lambda m: m.free),
     MetricRow("  stranded", lambda m: m.stranded, minor=True),
+    MetricRow("  retained", lambda m: m.retained, hide_zero=True),  # vAttention: pages kept mapped to an idle slot
     MetricRow("unusable", lambda m: m.unusable, sidebar=False),
     MetricRow("largest free run", lambda m: m.largest_free_run, short="largest run"),
     MetricRow("holes", lambda m: m.holes, sidebar=False),

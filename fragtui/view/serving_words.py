@@ -34,11 +34,10 @@ class ServingWords:
 
     @property
     def legend(self) -> tuple[tuple[int, str], ...]:
-        """The paper's categories, each its own colour (rounding slack where a side rounds),
-        shared token states where a request's sequences or prompts share blocks, and cached
-        blocks where a side caches them."""
+        """The paper's categories, each its own colour, and every state a side draws besides
+        (rounding slack, shared and cached blocks, retained pages)."""
         drawn = {side_state for side in self.engine.sides for side_state in side.states}
-        names = {"used", "reserved", "internal", "stranded", "unusable"} | ({"slack", "shared", "cached"} & drawn)
+        names = {"used", "reserved", "internal", "stranded", "unusable"} | drawn
         if self.engine.params.sequences > 1:
             names.add("shared")
         labels = {c.state: c.short for c in CATEGORIES} | {SHARED: "shared"}

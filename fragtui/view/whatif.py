@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Callable
 
 from fragtui.sim.config.params import Params
-from fragtui.sim.config.sides import OPTIONS, Side, resolve, sides_text
+from fragtui.sim.config.sides import GENERAL, OPTIONS, Side, resolve, sides_text
 from fragtui.sim.errors import FragtuiError
 
 
@@ -32,10 +32,11 @@ def what_if(params: Params, option: str, change: Callable[[object], object], foc
         specs[focused] = side.spec.with_pin(option, change(_value(side, option)))
         return {"sides": sides_text(tuple(specs))}
     changes: dict[str, object] = {}
-    if any(option not in side.spec.pinned() for side in takers):
+    run = option in GENERAL  # an allocator's own option has no run value: each side pins it
+    if run and any(option not in side.spec.pinned() for side in takers):
         changes[option] = change(getattr(params, option))
     for side in takers:
-        if option in side.spec.pinned():
+        if option in side.spec.pinned() or not run:
             specs[side.index] = side.spec.with_pin(option, change(_value(side, option)))
     new_sides = sides_text(tuple(specs))
     if new_sides != params.sides:

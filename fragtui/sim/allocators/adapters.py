@@ -73,6 +73,8 @@ class RunPool:
         return self.allocator.free_runs()
 
     shares = False
+    kept_as = "cached"
+    row_slots = 0
 
     def holders(self, block: int) -> int:
         return 0
@@ -88,6 +90,8 @@ class BlocksAlike:
     """A pool of blocks where any free block serves: free runs do not matter, nothing strands."""
 
     stranded_below = 0
+    kept_as = "cached"
+    row_slots = 0
 
     def free_runs_around(self, start: int, end: int) -> Iterable[tuple[int, int]]:
         return ()

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from fragtui.sim.errors import ParamError
 
-from fragtui.sim.config.sides import OPTIONS, resolve
+from fragtui.sim.config.sides import GENERAL, resolve
 from fragtui.sim.workload.lengths import EMPIRICAL
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def unread(p: Params) -> dict[str, str]:
     else:
         _event_stream(p, out)
     sides = resolve(p)
-    for name in OPTIONS:
+    for name in GENERAL:  # (an allocator's own options have no run parameter)
         takers = [side for side in sides if side.takes(name)]
         if name == "prefix_caching" or any(name not in side.spec.pinned() for side in takers):
             continue

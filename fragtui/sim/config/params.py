@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, Literal, get_args
 
 from fragtui.sim.allocators.contiguous import RESERVATIONS, Reservation
-from fragtui.sim.allocators.registry import placements
+from fragtui.sim.allocators.registry import FORKS, placements
 from fragtui.sim.errors import ParamError
 from fragtui.sim.names import find, one_of
 from fragtui.sim.config.kv import parse_bytes, parse_model
@@ -197,6 +197,11 @@ class Params(RunParams, StreamParams, SideParams, PoolParams):
             if self.mode not in side.allocator.modes:
                 raise ParamError("sides", self.sides, f"side {side.label!r} runs in {' and '.join(side.allocator.modes)} "
                                  f"mode only, not {self.mode} mode")
+            if side.allocator.check is not None:
+                try:
+                    side.allocator.check(side.setting)
+                except ParamError as error:  # an own option has no flag of its own: name the side
+                    raise ParamError("sides", self.sides, f"side {side.label!r}: {error.describe('field')}") from None
             block = side.options.get("block_size")
             if block is not None and block > self.total_slots:
                 where = "block_size" if "block_size" not in side.spec.pinned() else "sides"
@@ -213,6 +218,14 @@ class Params(RunParams, StreamParams, SideParams, PoolParams):
                 raise ParamError("prefixes", self.prefixes, "cannot be combined with --ops (an op list names its "
                                  "own prefixes: +N:aK)")
         if self.mode == "serving":
+            if self.sequences > 1:
+                from fragtui.sim.config.sides import resolve
+
+                single = [side.label for side in resolve(self) if not side.allocator.can(FORKS)]
+                if single:
+                    name = "samples" if self.samples > 1 else "beam_width"
+                    raise ParamError(name, getattr(self, name), f"side {single[0]!r} runs each request as one "
+                                     "sequence (it shares no memory between sequences)")
             if self.prefix_caching and self.sequences > 1:
                 name = "samples" if self.samples > 1 else "beam_width"
                 raise ParamError(name, getattr(self, name), "cannot be combined with --prefix-caching "
@@ -292,10 +305,7 @@ def parse_field(name: str, text: str) -> object:
     if name in OPTIONAL_FIELDS and text.strip() in ("", "none", "None", "all"):
         return None
     if name in BOOL_FIELDS:
-        value = _BOOLS.get(text.strip().lower())
-        if value is None:
-            raise ParamError(name, text, BOOL_ALLOWED)
-        return value
+        return parse_switch(name, text)
     try:
         if name in WHOLE_BOUNDS:
             return whole(text, *WHOLE_BOUNDS[name])
@@ -307,6 +317,14 @@ def parse_field(name: str, text: str) -> object:
     if allowed is not None:  # one spelling rule (sim/names.py); a miss is refused by _choice
         return find(text, allowed) or text.strip()
     return text.strip()
+
+
+def parse_switch(name: str, text: str) -> bool:
+    """`on`/`off` (true/false, yes/no, 1/0) for switch `name`, or ParamError."""
+    value = _BOOLS.get(text.strip().lower())
+    if value is None:
+        raise ParamError(name, text, BOOL_ALLOWED)
+    return value
 
 
 def number_error(name: str, error: NumberError) -> ParamError:

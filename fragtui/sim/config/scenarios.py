@@ -266,6 +266,32 @@ SCENARIOS: dict[str, Scenario] = {
             {"used_len": 33, "sides": "paged:block_size=4,paged:block_size=16,paged:block_size=64"},
         ),
         Scenario(
+            "third-way",
+            "contiguous, paged and vAttention on the seed",
+            "The seed's wave through the three ways, for Llama-2-7B (512 KiB a token: the 4,096 "
+            "slots are 2 GiB). Contiguous reserves 512 slots a request, so 8 fit; paged gives each "
+            "2 blocks of 16 and all 64 fit. vAttention keeps each request contiguous in virtual "
+            "memory and maps physical pages into it on demand, so nothing strands; but the stock "
+            "driver maps 2 MB pages, one a layer for K and one for V, and for this model such a "
+            "step holds 256 tokens. Each request maps one page, 224 slots of it empty: 16 fit. "
+            "Press P for the smaller pages of the authors' driver (64 KB: 8 tokens), and all 64 "
+            "fit; v shows its virtual ranges.",
+            {"model": "llama-2-7b", "sides": "contiguous,paged,vattention"},
+        ),
+        Scenario(
+            "page-size",
+            "vAttention's page size against paged's block",
+            "ShareGPT-like requests served from 4 GiB of Llama-3-8B's KV cache (32,768 slots): paged "
+            "at block 16, and vAttention with the authors' 64 KB pages (32 tokens) and the stock "
+            "2 MB ones (1,024 tokens). 64 KB pages run nearly paged's batch (75 against 78 while "
+            "requests wait); 2 MB pages waste most of each request's last page (internal frag 37 "
+            "%) and run 31. Pages are mapped 9 tokens before they are needed, and a finished "
+            "request's pages stay mapped to its slot (retained) until memory runs short.",
+            {"mode": "serving", "kv_memory": "4GiB", "model": "llama-3-8b", "max_len": 2048,
+             "prompt_len": "sharegpt", "output_len": "sharegpt", "arrivals": 400,
+             "sides": "paged,vattention:page_size=64KiB,vattention:page_size=2MiB"},
+        ),
+        Scenario(
             "block-size",
             "the block-size trade-off",
             "The seed's wave with 33-token requests. The chart shows, for block_size 1, 4, 16, 64 "

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from fragtui.sim.allocators import registry
 from fragtui.sim.allocators.contiguous import RESERVATIONS
 from fragtui.sim.allocators.free_queues import ORDERS
-from fragtui.sim.allocators.registry import AllocatorSpec, Setting
+from fragtui.sim.allocators.registry import AllocatorSpec, Option, Setting
 from fragtui.sim.errors import ParamError, quoted
 from fragtui.sim.names import find, one_of, spelling
 
@@ -36,33 +36,35 @@ PRESETS: dict[str, tuple[str, tuple[tuple[str, object], ...]]] = {  # name -> (a
 }
 
 
-@dataclass(frozen=True)
-class Option:
-    """A side option: what it is, how its text is read, and what a key cycles it through."""
-
-    name: str
-    summary: str
-    choices: Callable[[], tuple[object, ...]] | None = None  # a few values, cycled by a key
-    word: str = ""  # a switch: what a side's label says when it pins it on ("no " + it when off)
-
-    def parse(self, text: str) -> object:
-        from fragtui.sim.config.params import parse_field
-
-        value = parse_field(self.name, text)
-        allowed = self.choices() if self.choices is not None else None
-        if allowed is not None and value not in allowed:
-            raise ParamError(self.name, value, "must be one of " + ", ".join(map(str, allowed)))
-        return value
-
-
-OPTIONS: dict[str, Option] = {option.name: option for option in (
+GENERAL: dict[str, Option] = {option.name: option for option in (
     Option("placement", "which contiguous allocator (the family's members)", registry.placements),
     Option("reservation", "what a contiguous run reserves: max, pow2 or oracle", lambda: RESERVATIONS),
     Option("block_size", "slots a block (paged)"),
     Option("order", "the free-block order: fifo, lifo or lowest", lambda: ORDERS),
     Option("prefix_caching", "vLLM's prefix cache (paged)", lambda: (False, True), word="cache"),
-    Option("watermark", "the share of blocks kept free at admission (serving, paged)"),
+    Option("watermark", "the share of blocks kept free at admission (serving, paged, vattention)"),
 )}
+
+
+class _Options(Mapping[str, Option]):
+    """Every side option: the general ones (each also the run's parameter), then each
+    registered allocator's own, as the registry has them now."""
+
+    def _all(self) -> dict[str, Option]:
+        own = {option.name: option for spec in registry.REGISTRY.values() for option in spec.own}
+        return {**GENERAL, **own}
+
+    def __getitem__(self, name: str) -> Option:
+        return self._all()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+OPTIONS: Mapping[str, Option] = _Options()
 SIDE_ALLOWED = ("NAME or NAME:OPTION=VALUE[:OPTION=VALUE…], NAME one of {names}; one to "
                 f"{MAX_SIDES}, comma-separated (e.g. first,best,buddy,paged or paged:block_size=8,paged:block_size=16)")
 
@@ -203,21 +205,23 @@ def sides_text(specs: tuple[SideSpec, ...]) -> str:
 @lru_cache(maxsize=64)
 def resolve(params: Params) -> tuple[Side, ...]:
     """The run's sides, every option resolved: pinned, or the run's parameter of that name."""
-    run = {name: getattr(params, name) for name in OPTIONS}
-    return make_sides(parse_sides(params.sides), params.total_slots, params.max_len, run)
+    run = {name: getattr(params, name) for name in GENERAL}
+    return make_sides(parse_sides(params.sides), params.total_slots, params.max_len, run, params.model)
 
 
 def make_sides(specs: tuple[SideSpec, ...], total_slots: int, max_len: int,
-               run: dict[str, object]) -> tuple[Side, ...]:
-    """Sides from their spelling, on a pool of `total_slots` with `max_len`; `run` gives every
-    option a side does not pin."""
+               run: dict[str, object], model: str | None = None) -> tuple[Side, ...]:
+    """Sides from their spelling, on a pool of `total_slots` with `max_len` (serving `model`,
+    if named); `run` gives every general option a side does not pin, and an allocator's own
+    options not pinned take their defaults."""
     resolved = []
     for spec in specs:
         chosen = {**run, **spec.pinned()}
         allocator = registry.spec(str(chosen["placement"]) if spec.family_name() == FAMILY_ALIAS else spec.name,
                                   "placement")
-        options = {name: chosen[name] for name in allocator.options}
-        resolved.append((spec, allocator, Setting(total_slots, max_len, options)))
+        defaults = {option.name: option.default for option in allocator.own}
+        options = {name: chosen.get(name, defaults.get(name)) for name in allocator.options}
+        resolved.append((spec, allocator, Setting(total_slots, max_len, options, model)))
     labels = _labels([spec for spec, _, _ in resolved])
     return tuple(Side(i, spec, allocator, setting, label)
                  for i, ((spec, allocator, setting), label) in enumerate(zip(resolved, labels)))
@@ -227,11 +231,11 @@ RUN_DEFAULTS: dict[str, object] = {"placement": "first", "reservation": "max", "
                                    "prefix_caching": False, "watermark": 0.0}  # = Params' defaults (a test keeps them so)
 
 
-def one_side(text: str, total_slots: int, max_len: int, **run: object) -> Side:
+def one_side(text: str, total_slots: int, max_len: int, model: str | None = None, **run: object) -> Side:
     """One side from its spelling, with the run's options given outright (for code and tests
     that serve a stream without a Params)."""
     (spec,) = parse_sides(text)
-    return make_sides((spec,), total_slots, max_len, {**RUN_DEFAULTS, **run})[0]
+    return make_sides((spec,), total_slots, max_len, {**RUN_DEFAULTS, **run}, model)[0]
 
 
 def _labels(specs: list[SideSpec]) -> list[str]:

@@ -46,6 +46,7 @@ class Metrics:
     hit_tokens: int = 0  # tokens admissions found in the cache (hits × block size)
     queried_tokens: int = 0  # tokens admissions looked up: their prompts
     blocks: int = 0  # usable blocks, where memory is blocks (paged): vLLM's gauge reads them
+    retained: int = 0  # free slots in pages kept mapped for a request to come (vAttention's deferred reclamation)
 
     @property
     def wasted(self) -> int:

@@ -1,7 +1,8 @@
 """Serving memory: an allocator as the serving engine uses it. Orca's fixed runs (any
 contiguous-family allocator) and vLLM's growing block tables (paged), each keeping the running
 sums the engine's breakdown needs, so nothing is counted per token. The registry makes them
-(`AllocatorSpec.serve`), through `contiguous_memory` and `paged_memory`.
+(`AllocatorSpec.serve`), through `contiguous_memory` and `paged_memory`; another family brings
+its own (vattention.py).
 """
 
 from __future__ import annotations
@@ -80,7 +81,17 @@ class Memory(Protocol):
     copies: int  # blocks copied on write so far
     total_slots: int
     unusable: int
-    free_blocks: int  # blocks a growth can take (0 where nothing grows)
+    block_size: int  # slots a growth takes (1 where nothing grows)
+
+    @property
+    def free_blocks(self) -> int:
+        """Blocks a growth can take (0 where nothing grows)."""
+        ...
+
+    def lead(self, final: int) -> int:
+        """How many tokens before a running request's tokens need it its next block is taken
+        (vAttention's eager allocation), for a request of `final` tokens; 0: as they need it."""
+        ...
 
     def never_fits(self, request: Request) -> bool:
         """The request could not be admitted even into an empty pool."""
@@ -143,6 +154,7 @@ class _ContiguousMemory:
     width = 1
     copies = 0
     free_blocks = 0
+    block_size = 1
 
     def __init__(self, make: Callable[[], Any], total_slots: int, max_len: int, reservation: str) -> None:
         # The reservation is worked out here, from prompt and output (serving_reservation), and
@@ -193,6 +205,9 @@ class _ContiguousMemory:
         self.held -= outcome.length
         self.slack -= outcome.length - outcome.reservation
         return None
+
+    def lead(self, final: int) -> int:
+        return 0
 
     def grow(self, rid: int, tokens: int, final: int) -> bool:
         return False  # a run is reserved whole at admission
@@ -274,6 +289,9 @@ class _PagedMemory:
         self.free_blocks += len(blocks)
         self.capped_sum -= min(len(blocks) * self.block_size, final)
         return None
+
+    def lead(self, final: int) -> int:
+        return 0  # vLLM takes a block when a token needs it
 
     def grow(self, rid: int, tokens: int, final: int) -> bool:
         """One more block for a request holding `tokens`, which fill its blocks exactly."""

@@ -86,7 +86,7 @@ class ServingRun:
                           {r.id: r.output for r in self.requests} if width > 1 else None)
         memory = side.allocator.serve(side.setting, serving)
         self.reshapes = memory.reshapes  # every tick may change every table
-        self.block_size = int(side.options.get("block_size", 1))  # (growth phases; 1 where nothing grows)
+        self.block_size = memory.block_size  # (growth phases; 1 where nothing grows)
         self._engine = _Engine(stream, memory, self.block_size, warmup, logs=history)
         self._history = history
         self._every = checkpoint_every

@@ -89,6 +89,9 @@ class SharedPagedMemory:
     grows = True
     steps_every_tick = True
 
+    def lead(self, final: int) -> int:
+        return 0  # (it steps every tick: growth is not planned by phase)
+
     def __init__(self, total_slots: int, block_size: int, order: str, width: int, beams: bool,
                  prompts: Mapping[int, int], outputs: Mapping[int, int], seed: int) -> None:
         self.total_slots = total_slots

@@ -57,7 +57,9 @@ class _Engine:
     A running request's entry is (admission seq, base, final): it holds base + tick tokens at
     the start of tick `tick`'s step 4. Paged growth needs no planning: a request crosses a
     block boundary exactly on the ticks t with (base + t) % block_size == 0, so requests are
-    filed by that phase and tick t grows the file for t % block_size.
+    filed by that phase and tick t grows the file for t % block_size. Memory that takes a block
+    `lead` tokens before it is needed (`Memory.lead`) is filed as if it held `lead` more: its
+    phase entry is (seq, base + lead, final), and what it grows to is reckoned from that.
     """
 
     def __init__(self, stream: Stream, memory: Memory, block_size: int, warmup: int = 0, logs: bool = True) -> None:
@@ -186,8 +188,8 @@ class _Engine:
                 reach = g + step  # a grower's new block takes it to base + reach slots
                 for rid, (_, base, final) in file.items():
                     grown.append(rid)
-                    if base + reach > final:
-                        overshoot += base + reach - final
+                    if base + reach > final:  # (a block taken ahead of need may lie wholly past F)
+                        overshoot += min(step, base + reach - final)
                 count += len(file)
                 filled = count * step - overshoot
                 x, i = g, i + 1
@@ -306,7 +308,9 @@ class _Engine:
         heappush(self.finishes, (last, seq, rid))
         heappush(self.frees, (last + 1, seq, rid))
         if self.memory.grows and not self.memory.steps_every_tick:
-            self.phases.setdefault(-base % self.block_size, {})[rid] = entry
+            lead = self.memory.lead(final)
+            self.phases.setdefault(-(base + lead) % self.block_size, {})[rid] = (seq, base + lead, final) if lead \
+                else entry
 
     def _grow(self, t: int, grown: list[int], preempted: list[int]) -> None:
         """Step 4 at tick t: a block for each request at a boundary, oldest admission first."""
@@ -317,13 +321,15 @@ class _Engine:
         if easy:
             rids = [rid for rid, _ in easy]
             reach = t + self.block_size  # a grower's new block takes it to base + reach slots
-            overshoot = sum([base + reach - final for _, (_, base, final) in easy if base + reach > final])
+            overshoot = sum([min(self.block_size, base + reach - final) for _, (_, base, final) in easy
+                             if base + reach > final])
             memory.grow_each(rids, overshoot)
             grown += rids
         for rid, entry in growers[len(easy):]:
-            if running.get(rid) is not entry:
+            now = running.get(rid)
+            if now is None or now[0] != entry[0]:
                 continue  # preempted by an earlier grower
-            _, base, final = entry
+            _, base, final = entry  # (base + t: what its blocks cover now)
             while not memory.grow(rid, base + t, final):
                 victim = next(reversed(running))  # the most recently admitted
                 self._preempt(t, victim)
@@ -390,7 +396,7 @@ class _Engine:
         _, base, final = entry
         del self.running[rid]
         if self.phases:
-            phase = -base % self.block_size
+            phase = -(base + self.memory.lead(final)) % self.block_size
             file = self.phases[phase]
             del file[rid]
             if not file:
