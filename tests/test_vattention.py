@@ -356,3 +356,13 @@ def test_the_event_picture_patched_step_by_step_is_the_picture_drawn_afresh():
         reclaims += bool(getattr(outcome, "reclaimed", ()))
         assert stage.pictures[0].states == Picture(stage.engine.pools[0]).states, stage.step
     assert reclaims  # the workload did reclaim
+
+
+def test_sweep_varies_the_page_size_on_the_sides_that_take_it():
+    out = fragtui("sweep", "--scenario", "third-way", "--vary", "page_size=64KiB,2MiB", "--json").stdout
+    rows = {(row["values"]["page_size"], side): row[side]["admitted"] for row in json.loads(out)["rows"]
+            for side in ("contiguous", "paged", "vattention")}
+    assert rows == {("64KiB", "contiguous"): 8, ("64KiB", "paged"): 64, ("64KiB", "vattention"): 64,
+                    ("2MiB", "contiguous"): 8, ("2MiB", "paged"): 64, ("2MiB", "vattention"): 16}
+    refused = fragtui("sweep", "--vary", "page_size=64KiB,2MiB", check=False)
+    assert refused.returncode == 2 and "no side takes it (--sides contiguous,paged)" in refused.stderr

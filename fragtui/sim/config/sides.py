@@ -198,6 +198,16 @@ def _options_of(name: str) -> tuple[str, ...]:
     return registry.REGISTRY[name].options
 
 
+def pinned_everywhere(text: str, option: str, value: object) -> str:
+    """`--sides` text with `option` pinned to `value` on every side that takes it (an
+    allocator's own option has no run value to set); ParamError if no side takes it."""
+    specs = parse_sides(text)
+    taken = [option in _options_of(spec.name) for spec in specs]
+    if not any(taken):
+        raise ParamError(option, value, f"no side takes it (--sides {text})")
+    return sides_text(tuple(spec.with_pin(option, value) if takes else spec for spec, takes in zip(specs, taken)))
+
+
 def sides_text(specs: tuple[SideSpec, ...]) -> str:
     return ",".join(spec.text for spec in specs)
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Callable
 from fragtui.sim.errors import FragtuiError, ParamError, echo, quoted
 from fragtui.sim.measures.metrics import Metrics
 from fragtui.sim.numbers import NumberError, ascii_note, whole
-from fragtui.sim.config.sides import Side, resolve
+from fragtui.sim.config.sides import GENERAL, OPTIONS, Side, pinned_everywhere, resolve
 from fragtui.sim.config.effects import unread
 from fragtui.sim.config.params import Params
 from fragtui.sim.workload.requests import Arrive, Event
@@ -120,8 +120,9 @@ class Combination:
 
 
 def parse_axis(text: str) -> Axis:
-    """`PARAM=V1,V2,…` (PARAM as in Params or as its option, max_len or max-len). Values are
-    comma-separated, or semicolon-separated when one holds commas (an op list, 16,384)."""
+    """`PARAM=V1,V2,…` (PARAM as in Params or as its option, max_len or max-len, or an
+    allocator's own option, page_size). Values are comma-separated, or semicolon-separated
+    when one holds commas (an op list, 16,384)."""
     from fragtui.sim.config.params import PARAM_NAMES, parse_field
 
     name, equals, rest = text.partition("=")
@@ -130,8 +131,9 @@ def parse_axis(text: str) -> Axis:
         raise ParamError("vary", text, "must be PARAM=V1,V2,… (e.g. max_len=512,1024)")
     if field in NOT_VARIED:
         raise ParamError("vary", text, f"{field} cannot be varied: it {NOT_VARIED[field]}")
-    if field not in PARAM_NAMES:
-        names = ", ".join(n for n in PARAM_NAMES if n not in NOT_VARIED)
+    own = field not in PARAM_NAMES and field in OPTIONS  # pinned on the sides that take it
+    if field not in PARAM_NAMES and not own:
+        names = ", ".join([*(n for n in PARAM_NAMES if n not in NOT_VARIED), *(n for n in OPTIONS if n not in GENERAL)])
         raise ParamError("vary", text, f"{quoted(name.strip())} is not a parameter; PARAM is one of {names}")
     items = rest.split(";") if ";" in rest else rest.split(",")
     values: list[object] = []
@@ -139,7 +141,7 @@ def parse_axis(text: str) -> Axis:
         if not item.strip():
             raise ParamError("vary", text, f"{field} has an empty value; give values separated by commas")
         try:
-            value = parse_field(field, item)
+            value = OPTIONS[field].parse(item) if own else parse_field(field, item)
         except ParamError as error:
             raise ParamError("vary", text, f"{field} {echo(error.value)}: {error.allowed}") from None
         if value in values:
@@ -166,13 +168,16 @@ def vary(base: Params, axes: list[Axis], events_for: Callable[[Params], list[Eve
     for values in product(*(axis.values for axis in axes)):
         chosen = tuple((axis.name, value) for axis, value in zip(axes, values))
         try:
-            params = base.with_(**dict(chosen))
+            params = base.with_(**{name: value for name, value in chosen if name not in OPTIONS or name in GENERAL})
+            for name, value in chosen:
+                if name in OPTIONS and name not in GENERAL:  # an allocator's own: pinned on its sides
+                    params = params.with_(sides=pinned_everywhere(params.sides, name, value))
         except ParamError as error:
             where = " ".join(f"{name}={value}" for name, value in chosen)
             raise FragtuiError(f"--vary: the combination {where} is refused: {error.describe('field')}") from None
         points.append((chosen, params))
     for axis in axes:
-        whys = [unread(params).get(axis.name) for _, params in points]
+        whys = [unread(params).get(axis.name) for _, params in points]  # (own options: read where a side takes them)
         if all(whys):
             raise ParamError("vary", axis.text, f"varies {axis.name}, which has no effect here: {whys[0]}")
     _check_work([params for _, params in points])
