@@ -36,6 +36,7 @@ from fragtui.view.layout import pane_grid
 from fragtui.view.picture import Ranges
 from fragtui.view.command import command_line
 from fragtui.view.stage import Stage, make_stage
+from fragtui.view.states import theme_colours
 from fragtui.view.whatif import cycled, what_if
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
@@ -48,18 +49,7 @@ SPEEDS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)  # steps per second
 BUSY_AFTER = 0.2  # seconds: work on a run that took longer says "working…" first, next time
 FRAMES_PER_SECOND = 32  # past this speed, autoplay takes several steps per frame
 
-THEME_DEFAULTS = {
-    # Okabe–Ito hues: told apart with any common colour-vision deficiency.
-    "pool-used": "#56B4E9",
-    "pool-reserved": "#E69F00",
-    "pool-internal": "#D55E00",
-    "pool-stranded": "#CC79A7",
-    "pool-unusable": "#6f6f6f",
-    "pool-shared": "#009E73",  # sharing: a block several requests hold
-    "pool-cached": "#24527A",  # free, but its cached identity can be hit: dark, as free is, and blue
-    "pool-slack": "#F0E442",  # held past what was asked for: an allocator's rounding
-    "pool-retained": "#7A5A1E",  # free, but still mapped to an idle virtual range: a dark reserved
-}
+THEME_DEFAULTS = theme_colours()  # each state's colour (view/states.py), which a theme may change
 
 
 class FragApp(App[None]):

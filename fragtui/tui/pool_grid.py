@@ -26,36 +26,22 @@ from fragtui.view.layout import MISALIGNED, GridLayout, fit_layout
 from fragtui.view.picture import Picture, Ranges
 from fragtui.view.states import (
     BEYOND,
-    CACHED,
     FREE,
     HELD,
     INTERNAL,
+    LOOKS,
     NOBODY,
     RESERVED,
-    RETAINED,
-    SHARED,
     SLACK,
     STATE_NAMES,
     STRANDED,
     UNUSABLE,
     USED,
+    state_rules,
 )
 
-STATE_CLASSES = {
-    USED: "pool--used",
-    RESERVED: "pool--reserved",
-    FREE: "pool--free",
-    STRANDED: "pool--stranded",
-    UNUSABLE: "pool--unusable",
-    INTERNAL: "pool--internal",
-    SHARED: "pool--shared",
-    CACHED: "pool--cached",
-    SLACK: "pool--slack",
-    RETAINED: "pool--retained",
-}
-# Monochrome glyphs: distinct shapes, not just shades.
-GLYPHS = {USED: "█", RESERVED: "▒", INTERNAL: "░", FREE: "·", STRANDED: "×", UNUSABLE: "╱", SHARED: "▚",
-          CACHED: "◦", SLACK: "≡", RETAINED: "▫", BEYOND: " "}
+STATE_CLASSES = {state: f"pool--{STATE_NAMES[state]}" for state in LOOKS}
+GLYPHS = {**{state: look.glyph for state, look in LOOKS.items()}, BEYOND: " "}
 # The keyboard's cell cursor: a glyph of its own, white on black, seen over any state and
 # without colour (the hover line says what the cell under it holds).
 CURSOR, CURSOR_GLYPH = Style(color="#ffffff", bgcolor="#000000", bold=True), "◆"
@@ -83,6 +69,7 @@ class PoolGrid(ScrollView, can_focus=True, inherit_bindings=False):
     stepping works whichever pane has focus."""
 
     COMPONENT_CLASSES = set(STATE_CLASSES.values())
+    DEFAULT_CSS = state_rules("PoolGrid")
     BINDINGS = CURSOR_BINDINGS
 
     class Hovered(Message):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterable
 
 FREE, USED, RESERVED, STRANDED, UNUSABLE, INTERNAL, SHARED, CACHED, SLACK, RETAINED = range(10)
@@ -19,6 +20,43 @@ HELD = (USED, RESERVED, INTERNAL, SLACK)  # slots one holder owns
 NOBODY = -1  # the owner of a slot nobody holds
 SEVERAL = -2  # the owner of a shared block: its holders are listed apart
 LEGEND_ORDER = (USED, SHARED, RESERVED, INTERNAL, SLACK, FREE, STRANDED, CACHED, RETAINED, UNUSABLE)
+
+
+@dataclass(frozen=True)
+class Look:
+    """How a state is drawn: its colour (a hex colour, the app's theme variable `pool-NAME`
+    by default, or a colour expression of the theme's own) and its monochrome glyph (distinct
+    shapes, not just shades)."""
+
+    colour: str
+    glyph: str
+
+
+# Okabe–Ito hues: told apart with any common colour-vision deficiency.
+LOOKS = {
+    USED: Look("#56B4E9", "█"),
+    RESERVED: Look("#E69F00", "▒"),
+    INTERNAL: Look("#D55E00", "░"),
+    FREE: Look("$foreground 22%", "·"),
+    STRANDED: Look("#CC79A7", "×"),
+    UNUSABLE: Look("#6f6f6f", "╱"),
+    SHARED: Look("#009E73", "▚"),  # a block several requests hold
+    CACHED: Look("#24527A", "◦"),  # free, but its cached identity can be hit: dark, as free is, and blue
+    SLACK: Look("#F0E442", "≡"),  # held past what was asked for: an allocator's rounding
+    RETAINED: Look("#7A5A1E", "▫"),  # free, but still mapped to an idle virtual range: a dark reserved
+}
+
+
+def theme_colours() -> dict[str, str]:
+    """The theme variables the states' hex colours are defaults of: `pool-used`, …"""
+    return {f"pool-{STATE_NAMES[state]}": look.colour for state, look in LOOKS.items() if look.colour.startswith("#")}
+
+
+def state_rules(widget: str) -> str:
+    """CSS colouring each state's component class `pool--NAME` of `widget`."""
+    return "\n".join(f"{widget} > .pool--{STATE_NAMES[state]} {{ color: "
+                     f"{'$pool-' + STATE_NAMES[state] if look.colour.startswith('#') else look.colour}; }}"
+                     for state, look in LOOKS.items())
 
 
 def legend_of(names: Iterable[str], labels: dict[int, str] | None = None) -> tuple[tuple[int, str], ...]:
