@@ -53,11 +53,20 @@ never used), **rounding slack** (a `buddy` allocator's chunk past the reservatio
 used) and, while requests wait, **stranded** free runs too short for the head of the queue. Paged takes blocks as tokens come and, when none is
 free, preempts the newest request. The sidebar's bars are the paper's Fig. 2.
 
+## The third way: vAttention (the `third-way` scenario)
+
+`vattention` keeps each request contiguous in *virtual* memory and maps physical pages into
+it as it grows, so nothing strands and attention kernels keep their layout. Its waste is the
+page: the stock driver's 2 MB, one a layer for K and one for V, holds 256 tokens of
+Llama-2-7B, so a 32-token request leaves 224 slots of its page empty. `P` steps the page size
+(the authors' 64 KB pages hold 8), `v` draws the virtual ranges instead of the physical pages.
+
 ## Colours
 
 used · reserved (held, empty) · slack (a buddy allocator's rounding: held, never asked
 for) · free · stranded (free, but in a run too short for a max_len request) · unusable
-(past the last whole block). `c` colours by request instead,
+(past the last whole block) · retained (vAttention: free, but still mapped to the virtual
+range of a request that finished, for the next one there). `c` colours by request instead,
 so you can see paged's blocks scattered across the pool.
 
 ## Keys
