@@ -1,4 +1,4 @@
-"""vAttention (allocators/vattention.py): pages mapped into contiguous virtual ranges, worked by
+"""vAttention (allocators/vattention/): pages mapped into contiguous virtual ranges, worked by
 hand on small pools, its invariants under random workloads with exact undo, both engines, the
 commands and the app."""
 

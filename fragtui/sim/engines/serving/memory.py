@@ -2,7 +2,7 @@
 contiguous-family allocator) and vLLM's growing block tables (paged), each keeping the running
 sums the engine's breakdown needs, so nothing is counted per token. The registry makes them
 (`AllocatorSpec.serve`), through `contiguous_memory` and `paged_memory`; another family brings
-its own (vattention.py).
+its own (allocators/vattention/serving.py).
 """
 
 from __future__ import annotations
