@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from fragtui.sim.allocators.outcomes import ADMITTED, FREED, REJECTED
 from fragtui.sim.allocators.registry import REGISTRY
-from fragtui.sim.allocators.vattention import VAttentionAllocator, page_tokens
+from fragtui.sim.allocators.vattention import VAttentionAllocator, make, page_tokens
 from fragtui.sim.config.params import Params
 from fragtui.sim.config.scenarios import SCENARIOS
 from fragtui.sim.config.sides import one_side
@@ -111,16 +111,26 @@ def test_every_virtual_slot_taken_refuses_a_request_that_memory_would_hold():
     admit(a, 0, 1)
     admit(a, 1, 1)
     o = admit(a, 2, 1)
-    assert (o.kind, o.slot) == (REJECTED, -1)
+    assert (o.kind, o.reason, o.slot) == (REJECTED, "no-slot", -1)
     assert o.words(blocks_text) == "rejected: every virtual slot is taken"
-    assert a.free == 56
+    m = a.metrics(16)
+    assert (m.free, m.rejected, m.rejected_pool_full, m.rejected_no_slot) == (56, 1, 0, 1)
+    a.undo(o)
+    assert a.metrics(16).rejected_no_slot == 0
+
+
+def test_by_default_there_are_as_many_slots_as_pages_and_at_most_999():
+    assert make(one_side("vattention:page_size=64KiB", 4096, 512, model="llama-2-7b").setting).memory.slots == 512
+    assert make(one_side("vattention", 4096, 512, model="llama-2-7b").setting).memory.slots == 16
+    assert make(one_side("vattention:page_size=64KiB", 1 << 24, 512, model="llama-2-7b").setting).memory.slots == 999
+    assert make(one_side("vattention:slots=128", 4096, 512, model="llama-2-7b").setting).memory.slots == 128
 
 
 def test_a_request_larger_than_free_and_retained_pages_is_refused_pool_full():
     a = VAttentionAllocator(16, 16, page=4, slots=4)  # 4 pages
     admit(a, 0, 12)
     o = admit(a, 1, 5)
-    assert (o.kind, o.reason, o.slot) == (REJECTED, "pool-full", 1)
+    assert (o.kind, o.reason, o.slot) == (REJECTED, "pool-full", -1)
     assert o.words(blocks_text) == "rejected, pool full"
 
 

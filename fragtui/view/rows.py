@@ -43,6 +43,7 @@ METRIC_ROWS = (
     MetricRow("rejected", lambda m: m.rejected),
     MetricRow("  pool-full", lambda m: m.rejected_pool_full, sidebar=False),
     MetricRow("  fragmented", lambda m: m.rejected_fragmented, minor=True),
+    MetricRow("  no virtual slot", lambda m: m.rejected_no_slot, short="  no slot", hide_zero=True),
     MetricRow("live", lambda m: m.live),
     MetricRow("used", lambda m: m.used),
     MetricRow("reserved", lambda m: m.reserved),

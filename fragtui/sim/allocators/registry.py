@@ -194,8 +194,8 @@ def _vattention() -> AllocatorSpec:
         describe=v.describe, check=v.check, explain=v.explain,
         own=(Option("page_size", "vattention's physical page: 64KiB, 128KiB, 256KiB or 2MiB", lambda: v.PAGE_SIZES,
                     default=v.DEFAULT_PAGE, read=v.read_page_size, key="P"),
-             Option("slots", "vattention's virtual request slots (max_batch_size)", default=v.DEFAULT_SLOTS,
-                    read=v.read_slots),
+             Option("slots", "vattention's virtual request slots (max_batch_size; auto: as many as pages, at "
+                    "most 999)", default=None, read=v.read_slots),
              Option("sync", "vattention maps on demand and unmaps idle slots at once (the authors' _sync)",
                     lambda: (False, True), word="sync", default=False, read=lambda text: switch("sync", text)),
              Option("space", "what vattention's pane draws: its physical pages or its virtual address space",

@@ -47,6 +47,7 @@ class Metrics:
     queried_tokens: int = 0  # tokens admissions looked up: their prompts
     blocks: int = 0  # usable blocks, where memory is blocks (paged): vLLM's gauge reads them
     retained: int = 0  # free slots in pages kept mapped for a request to come (vAttention's deferred reclamation)
+    rejected_no_slot: int = 0  # rejected with memory enough: every virtual request slot taken (vAttention)
 
     @property
     def wasted(self) -> int:

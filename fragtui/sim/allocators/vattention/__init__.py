@@ -21,9 +21,12 @@ come from; what it leaves open is marked ASSUMPTION.
   (vattention.cu:49-74; utils.h:135-138); a request is given one when first scheduled
   (`alloc_new_batch_idx`, vattention.cu:560-589): the lowest inactive slot, unless a later
   inactive slot has enough pages mapped already and fewer than the current pick (the code's
-  "best fit", exactly as written). The default number of slots is 128, the authors' benchmark
-  configuration's `max_batch_size` (default.yml:82); a request that finds them all taken is
-  refused (event mode) or waits (serving mode).
+  "best fit", exactly as written). ASSUMPTION: by default as many slots as the pool has pages,
+  at most the code's 999 (`max_batch_size < 1000`, vattention.cu:107), so that slots bind only
+  where the implementation would: `max_batch_size` is the scheduler's `max_num_seqs`
+  (arg_utils.py:165), a cap fragtui models for no side; `slots=128` pins the authors' benchmark
+  configuration (default.yml:82). A request that finds every slot taken is refused (event
+  mode) or waits (serving mode).
 - Physical pages come from a stack (`cuda_pages.back()`, mux.h), mapped at the end of the
   request's range (`get_req_current_map_offset`) and unmapped from its end, each pushed back
   (`release_kvcache_pages_some`, vattention.cu:243-251). ASSUMPTION: pages are numbered in the
@@ -61,7 +64,7 @@ import re
 from typing import TYPE_CHECKING
 
 from fragtui.sim.allocators.vattention.event import VAttentionAllocator, VAttentionOutcome
-from fragtui.sim.allocators.vattention.pages import (DEFAULT_MODEL, DEFAULT_PAGE, DEFAULT_SLOTS, EAGER_TOKENS,
+from fragtui.sim.allocators.vattention.pages import (DEFAULT_MODEL, DEFAULT_PAGE, EAGER_TOKENS,
                                                      MAX_SLOTS, PAGE_SIZES, SPACES, VirtualMemory, VirtualSnapshot,
                                                      page_tokens)
 from fragtui.sim.allocators.vattention.serving import VAttentionMemory
@@ -73,7 +76,7 @@ if TYPE_CHECKING:
     from fragtui.sim.allocators.registry import Setting
     from fragtui.sim.engines.serving.memory import Serving
 
-__all__ = ["DEFAULT_MODEL", "DEFAULT_PAGE", "DEFAULT_SLOTS", "EAGER_TOKENS", "MAX_SLOTS", "PAGE_SIZES", "SPACES",
+__all__ = ["DEFAULT_MODEL", "DEFAULT_PAGE", "EAGER_TOKENS", "MAX_SLOTS", "PAGE_SIZES", "SPACES",
            "VAttentionAllocator", "VAttentionMemory", "VAttentionOutcome", "VirtualMemory", "VirtualSnapshot",
            "check", "describe", "explain", "make", "page_tokens", "read_page_size", "read_slots", "serve"]
 
@@ -91,11 +94,20 @@ def read_page_size(text: str) -> str:
     raise ParamError("page_size", text, "must be one of " + ", ".join(PAGE_SIZES) + " (the pages vAttention maps)")
 
 
-def read_slots(text: str) -> int:
+def read_slots(text: str) -> int | None:
+    """A number of virtual slots, or `auto` (None: as many as the pool has pages, at most 999)."""
+    if text.strip().lower() in ("auto", "none"):
+        return None
     try:
         return whole(text, 1, MAX_SLOTS)
     except NumberError as error:
-        raise ParamError("slots", text, error.allowed) from None
+        raise ParamError("slots", text, error.allowed + ", or auto") from None
+
+
+def setting_slots(setting: Setting) -> int:
+    """The virtual slots: pinned, or as many as there are pages (at most MAX_SLOTS)."""
+    slots: int | None = setting["slots"]
+    return slots if slots is not None else max(1, min(setting.total_slots // setting_page(setting), MAX_SLOTS))
 
 
 def setting_model(setting: Setting) -> str:
@@ -121,6 +133,8 @@ def describe(setting: Setting, mode: str) -> str:
     page = setting_page(setting)
     size = format_bytes(parse_bytes(setting["page_size"]))
     parts = [f"{size} pages ({page:,} tokens)"]
+    if setting["slots"] is not None:
+        parts.append(f"{setting['slots']} slots")
     if setting["sync"]:
         parts.append("sync")
     if setting["space"] == "virtual":
@@ -129,12 +143,12 @@ def describe(setting: Setting, mode: str) -> str:
 
 
 def make(setting: Setting) -> VAttentionAllocator:
-    return VAttentionAllocator(setting.total_slots, setting.max_len, setting_page(setting), setting["slots"],
+    return VAttentionAllocator(setting.total_slots, setting.max_len, setting_page(setting), setting_slots(setting),
                                setting["sync"], setting["space"] == "virtual")
 
 
 def serve(setting: Setting, serving: Serving) -> VAttentionMemory:
-    return VAttentionMemory(setting.total_slots, setting.max_len, setting_page(setting), setting["slots"],
+    return VAttentionMemory(setting.total_slots, setting.max_len, setting_page(setting), setting_slots(setting),
                             setting["sync"], setting["watermark"], setting["space"] == "virtual")
 
 
@@ -149,10 +163,10 @@ def explain(setting: Setting, situation: str, used: int) -> str:
     if situation == "wave":
         need = -(-used // page)
         tail = need * page - used
-        fit = min(pages // need, setting["slots"]) if need else setting["slots"]
+        slots = setting_slots(setting)
+        capped = f", but only {slots} have a virtual slot" if slots < pages // need else ""
         return (f"maps ⌈{used} / {page:,}⌉ = {need} page{'s' if need != 1 else ''} of {page:,} tokens into each "
                 f"request's virtual range ({tail:,} slot{'s' if tail != 1 else ''} of tail waste), so "
-                f"⌊{pages:,} / {need}⌋ = {pages // need:,} fit" + (f", and {setting['slots']} virtual slots "
-                                                                      f"let {fit} run." if fit < pages // need else "."))
+                f"⌊{pages:,} / {need}⌋ = {pages // need:,} fit{capped}.")
     return (f"maps ⌈tokens / {page:,}⌉ pages of {pages:,} from anywhere into each request's contiguous virtual "
             f"range, wasting less than a page each.")

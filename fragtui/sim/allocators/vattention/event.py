@@ -7,8 +7,10 @@ import copy
 from typing import Callable, NamedTuple, Sequence
 
 from fragtui.sim.allocators.outcomes import ADMITTED, FREED, NOOP, POOL_FULL, REJECTED
+
+NO_SLOT = "no-slot"  # a rejection's reason: every virtual request slot is taken
 from fragtui.sim.allocators.vattention.drawn import VAttentionPool
-from fragtui.sim.allocators.vattention.pages import DEFAULT_SLOTS, Reclaimed, VirtualMemory, VirtualSnapshot
+from fragtui.sim.allocators.vattention.pages import Reclaimed, VirtualMemory, VirtualSnapshot
 from fragtui.sim.measures.metrics import Metrics
 from fragtui.sim.pool import Pool
 from fragtui.sim.workload.requests import Request
@@ -58,7 +60,7 @@ class VAttentionOutcome(NamedTuple):
             return f"slot {self.slot} idle{kept}"
         if self.kind == NOOP:
             return "no-op (never admitted here)"
-        if self.slot < 0:
+        if self.reason == NO_SLOT:
             return "rejected: every virtual slot is taken"
         return "rejected, pool full"
 
@@ -68,7 +70,7 @@ class VAttentionAllocator:
 
     rejected_fragmented = 0  # a page from anywhere serves: nothing strands
 
-    def __init__(self, total_slots: int, max_len: int, page: int, slots: int = DEFAULT_SLOTS, sync: bool = False,
+    def __init__(self, total_slots: int, max_len: int, page: int, slots: int, sync: bool = False,
                  virtual: bool = False) -> None:
         self.memory = VirtualMemory(total_slots, max_len, page, slots, deferred=not sync)
         self.total_slots = total_slots
@@ -76,6 +78,7 @@ class VAttentionAllocator:
         self.tokens: dict[int, int] = {}  # id -> tokens held
         self.admitted = 0
         self.rejected_pool_full = 0
+        self.rejected_no_slot = 0  # every virtual slot taken, whatever memory is free
         self.used = 0
 
     @property
@@ -93,10 +96,13 @@ class VAttentionAllocator:
     def admit(self, request: Request) -> VAttentionOutcome:
         m, used = self.memory, request.used
         need = -(-used // m.page)
-        slot = m.choose(need)
-        if slot < 0 or not m.fits(need):
+        if not m.fits(need):  # memory first, as vLLM's scheduler asks its block manager first
             self.rejected_pool_full += 1
-            return VAttentionOutcome(REJECTED, POOL_FULL, request.id, used, slot, ())
+            return VAttentionOutcome(REJECTED, POOL_FULL, request.id, used, -1, ())
+        slot = m.choose(need)
+        if slot < 0:
+            self.rejected_no_slot += 1
+            return VAttentionOutcome(REJECTED, NO_SLOT, request.id, used, slot, ())
         taken, reclaimed, have = m.map(request.id, slot, need)
         self.tokens[request.id] = used
         self.used += used
@@ -119,7 +125,10 @@ class VAttentionAllocator:
             self.used -= outcome.used
             self.admitted -= 1
         elif outcome.kind == REJECTED:
-            self.rejected_pool_full -= 1
+            if outcome.reason == NO_SLOT:
+                self.rejected_no_slot -= 1
+            else:
+                self.rejected_pool_full -= 1
         elif outcome.kind == FREED:
             self.memory.unrelease(outcome.request_id, outcome.slot, len(outcome.pages), outcome.unmapped)
             self.tokens[outcome.request_id] = outcome.used
@@ -135,13 +144,15 @@ class VAttentionAllocator:
         m = self.memory
         reserved = m.held * m.page - self.used
         free = self.total_slots - m.unusable - self.used - reserved
-        return (self.admitted, self.rejected_pool_full, 0, len(self.tokens), self.used, reserved, free,
+        return (self.admitted, self.rejected_pool_full + self.rejected_no_slot, 0, len(self.tokens), self.used,
+                reserved, free,
                 m.free_pages * m.page, m.held)
 
     def metrics(self, max_len: int, holes: bool = True) -> Metrics:
         admitted, rejected, _, live, used, reserved, free, largest, entries = self.tallies()
         m = self.memory
-        return Metrics(admitted=admitted, rejected=rejected, rejected_pool_full=rejected, rejected_fragmented=0,
+        return Metrics(admitted=admitted, rejected=rejected, rejected_pool_full=self.rejected_pool_full,
+                       rejected_no_slot=self.rejected_no_slot, rejected_fragmented=0,
                        live=live, used=used, reserved=reserved, slack=0, free=free, unusable=m.unusable,
                        largest_free_run=largest, holes=self._holes() if holes else None, stranded=0,
                        block_table_entries=entries, total_slots=self.total_slots, retained=m.retained * m.page)

@@ -12,8 +12,7 @@ from fragtui.sim.config.kv import DTYPES, parse_bytes, parse_model
 PAGE_SIZES = ("64KiB", "128KiB", "256KiB", "2MiB")  # README.md:83 (the code's KB is 1,024 bytes)
 DEFAULT_PAGE = "2MiB"  # utils.h:81: the stock driver's granularity
 DEFAULT_MODEL = "llama-3-8b"  # ASSUMPTION where the run names none: a model the authors serve (scripts/utils.py:26-31)
-DEFAULT_SLOTS = 128  # default.yml:82 max_batch_size
-MAX_SLOTS = 999  # vattention.cu:107 asserts max_batch_size < 1000
+MAX_SLOTS = 999  # vattention.cu:107 asserts max_batch_size < 1000: the most virtual slots
 EAGER_TOKENS = 9  # EAGER_NUM_STEPS − 1 (vattention.cu:471-536)
 SPACES = ("physical", "virtual")
 IDLE = -1  # a slot no request holds
