@@ -30,7 +30,7 @@ SHOTS = {
     "mooncake-capacity.svg": ["--scenario", "mooncake-chat", "--at", "end", "--press", "y,y,y"],
     "vattention-page-size.svg": ["--scenario", "page-size", "--steps", "1200"],
     "vattention-retained.svg": ["--scenario", "page-size", "--at", "end", "--sides",
-                                "vattention:page_size=64KiB,vattention:page_size=64KiB:space=virtual"],
+                                "vattention:page_size=64KiB:slots=128,vattention:page_size=64KiB:slots=128:space=virtual"],
 }
 
 
