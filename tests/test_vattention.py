@@ -376,3 +376,10 @@ def test_sweep_varies_the_page_size_on_the_sides_that_take_it():
                     ("2MiB", "contiguous"): 8, ("2MiB", "paged"): 64, ("2MiB", "vattention"): 16}
     refused = fragtui("sweep", "--vary", "page_size=64KiB,2MiB", check=False)
     assert refused.returncode == 2 and "no side takes it (--sides contiguous,paged)" in refused.stderr
+
+
+def test_a_cut_heading_keeps_what_tells_twin_sides_apart():
+    from fragtui.tui.sidebar import _cut
+
+    assert [_cut(h, 6) for h in ("vattention 64KiB", "vattention 2MiB", "paged 16", "contiguous")] == \
+        ["64KiB", "v 2MiB", "pag 16", "contig"]

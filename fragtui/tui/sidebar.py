@@ -184,12 +184,14 @@ def _band(headings: tuple[str, ...], rows: list[Row], width: int) -> Text:
 
 def _cut(heading: str, width: int) -> str:
     """A heading in `width` characters, keeping what tells twins apart: `paged 16` → `pag 16`,
-    `contiguous` → `contig`."""
+    `vattention 64KiB` → `64KiB`, `contiguous` → `contig`."""
     if len(heading) <= width:
         return heading
     name, space, rest = heading.partition(" ")
     if space and len(rest) < width - 1:
         return name[:width - len(rest) - 1] + " " + rest
+    if space and len(rest) <= width:
+        return rest
     return heading[:width]
 
 
