@@ -131,10 +131,11 @@ def check_prefix_cache(pool, entries) -> None:
     counts = {}
     for block in entries:
         counts[block] = counts.get(block, 0) + 1
-    assert pool.refs == counts
-    named = dict(pool.identity)
-    listed = [(block, identity) for identity, copies in pool.cache.items() for block in copies]
-    assert all(pool.cache.values()), "an identity with no block left in the cache"
+    assert pool.counts.held() == counts
+    held = list(pool.cache.items())
+    named = dict(held)
+    assert len(named) == len(held), "a block holding two identities"
+    listed = [(block, identity) for identity, copies in pool.cache.lists().items() for block in copies]
     assert len(listed) == len(set(listed)) and dict(listed) == named
     free = set(pool.free_block_ids())
     assert pool.cached_free == {b for b in named if b in free}

@@ -69,7 +69,7 @@ def test_the_last_token_is_always_computed():
     assert arrive(pool, 1, 32, "a", 32) == [0, 2]
     # Block 2 computed prefix a's second block again: vLLM caches the copy too, after block 1.
     assert pool.cached_identities() == ((0, ("a", 0)), (1, ("a", 1)), (2, ("a", 1)))
-    assert pool.cache[("a", 1)] == [1, 2] and (pool.copies(1), pool.copies(2), pool.copies(0)) == (2, 2, 1)
+    assert pool.cache.lists()[("a", 1)] == [1, 2] and (pool.copies(1), pool.copies(2), pool.copies(0)) == (2, 2, 1)
 
 
 def test_eviction_revival_and_lru_order_under_fifo():
@@ -85,7 +85,7 @@ def test_eviction_revival_and_lru_order_under_fifo():
     # r3 reuses block 0 out of the free queue; its other blocks come from the head, least
     # recently used first, evicting r1's last two.
     outcome = pool.admit(Request(3, 48, 512, "a", 32))
-    assert (outcome.blocks, outcome.reused, [b for b, _, _ in outcome.evicted]) == ([0, 7, 6], 1, [7, 6])
+    assert (outcome.blocks, outcome.reused, [b for b, _ in outcome.evicted]) == ([0, 7, 6], 1, [7, 6])
     assert pool.free_block_ids() == [5, 4, 3, 2]
 
 
@@ -118,11 +118,11 @@ def test_an_admission_that_does_not_fit_changes_nothing():
     pool = PrefixCachingAllocator(4 * 16, 16)
     arrive(pool, 0, 48, "a", 48)
     pool.free_request(0)
-    before = (pool.free_block_ids(), pool.cached_identities(), dict(pool.refs))
+    before = (pool.free_block_ids(), pool.cached_identities(), pool.counts.held())
     # Two blocks to reuse (out of the queue) and three new need five; there are four.
     outcome = pool.admit(Request(1, 80, 512, "a", 48))
     assert (outcome.kind, pool.rejected_pool_full) == (REJECTED, 1)
-    assert (pool.free_block_ids(), pool.cached_identities(), dict(pool.refs)) == before
+    assert (pool.free_block_ids(), pool.cached_identities(), pool.counts.held()) == before
 
 
 def test_identities_name_what_the_chained_hashes_would_equal():
@@ -331,6 +331,6 @@ def test_its_bookkeeping_grows_with_the_blocks_in_use_not_the_pool(order):
     for rid in range(0, 64, 2):
         pool.free_request(rid)
     touched = 64 * 32
-    kept = (len(pool.refs) + len(pool.identity) + len(pool.cached_free) + len(pool.links.nxt) + len(pool.links.prv)
-            + sum(len(blocks) for blocks in pool.cache.values()))
+    kept = (len(pool.counts.bytes) + len(pool.links.where) + len(pool.links.nxt) + len(pool.links.prv)
+            + len(pool.cache.first) + sum(map(len, pool.cache.starts.values())) + len(pool.cache.extra))
     assert kept <= 6 * touched and pool.free_blocks == (1 << 24) - 16 - 32 * 16  # b: its prefix, 32 tables of 16

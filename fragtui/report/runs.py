@@ -189,7 +189,7 @@ def _outcome_json(side: Side, o: object) -> dict[str, object]:
     assert isinstance(o, PagedOutcome)
     table: dict[str, object] = {"outcome": o.kind, "reason": o.reason, "blocks": list(o.blocks)}
     if side.options.get("prefix_caching") and o.kind == ADMITTED:  # which blocks came from the cache
-        table.update(reused=o.blocks[:o.reused], new=o.blocks[o.reused:], evicted=len(o.evicted))
+        table.update(reused=list(o.blocks[:o.reused]), new=list(o.blocks[o.reused:]), evicted=len(o.evicted))
     return table
 
 

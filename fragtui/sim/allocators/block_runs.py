@@ -17,7 +17,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from itertools import chain, groupby, islice
 from operator import sub
-from typing import Iterator, Sequence, overload
+from abc import abstractmethod
+from typing import AbstractSet, Iterator, Sequence, overload
 
 Run = Sequence[int]  # a range with step 1 or -1, or a list
 
@@ -41,6 +42,9 @@ class BlockRuns(Sequence[int]):
 
     def __iter__(self) -> Iterator[int]:
         return chain.from_iterable(self.runs)
+
+    def __contains__(self, block: object) -> bool:
+        return any(block in run for run in self.runs)
 
     def __reversed__(self) -> Iterator[int]:
         return chain.from_iterable(reversed(run) for run in reversed(self.runs))
@@ -115,6 +119,14 @@ class BlockRuns(Sequence[int]):
 Table = list[int] | BlockRuns  # a block table: a list, or runs when it is long
 
 
+class RunSet(AbstractSet[int]):
+    """A set of blocks that lists itself as runs too (a free queue's cached blocks), so that it
+    is painted a run at a time."""
+
+    @abstractmethod
+    def runs(self) -> list[Run]: ...
+
+
 def runs_of(blocks: Sequence[int]) -> Sequence[Run]:
     """The runs a block table is kept as (a list is one run)."""
     return blocks.runs if isinstance(blocks, BlockRuns) else (blocks,)
@@ -123,9 +135,31 @@ def runs_of(blocks: Sequence[int]) -> Sequence[Run]:
 def span(run: Run) -> tuple[int, int] | None:
     """[low, high) if `run` is a range of consecutive ids (either way), else None."""
     if isinstance(run, range) and run and run.step in (1, -1):
-        first, last = run[0], run[-1]
-        return (first, last + 1) if first <= last else (last, first + 1)
+        return ends(run)
     return None
+
+
+def leading(run: Run, other: Run) -> int:
+    """How many of their first ids two runs share (compared in C where all of them are)."""
+    n = min(len(run), len(other))
+    a, b = run[:n], other[:n]
+    if (a == b) if type(a) is type(b) else list(a) == list(b):
+        return n
+    return next(k for k, (x, y) in enumerate(zip(a, b)) if x != y)
+
+
+def joined(run: range, more: range) -> range | None:
+    """The one range `run` then `more` make, if `more`'s ids carry on from `run`'s (either way)."""
+    step = more[0] - run[-1]
+    if step not in (1, -1) or (len(run) > 1 and run.step != step) or (len(more) > 1 and more.step != step):
+        return None
+    return range(run[0], more[-1] + step, step)
+
+
+def ends(run: range) -> tuple[int, int]:
+    """[low, high) of a range of consecutive ids (either way), not empty."""
+    first, last = run[0], run[-1]
+    return (first, last + 1) if first <= last else (last, first + 1)
 
 
 def stretches(run: Run) -> Iterator[Run]:

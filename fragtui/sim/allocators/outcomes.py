@@ -6,7 +6,7 @@ call each: an allocator makes one per event, so they must cost next to nothing.
 
 from __future__ import annotations
 
-from typing import NamedTuple, cast
+from typing import Any, Collection, NamedTuple, cast
 
 from fragtui.sim.allocators.block_runs import Table
 
@@ -50,13 +50,12 @@ class PagedOutcome(NamedTuple):
     """`blocks` is the request's block table (admitted) or what it gave back (freed).
 
     With prefix caching, an admission's first `reused` blocks came from the cache (the rest
-    are new); `evicted` are the (block, identity, its place among the identity's copies) its
-    new blocks dropped from the cache, `revived` the (block, node before it in the free queue)
-    of cached free blocks it took out of the queue, and `low` where the never-used blocks began
-    before it: what undo needs to put the cache and the queue back. `duplicates` counts new
-    blocks cached under an identity another block already held. A `PrefixOutcome` carries them;
-    any other admission reused nothing, so they are 0, (), () and 0 here, and the allocator's
-    hot path makes five-item tuples (more items cost it 3%)."""
+    are new); `evicted` are the (block, identity) its new blocks dropped from the cache,
+    `revived` the (block, identity) of cached free blocks it took out of the queue, and
+    `duplicates` counts new blocks cached under an identity another block already held. A
+    `PrefixOutcome` carries them, and what undo needs; any other admission reused nothing, so
+    they are 0, (), () and 0 here, and the allocator's hot path makes five-item tuples (more
+    items cost it 3%)."""
 
     kind: str
     reason: str | None
@@ -69,16 +68,12 @@ class PagedOutcome(NamedTuple):
         return 0
 
     @property
-    def evicted(self) -> tuple[tuple[int, Identity, int], ...]:
+    def evicted(self) -> Collection[tuple[int, Identity]]:
         return ()
 
     @property
-    def revived(self) -> tuple[tuple[int, int], ...]:
+    def revived(self) -> Collection[tuple[int, Identity]]:
         return ()
-
-    @property
-    def low(self) -> int:
-        return 0
 
     @property
     def duplicates(self) -> int:
@@ -89,8 +84,10 @@ class PagedOutcome(NamedTuple):
 
 
 class PrefixOutcome(PagedOutcome):
-    """A prefix-caching admission: a PagedOutcome with five more items, (reused, evicted,
-    revived, low, duplicates), made with `tuple.__new__` like the rest."""
+    """A prefix-caching admission or release: a PagedOutcome with six more items, (reused,
+    evicted, revived, duplicates, names, undo), made with `tuple.__new__` like the rest.
+    `names` are the identities of the table's cached blocks, in runs, and `undo` what else an
+    admission's undo needs (prefix_cache.py)."""
 
     __slots__ = ()
 
@@ -99,17 +96,29 @@ class PrefixOutcome(PagedOutcome):
         return cast(int, tuple.__getitem__(self, 5))
 
     @property
-    def evicted(self) -> tuple[tuple[int, Identity, int], ...]:
-        return cast(tuple[tuple[int, Identity, int], ...], tuple.__getitem__(self, 6))
+    def evicted(self) -> Collection[tuple[int, Identity]]:
+        return cast(Collection[tuple[int, Identity]], tuple.__getitem__(self, 6))
 
     @property
-    def revived(self) -> tuple[tuple[int, int], ...]:
-        return cast(tuple[tuple[int, int], ...], tuple.__getitem__(self, 7))
-
-    @property
-    def low(self) -> int:
-        return cast(int, tuple.__getitem__(self, 8))
+    def revived(self) -> Collection[tuple[int, Identity]]:
+        return cast(Collection[tuple[int, Identity]], tuple.__getitem__(self, 7))
 
     @property
     def duplicates(self) -> int:
-        return cast(int, tuple.__getitem__(self, 9))
+        return cast(int, tuple.__getitem__(self, 8))
+
+    @property
+    def names(self) -> Any:
+        return tuple.__getitem__(self, 9)
+
+    @property
+    def undo(self) -> Any:
+        return tuple.__getitem__(self, 10)
+
+    def __eq__(self, other: object) -> bool:
+        """What it did, not how undo is kept (which depends on how the queue is cut in pieces)."""
+        if not isinstance(other, PrefixOutcome):
+            return NotImplemented
+        return tuple.__getitem__(self, slice(10)) == tuple.__getitem__(other, slice(10))
+
+    __hash__ = None  # type: ignore[assignment]  # (its block table is a list)

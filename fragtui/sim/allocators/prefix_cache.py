@@ -24,165 +24,135 @@ blocks are evicted least recently used first), otherwise where the free order pu
 `lowest`, among the uncached free blocks, which are all handed out, lowest first, before any
 cached one.
 
-Memory follows the blocks in use, not the pool: reference counts and identities are kept for
-the blocks that have them, and the free queue links only blocks handed out at least once; the
-blocks never handed out are one run in it (a pool of 16,777,216 blocks costs nothing until used).
+Everything is kept in runs, since a Mooncake prompt is some 800 blocks of 16 whose identities
+follow each other (a hash id's 32 sub-blocks, and hash ids that follow each other) and whose
+blocks come out of the free queue in runs: each step costs the runs it touches, not the blocks
+(issue 21). The cache maps runs of identities to runs of blocks (cache_map.py); the free queue
+is a doubly linked list of pieces, runs of blocks with their identities, as vLLM's is of
+blocks, so blocks leave it from anywhere (piece_list.py); the reference counts are a byte a
+block, counted a run at a time (refcounts.BlockCounts). A table remembers its identities as
+runs too (`name_runs`): a block's identity is its request's at its place in the table.
 
-Everything is undone exactly from the outcome (see PagedOutcome): the free queue is a doubly
-linked list, as vLLM's is, so a block leaves it from anywhere in O(1) and goes back after the
-block that preceded it.
+Memory follows the blocks in use, not the pool: the counts and the queue's index reach the
+highest block ever handed out, and the blocks never handed out are one piece in the queue (a
+pool of 16,777,216 blocks costs nothing until used).
+
+Everything is undone exactly from the outcome (see PrefixOutcome): the cache from the log of
+what an admission changed in it, the queue by putting blocks back after the blocks that
+preceded them.
 """
 
 from __future__ import annotations
 
-import copy
-from itertools import chain, islice, takewhile
-from typing import Iterator, Sequence, cast
+from itertools import chain
+from operator import sub
+from typing import Callable, Collection, Iterator, Sequence
 
-from fragtui.sim.allocators.outcomes import ADMITTED, FREED, NOOP, POOL_FULL, REJECTED, Identity, PagedOutcome, PrefixOutcome
-from fragtui.sim.allocators.free_queues import LowestQueue
-from fragtui.sim.allocators.refcounts import RefCounts
+from fragtui.sim.allocators.block_runs import BlockRuns, Run, RunSet, Table, joined, runs_of
+from fragtui.sim.allocators.cache_map import CacheMap, Log, Space, identity, runs_in
+from fragtui.sim.allocators.free_queues import SHORT, LowestQueue
+from fragtui.sim.allocators.outcomes import (ADMITTED, FREED, NOOP, POOL_FULL, REJECTED, Identity, PagedOutcome,
+                                             PrefixOutcome)
 from fragtui.sim.allocators.paged import PagedAllocator
+from fragtui.sim.allocators.piece_list import Name, Piece, PieceList
+from fragtui.sim.allocators.refcounts import BlockCounts
 from fragtui.sim.workload.requests import HASH_BLOCK, Request
 
 _new = tuple.__new__
 _NO_BLOCKS: list[int] = []
 
-
-def _is_not_none(value: object) -> bool:
-    return value is not None
+NameRun = tuple[Space, int, int]  # (space, index, count): the identities of `count` blocks in a row
 
 
-def block_identities(request: Request, block_size: int) -> list[Identity]:
-    """The identities of a request's full blocks, in block-table order: a shared prefix's
-    (its letter and the block's place), then the request's own (its id and place).
+def name_runs(request: Request, block_size: int) -> list[NameRun]:
+    """The identities of a request's full blocks, in block-table order, as runs of a space's
+    indices (cache_map.py): a shared prefix's (its letter and the block's place), then the
+    request's own (its id and place).
 
     A request named by Mooncake's hash ids (one per full HASH_BLOCK of 512 tokens) maps them onto
     `block_size`: the block starting at token t of hash block h is the number h × 512 + t, so
     the blocks of one 512-token block are shared wherever it is (an id names its prefix too),
     and numbers are never a prefix's or a request's own (tuples); a block of several hash
     blocks is −1 − the last of them. The sizes must divide one the other (workload.build
-    refuses the rest). Numbers, in ranges, because a Mooncake prompt is some 800 blocks of 16."""
-    full = request.used // block_size
+    refuses the rest)."""
+    bs, full = block_size, request.used // block_size
+    runs: list[NameRun] = []
     if request.hashes:
-        if block_size <= HASH_BLOCK:
-            named: list[Identity] = list(chain.from_iterable(
-                range(h * HASH_BLOCK, (h + 1) * HASH_BLOCK, block_size) for h in request.hashes))
+        hashes = request.hashes
+        if bs <= HASH_BLOCK:
+            per = HASH_BLOCK // bs  # blocks a hash block: index h × per .. in space None
+            cuts = [k for k, step in enumerate(map(sub, hashes[1:], hashes), 1) if step != 1]  # where ids jump
+            runs = [(None, hashes[a] * per, (b - a) * per) for a, b in zip([0, *cuts], [*cuts, len(hashes)])]
         else:
-            m = block_size // HASH_BLOCK
-            named = [-1 - request.hashes[k] for k in range(m - 1, len(request.hashes), m)]
-        del named[full:]
-        return named + [(request.id, i) for i in range(len(named), full)]
-    shared = request.prefix_len // block_size if request.prefix else 0  # blocks all of the prefix's tokens
-    return [(request.prefix, i) for i in range(shared)] + [(request.id, i) for i in range(shared, full)]
+            m = bs // HASH_BLOCK
+            runs = [(-1 - hashes[k], 0, 1) for k in range(m - 1, len(hashes), m)]
+        named, kept = 0, []
+        for space, i, n in runs:  # a partial last block has no name
+            if named == full:
+                break
+            kept.append((space, i, min(n, full - named)))
+            named += kept[-1][2]
+        runs = kept
+    else:
+        named = min(request.prefix_len // bs if request.prefix else 0, full)
+        if named:
+            runs.append((request.prefix, 0, named))
+    if full > named:
+        runs.append((request.id, named, full - named))
+    return runs
 
 
-END = -1  # the free list's sentinel
-UNTOUCHED = -2  # the free list's node for the blocks never handed out: [low, n)
+def block_identities(request: Request, block_size: int) -> list[Identity]:
+    """Each full block's identity, in block-table order (`name_runs`, one by one)."""
+    return [identity(space, i, block_size) for space, start, n in name_runs(request, block_size)
+            for i in range(start, start + n)]
 
 
-class _FreeList:
-    """Free blocks in a doubly linked list (dicts of next and previous, END the sentinel):
-    O(1) to push at either end, pop the head, or take a block out from anywhere. Blocks never
-    handed out are one node, UNTOUCHED, standing for [low, n) in order, so the list costs the
-    blocks that have been used, not the pool."""
+class Named(Collection[tuple[int, Identity]]):
+    """Pieces' blocks with their identities, read as (block, identity) (made when read): what
+    an admission evicted or took back out of the free queue."""
 
-    def __init__(self, n: int, filled: bool) -> None:
-        self.n = n
-        self.low = 0 if filled else n  # blocks from here on were never handed out
-        self.nxt: dict[int, int] = {END: END}
-        self.prv: dict[int, int] = {END: END}
-        if self.low < n:
-            self.nxt[END] = self.prv[END] = UNTOUCHED
-            self.nxt[UNTOUCHED] = self.prv[UNTOUCHED] = END
-        self.count = n - self.low
+    def __init__(self, pieces: list[Piece], block_size: int) -> None:
+        self.pieces = [(run, name) for run, name in pieces if name is not None]
+        self.block_size = block_size
+        self.size = sum(len(run) for run, _ in self.pieces)
 
     def __len__(self) -> int:
-        return self.count
+        return self.size
+
+    def __contains__(self, item: object) -> bool:
+        return any(item == pair for pair in self)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Named) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __iter__(self) -> Iterator[tuple[int, Identity]]:
+        for run, name in self.pieces:
+            assert name is not None
+            space, first, step = name
+            for k, block in enumerate(run):
+                yield block, identity(space, first + k * step, self.block_size)
+
+
+class CachedFree(RunSet):
+    """The free blocks that still hold a cached identity: a live view of the free queue."""
+
+    def __init__(self, links: PieceList) -> None:
+        self.links = links
+
+    def __contains__(self, block: object) -> bool:
+        return isinstance(block, int) and self.links.is_named(block)
 
     def __iter__(self) -> Iterator[int]:
-        nxt = self.nxt
-        b = nxt[END]
-        while b != END:
-            if b == UNTOUCHED:
-                yield from range(self.low, self.n)
-            else:
-                yield b
-            b = nxt[b]
+        return chain.from_iterable(self.runs())
 
-    def insert_after(self, block: int, before: int) -> None:
-        nxt, prv = self.nxt, self.prv
-        after = nxt[before]
-        nxt[before], prv[block], nxt[block], prv[after] = block, before, after, block
-        self.count += 1
+    def __len__(self) -> int:
+        return self.links.named
 
-    def push_back(self, block: int) -> None:
-        self.insert_after(block, self.prv[END])
-
-    def extend_back(self, blocks: list[int]) -> None:
-        """push_back each of `blocks` in turn (in one pass: a long table's release)."""
-        nxt, prv = self.nxt, self.prv
-        last = prv[END]
-        for block in blocks:
-            nxt[last] = block
-            prv[block] = last
-            last = block
-        nxt[last], prv[END] = END, last
-        self.count += len(blocks)
-
-    def push_front(self, block: int) -> None:
-        self.insert_after(block, END)
-
-    def _unlink(self, node: int) -> int:
-        nxt, prv = self.nxt, self.prv
-        before, after = prv.pop(node), nxt.pop(node)
-        nxt[before], prv[after] = after, before
-        return before
-
-    def remove(self, block: int) -> int:
-        """Take `block` (one handed out before) out; returns the node before it, for undo."""
-        self.count -= 1
-        return self._unlink(block)
-
-    def take_front(self, n: int) -> list[int]:
-        """pop_front `n` times (in one pass where the head is blocks used before)."""
-        nxt, prv = self.nxt, self.prv
-        taken: list[int] = []
-        head = nxt[END]
-        while len(taken) < n and head != UNTOUCHED and head != END:
-            taken.append(head)
-            del prv[head]
-            head = nxt.pop(head)
-        nxt[END], prv[head] = head, END
-        self.count -= len(taken)
-        pop = self.pop_front
-        taken += [pop() for _ in range(n - len(taken))]  # (from the run never handed out)
-        return taken
-
-    def pop_front(self) -> int:
-        self.count -= 1
-        head = self.nxt[END]
-        if head != UNTOUCHED:
-            self._unlink(head)
-            return head
-        block = self.low
-        self.low += 1
-        if self.low == self.n:
-            self._unlink(UNTOUCHED)
-        return block
-
-    def unpop_front(self, block: int, low: int) -> None:
-        """Undo a `pop_front` that returned `block`, the pops after it undone already; `low`
-        is where the untouched run started before the take, so a block at or past it came
-        from there and goes back into it."""
-        if self.low > low and block == self.low - 1:
-            if self.low == self.n:  # the run was used up: it comes back, at the head
-                self.insert_after(UNTOUCHED, END)
-                self.count -= 1  # (the node itself is not a block)
-            self.low = block
-            self.count += 1
-        else:
-            self.push_front(block)
+    def runs(self) -> list[Run]:
+        return [run for run, name in self.links.pieces() if name is not None]
 
 
 class PrefixCachingAllocator(PagedAllocator):
@@ -191,26 +161,26 @@ class PrefixCachingAllocator(PagedAllocator):
     reserved + free + unusable is still the pool; `block_table_entries` counts every table's
     entries, and the difference from the blocks held is what sharing saves.
 
-    `refs` holds the count of every block held (and no other); `identity` the identity of every
-    block that has one, held or free; `cache` maps an identity to the blocks holding it, in the
-    order they were cached (more than one where vLLM keeps duplicates)."""
+    `counts` holds how many tables hold each block; `cache` which blocks hold each identity,
+    in the order they were cached (more than one where vLLM keeps duplicates); `links` the
+    free queue with the identities its blocks still hold; `names` each table's identities."""
 
     prefix_caching = True
 
     def __init__(self, total_slots: int, block_size: int, order: str = "fifo") -> None:
         self._setup(total_slots, block_size, order)
         n = self.num_blocks
-        self.refs = RefCounts()
-        self.identity: dict[int, Identity] = {}
-        self.cache: dict[Identity, list[int]] = {}
-        self.cached_free: set[int] = set()
+        self.counts = BlockCounts()
+        self.cache = CacheMap(block_size)
+        self.names: dict[int, list[NameRun]] = {}
         self.hits = self.misses = self.evictions = 0
         self.queried = 0  # tokens admissions looked up (vLLM's queries): their prompts
         self.entries = 0
         # The free queue: with `lowest`, uncached free blocks are flags (handed out lowest
         # first) and the list holds only cached ones, behind them; otherwise the list is all of it.
         self.lowest = LowestQueue(n) if order == "lowest" else None
-        self.links = _FreeList(n, filled=self.lowest is None)
+        self.links = PieceList(n, filled=self.lowest is None)
+        self.cached_free = CachedFree(self.links)
 
     @property
     def block_table_entries(self) -> int:
@@ -223,12 +193,12 @@ class PrefixCachingAllocator(PagedAllocator):
 
     def refcount(self, block: int) -> int:
         """How many block tables hold `block` now."""
-        return self.refs.of(block)
+        return self.counts.of(block)
 
     def copies(self, block: int) -> int:
         """How many blocks hold the identity `block` holds (more than one: duplicates)."""
-        held = self.identity.get(block)
-        return 0 if held is None else len(self.cache[held])
+        named = self.cache.named(block)
+        return 0 if named is None else self.cache.copies(*named)
 
     def admit(self, request: Request) -> PagedOutcome:
         bs, used, rid = self.block_size, request.used, request.id
@@ -236,134 +206,111 @@ class PrefixCachingAllocator(PagedAllocator):
         if need - (used - 1) // bs > self.free_blocks:  # short even if every block but the last were a hit
             self.rejected_pool_full += 1
             return _new(PagedOutcome, (REJECTED, POOL_FULL, rid, _NO_BLOCKS, used))
-        identities = block_identities(request, bs)
-        cache, refs = self.cache, self.refs
+        names = name_runs(request, bs)
         # The longest run of cached identities from the start, but never the last token's
         # block (it is always computed); of each, the copy cached first, as vLLM's map answers.
-        hits = cast(Iterator[list[int]], takewhile(_is_not_none, map(cache.get, islice(identities, (used - 1) // bs))))
-        reused = [copies[0] for copies in hits]
-        revive = [block for block in reused if block not in refs]  # cached, in the free queue
-        new = need - len(reused)
-        if new + len(revive) > self.free_blocks:
+        hits = self.cache.lookup(names, (used - 1) // bs)
+        reused = sum(map(len, hits))
+        revive = [part for run in hits for _, part in self.counts.free_in(run)]  # cached, in the free queue
+        back = sum(map(len, revive))
+        new = need - reused
+        if new + back > self.free_blocks:
             self.rejected_pool_full += 1
             return _new(PagedOutcome, (REJECTED, POOL_FULL, rid, _NO_BLOCKS, used))
-        revived = tuple((block, self._unqueue(block)) for block in revive)
-        for block in reused:
-            refs[block] = refs.get(block, 0) + 1
+        revived = [taken for run in revive for taken in self.links.remove(run)]
+        self.counts.hold(hits)
         low = self.links.low
-        taken, evicted = self._take_blocks(new)
-        for block in taken:
-            refs[block] = 1
-        blocks = reused + taken
-        duplicates, first = 0, len(reused)
-        get = cache.get
-        for identity, block in zip(identities[first:], blocks[first:]):
-            copies = get(identity)
-            if copies is None:
-                cache[identity] = [block]
-            else:  # computed again though cached: vLLM keeps both
-                copies.append(block)
-                duplicates += 1
-        self.identity.update(zip(blocks[first:], identities[first:]))
+        taken = self._take_pieces(new)
+        log: Log = []
+        evicted = Named(taken, bs)
+        for run, name in evicted.pieces:
+            self._evict(run, name, log)
+        fresh = [run for run, _ in taken]
+        self.counts.hold(fresh)
+        duplicates = self._name(names, reused, used // bs, fresh, log)
+        blocks = _table(hits + fresh, need)
         self.tables[rid] = (blocks, used)
-        self.free_blocks -= new + len(revive)
-        self.used += used - (len(reused) - len(revive)) * bs  # (blocks already held are full and counted)
+        self.names[rid] = names
+        self.free_blocks -= new + back
+        self.used += used - (reused - back) * bs  # (blocks already held are full and counted)
         self.entries += need
-        self.hits += len(reused)
+        self.hits += reused
         self.misses += new
         self.queried += used
+        self.evictions += len(evicted)
         self.admitted += 1
-        return _new(PrefixOutcome, (ADMITTED, None, rid, blocks, used, len(reused), evicted, revived, low,
-                                    duplicates))
+        return _new(PrefixOutcome, (ADMITTED, None, rid, blocks, used, reused, evicted,
+                                    Named([piece for _, piece in revived], bs) if revived else (), duplicates, names,
+                                    (hits, taken, revived, log, low)))
 
     def free_request(self, request_id: int) -> PagedOutcome:
         entry = self.tables.pop(request_id, None)
         if entry is None:
             return _new(PagedOutcome, (NOOP, None, request_id, _NO_BLOCKS, 0))
         blocks, used = entry
-        bs, refs, identity, links = self.block_size, self.refs, self.identity, self.links
-        fifo = self.order == "fifo"
-        uncached = []  # released, holding no identity: they go where the free order says
-        tail = []  # released to the queue's tail, in release order
-        freed = 0
-        for i in range(len(blocks) - 1, -1, -1):  # last block first
-            block = blocks[i]
-            count = refs[block] - 1
-            if count:
-                refs[block] = count
-                continue
-            del refs[block]
-            freed += 1
-            self.used -= max(0, min(bs, used - i * bs))  # (blocks a serving request grew into hold none of it)
-            if block in identity:
-                tail.append(block)
-            elif fifo:  # uncached blocks join the tail too, in the same release order
-                tail.append(block)
-            else:
-                uncached.append(block)
-        links.extend_back(tail)
-        self.cached_free.update(block for block in tail if block in identity)
-        if self.order == "lifo":  # as a group at the head, the table's last block first
-            for block in reversed(uncached):
-                links.push_front(block)
-        elif uncached:
-            assert self.lowest is not None
-            self.lowest.give(uncached)
-        self.free_blocks += freed
+        names = self.names.pop(request_id)
+        released, tokens = self._released(blocks, used, names, self.counts.let_go)
+        if self.order == "fifo":  # uncached blocks join the tail too, in the same release order
+            self.links.push_back(released)
+        else:
+            self.links.push_back([piece for piece in released if piece[1] is not None])
+            uncached = [piece for piece in released if piece[1] is None]
+            if self.lowest is not None:
+                if uncached:
+                    self.lowest.give(_runs([run for run, _ in uncached]))
+            else:  # lifo: as a group at the head, the table's last block first
+                self.links.push_front(uncached)
+        self.free_blocks += sum(len(run) for run, _ in released)
+        self.used -= tokens  # (blocks a serving request grew into hold none of it)
         self.entries -= len(blocks)
-        return _new(PagedOutcome, (FREED, None, request_id, blocks, used))
+        return _new(PrefixOutcome, (FREED, None, request_id, blocks, used, 0, (), (), 0, names, None))
 
     def undo(self, outcome: PagedOutcome) -> None:
         """Exactly reverse `outcome`, which must be the last thing this allocator did."""
         kind, rid, blocks, used = outcome.kind, outcome.request_id, outcome.blocks, outcome.used
-        refs, identity, cache = self.refs, self.identity, self.cache
         if kind == ADMITTED:
-            del self.tables[rid]
-            reused, new = blocks[:outcome.reused], blocks[outcome.reused:]
-            for block in new:  # whatever identity a new block holds, this admission cached, last
-                held = identity.pop(block, None)
-                if held is not None:
-                    copies = cache[held]
-                    copies.pop()
-                    if not copies:
-                        del cache[held]
-                del refs[block]
-            for block, held, at in reversed(outcome.evicted):
-                identity[block] = held
-                cache.setdefault(held, []).insert(at, block)
-            self._untake_blocks(new, outcome.low)
-            for block in reused:
-                count = refs[block] - 1
-                if count:
-                    refs[block] = count
-                else:
-                    del refs[block]
-            for block, before in reversed(outcome.revived):
-                self.links.insert_after(block, before)
-                self.cached_free.add(block)
-            self.free_blocks += len(new) + len(outcome.revived)
-            self.used -= used - (len(reused) - len(outcome.revived)) * self.block_size
+            assert isinstance(outcome, PrefixOutcome)
+            hits, taken, revived, log, low = outcome.undo
+            del self.tables[rid], self.names[rid]
+            self.cache.undo(log)
+            for run, _ in taken:
+                self.counts.let_go(run)
+            self._untake_pieces(taken, low)
+            for run in hits:
+                self.counts.let_go(run)
+            for prior, piece in reversed(revived):
+                self.links.insert_after(prior, piece)
+            back = sum(len(run) for _, (run, _) in revived)
+            self.free_blocks += len(blocks) - outcome.reused + back
+            self.used -= used - (outcome.reused - back) * self.block_size
             self.entries -= len(blocks)
-            self.hits -= len(reused)
-            self.misses -= len(new)
+            self.hits -= outcome.reused
+            self.misses -= len(blocks) - outcome.reused
             self.queried -= used
             self.evictions -= len(outcome.evicted)
             self.admitted -= 1
         elif kind == REJECTED:
             self.rejected_pool_full -= 1
         elif kind == FREED:
-            bs = self.block_size
-            for i, block in enumerate(blocks):
-                if block not in refs:  # it went back to the queue: take it out again
-                    if block in identity or self.lowest is None:
-                        self.links.remove(block)
-                        self.cached_free.discard(block)
-                    else:
-                        self.lowest.ungive([block])
-                    self.free_blocks -= 1
-                    self.used += max(0, min(bs, used - i * bs))
-                refs[block] = refs.get(block, 0) + 1
+            assert isinstance(outcome, PrefixOutcome)
+            names = outcome.names
+            released, tokens = self._released(blocks, used, names, self.counts.free_in)
+            cached = sum(len(run) for run, name in released if name is not None)
+            if self.order == "fifo":
+                self.links.pop_back(sum(len(run) for run, _ in released))
+            else:
+                self.links.pop_back(cached)
+                uncached = [run for run, name in released if name is None]
+                if self.lowest is not None:
+                    if uncached:
+                        self.lowest.ungive(_runs(uncached))
+                else:
+                    self.links.pop_front(sum(map(len, uncached)))
+            self.counts.hold(runs_of(blocks))
             self.tables[rid] = (blocks, used)
+            self.names[rid] = names
+            self.free_blocks -= sum(len(run) for run, _ in released)
+            self.used += tokens
             self.entries += len(blocks)
 
     # -- serving mode: growth ---------------------------------------------------------------
@@ -380,81 +327,145 @@ class PrefixCachingAllocator(PagedAllocator):
         wanted = len(request_ids)
         if wanted > self.free_blocks:
             raise ValueError(f"{wanted} blocks wanted, {self.free_blocks} free")
-        taken, _ = self._take_blocks(wanted)
-        identity, cache, tables, refs = self.identity, self.cache, self.tables, self.refs
-        for rid, block in zip(request_ids, taken):
+        taken = self._take_pieces(wanted)
+        evicted = Named(taken, self.block_size)
+        for run, name in evicted.pieces:
+            self._evict(run, name, [])
+        tables, names = self.tables, self.names
+        for rid, block in zip(request_ids, chain.from_iterable(run for run, _ in taken)):
             table = tables[rid][0]
-            full = table[-1] if table else None
-            if full is not None and full not in identity:  # the block its last token filled
-                key = (rid, len(table) - 1)
-                identity[full] = key
-                cache.setdefault(key, []).append(full)
+            place = len(table) - 1
+            if table and sum(n for _, _, n in names[rid]) == place:  # the block its last token filled
+                self.cache.add(rid, place, range(table[-1], table[-1] + 1), [])
+                names[rid] = _named_on(names[rid], rid, place)
             table.append(block)
-            refs[block] = 1
+        self.counts.hold(run for run, _ in taken)
         self.free_blocks -= wanted
         self.entries += wanted
         self.misses += wanted
+        self.evictions += len(evicted)
 
     def free_block_ids(self) -> list[int]:
         """Free blocks in the order they will be handed out."""
         head = self.lowest.order() if self.lowest is not None else []
         return head + list(self.links)
 
-    def cached_identities(self) -> tuple[tuple[int, Identity], ...]:
-        """(block, identity) for every block holding one, held or free, by block; duplicates too."""
-        return tuple(sorted(self.identity.items()))
-
-    # -- the free queue --------------------------------------------------------------------
-
-    def _unqueue(self, block: int) -> int:
-        """A cached free block leaves the queue; returns the node before it, for undo."""
-        self.cached_free.discard(block)
-        return self.links.remove(block)
-
-    def _take_blocks(self, n: int) -> tuple[list[int], tuple[tuple[int, Identity, int], ...]]:
-        """`n` blocks from the head of the queue, and what taking them evicted: (block,
-        identity, where the block stood among that identity's copies)."""
-        taken: list[int] = []
-        if self.lowest is not None:  # uncached blocks first, lowest first
-            taken = self.lowest.take(min(n, len(self.lowest)))
-        taken += self.links.take_front(n - len(taken))
-        evicted = []
-        identity, cache = self.identity, self.cache
-        for block in taken:
-            held = identity.pop(block, None)
-            if held is not None:
-                copies = cache[held]
-                at = copies.index(block)
-                del copies[at]
-                if not copies:
-                    del cache[held]
-                self.cached_free.discard(block)
-                evicted.append((block, held, at))
-        self.evictions += len(evicted)
-        return taken, tuple(evicted)
-
-    def _untake_blocks(self, blocks: Sequence[int], low: int) -> None:
-        """Put back blocks `_take_blocks` handed out (their evicted identities already
-        restored); `low`, where the untouched blocks began before the take."""
-        if self.lowest is not None:  # uncached ones came from the flags, cached ones from the list
-            uncached = [block for block in blocks if block not in self.identity]
-            if uncached:
-                self.lowest.give(uncached)
-            blocks = [block for block in blocks if block in self.identity]
-        for block in reversed(blocks):
-            self.links.unpop_front(block, low)
-            if block in self.identity:
-                self.cached_free.add(block)
-
     def clone(self) -> PrefixCachingAllocator:
         """An independent copy (serving mode's history checkpoints)."""
         twin = PrefixCachingAllocator.__new__(PrefixCachingAllocator)
         twin.__dict__.update(self.__dict__)
         twin.tables = {rid: (blocks.copy(), used) for rid, (blocks, used) in self.tables.items()}
-        twin.refs, twin.identity = self.refs.copy(), dict(self.identity)
-        twin.cache = {identity: list(copies) for identity, copies in self.cache.items()}
-        twin.cached_free = set(self.cached_free)
+        twin.names = dict(self.names)  # (lists replaced, never changed: outcomes hold them)
+        twin.counts, twin.cache, twin.links = self.counts.copy(), self.cache.copy(), self.links.copy()
         twin.lowest = self.lowest.copy() if self.lowest is not None else None
-        twin.links = copy.copy(self.links)
-        twin.links.nxt, twin.links.prv = dict(self.links.nxt), dict(self.links.prv)
+        twin.cached_free = CachedFree(twin.links)
         return twin
+
+    def cached_identities(self) -> tuple[tuple[int, Identity], ...]:
+        """(block, identity) for every block holding one, held or free, by block; duplicates too."""
+        return tuple(sorted(self.cache.items()))
+
+    # -- inside ------------------------------------------------------------------------------
+
+    def _take_pieces(self, n: int) -> list[Piece]:
+        """`n` blocks from the head of the queue, as the pieces they were in (with the
+        identities they held, which the caller evicts)."""
+        taken: list[Piece] = []
+        if self.lowest is not None:  # uncached blocks first, lowest first
+            k = min(n, len(self.lowest))
+            if k:
+                taken = [(run, None) for run in runs_of(self.lowest.take_table(k))]
+            n -= k
+        if n:
+            taken += self.links.take(n)
+        return taken
+
+    def _untake_pieces(self, taken: list[Piece], low: int) -> None:
+        """Put back what `_take` handed out (their evicted identities restored already);
+        `low`, where the untouched blocks began before the take."""
+        if self.lowest is not None:  # uncached ones came from the flags, cached ones from the list
+            flagged = [run for run, name in taken if name is None]
+            if flagged:
+                self.lowest.give(_runs(flagged))
+            taken = [piece for piece in taken if piece[1] is not None]
+        self.links.untake(taken, low)
+
+    def _evict(self, run: Run, name: Name, log: Log) -> None:
+        """The blocks of `run` (in queue order, holding `name`) no longer hold it."""
+        assert name is not None
+        space, first, step = name
+        if step > 0 or len(run) == 1:
+            self.cache.remove(space, first, run, log)
+        else:  # (in the cache's order: identities ascending)
+            self.cache.remove(space, first - len(run) + 1, run[::-1], log)
+
+    def _name(self, names: list[NameRun], start: int, stop: int, fresh: list[Run], log: Log) -> int:
+        """Cache the identities of table places start .. stop − 1 in the new blocks `fresh`
+        (from place `start` on); how many were cached already (duplicates)."""
+        duplicates, runs = 0, iter(fresh)
+        run: Run = next(runs, range(0))
+        for space, i, n in runs_in(names, start, stop):
+            while n:
+                if not run:
+                    run = next(runs)
+                k = min(n, len(run))
+                duplicates += self.cache.add(space, i, run[:k], log)
+                run, i, n = run[k:], i + k, n - k
+        return duplicates
+
+    def _released(self, blocks: Table, used: int, names: list[NameRun],
+                  parts: Callable[[Run], list[tuple[int, Run]]]) -> tuple[list[Piece], int]:
+        """What freeing a table gives back, in release order (last block first): the pieces of
+        the blocks `parts` says no table holds, each run with its identities, and the tokens
+        they held."""
+        bs, named = self.block_size, sum(n for _, _, n in names)
+        released: list[Piece] = []
+        tokens, end = 0, len(blocks)
+        k, low = len(names), named  # names[k] covers table places low .. (walked down)
+        for run in reversed(runs_of(blocks)):
+            end -= len(run)
+            for place, part in reversed(parts(run)):
+                a = end + place  # its first block's place in the table
+                b = a + len(part)
+                tokens += max(0, min(used, b * bs) - a * bs)
+                if b > named:  # the last blocks hold no identity
+                    released.append((part[max(0, named - a):][::-1], None))
+                    b = named
+                while b > a:  # the rest, a piece per run of names
+                    while low >= b:
+                        k -= 1
+                        low -= names[k][2]
+                    space, i, _ = names[k]
+                    start = max(a, low)
+                    released.append((part[start - a:b - a][::-1], (space, i + b - 1 - low, -1)))
+                    b = start
+        return released, tokens
+
+
+def _runs(runs: list[Run]) -> BlockRuns:
+    return BlockRuns(list(runs))
+
+
+def _table(runs: list[Run], need: int) -> Table:
+    """A block table of `runs`: a list when short, as a paged table is; else its runs, ranges
+    joined where they carry on (a list at the end copied: serving growth appends to it)."""
+    if need <= SHORT:
+        return list(chain.from_iterable(runs))
+    kept: list[Run] = []
+    for run in runs:
+        both = joined(kept[-1], run) if kept and type(kept[-1]) is range and type(run) is range else None
+        if both is None:
+            kept.append(run)
+        else:
+            kept[-1] = both
+    if type(kept[-1]) is list:
+        kept[-1] = list(kept[-1])
+    return BlockRuns(kept)
+
+
+def _named_on(names: list[NameRun], rid: int, place: int) -> list[NameRun]:
+    """`names` with request `rid`'s own block at `place` named too (a new list: an outcome may
+    hold the old one)."""
+    if names and names[-1][0] == rid and names[-1][1] + names[-1][2] == place:
+        return names[:-1] + [(rid, names[-1][1], names[-1][2] + 1)]
+    return names + [(rid, place, 1)]
