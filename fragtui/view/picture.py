@@ -9,6 +9,9 @@ Every patch returns the slot ranges it touched: the rows a widget must repaint.
 
 Sharing needs no query of its own: a block that more than one painted holding references is
 shared, and drawn so (it is always full); when all but one let go, it is that one's again.
+Where blocks can be shared, each block keeps how many painted holdings hold it and the sum of
+their ids (`holds`, `sums`), so the one left is known when the others let go; a run of blocks
+alike in both is changed in one slice (a prefix many requests share: hundreds of blocks).
 A block nobody holds is drawn cached if the pool says it still holds a cached identity.
 """
 
@@ -16,10 +19,10 @@ from __future__ import annotations
 
 from array import array
 from collections import deque
-from itertools import repeat
-from typing import Iterator, Sequence, TypeAlias
+from itertools import groupby, repeat
+from typing import Iterable, Iterator, Sequence, TypeAlias
 
-from fragtui.sim.allocators.block_runs import runs_of, span, stretches
+from fragtui.sim.allocators.block_runs import BlockRuns, RunSet, ends as _ends_of, runs_of, span, stretches
 from fragtui.sim.pool import BlockStarts, Change, Holding, Pool
 from fragtui.view.states import (FREE, INTERNAL, NOBODY, RESERVED, SEVERAL, SHARED, SLACK, STATE_OF, STRANDED,
                                  UNUSABLE, USED)
@@ -47,7 +50,7 @@ class _Painted:
 
 class Picture:
     """States per slot and owners per block (per slot where there are no blocks); a shared
-    block's owner is SEVERAL and its holders are in `sharers`."""
+    block's owner is SEVERAL (`holders` finds who)."""
 
     def __init__(self, pool: Pool) -> None:
         self.repaint(pool)
@@ -62,9 +65,14 @@ class Picture:
         """Who holds the slot's block (or the slot), in id order: more than one if shared."""
         unit = slot // self.unit
         owner = self.owners[unit] if unit < len(self.owners) else NOBODY
-        if owner == SEVERAL:
-            return tuple(sorted(self.sharers[unit]))
+        if owner == SEVERAL:  # (asked when a cell is hovered: each drawing is searched)
+            return tuple(sorted(rid for rid, p in self.painted.items()
+                                if unit in _block_ids(p.starts[:p.count], self.unit)))
         return () if owner == NOBODY else (owner,)
+
+    def sharers(self) -> dict[int, tuple[int, ...]]:
+        """block -> its holders, for every shared block (checks)."""
+        return {block: self.holders(block * self.unit) for block, owner in enumerate(self.owners) if owner == SEVERAL}
 
     def place(self, rid: int) -> str:
         """Where request `rid`'s holding lives besides its slots (Holding.place), if anywhere."""
@@ -95,7 +103,9 @@ class Picture:
         self.states = bytearray(total)
         self.owners = array("i", [NOBODY]) * (total // self.unit + 1)
         self.painted: dict[int, _Painted] = {}
-        self.sharers: dict[int, set[int]] = {}  # block -> its holders, where more than one
+        self.shares = bool(pool.block_size) and pool.shares
+        self.holds: array[int] = array("i")  # block -> painted holdings that hold it (where blocks are shared)
+        self.sums: array[int] = array("q")  # block -> the sum of their ids, plus one each
         self._cached = pool.cached_blocks()
         self._kept = STATE_OF[pool.kept_as]
         self.copies = pool.copies  # (live: asked only when a cell is hovered)
@@ -103,8 +113,11 @@ class Picture:
         for holding in pool.holdings():
             self._paint(holding, None)  # (no ranges: everything will be drawn)
         unit = self.unit
-        for block in self._cached:
-            self.states[block * unit:(block + 1) * unit] = bytes([self._kept]) * unit
+        if isinstance(self._cached, RunSet):
+            _scatter(self.states, BlockRuns(self._cached.runs()), self._kept, unit)
+        else:
+            for block in self._cached:
+                self.states[block * unit:(block + 1) * unit] = bytes([self._kept]) * unit
         self.stranded_below = threshold = pool.stranded_below
         if threshold:
             for start, length in pool.free_runs():
@@ -165,29 +178,57 @@ class Picture:
         owners, unit = self.owners, self.unit
         if extent == unit:  # one owner entry an extent: a block
             blocks = _block_ids(starts, unit)
-            if rid == NOBODY or _all_are(owners, blocks, NOBODY):  # nobody else holds any: no sharing
+            if not self.shares:  # (each block has one holder)
                 _scatter(owners, blocks, rid)
                 return
-            for start in starts:
-                i = start // unit
-                if owners[i] == NOBODY or rid == NOBODY:
-                    owners[i] = rid
-                else:  # someone holds it already: shared
-                    self._share(i, rid)
+            self._room(blocks)
+            if _all_are(self.holds, blocks, 0):  # nobody else holds any: it alone
+                _scatter(owners, blocks, rid)
+                _scatter(self.holds, blocks, 1)
+                _scatter(self.sums, blocks, rid + 1)
+                return
+            for lo, hi, held, total in self._alike(blocks, 1, rid + 1):
+                if held:  # someone holds them already: shared
+                    _set_range(owners, lo, hi, SEVERAL)
+                    self.states[lo * unit:hi * unit] = self._shared_cell * (hi - lo)
+                else:
+                    _set_range(owners, lo, hi, rid)
         else:
             mine = array("i", [rid]) * (extent // unit)
             for start in starts:
                 owners[start // unit:(start + extent) // unit] = mine
 
-    def _share(self, block: int, rid: int) -> None:
-        owners, unit = self.owners, self.unit
-        holder = owners[block]
-        if holder == SEVERAL:
-            self.sharers[block].add(rid)
-        else:
-            self.sharers[block] = {holder, rid}
-            owners[block] = SEVERAL
-        self.states[block * unit:(block + 1) * unit] = self._shared_cell
+    def _room(self, blocks: Sequence[int]) -> None:
+        """Grow the holds and sums as far as `blocks` reach (doubling: they grow with the blocks drawn)."""
+        high = 1 + max(max(run[0], run[-1]) if type(run) is range else max(run) for run in runs_of(blocks) if run)
+        if high > len(self.holds):
+            more = max(high, 2 * len(self.holds)) - len(self.holds)
+            self.holds.frombytes(bytes(4 * more))
+            self.sums.frombytes(bytes(8 * more))
+
+    def _alike(self, blocks: Sequence[int], add: int, by: int) -> Iterator[tuple[int, int, int, int]]:
+        """Add `add` to the holds and `by` × add to the sums of `blocks` (within `_room`), a
+        stretch of blocks alike in both at a time: (low, high, holds, sums) of each, as they were."""
+        holds, sums = self.holds, self.sums
+        for run in runs_of(blocks):
+            for part in (run,) if type(run) is range else stretches(run):
+                if not isinstance(part, range):  # ids that do not run: one at a time
+                    for block in part:
+                        held, summed = holds[block], sums[block]
+                        holds[block], sums[block] = held + add, summed + add * by
+                        yield block, block + 1, held, summed
+                    continue
+                low, high = _ends_of(part)
+                now, total = holds[low:high], sums[low:high]
+                if now.count(now[0]) == high - low and total.count(total[0]) == high - low:
+                    alike = [(now[0], total[0], high - low)]
+                else:
+                    alike = [(h, t, len(list(g))) for (h, t), g in groupby(zip(now, total))]
+                for held, summed, n in alike:
+                    _set_range(holds, low, low + n, held + add)
+                    _set_range(sums, low, low + n, summed + add * by)
+                    yield low, low + n, held, summed
+                    low += n
 
     def _erase(self, painted: _Painted, first: int, ranges: Ranges, spans: list[tuple[int, int]]) -> None:
         """Free extents `first`.. of what was drawn for a request."""
@@ -208,30 +249,27 @@ class Picture:
         """Holding `rid` lets go of blocks: one it held alone is free (or cached); a shared one
         stays shared, or is its last holder's again (all used: shared blocks are full)."""
         owners, states, unit, cached = self.owners, self.states, self.unit, self._cached
-        if unit == 1 and not cached:  # a run of blocks it held alone is freed in two slices
-            rest: list[int] = []
-            for run in runs_of(starts):
-                ends = span(run)
-                if ends is not None and _all_are(owners, run, rid):
-                    _set_range(owners, ends[0], ends[1], NOBODY)
-                    _set_range(states, ends[0], ends[1], FREE)
+        blocks = _block_ids(starts, unit)
+        alone: Iterable[tuple[int, ...]]
+        if self.shares and not _all_are(self.holds, blocks, 1):
+            alone = self._alike(blocks, -1, rid + 1)
+        else:  # it alone held them all
+            if self.shares:
+                _scatter(self.holds, blocks, 0)
+                _scatter(self.sums, blocks, 0)
+            alone = ((lo, hi, 1) for run in runs_of(blocks) for lo, hi in _spans(run, 1))
+        empty, kept = bytes(unit), bytes([self._kept]) * unit
+        for lo, hi, held, *summed in alone:
+            if held == 1:  # it alone held them: free, or kept where the pool keeps them
+                _set_range(owners, lo, hi, NOBODY)
+                if not cached:
+                    _set_range(states, lo * unit, hi * unit, FREE)
                 else:
-                    rest.extend(run)
-            starts = rest
-        empty, kept, used = bytes(unit), bytes([self._kept]) * unit, bytes([USED]) * unit
-        for start in starts:
-            block = start // unit
-            holder = owners[block]
-            if holder == rid:
-                owners[block] = NOBODY
-                states[start:start + unit] = kept if block in cached else empty
-            elif holder == SEVERAL:
-                holders = self.sharers[block]
-                holders.discard(rid)
-                if len(holders) == 1:
-                    del self.sharers[block]
-                    owners[block] = holders.pop()
-                    states[start:start + unit] = used
+                    for block in range(lo, hi):
+                        states[block * unit:(block + 1) * unit] = kept if block in cached else empty
+            elif held == 2:  # the one left holds them alone again (its id: what the sum says)
+                _set_range(owners, lo, hi, summed[0] - rid - 2)
+                _set_range(states, lo * unit, hi * unit, USED)
 
     def _recheck(self, blocks: Sequence[int], ranges: Ranges) -> None:
         """Blocks no holding holds: drawn kept (cached, retained) or free as the pool says they are now."""
@@ -347,7 +385,8 @@ def _scatter(values: Values, indices: Sequence[int], value: int, width: int = 1)
     indices (wider than one value, a stretch of a list's too), a loop that runs in C for the
     rest. A repaint of a pool of 16M blocks at block 1 does this for every block, and of 1M
     blocks of 16 slots for every slot."""
-    runs = runs_of(indices) if width == 1 else [part for run in runs_of(indices) for part in stretches(run)]
+    runs = runs_of(indices) if width == 1 else [part for run in runs_of(indices)
+                                                for part in ((run,) if type(run) is range else stretches(run))]
     for run in runs:
         ends = span(run)
         if ends is not None:
@@ -379,7 +418,9 @@ def _spans(starts: Sequence[int], extent: int) -> Iterator[tuple[int, int]]:
 
 
 def _set_range(values: Values, low: int, high: int, value: int) -> None:
-    if isinstance(values, bytearray):
+    if high - low == 1:
+        values[low] = value
+    elif isinstance(values, bytearray):
         values[low:high] = bytes((value,)) * (high - low)
     else:
         values[low:high] = array(values.typecode, (value,)) * (high - low)
