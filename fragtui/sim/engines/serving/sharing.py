@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import copy
 import random
+from functools import lru_cache
 from collections import Counter
 from itertools import chain
 from typing import Any, Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -75,12 +76,14 @@ class Sequences:
         return f"r{rid}" if self.width == 1 else f"r{rid}.{self.index(sid)}"
 
 
-def beam_parents(seed: int, rid: int, width: int, steps: int) -> list[tuple[int, ...]]:
+@lru_cache(maxsize=4096)
+def beam_parents(seed: int, rid: int, width: int, steps: int) -> tuple[tuple[int, ...], ...]:
     """Each decoding step's parents, by candidate: step 0 all from the prompt (sequence 0's
-    copy of it, which every sequence holds), then drawn uniformly, sorted."""
+    copy of it, which every sequence holds), then drawn uniformly, sorted. (Kept: a what-if
+    that serves the same requests again draws the same beams.)"""
     rng = random.Random(f"beams:{seed}:{rid}")
     identity = tuple(range(width))
-    return [identity] + [tuple(sorted(rng.randrange(width) for _ in range(width))) for _ in range(1, steps)]
+    return (identity, *(tuple(sorted(rng.randrange(width) for _ in range(width))) for _ in range(1, steps)))
 
 
 class SharedPagedMemory:
@@ -113,7 +116,7 @@ class SharedPagedMemory:
         self.unfilled = 0  # slots of held blocks past their tokens (only last blocks are partial)
         self.never = 0  # of those, slots past the final length: never to be filled
         self.copies = 0
-        self._parents: dict[int, list[tuple[int, ...]]] = {}  # beam schedules, shared by clones
+        self._parents: dict[int, tuple[tuple[int, ...], ...]] = {}  # beam schedules, shared by clones
         self._identity = tuple(range(width))  # every sequence its own parent
         self._children: dict[tuple[int, ...], tuple[int, ...]] = {}  # parents -> children of each sequence
 
