@@ -6,6 +6,7 @@ reports it changed is handed to the widgets, so only the changed rows of each gr
 
 from __future__ import annotations
 
+import gc
 import time
 
 from functools import partial
@@ -47,6 +48,11 @@ HOVER_HINTS = ("· point at a cell (or press i) for its slots, state, request an
                "· i: a cell")
 SPEEDS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)  # steps per second
 BUSY_AFTER = 0.2  # seconds: work on a run that took longer says "working…" first, next time
+# Seconds after such work before the cycle collector runs again: a replay or a long jump makes
+# up to millions of objects that hold no cycles, and the collector's passes over them would
+# hold back the frame that shows the result by up to a third of a second. They run once that
+# frame is drawn (Textual pauses the collector likewise while scrolling).
+COLLECT_AFTER = 0.5
 FRAMES_PER_SECOND = 32  # past this speed, autoplay takes several steps per frame
 
 THEME_DEFAULTS = theme_colours()  # each state's colour (view/states.py), which a theme may change
@@ -322,9 +328,13 @@ class FragApp(App[None]):
         that shows it, so a key never seems ignored."""
         def run() -> None:
             start = time.perf_counter()
+            collecting = gc.isenabled()
+            gc.disable()
             try:
                 work()
             finally:
+                if collecting:
+                    self.set_timer(COLLECT_AFTER, gc.enable)
                 self._slow = time.perf_counter() - start > BUSY_AFTER
                 if self.working:
                     self.working = ""
