@@ -7,6 +7,7 @@ that leaves early (`fragtui report | head -2`) ends the command quietly, with st
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import NoReturn, Sequence
 
@@ -57,6 +58,7 @@ class UsageError(FragtuiError):
     pass
 
 
+SESSIONS, MAX_SESSIONS, IDLE = 30, 500, 15  # serve: sessions at once by default, at most; idle minutes
 MAX_SPEED = 1024  # the app's fastest autoplay (`]` goes 1, 2, 4, … 1,024 steps a second)
 REPLACED = "the file to write; an existing file is replaced (written beside it, then renamed over it)"
 MAX_ERROR = 1000  # characters of one error line; argparse echoes whole arguments
@@ -103,10 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                  "allocator, side by side.")
     parser.add_argument("--version", action="version", version=f"fragtui {_version()}")
     _add_params(parser)
-    tui = parser.add_argument_group("presenting")
-    tui.add_argument("--autoplay", action="store_true", help="start playing at once")
-    tui.add_argument("--speed", default="8", help=f"autoplay steps per second, 1 to {MAX_SPEED:,} (default 8)")
-    tui.add_argument("--steps", default="0", help="open at this step")
+    _add_presenting(parser)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     report = sub.add_parser("report", help="run to the end and print every metric for every side (--sides)")
@@ -181,7 +180,29 @@ def build_parser() -> argparse.ArgumentParser:
                      help=REPLACED + f". At most {MAX_FRAMES['cast']:,} frames as .cast, {MAX_FRAMES['svg']:,} as "
                           ".svg or .gif at 160x50 or smaller, fewer in proportion to a larger --size's cells "
                           "(refused before it starts; use --every)")
+
+    serve = sub.add_parser("serve", help="serve the app to web browsers: every tab its own session, the same "
+                                         "scenario and options (needs the web extra: pip install 'fragtui[web]')")
+    _add_params(serve)
+    _add_presenting(serve)
+    web = serve.add_argument_group("serving")
+    web.add_argument("--host", default="localhost",
+                     help="the address to listen on (default localhost: this machine only; 0.0.0.0: every network "
+                          "it is on, for a class)")
+    web.add_argument("--port", default="8000", help="1 to 65,535, or 0 for any free one (default 8000)")
+    web.add_argument("--sessions", default=str(SESSIONS), metavar="N",
+                     help=f"the most tabs served at once, 1 to {MAX_SESSIONS:,} (default {SESSIONS}); past it a tab "
+                          "is told the class is full, and the sessions running go on")
+    web.add_argument("--idle", default=str(IDLE), metavar="MINUTES",
+                     help=f"a session with no key, click or resize for this long ends, 0.05 to 1,440 (default {IDLE})")
     return parser
+
+
+def _add_presenting(parser: argparse.ArgumentParser) -> None:
+    tui = parser.add_argument_group("presenting")
+    tui.add_argument("--autoplay", action="store_true", help="start playing at once")
+    tui.add_argument("--speed", default="8", help=f"autoplay steps per second, 1 to {MAX_SPEED:,} (default 8)")
+    tui.add_argument("--steps", default="0", help="open at this step")
 
 
 def _add_look(parser: argparse.ArgumentParser) -> None:
@@ -360,12 +381,17 @@ def run_capacity(args: argparse.Namespace) -> int:
     return 0
 
 
+def _app_options(args: argparse.Namespace) -> tuple[Params, float, int]:
+    """The app's run, autoplay speed and opening step, checked."""
+    return (params_from(args), number_option("speed", args.speed, 1, MAX_SPEED),
+            whole_option("steps", args.steps, 0, 10**7))
+
+
 def run_tui(args: argparse.Namespace) -> int:
-    params = params_from(args)
-    speed = number_option("speed", args.speed, 1, MAX_SPEED)
-    steps = whole_option("steps", args.steps, 0, 10**7)
+    params, speed, steps = _app_options(args)
+    served = os.environ.get("TEXTUAL_DRIVER", "").endswith(":WebDriver")  # a browser's tab (fragtui serve)
     not_terminals = [name for name, f in (("stdin", sys.stdin), ("stdout", sys.stdout)) if f is None or not f.isatty()]
-    if not_terminals:
+    if not_terminals and not served:
         which = " and ".join(not_terminals)
         raise FragtuiError(f"the app needs a terminal, and {which} {'is not one' if len(not_terminals) == 1 else 'are not terminals'}; "
                            "for files use fragtui report, screenshot or record")
@@ -376,6 +402,30 @@ def run_tui(args: argparse.Namespace) -> int:
     with handed_to(app):  # a stop signal quits it as `q` does
         app.run()
     return app.return_code or 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from importlib.util import find_spec
+
+    _app_options(args)  # (checked once here, before any tab opens)
+    port = whole_option("port", args.port, 0, 65535)
+    sessions = whole_option("sessions", args.sessions, 1, MAX_SESSIONS)
+    idle = number_option("idle", args.idle, 0.05, 1440)
+    if find_spec("textual_serve") is None:
+        raise FragtuiError("serve needs the web extra, which is not installed: pip install 'fragtui[web]'")
+    from fragtui.serve import serve
+
+    return serve(_app_argv(args), host=args.host, port=port, sessions=sessions, idle=idle * 60)
+
+
+def _app_argv(args: argparse.Namespace) -> list[str]:
+    """The app's own options among `args`, as a command line: what every served tab runs."""
+    argv = [f"--scenario={args.scenario}"] if hasattr(args, "scenario") else []
+    for name in PARAM_NAMES:  # (flag=value: a value may start with a dash, as an op list's -0 does)
+        if hasattr(args, name):
+            value, flag = getattr(args, name), "--" + name.replace("_", "-")
+            argv.append((flag if value else "--no-" + flag[2:]) if isinstance(value, bool) else f"{flag}={value}")
+    return argv + ["--autoplay"] * args.autoplay + [f"--speed={args.speed}", f"--steps={args.steps}"]
 
 
 def _look(args: argparse.Namespace, kind: str) -> tuple[Look, tuple[int, int]]:
@@ -468,6 +518,7 @@ COMMANDS = {
     "capacity": run_capacity,
     "screenshot": run_screenshot,
     "record": run_record,
+    "serve": run_serve,
 }
 
 

@@ -86,7 +86,8 @@ def hostile_dir(tmp_path_factory):
 
 def run(argv: list[str]) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err), mock.patch.object(FragApp, "run", lambda self, **kw: None):
+    with redirect_stdout(out), redirect_stderr(err), mock.patch.object(FragApp, "run", lambda self, **kw: None), \
+            mock.patch("fragtui.serve.serve", lambda *a, **kw: 0):  # (serve's own tests listen: test_serve.py)
         try:
             status = main(argv)
         except SystemExit as exit:  # --help
@@ -133,7 +134,7 @@ def test_any_command_line_with_a_bad_stdout_or_a_signal_ends_in_one_clean_line(a
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = stdout, err
     try:
-        with mock.patch.object(FragApp, "run", lambda self, **kw: None):
+        with mock.patch.object(FragApp, "run", lambda self, **kw: None), mock.patch("fragtui.serve.serve", lambda *a, **kw: 0):
             if timer:
                 timer.start()
             try:
@@ -159,7 +160,7 @@ def test_any_command_line_with_a_bad_stdout_or_a_signal_ends_in_one_clean_line(a
 def test_the_option_set_is_read_from_the_parser():
     assert ("--total-slots", True) in OPTIONS["report"] and ("--json", False) in OPTIONS["sweep"]
     assert ("--size", True) in OPTIONS["record"] and ("--speed", True) in OPTIONS[""]
-    assert set(OPTIONS) == {"", "report", "sweep", "scenarios", "capacity", "screenshot", "record"}
+    assert set(OPTIONS) == {"", "report", "sweep", "scenarios", "capacity", "screenshot", "record", "serve"}
 
 
 @settings(max_examples=300, deadline=None)

@@ -14,8 +14,8 @@ from fragtui.tui.keys import key_names
 from fragtui.view.picture import Picture
 from tui_helpers import sim_of, sidebar_rows
 
-# Every key the app binds (but saving files), and the keys its dialogs use.
-KEYS = [key for key in key_names() if key not in ("ctrl+s", "q")] + ["escape", "enter", "down", "up", "tab"]
+# Every key the app binds (but saving files: a screenshot, a recording), and the keys its dialogs use.
+KEYS = [key for key in key_names() if key not in ("ctrl+s", "S", "q")] + ["escape", "enter", "down", "up", "tab"]
 # Stepping is what a user does most; weight it so runs get deep into the stream.
 WEIGHTS = [6 if key in ("space", "right") else 2 if key in ("left", "f", "a") else 1 for key in KEYS]
 

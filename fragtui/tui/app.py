@@ -29,6 +29,7 @@ from fragtui.sim.errors import FragtuiError, ParamError
 from fragtui.sim.config.scenarios import SCENARIOS, get_scenario
 from fragtui.tui import keys
 from fragtui.tui.key_bar import KeyBar
+from fragtui.tui.outputs import DELIVERY, Outputs
 from fragtui.tui.pool_grid import PoolGrid
 from fragtui.tui.sidebar import SidePanel, Sidebar
 from fragtui.tui.text_lines import TextLines
@@ -99,6 +100,7 @@ class FragApp(App[None]):
         self._timer: Timer | None = None
         self._steps_per_frame = 1
         self._panes: list[PoolGrid] = []  # a pane a side (compose and _fit_panes make them)
+        self.outputs = Outputs(self)  # ctrl+s and S: files written here, or downloaded when served
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return {**super().get_theme_variable_defaults(), **THEME_DEFAULTS}
@@ -627,9 +629,14 @@ class FragApp(App[None]):
         self.push_screen(HelpScreen(keys.help_rows()))
 
     def action_save_svg(self) -> None:
-        name = f"fragtui-{self.scenario}-{self.stage.unit}-{self.stage.step}.svg"
-        path = self.save_screenshot(filename=name)
-        self.say(f"saved {path}")
+        self.outputs.screenshot()
+
+    def action_record(self) -> None:
+        self.outputs.record()
+
+    def on_delivery_failed(self, event: events.DeliveryFailed) -> None:
+        if event.name == DELIVERY:
+            self.say(f"the download failed: {event.exception}", severity="error")
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -62,6 +62,9 @@ def _cycle(option: str) -> str:
     return " → ".join(map(str, choices()))
 
 
+# ctrl+s and S share a line: the screen now, or the run so far (`fragtui record`, step 0 to here).
+SAVE_HELP = "save an SVG screenshot / an animated one of step 0 to here (served: downloaded)"
+
 KEYS: tuple[Key, ...] = (
     Key("space,right", "step", "Step forward", "space / →", "step forward one event (serving: one tick)", bar="step"),
     Key("left,backspace", "step_back", "Step back", "← / backspace", "step back (exact undo)", bar="back"),
@@ -109,7 +112,8 @@ KEYS: tuple[Key, ...] = (
     Key("exclamation_mark", "command_line", "Show the command behind the screen", "!",
         "the fragtui command line that opens this screen: scenario, what-ifs, step (copied where the terminal allows)"),
     Key("question_mark", "help", "Help", "?", "this help", bar="help"),
-    Key("ctrl+s", "save_svg", "Save an SVG screenshot", "ctrl+s", "save an SVG screenshot (named by scenario and step)"),
+    Key("ctrl+s", "save_svg", "Save an SVG screenshot", "ctrl+s / S", SAVE_HELP),
+    Key("S", "record", "Save a recording of the run so far", "ctrl+s / S", SAVE_HELP),
     Key("q", "quit", "Quit", "q", "quit", bar="quit"),
 )
 

@@ -16,7 +16,18 @@ from fragtui.sim.config.params import PARAM_NAMES, Params
 def command_line(scenario: str, named: Params, params: Params, step: int) -> str:
     """`fragtui --scenario NAME [--option value …] [--steps N]`: `named` is the scenario's
     parameters as it opens, `params` those on screen, `step` the step on screen."""
-    words = ["fragtui"] + (["--scenario", scenario] if scenario != "seed" else [])
+    words = ["fragtui", *option_words(scenario, named, params)]
+    if step:
+        words += ["--steps", str(step)]
+    return shlex.join(words)
+
+
+def option_words(scenario: str, named: Params, params: Params) -> list[str]:
+    """The options that make `params` from scenario `scenario` (whose parameters are `named`):
+    `--scenario NAME` unless it is the seed, then each parameter that differs, as its option
+    is written. Any command that takes the run's options reads them (the app's `S` gives them
+    to `fragtui record`)."""
+    words = ["--scenario", scenario] if scenario != "seed" else []
     for name in PARAM_NAMES:
         value = getattr(params, name)
         if value == getattr(named, name):
@@ -28,9 +39,7 @@ def command_line(scenario: str, named: Params, params: Params, step: int) -> str
             words.append(flag if value else "--no-" + flag[2:])
         else:
             words += [flag, "none" if value is None else _written(value)]
-    if step:
-        words += ["--steps", str(step)]
-    return shlex.join(words)
+    return words
 
 
 def _written(value: object) -> str:
