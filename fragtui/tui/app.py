@@ -624,9 +624,14 @@ class FragApp(App[None]):
         line.update(legend)
 
     def action_help(self) -> None:
+        """The help screen, made at its first opening and kept: making it (its Markdown, the keys'
+        table) takes about 0.2 s of CPU, showing it again a fifth of that, which is what a
+        served class, many apps on one machine, feels."""
         from fragtui.tui.help import HelpScreen
 
-        self.push_screen(HelpScreen(keys.help_rows()))
+        if not self.is_screen_installed("help"):
+            self.install_screen(HelpScreen(keys.help_rows()), "help")
+        self.push_screen("help")
 
     def action_save_svg(self) -> None:
         self.outputs.screenshot()
