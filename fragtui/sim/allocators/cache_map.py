@@ -11,9 +11,8 @@ vLLM's map keeps every copy of an identity, in the order cached, and a lookup an
 first (prefix_cache.py). Here the first copies are runs, `first[(space, a)] = (b, blocks)`:
 identities a .. b − 1 of `space` are first held by `blocks` (a run: a range of consecutive
 blocks, or a list), one each; runs never overlap, so a lookup, an insertion and an eviction
-cost the runs they cross, not the blocks. `starts`
-finds the run holding an index: for each chunk of CHUNK indices, the sorted starts of the runs
-that reach into it. Further copies (duplicates: vLLM does not de-duplicate) are rare and kept
+cost the runs they cross, not the blocks. `starts` finds the run holding an index: for each
+chunk of CHUNK indices, the sorted starts of the runs that reach into it. Further copies (duplicates: vLLM does not de-duplicate) are rare and kept
 one identity at a time in `extra`, in order; `extra_in` counts them per chunk, so that an
 eviction looks for copies to promote only where there are some.
 

@@ -50,7 +50,7 @@ from typing import Callable, Collection, Iterator, Sequence
 
 from fragtui.sim.allocators.block_runs import BlockRuns, Run, RunSet, Table, joined, runs_of
 from fragtui.sim.allocators.cache_map import CacheMap, Log, Space, identity, runs_in
-from fragtui.sim.allocators.free_queues import SHORT, LowestQueue
+from fragtui.sim.allocators.free_queues import LowestQueue
 from fragtui.sim.allocators.outcomes import (ADMITTED, FREED, NOOP, POOL_FULL, REJECTED, Identity, PagedOutcome,
                                              PrefixOutcome)
 from fragtui.sim.allocators.paged import PagedAllocator
@@ -447,10 +447,9 @@ def _runs(runs: list[Run]) -> BlockRuns:
 
 
 def _table(runs: list[Run], need: int) -> Table:
-    """A block table of `runs`: a list when short, as a paged table is; else its runs, ranges
-    joined where they carry on (a list at the end copied: serving growth appends to it)."""
-    if need <= SHORT:
-        return list(chain.from_iterable(runs))
+    """A block table of `runs`, ranges joined where they carry on: its runs, unless they are so
+    short that a list costs less, and is what a short paged table is (a list at the end
+    copied: serving growth appends to it)."""
     kept: list[Run] = []
     for run in runs:
         both = joined(kept[-1], run) if kept and type(kept[-1]) is range and type(run) is range else None
@@ -458,6 +457,8 @@ def _table(runs: list[Run], need: int) -> Table:
             kept.append(run)
         else:
             kept[-1] = both
+    if len(kept) * 4 > need:  # fewer than four blocks a run
+        return list(chain.from_iterable(kept))
     if type(kept[-1]) is list:
         kept[-1] = list(kept[-1])
     return BlockRuns(kept)
