@@ -66,11 +66,13 @@ class BlockCounts:
         """One more table holds each block of `runs`."""
         counts = self.bytes
         for run in runs:
-            if type(run) is range and run.step == 1 and run.stop <= len(counts):  # (the common case, inline)
-                now = counts[run.start:run.stop]
-                if 254 not in now and 255 not in now:
-                    counts[run.start:run.stop] = now.translate(_UP)
-                    continue
+            if type(run) is range:  # (the common case, inline: a slice either way)
+                low, high = ends(run)
+                if high <= len(counts):
+                    now = counts[low:high]
+                    if 254 not in now and 255 not in now:
+                        counts[low:high] = now.translate(_UP)
+                        continue
             self._grow(run)
             values = self._read(run)
             if 254 not in values and 255 not in values:
@@ -86,11 +88,14 @@ class BlockCounts:
         """One table fewer holds each block of `run`; the parts of it that no table holds now,
         each with its place in the run, in the run's order."""
         counts = self.bytes
-        if type(run) is range and run.step == 1 and run.stop <= len(counts):  # (the common case, inline)
-            now = counts[run.start:run.stop]
+        if type(run) is range:  # (the common case, inline: a slice either way)
+            low, high = ends(run)
+            now = counts[low:high]
             if 255 not in now:
-                after = counts[run.start:run.stop] = now.translate(_DOWN)
-                return _zero_parts(after, run) if 0 in after else []
+                after = counts[low:high] = now.translate(_DOWN)
+                if 0 not in after:
+                    return []
+                return _zero_parts(after if run.step > 0 else after[::-1], run)
         values = self._read(run)
         if 255 not in values:
             values = values.translate(_DOWN)
@@ -109,10 +114,7 @@ class BlockCounts:
 
     def free_in(self, run: Run) -> list[tuple[int, Run]]:
         """The parts of `run` that no table holds, each with its place in it, in its order."""
-        if type(run) is range and run.step == 1 and run.stop <= len(self.bytes):  # (the common case, inline)
-            values: bytes | bytearray = self.bytes[run.start:run.stop]
-        else:
-            values = self._read(run)
+        values = self._read(run)
         return _zero_parts(values, run) if 0 in values else []
 
     def held(self) -> dict[int, int]:
