@@ -105,8 +105,9 @@ def _from_lengths(params: Params) -> tuple[list[Request], int, str]:
     rng = random.Random(f"lengths:{params.seed}")
     wanted, dropped = params.arrival_count, 0
     requests: list[Request] = []
+    draw = lengths.sampler(rng)
     while len(requests) < wanted:
-        used = lengths.sample(rng)
+        used = draw()
         if used > params.max_len:
             dropped += 1
             if dropped > MAX_DRAWS * (len(requests) + 10):  # fewer than ~1 in 100 fit
@@ -140,8 +141,9 @@ def _served(params: Params) -> tuple[list[Request], int, str]:
     lengths_rng = random.Random(f"lengths:{params.seed}")
     wanted, dropped = params.arrival_count, 0
     pairs: list[tuple[int, int]] = []
+    prompt_of, output_of = prompts.sampler(lengths_rng), outputs.sampler(lengths_rng)
     while len(pairs) < wanted:
-        prompt, output = prompts.sample(lengths_rng), outputs.sample(lengths_rng)
+        prompt, output = prompt_of(), output_of()
         if prompt + output > params.max_len:
             dropped += 1
             if dropped > MAX_DRAWS * (len(pairs) + 10):  # fewer than ~1 in 100 fit
@@ -237,13 +239,14 @@ def add_frees(requests: list[Request], frees: str, seed: int) -> list[Event]:
     if kind == "every-other":
         return arrivals + [Free(r.id) for r in requests[::2]]
     rng = random.Random(f"frees:{seed}")
+    draw, pick = rng.random, rng.randrange
     events: list[Event] = []
     live: list[int] = []
     for arrival in arrivals:
         events.append(arrival)
         live.append(arrival.id)
-        if rng.random() < p:
-            i = rng.randrange(len(live))
+        if draw() < p:
+            i = pick(len(live))
             live[i], live[-1] = live[-1], live[i]
             events.append(Free(live.pop()))
     return events

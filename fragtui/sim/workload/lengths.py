@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import math
 import random
-from typing import Any
+from typing import Any, Callable
 from bisect import bisect_right
 from itertools import accumulate
 from statistics import NormalDist
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 from fragtui.sim.errors import ParamError
@@ -46,13 +46,19 @@ class Lengths:
     percentiles: tuple[int, ...] = ()
 
     def sample(self, rng: random.Random) -> int:
+        return self.sampler(rng)()
+
+    def sampler(self, rng: random.Random) -> Callable[[], int]:
+        """Draws from `rng`, bound once: a workload draws hundreds of thousands (for uniform,
+        randrange(a, b + 1) is what randint(a, b) calls)."""
+        a, b = self.a, self.b
         if self.kind == "constant":
-            return int(self.a)
+            return partial(int, a)
         if self.kind == "uniform":
-            return rng.randint(int(self.a), int(self.b))
+            return partial(rng.randrange, int(a), int(b) + 1)
         if self.kind == "lognormal":
-            return max(1, round(rng.lognormvariate(self.a, self.b)))
-        return sample_percentiles(self.percentiles, rng)
+            return lambda: max(1, round(rng.lognormvariate(a, b)))
+        return partial(sample_percentiles, self.percentiles, rng)
 
     @property
     def minimum(self) -> int:
