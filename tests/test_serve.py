@@ -6,6 +6,8 @@ browser is tests/test_browser.py."""
 import asyncio
 import importlib.util
 import io
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -96,6 +98,19 @@ async def test_a_tab_that_vanishes_ends_its_session_and_nothing_else(served):
         await kept.sees("step 1/64")
         await kept.websocket.close()
     assert await gone(kept_pid)
+    await settled(served)
+
+
+async def test_an_app_that_does_not_quit_is_killed_when_its_tab_closes(served):
+    async with aiohttp.ClientSession() as http:
+        before = served.started
+        tab = await Tab.open(http, served)
+        await tab.sees("step 0/64")
+        pid = served.pid_of(before + 1)
+        os.kill(pid, signal.SIGSTOP)  # it cannot hear "quit"
+        await tab.websocket.close()
+    assert await gone(pid)
+    assert served.log_has(f"session {before + 1} ended (its tab closed or its connection dropped)")
     await settled(served)
 
 
