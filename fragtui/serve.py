@@ -6,7 +6,7 @@ browser with nothing installed. Around it, this module keeps a class's machine s
 
 - At most `sessions` tabs at once. Past that, the page says the class is full (a websocket that
   comes anyway is told so in its terminal and closed); the sessions running are not touched.
-- A session with no key, click or resize for `idle` seconds ends.
+- A session with no input (a key, the mouse, a resize) for `idle` seconds ends.
 - A session ends for good. When its tab closes, its connection drops (the websocket's heartbeat
   notices within HEARTBEAT × 2 seconds) or it idles, the app is asked to quit, and its process
   group (the app, and a recording it was making) is killed if it has not ended in QUIT_WAIT
@@ -222,11 +222,12 @@ class Classroom(Server):
                 raise bind_error(self.host, self.port, error) from None
             port = runner.addresses[0][1]
             here = socket.gethostname() if self.host in WILDCARDS else self.host
+            here = f"[{here}]" if ":" in here else here  # (an IPv6 address)
             where = f"http://{here}:{port}/"
             print(f"fragtui serve: open {where} in a browser" + (f" (on this machine: http://localhost:{port}/)"
                                                                  if self.host in WILDCARDS else ""), flush=True)
             print(f"every tab is a session of its own: at most {self.most} at once, each ended after "
-                  f"{minutes(self.idle)} without a key; press Ctrl+C to stop the server and every session", flush=True)
+                  f"{minutes(self.idle)} without input; press Ctrl+C to stop the server and every session", flush=True)
             watcher = asyncio.create_task(self.watch_idle())
             await stop.wait()
             self.closing = True

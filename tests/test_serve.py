@@ -162,7 +162,7 @@ async def children_of(pid: int) -> int:
 async def test_a_session_idle_past_the_limit_ends_and_keys_keep_it(tmp_path):
     server = Served(tmp_path, "--idle", "0.05")  # 3 seconds
     try:
-        assert "each ended after 3 seconds without a key" in server.log_has("every tab is a session")
+        assert "each ended after 3 seconds without input" in server.log_has("every tab is a session")
         async with aiohttp.ClientSession() as http:
             tab = await Tab.open(http, server)
             await tab.sees("step 0/64")
