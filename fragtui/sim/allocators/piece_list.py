@@ -257,18 +257,20 @@ class PieceList:
 def _join(run: Run, name: Name, more: Run, more_name: Name) -> Piece | None:
     """The one piece `run` then `more` make, if their names run on (or neither has names), and
     their blocks do or there are few of them."""
-    if (name is None) != (more_name is None):
-        return None
+    if name is None or more_name is None:
+        if name is not None or more_name is not None:
+            return None
+        both: Name = None
+    else:
+        space, first, way = name
+        to = more_name[1] - (first + (len(run) - 1) * way)  # from run's last name to more's first
+        if (more_name[0] != space or to not in (1, -1) or (len(run) > 1 and way != to)
+                or (len(more) > 1 and more_name[2] != to)):
+            return None
+        both = (space, first, to)
     blocks: Run | None = joined(run, more) if type(run) is range and type(more) is range else None
     if blocks is None:
         if len(run) + len(more) > JOIN:
             return None
         blocks = [*run, *more]
-    if name is None or more_name is None:
-        return blocks, None
-    space, first, way = name
-    to = more_name[1] - (first + (len(run) - 1) * way)  # from run's last name to more's first
-    if (more_name[0] != space or to not in (1, -1) or (len(run) > 1 and way != to)
-            or (len(more) > 1 and more_name[2] != to)):
-        return None
-    return blocks, (space, first, to)
+    return blocks, both
