@@ -5,9 +5,12 @@ test_browser.py.)"""
 
 import subprocess
 import sys
+import threading
+import time
 
 from fragtui.sim.config.params import Params
 from fragtui.tui.app import FragApp
+from fragtui.tui.outputs import whole_writes
 
 
 async def test_in_a_terminal_S_writes_the_run_so_far_as_record_does(tmp_path, monkeypatch):
@@ -42,3 +45,26 @@ async def test_at_step_0_there_is_nothing_to_record(tmp_path, monkeypatch):
         (note,) = app._notifications
     assert note.message == "at step 0 there is nothing to record yet: step on, then S records from step 0 to there"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_served_apps_packets_are_written_whole_whatever_the_threads():
+    """Textual's web driver writes the screen and a file's chunks from two threads, each packet
+    with one os.write, which may write part of it: under whole_writes every packet arrives whole
+    and in one piece, though each write here takes at most 1,000 bytes and yields between."""
+    pipe: list[bytes] = []
+
+    def short_write(data: memoryview) -> int:
+        time.sleep(0)  # (another thread may run here)
+        pipe.append(bytes(data[:1000]))
+        return min(len(data), 1000)
+
+    write = whole_writes(short_write)
+    packets = {name: name.encode() * 5000 for name in ("D", "P")}  # a screen update, a 5 KB chunk
+    threads = [threading.Thread(target=lambda p=p: [write(p) for _ in range(20)]) for p in packets.values()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stream = b"".join(pipe)
+    assert len(stream) == 2 * 20 * 5000
+    assert [stream[i:i + 5000] in packets.values() for i in range(0, len(stream), 5000)] == [True] * 40

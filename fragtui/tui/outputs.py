@@ -19,7 +19,8 @@ import math
 import os
 import sys
 import tempfile
-from typing import TYPE_CHECKING
+import threading
+from typing import TYPE_CHECKING, Callable
 
 from fragtui.sim.config.params import Params
 from fragtui.view.command import option_words
@@ -41,14 +42,32 @@ class Outputs:
     def __init__(self, app: FragApp) -> None:
         self.app = app
         self.making: Worker[None] | None = None  # the recording being made, if one is
+        self._guarded = False
+
+    def _deliver(self, deliver: Callable[[], object]) -> None:
+        """Deliver a file to the browser, its chunks never cut into the screen's output.
+
+        Textual's web driver (8.2.8) writes the screen from the app's thread and a file's chunks
+        from its input thread, each packet with one unchecked os.write to the same pipe: a chunk
+        of 64 KiB interleaved with a screen update, or written in part, breaks the framing
+        textual-serve reads, and that session's output stops (seen on churn at step 500). So
+        every packet is written whole, one at a time, from the first delivery on."""
+        driver = self.app._driver
+        if not self._guarded and driver is not None:
+            write = getattr(driver, "_write", None)
+            if write is not None:
+                driver._write = whole_writes(write)  # type: ignore[attr-defined]
+            self._guarded = True
+        deliver()
 
     def screenshot(self) -> None:
         """The screen as an SVG file named by scenario and step."""
         app = self.app
         name = f"fragtui-{app.scenario}-{app.stage.unit}-{app.stage.step}.svg"
         if app.is_web:
-            app.deliver_text(io.StringIO(app.export_screenshot()), save_filename=name, open_method="download",
-                             mime_type=SVG, name=DELIVERY)
+            svg = app.export_screenshot()
+            self._deliver(lambda: app.deliver_text(io.StringIO(svg), save_filename=name, open_method="download",
+                                                   mime_type=SVG, name=DELIVERY))
             app.say(f"{name}: sent to your browser as a download")
             return
         path = app.save_screenshot(filename=name)
@@ -102,7 +121,22 @@ class Outputs:
                 return
             said = out.decode(errors="replace").strip().split(": ", 1)[-1]  # "65 frames, steps 0 to 64"
             if app.is_web:  # (the file is open once this returns, so the folder may go)
-                app.deliver_binary(target, save_filename=name, open_method="download", mime_type=SVG, name=DELIVERY)
+                self._deliver(lambda: app.deliver_binary(target, save_filename=name, open_method="download",
+                                                         mime_type=SVG, name=DELIVERY))
                 app.say(f"{name}: {said}{left_out}, sent to your browser as a download")
             else:
                 app.say(f"saved {name}: {said}{left_out}")
+
+
+def whole_writes(write: Callable[[memoryview], int]) -> Callable[[bytes], None]:
+    """`write` (os.write to a pipe, say), made to write each packet whole, one packet at a time
+    whatever the threads: a part written is followed by the rest, under one lock."""
+    lock = threading.Lock()
+
+    def whole(data: bytes) -> None:
+        with lock:
+            view = memoryview(data)
+            while view:
+                view = view[write(view):]
+
+    return whole
