@@ -715,12 +715,16 @@ class _Served:
             return time.perf_counter() - start
         return list(await asyncio.gather(*(one() for _ in range(count))))
 
-    async def close(self) -> None:
+    async def __aenter__(self) -> "_Served":
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        """Close every tab and stop the server (SIGINT, as Ctrl+C), whatever happened."""
         for tab in self.tabs:
             await tab.ws.close()
-            await tab.reader
+            tab.reader.cancel()
         self.server.send_signal(2)
-        self.server.wait(60)
+        self.server.wait(120)
 
 
 # What a student does, a key at a time: step, a what-if, help and back, undo the what-if, step
@@ -757,7 +761,7 @@ async def _class(seconds: float) -> None:
 
     rng = random.Random(25)
     served = _Served()
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:  # (no cap on tabs)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http, served:  # (no cap on tabs)
         (first,) = await served.open(http, 1, 64)
         report("a tab's first paint, no other session", f"{first:.2f} s", "(measured)", None)
         mixing = True
@@ -790,7 +794,6 @@ async def _class(seconds: float) -> None:
         with open(f"/proc/{served.server.pid}/status") as f:
             own = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
         report("the server process itself (aiohttp, textual-serve)", f"RSS {own:.0f} MB", "(measured)", None)
-        await served.close()
 
 
 async def _help_at_once() -> None:
@@ -799,14 +802,13 @@ async def _help_at_once() -> None:
     import aiohttp
 
     served = _Served()
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http, served:
         await served.open(http, HELP_CLASS, 64)
         await asyncio.sleep(2)
         for when in ("the first time", "again"):
             helped = sorted(await asyncio.gather(*(tab.key(*MIX[2]) for tab in served.tabs)))
             await asyncio.gather(*(tab.key("\x1b", b"step 0/64") for tab in served.tabs))
             report(f"{HELP_CLASS} sessions all open help at once, {when}", _spread(helped), "(measured)", None)
-        await served.close()
 
 
 async def _playing(seconds: float) -> None:
@@ -816,7 +818,7 @@ async def _playing(seconds: float) -> None:
 
     rng = random.Random(25)
     served = _Served("--scenario", "churn")
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http, served:
         for size in PLAYING_SIZES:
             await served.open(http, size - len(served.tabs), 540)
             for tab in served.tabs:
@@ -834,7 +836,6 @@ async def _playing(seconds: float) -> None:
                    probed[-1] <= 1)
             if probed[-1] > 1:
                 break
-        await served.close()
 
 
 BROWSER_TABS = 30  # real browser tabs, on this same machine
