@@ -194,7 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"the most tabs served at once, 1 to {MAX_SESSIONS:,} (default {SESSIONS}); past it a tab "
                           "is told the class is full, and the sessions running go on")
     web.add_argument("--idle", default=str(IDLE), metavar="MINUTES",
-                     help=f"a session with no input (a key, the mouse, a resize) for this long ends, 0.05 to 1,440 (default {IDLE})")
+                     help=f"a session with no input (a key, the mouse, a resize) for this long ends, 0.05 to 1,440 "
+                          f"(default {IDLE})")
     return parser
 
 

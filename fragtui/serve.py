@@ -112,6 +112,8 @@ class Session(AppService):
                 await asyncio.wait_for(self._task, QUIT_WAIT)
             except asyncio.TimeoutError:  # (wait_for has cancelled the reader)
                 pass
+            except Exception as error:  # the reader failed on output it could not read; the app is gone anyway
+                self.why = self.why or f"its output could not be read: {type(error).__name__}: {error}"
             self._task = None
 
 
@@ -179,11 +181,13 @@ class Classroom(Server):
         except Exception as error:  # (a broken message from a tab ends that tab only)
             why = f"{type(error).__name__}: {error}"
         finally:
-            await session.end()
-            del self.sessions[session]
-            await websocket.close()
-            self.say(f"session {session.number} ended ({session.why or why}): {len(self.sessions)} of {self.most} "
-                     "running")
+            try:
+                await session.end()
+            finally:  # (whatever ending it raised, its place is freed and its end said)
+                del self.sessions[session]
+                await websocket.close()
+                self.say(f"session {session.number} ended ({session.why or why}): {len(self.sessions)} of "
+                         f"{self.most} running")
         return websocket
 
     async def watch_idle(self) -> None:
