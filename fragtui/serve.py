@@ -215,7 +215,8 @@ class Classroom(Server):
 
         for sig in STOP_SIGNALS:
             loop.add_signal_handler(sig, stopped, sig)
-        runner = web.AppRunner(await self._make_app(), access_log=None, handle_signals=False)
+        runner = web.AppRunner(await self._make_app(), access_log=None, handle_signals=False,
+                               shutdown_timeout=QUIT_WAIT)  # (aiohttp's own: 60 s for a request still open)
         await runner.setup()
         watcher = None
         try:
