@@ -11,7 +11,7 @@ from fragtui.sim.allocators.prefix_cache import PrefixCachingAllocator, block_id
 from fragtui.sim.workload.requests import Arrive, Request
 from fragtui.sim.engines.lockstep import Simulation
 from fragtui.sim.workload.build import build_workload
-from invariants import check_invariants
+from invariants import check_invariants, check_prefix_cache
 from strategies import shared_event_streams
 from vllm_reference import VllmBlockPool
 
@@ -123,6 +123,23 @@ def test_an_admission_that_does_not_fit_changes_nothing():
     outcome = pool.admit(Request(1, 80, 512, "a", 48))
     assert (outcome.kind, pool.rejected_pool_full) == (REJECTED, 1)
     assert (pool.free_block_ids(), pool.cached_identities(), pool.counts.held()) == before
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_a_prefix_hundreds_of_requests_hold_is_counted_past_255_and_undone_exactly(order):
+    """A count past 254 is kept apart (refcounts.BlockCounts): 300 live requests on one prompt."""
+    pool = PrefixCachingAllocator(2048 * 16, 16, order)
+    empty = (pool.free_block_ids(), pool.cached_identities())
+    outcomes = [pool.admit(Request(rid, 80, 512, "a", 64)) for rid in range(300)]
+    assert all(o.kind == ADMITTED for o in outcomes)
+    assert [pool.refcount(b) for b in range(5)] == [300, 300, 300, 300, 1]
+    outcomes += [pool.free_request(rid) for rid in range(0, 300, 2)]
+    assert [pool.refcount(b) for b in range(4)] == [150] * 4
+    check_prefix_cache(pool, [b for blocks, _ in pool.tables.values() for b in blocks])
+    for outcome in reversed(outcomes):
+        pool.undo(outcome)
+    assert (pool.free_block_ids(), pool.cached_identities()) == empty
+    assert pool.counts.held() == {} and not pool.counts.over and pool.free_blocks == 2048
 
 
 def test_identities_name_what_the_chained_hashes_would_equal():
