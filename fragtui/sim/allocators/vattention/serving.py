@@ -95,9 +95,6 @@ class VAttentionMemory:
     def lookups(self) -> tuple[int, int]:
         return 0, 0
 
-    def retained(self) -> int:
-        return self.memory.retained * self.block_size
-
     def pool(self, progress: Progress, head: Request | None) -> Pool:
         return VAttentionPool(self.memory, {}, self.virtual, progress)
 
