@@ -27,6 +27,7 @@ from typing import Sequence
 from fragtui.sim.bulk import collector_paused
 from fragtui.sim.config.params import Params, SideParams, parse_frees, parse_prefixes
 from fragtui.sim.errors import FragtuiError, ParamError, safe
+from fragtui.sim.workload.draws import below
 from fragtui.sim.workload.lengths import EMPIRICAL, parse_lengths, parse_token_lengths, sharegpt
 from fragtui.sim.workload.requests import HASH_BLOCK, PREFIX_LETTERS, Arrive, Event, Free, Request
 
@@ -94,8 +95,8 @@ def add_prefixes(requests: list[Request], prefixes: str, seed: int) -> list[Requ
     """Each request starts with one of G prompts of K tokens, drawn from its own stream (in
     serving mode the prefix is the prompt's: a request's output is its own)."""
     count, length = parse_prefixes(prefixes)
-    rng = random.Random(f"prefixes:{seed}")
-    return [Request(r.id, r.used, r.max_len, PREFIX_LETTERS[rng.randrange(count)], min(length, r.prompt),
+    pick = below(random.Random(f"prefixes:{seed}"))
+    return [Request(r.id, r.used, r.max_len, PREFIX_LETTERS[pick(count)], min(length, r.prompt),
                     r.arrival_tick, r.output) for r in requests]
 
 
@@ -239,7 +240,7 @@ def add_frees(requests: list[Request], frees: str, seed: int) -> list[Event]:
     if kind == "every-other":
         return arrivals + [Free(r.id) for r in requests[::2]]
     rng = random.Random(f"frees:{seed}")
-    draw, pick = rng.random, rng.randrange
+    draw, pick = rng.random, below(rng)
     events: list[Event] = []
     live: list[int] = []
     for arrival in arrivals:

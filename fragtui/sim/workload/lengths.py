@@ -20,6 +20,7 @@ from functools import lru_cache, partial
 from pathlib import Path
 
 from fragtui.sim.errors import ParamError
+from fragtui.sim.workload.draws import between
 from fragtui.sim.numbers import MAX_TOKENS, NumberError, ascii_note, decimal, is_whole, whole
 
 ALLOWED = "must be constant, uniform:A:B, lognormal:MU:SIGMA, azure-conv or azure-code"
@@ -49,13 +50,12 @@ class Lengths:
         return self.sampler(rng)()
 
     def sampler(self, rng: random.Random) -> Callable[[], int]:
-        """Draws from `rng`, bound once: a workload draws hundreds of thousands (for uniform,
-        randrange(a, b + 1) is what randint(a, b) calls)."""
+        """Draws from `rng`, bound once: a workload draws hundreds of thousands."""
         a, b = self.a, self.b
         if self.kind == "constant":
             return partial(int, a)
         if self.kind == "uniform":
-            return partial(rng.randrange, int(a), int(b) + 1)
+            return between(rng, int(a), int(b))
         if self.kind == "lognormal":
             return lambda: max(1, round(rng.lognormvariate(a, b)))
         return partial(sample_percentiles, self.percentiles, rng)
