@@ -80,3 +80,22 @@ def test_serving_mode_patches_equal_fresh_pictures_forward_and_back(total, block
                     prompt_len="uniform:1:20", output_len="uniform:1:20", reservation=reservation,
                     placement=placement, order=order, seed=seed, rate=rate, **sharing).validated()
     walk(ServingEngine(params))
+
+
+@settings(max_examples=40, deadline=None)
+@given(params=pool_params(), events=event_streams())
+def test_owners_first_asked_after_many_patches_are_a_fresh_pictures(params, events):
+    """A pool without blocks keeps an owner a slot only once asked: made then from what was
+    drawn, it must equal what painting from scratch gives, and stay equal as patches go on."""
+    engine = EventEngine(params)
+    engine.sim = Simulation(params, events)
+    pictures = [Picture(pool) for pool in engine.pools]
+    half = len(events) // 2
+    for _ in range(half):
+        for picture, pool, change in zip(pictures, engine.pools, engine.forward()):
+            picture.apply(pool, change)
+    assert [p.owners for p in pictures] == [Picture(pool).owners for pool in engine.pools]
+    while (changes := engine.forward()) is not None:
+        for picture, pool, change in zip(pictures, engine.pools, changes):
+            picture.apply(pool, change)
+    assert [p.owners for p in pictures] == [Picture(pool).owners for pool in engine.pools]

@@ -101,7 +101,8 @@ class Picture:
         self.unit = pool.block_size or 1  # slots per owner entry
         self._shared_cell = bytes([SHARED]) * self.unit
         self.states = bytearray(total)
-        self.owners = array("i", [NOBODY]) * (total // self.unit + 1)
+        # Without blocks an owner entry is a slot (64 MB for 16M slots): made when first asked.
+        self._owners: array[int] | None = array("i", [NOBODY]) * (total // self.unit + 1) if self.block_size else None
         self.painted: dict[int, _Painted] = {}
         self.shares = bool(pool.block_size) and pool.shares
         self.holds: array[int] = array("i")  # block -> painted holdings that hold it (where blocks are shared)
@@ -173,9 +174,20 @@ class Picture:
         if spans is not None and not self.block_size:  # (block pools have no free runs to check)
             spans.extend((start, start + holding.extent) for start in holding.starts)
 
+    @property
+    def owners(self) -> array[int]:
+        """Who holds each block (each slot, without blocks): NOBODY, SEVERAL or a request id."""
+        if self._owners is None:
+            self._owners = array("i", [NOBODY]) * (self.total_slots + 1)
+            for painted in self.painted.values():
+                self._own(painted.starts[:painted.count], painted.extent, painted.id)
+        return self._owners
+
     def _own(self, starts: Sequence[int], extent: int, rid: int) -> None:
         """Mark `extent` slots from each of `starts` as `rid`'s (or nobody's)."""
-        owners, unit = self.owners, self.unit
+        owners, unit = self._owners, self.unit
+        if owners is None:  # not asked for yet
+            return
         if extent == unit:  # one owner entry an extent: a block
             blocks = _block_ids(starts, unit)
             if not self.shares:  # (each block has one holder)

@@ -132,6 +132,8 @@ class EventEngine:
         if params.used_len > params.max_len and any(isinstance(e, Arrive) for _, e in self.manual):
             raise ParamError("used_len", params.used_len,
                              f"must be ≤ max_len ({params.max_len}) while injected arrivals hold used_len tokens")
+        if not self.manual:
+            return workload, Simulation(params, workload.events), []
         events = list(workload.events)
         next_id = 1 + max((e.request.id for e in events if isinstance(e, Arrive)), default=-1)
         renamed: dict[int, int] = {}

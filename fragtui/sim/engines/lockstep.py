@@ -98,7 +98,7 @@ class Simulation(Lockstep):
     def __init__(self, params: Params, events: Iterable[Event]) -> None:
         super().__init__(params)
         self.events: list[Event] = list(events)
-        self._requests = {e.request.id: e.request for e in self.events if isinstance(e, Arrive)}
+        self._requests: dict[int, Request] | None = None  # id -> request, found when first asked
         self.outcomes: tuple[list[Outcome], ...] = tuple([] for _ in self.sides)  # side i's outcome of each step
         self.series = tuple(Series() for _ in self.sides)
         self._moments: Moments | None = None  # found when first asked, for the whole stream
@@ -185,7 +185,7 @@ class Simulation(Lockstep):
         twin.params, twin.sides = params, sides
         twin.allocators = tuple(self.allocators[i] if keep else side.allocator.make(side.setting)
                                 for i, (side, keep) in enumerate(zip(sides, kept)))
-        twin.events, twin._requests, twin._moments = list(self.events), dict(self._requests), None
+        twin.events, twin._requests, twin._moments = list(self.events), None, None
         twin.series = tuple(self.series[i] if keep else Series() for i, keep in enumerate(kept))
         done = self.events[:self.step]
         outcomes = []
@@ -202,7 +202,7 @@ class Simulation(Lockstep):
         """Put a manual event next in the stream and apply it."""
         self.events.insert(self.step, event)
         self._moments = None  # the stream changed from here on
-        if isinstance(event, Arrive):
+        if isinstance(event, Arrive) and self._requests is not None:
             self._requests[event.request.id] = event.request
         return self.step_forward()
 
@@ -219,6 +219,8 @@ class Simulation(Lockstep):
 
     def request(self, rid: int) -> Request | None:
         """The request with id `rid` in the stream, if any."""
+        if self._requests is None:  # (asked to narrate a step: not worth a pass over the stream until then)
+            self._requests = {e.request.id: e.request for e in self.events if isinstance(e, Arrive)}
         return self._requests.get(rid)
 
     def peaks(self, side: int | str) -> dict[str, int]:
