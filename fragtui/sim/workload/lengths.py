@@ -1,9 +1,12 @@
 """Request-length distributions: how many tokens each generated request holds.
 
 `constant` (every request holds used_len), `uniform:A:B` (inclusive), `lognormal:MU:SIGMA`
-(of ln tokens, rounded, at least 1), and `azure-conv` / `azure-code`: the Azure LLM inference
+(of ln tokens, rounded, at least 1), `azure-conv` / `azure-code`: the Azure LLM inference
 trace 2023's percentiles, sampled by inverse CDF with linear interpolation between percentiles
-(figures embedded with attribution in data/azure_percentiles.json).
+(figures embedded with attribution in data/azure_percentiles.json), and, in serving mode,
+`alpaca`: Alpaca's 52,002 requests as OPT tokenizes them, a length drawn as a request drawn
+at random has it (counts a length, with attribution, in data/alpaca_lengths.json; made by
+scripts/alpaca_lengths.py).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from functools import lru_cache, partial
 from pathlib import Path
 
 from fragtui.sim.errors import ParamError
-from fragtui.sim.workload.draws import between
+from fragtui.sim.workload.draws import below, between
 from fragtui.sim.numbers import MAX_TOKENS, NumberError, ascii_note, decimal, is_whole, whole
 
 ALLOWED = "must be constant, uniform:A:B, lognormal:MU:SIGMA, azure-conv or azure-code"
@@ -30,10 +33,10 @@ TOKEN_ALLOWED = ("must be constant, N, uniform:A:B, lognormal:MU:SIGMA, sharegpt
 # spread is our assumption: lognormal with sigma 1 (ShareGPT's lengths are long-tailed).
 SHAREGPT_MEANS: dict[str, float] = {"prompt": 161.31, "output": 337.99}  # the paper's Table 1, after its filter
 SHAREGPT_SIGMA = 1.0
-# Alpaca as the paper reports it (Fig. 11: means 19.31 prompt and 58.45 output tokens), its
-# spread the same assumption as ShareGPT's: the paper's sharing figures (Fig. 15) use it.
+# Alpaca as the paper reports it (Fig. 11: means 19.31 prompt and 58.45 output tokens); drawn
+# from the data set itself, whose means (19.3122, 58.4522) are these.
 ALPACA_MEANS = {"prompt": 19.31, "output": 58.45}
-DATASETS: dict[str, dict[str, float]] = {"sharegpt": SHAREGPT_MEANS, "alpaca": ALPACA_MEANS}
+DATASETS: dict[str, dict[str, float]] = {"sharegpt": SHAREGPT_MEANS, "alpaca": ALPACA_MEANS}  # the paper's means
 EMPIRICAL = ("azure-conv", "azure-code")
 
 
@@ -45,6 +48,7 @@ class Lengths:
     a: float = 0
     b: float = 0
     percentiles: tuple[int, ...] = ()
+    counts: tuple[tuple[int, int], ...] = ()  # `counted`: (tokens, requests with that many), ascending
 
     def sample(self, rng: random.Random) -> int:
         return self.sampler(rng)()
@@ -58,6 +62,11 @@ class Lengths:
             return between(rng, int(a), int(b))
         if self.kind == "lognormal":
             return lambda: max(1, round(rng.lognormvariate(a, b)))
+        if self.kind == "counted":
+            lengths = [tokens for tokens, _ in self.counts]
+            below_ = list(accumulate(n for _, n in self.counts))  # requests up to and including each length
+            pick, total = below(rng), below_[-1]
+            return lambda: lengths[bisect_right(below_, pick(total))]
         return partial(sample_percentiles, self.percentiles, rng)
 
     @property
@@ -67,6 +76,8 @@ class Lengths:
             return int(self.a)
         if self.kind == "lognormal":
             return 1
+        if self.kind == "counted":
+            return self.counts[0][0]
         return max(1, self.percentiles[0])
 
     @property
@@ -77,6 +88,8 @@ class Lengths:
             return (self.a + self.b) / 2
         if self.kind == "lognormal":
             return math.exp(self.a + self.b**2 / 2)
+        if self.kind == "counted":
+            return sum(tokens * n for tokens, n in self.counts) / sum(n for _, n in self.counts)
         p = self.percentiles
         return sum((p[i] + p[i + 1]) / 2 for i in range(100)) / 100
 
@@ -94,6 +107,14 @@ def azure_percentiles() -> dict[str, Any]:
     text = (Path(__file__).parent.parent / "data" / "azure_percentiles.json").read_text(encoding="utf-8")
     figures: dict[str, Any] = json.loads(text)
     return figures
+
+
+@lru_cache(maxsize=2)
+def alpaca(column: str) -> Lengths:
+    """Alpaca's `column` ("prompt" or "output") lengths, counted."""
+    text = (Path(__file__).parent.parent / "data" / "alpaca_lengths.json").read_text(encoding="utf-8")
+    counts = json.loads(text)["alpaca"][column]
+    return Lengths("counted", counts=tuple((int(tokens), int(n)) for tokens, n in counts))
 
 
 def azure(kind: str, column: str) -> Lengths:
@@ -137,6 +158,8 @@ def parse_token_lengths(text: str, used_len: int, column: str, name: str) -> Len
             return Lengths("constant", whole(text, 1, MAX_TOKENS))
         except NumberError as error:
             raise ParamError(name, text if error.parsed is None else error.parsed, error.allowed) from None
+    if text == "alpaca":
+        return alpaca(column)
     if text in DATASETS:
         sigma = SHAREGPT_SIGMA
         return Lengths("lognormal", math.log(DATASETS[text][column]) - sigma**2 / 2, sigma)
