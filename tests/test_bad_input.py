@@ -333,7 +333,7 @@ async def test_keys_that_would_make_a_bad_value_notify_and_keep_everything():
 
 
 def test_the_speed_range_is_the_apps():
-    from fragtui.cli import MAX_SPEED
+    from fragtui.cli.parser import MAX_SPEED
     from fragtui.tui.app import SPEEDS
 
     assert (1, MAX_SPEED) == (SPEEDS[0], SPEEDS[-1])

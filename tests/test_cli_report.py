@@ -181,7 +181,7 @@ def test_a_model_gives_the_slot_counts_in_bytes_too(capsys):
 def test_slots_typed_outright_replace_a_scenarios_memory_budget():
     """The paper scenario sizes its pool from 12 GiB of OPT-13B; --total-slots typed on top is
     the pool, not silently overridden by the budget."""
-    from fragtui.cli import build_parser, params_from
+    from fragtui.cli.parser import build_parser, params_from
 
     params = params_from(build_parser().parse_args(["report", "--scenario", "paper", "--total-slots", "8192"]))
     assert (params.total_slots, params.kv_memory) == (8192, None)

@@ -18,7 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fragtui.cli import build_parser, main
+from fragtui.cli import main
+from fragtui.cli.parser import build_parser
 from fragtui.sim.errors import FragtuiError, ParamError
 from fragtui.sim.config.params import Params, parse_field
 from fragtui.tui.app import FragApp

@@ -17,7 +17,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from fragtui.cli import _app_argv, build_parser, main
+from fragtui.cli import main
+from fragtui.cli.commands import _app_argv
+from fragtui.cli.parser import build_parser
 from serving import Served, Tab, alive, gone, shown
 
 

@@ -369,7 +369,7 @@ async def test_a_chart_with_nothing_to_show_is_a_notification():
 async def test_the_command_behind_the_screen_opens_the_same_screen():
     import shlex
 
-    from fragtui.cli import build_parser, params_from
+    from fragtui.cli.parser import build_parser, params_from
 
     app = FragApp(get_scenario("prefix-cache").build(), scenario="prefix-cache")
     async with app.run_test(size=(160, 50)) as pilot:
