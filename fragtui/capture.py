@@ -282,7 +282,7 @@ def record(
     app, app_size = look.app(params, scenario, size)
     if script is not None:
         _check_places(app, script, shots)
-    app.recording, app.speed = True, fps * every  # the pace on screen: a time-lapse names its steps a second
+    app.recording, app.playback.speed = True, fps * every  # the pace on screen: a time-lapse names its steps a second
     engine = app.stage.engine
     if script is None:
         first = locate(engine, str(start), 0, "from")

@@ -334,7 +334,7 @@ async def test_keys_that_would_make_a_bad_value_notify_and_keep_everything():
 
 def test_the_speed_range_is_the_apps():
     from fragtui.cli.parser import MAX_SPEED
-    from fragtui.tui.app import SPEEDS
+    from fragtui.tui.playback import SPEEDS
 
     assert (1, MAX_SPEED) == (SPEEDS[0], SPEEDS[-1])
 

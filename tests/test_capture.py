@@ -224,9 +224,9 @@ async def test_autoplay_runs_to_the_end_and_stops():
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(300):
             await pilot.pause(0.02)
-            if sim_of(app).at_end and app._timer is None:
+            if sim_of(app).at_end and not app.playback.playing:
                 break
-        assert sim_of(app).at_end and app._timer is None
+        assert sim_of(app).at_end and not app.playback.playing
         assert sim_of(app).metrics("paged").admitted == 64
 
 

@@ -22,7 +22,7 @@ async def test_opens_on_the_seed_at_step_0_paused():
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.pause()
         assert sim_of(app).step == 0 and sim_of(app).total_steps == 64
-        assert app._timer is None
+        assert not app.playback.playing
         text = screen_text(app)
         assert "seed" in text and "step 0/64" in text and "paused" in text
         assert sidebar_rows(app)["admitted"] == ["0", "0"]
@@ -108,9 +108,9 @@ async def test_play_runs_to_the_end_and_stops():
         await pilot.press("p")
         for _ in range(200):
             await pilot.pause(0.02)
-            if sim_of(app).at_end and app._timer is None:
+            if sim_of(app).at_end and not app.playback.playing:
                 break
-        assert sim_of(app).at_end and app._timer is None
+        assert sim_of(app).at_end and not app.playback.playing
         assert "end of scenario" in screen_text(app)
 
 
@@ -118,9 +118,9 @@ async def test_speed_keys_and_manual_events():
     app = FragApp()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("right_square_bracket")
-        assert app.speed == 16
+        assert app.playback.speed == 16
         await pilot.press("left_square_bracket", "left_square_bracket")
-        assert app.speed == 4
+        assert app.playback.speed == 4
         await pilot.press("space", "space", "f")
         assert sim_of(app).step == 3 and sim_of(app).last.event.id == 0
         assert sim_of(app).metrics("contiguous").live == 1

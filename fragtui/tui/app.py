@@ -19,17 +19,17 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Container, Horizontal
 from textual.geometry import Size
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Static
 
-from fragtui.sim.config.kv import format_bytes
 from fragtui.sim.config.params import Params
 from fragtui.sim.config.sides import OPTIONS
 from fragtui.sim.errors import FragtuiError, ParamError
 from fragtui.sim.config.scenarios import SCENARIOS, get_scenario
 from fragtui.tui import keys
+from fragtui.tui.header import header_text
 from fragtui.tui.key_bar import KeyBar
 from fragtui.tui.outputs import DELIVERY, Outputs
+from fragtui.tui.playback import Playback
 from fragtui.tui.pool_grid import PoolGrid
 from fragtui.tui.sidebar import SidePanel, Sidebar
 from fragtui.tui.text_lines import TextLines
@@ -47,14 +47,12 @@ SIDEBAR_WIDE, SIDEBAR_NARROW, SIDEBAR_PER_SIDE = 38, 30, 7  # the sidebar's widt
 # The hint after the legend, the longest that fits: hover (or i) says what a cell holds.
 HOVER_HINTS = ("· point at a cell (or press i) for its slots, state, request and block", "· point at a cell, or i",
                "· i: a cell")
-SPEEDS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)  # steps per second
 BUSY_AFTER = 0.2  # seconds: work on a run that took longer says "working…" first, next time
 # Seconds after such work before the cycle collector runs again: a replay or a long jump makes
 # up to millions of objects that hold no cycles, and the collector's passes over them would
 # hold back the frame that shows the result by up to a third of a second. They run once that
 # frame is drawn (Textual pauses the collector likewise while scrolling).
 COLLECT_AFTER = 0.5
-FRAMES_PER_SECOND = 32  # past this speed, autoplay takes several steps per frame
 
 THEME_DEFAULTS = theme_colours()  # each state's colour (view/states.py), which a theme may change
 
@@ -87,7 +85,6 @@ class FragApp(App[None]):
         self.stage: Stage = make_stage(self.opened, named.chart if named else None)
         self.working = ""  # what a long piece of work is doing, said in the header meanwhile
         self._slow = time.perf_counter() - opening > BUSY_AFTER  # work on this run shows that it works
-        self.speed = speed
         self.by_request = by_request
         self.recording = False  # `fragtui record` steps the app as if it were playing
         self.still = False  # a picture that cannot scroll (screenshot, record): the sidebar fits what matters
@@ -97,8 +94,7 @@ class FragApp(App[None]):
         self.whole: int | None = None  # w gives this side's pane the whole screen
         self._autoplay = autoplay
         self._start_step = start_step
-        self._timer: Timer | None = None
-        self._steps_per_frame = 1
+        self.playback = Playback(self, speed)  # p, [ and ]
         self._panes: list[PoolGrid] = []  # a pane a side (compose and _fit_panes make them)
         self.outputs = Outputs(self)  # ctrl+s and S: files written here, or downloaded when served
 
@@ -281,37 +277,14 @@ class FragApp(App[None]):
         self.query_one("#narration", TextLines).update(Text(self.stage.words.narration()))
 
     def _header(self) -> Text:
-        """Where we are on the left, the play state on the right, and what the run is between,
-        shortened first when the line is short: the play state and speed never give way."""
-        p, stage = self.stage.params, self.stage
-        state = "▶ playing" if self._timer is not None or self.recording else "paused"
+        stage = self.stage
+        state = "▶ playing" if self.playback.playing or self.recording else "paused"
         if stage.at_end and stage.total_steps:
             state = "end of scenario"
         if self.working:
             state = f"working: {self.working}…"
-        left = Text()
-        left.append(f"{self.scenario}{'*' if self.edited else ''}", "bold")
-        left.append(f"  {stage.unit} {stage.step}/{stage.total_steps}")
-        right = Text(f"{state} {self.speed:g}/s")
-        slots = f"{p.total_slots:,} slots"
-        if p.bytes_per_token:
-            slots += f" = {format_bytes(p.total_slots * p.bytes_per_token)} of {p.model}"
-        middle = f"{slots} · max_len {p.max_len} · {stage.words.source()} · block {p.block_size}"
-        if self.clean:  # a picture for a slide: no play state
-            right = Text()
         width = self.query_one("#header", TextLines).content_region.width or 160
-        room = width - left.cell_len - right.cell_len - 5  # two separators of two spaces, one space
-        if room < 8:
-            middle = ""
-        elif len(middle) > room:
-            middle = middle[:room - 1] + "…"
-        gap = max(1, width - left.cell_len - right.cell_len - len(middle) - (4 if middle else 0))
-        header = left
-        if middle:
-            header.append(f"  {middle}  ", "dim")
-        header.append(" " * gap)
-        header.append_text(right)
-        return header
+        return header_text(self.scenario, self.edited, stage, state, self.playback.speed, self.clean, width)
 
     # -- stepping --------------------------------------------------------------------------
 
@@ -355,49 +328,31 @@ class FragApp(App[None]):
     def action_last(self) -> None:
         self._work("the last step", lambda: self.goto(self.stage.total_steps))
 
+    @property
+    def at_end(self) -> bool:
+        return self.stage.at_end
+
+    def step_by(self, steps: int) -> None:
+        """Autoplay's frame: a step, or several at once past FRAMES_PER_SECOND."""
+        if steps == 1:
+            self.action_step()
+        else:
+            self.goto(self.stage.step + steps)
+
     def action_play(self) -> None:
-        if self._timer is not None:
-            self._stop()
+        if self.playback.playing:
+            self.playback.stop()
         else:
             if self.stage.at_end:
                 self.goto(0)
-            self._start_timer()
-        self.refresh_texts()
-
-    def _start_timer(self) -> None:
-        frames = min(self.speed, FRAMES_PER_SECOND)
-        self._steps_per_frame = max(1, round(self.speed / frames))
-        self._timer = self.set_interval(1 / frames, self._tick)
-
-    def _tick(self) -> None:
-        if not self.is_running:  # a tick that comes while the app shuts down finds no widgets
-            return
-        if not self.stage.at_end:
-            if self._steps_per_frame == 1:
-                self.action_step()
-            else:
-                self.goto(self.stage.step + self._steps_per_frame)
-        if self.stage.at_end:
-            self._stop()
-            self.refresh_texts()
-
-    def _stop(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
-
-    def _set_speed(self, speed: float) -> None:
-        self.speed = speed
-        if self._timer is not None:
-            self._stop()
-            self._start_timer()
+            self.playback.start()
         self.refresh_texts()
 
     def action_slower(self) -> None:
-        self._set_speed(max([s for s in SPEEDS if s < self.speed], default=SPEEDS[0]))
+        self.playback.slower()
 
     def action_faster(self) -> None:
-        self._set_speed(min([s for s in SPEEDS if s > self.speed], default=SPEEDS[-1]))
+        self.playback.faster()
 
     # -- changing the run ------------------------------------------------------------------
 
@@ -405,7 +360,7 @@ class FragApp(App[None]):
     def action_reset(self) -> None:
         """Back to what the app opened (or the scenario last picked): its parameters and mode,
         no manual events, step 0; the chart shown stays where the mode has charts."""
-        self._stop()  # (made again: after V the stage's own start is the other mode's what-ifs)
+        self.playback.stop()  # (made again: after V the stage's own start is the other mode's what-ifs)
         chart = self.stage.words.chart if self.opened.mode == "event" else None
 
         def reset() -> None:
@@ -525,7 +480,7 @@ class FragApp(App[None]):
                 self.say(error.describe("field") if isinstance(error, ParamError) else str(error),
                          title=f"not switched to {mode} mode", severity="error")
                 return
-            self._stop()
+            self.playback.stop()
             self.stage = stage
             self.redraw()
             self.say(f"{mode} mode: {self.stage.unit} 0 of {self.stage.total_steps}", timeout=2)
@@ -571,7 +526,7 @@ class FragApp(App[None]):
         """Open scenario `name` at step 0 (None: keep what is open)."""
         if name is None:
             return
-        self._stop()
+        self.playback.stop()
         scenario = get_scenario(name)
         self.named = self.opened = scenario.build()
         self.stage = make_stage(self.named, scenario.chart)
