@@ -30,6 +30,14 @@ def served(tmp_path_factory):
     server.stop()
 
 
+async def fresh_tab(http: aiohttp.ClientSession, served: Served) -> tuple[Tab, int, int]:
+    """A new tab showing step 0, its session's number and its app's pid."""
+    number = served.started + 1
+    tab = await Tab.open(http, served)
+    await tab.sees("step 0/64")
+    return tab, number, served.pid_of(number)
+
+
 async def settled(served: Served) -> None:
     """Wait until every session the server started has ended (the next test finds room)."""
     await asyncio.to_thread(served.settle)
@@ -105,23 +113,17 @@ async def test_a_tab_that_vanishes_ends_its_session_and_nothing_else(served):
 
 async def test_an_app_that_does_not_quit_is_killed_when_its_tab_closes(served):
     async with aiohttp.ClientSession() as http:
-        before = served.started
-        tab = await Tab.open(http, served)
-        await tab.sees("step 0/64")
-        pid = served.pid_of(before + 1)
+        tab, number, pid = await fresh_tab(http, served)
         os.kill(pid, signal.SIGSTOP)  # it cannot hear "quit"
         await tab.websocket.close()
     assert await gone(pid)
-    assert served.log_has(f"session {before + 1} ended (its tab closed or its connection dropped)")
+    assert served.log_has(f"session {number} ended (its tab closed or its connection dropped)")
     await settled(served)
 
 
 async def test_q_ends_the_session_and_closes_its_tab(served):
     async with aiohttp.ClientSession() as http:
-        before = served.started
-        tab = await Tab.open(http, served)
-        await tab.sees("step 0/64")
-        pid = served.pid_of(before + 1)
+        tab, _, pid = await fresh_tab(http, served)
         await tab.press("q")
         await tab.until_closed()
     assert await gone(pid)
