@@ -7,7 +7,7 @@ from rich.color import ColorSystem
 from fragtui.sim.config.params import Params
 from fragtui.sim.config.scenarios import get_scenario
 from fragtui.tui.app import FragApp
-from fragtui.tui.pool_grid import REQUEST_COLOURS
+from fragtui.tui.request_colours import REQUEST_COLOURS
 from fragtui.view.states import FREE, RESERVED, STATE_NAMES, USED
 from tui_helpers import screen_text
 

@@ -10,7 +10,8 @@ from fragtui.sim.config.params import Params
 from fragtui.sim.pool import Change
 from fragtui.sim.workload.requests import Arrive, Free, Request
 from fragtui.sim.engines.lockstep import Simulation
-from fragtui.tui.pool_grid import PoolGrid, REQUEST_COLOURS
+from fragtui.tui.pool_grid import PoolGrid
+from fragtui.tui.request_colours import REQUEST_COLOURS
 from fragtui.sim.allocators.adapters import BlockPool, RunPool
 from fragtui.view.picture import Picture
 

@@ -8,7 +8,6 @@ Strips are cached per row; a step drops only the rows it changed.
 from __future__ import annotations
 
 from rich.color import Color as RichColor
-from rich.color import ColorSystem
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -21,6 +20,7 @@ from textual.strip import Strip
 from typing import Callable, Mapping, Sequence, Union, cast
 
 from fragtui.tui.keys import CURSOR_BINDINGS
+from fragtui.tui.request_colours import request_colour
 from fragtui.view.cells import cell_info, cell_row, majority, owner_row
 from fragtui.view.layout import MISALIGNED, GridLayout, fit_layout
 from fragtui.view.picture import Picture, Ranges
@@ -48,14 +48,6 @@ CURSOR, CURSOR_GLYPH = Style(color="#ffffff", bgcolor="#000000", bold=True), "�
 HALF = "▀"
 FULL = "█"
 SMALL_CHANGE = 64  # cells: a change this small is checked cell by cell before its rows repaint
-
-# Colour by request: a categorical palette (without the stranded colour, which keeps its
-# meaning); a request's reserved slots are a dim shade of its colour.
-REQUEST_COLOURS = (
-    "#56B4E9", "#E69F00", "#009E73", "#F0E442", "#0072B2", "#D55E00",
-    "#D9D9D9", "#8FD3C1", "#B8A1E3", "#F4A582", "#92C5DE", "#C2E699",
-)
-
 
 # What a cell's colour depends on: its state, or (state, request) when colouring by request;
 # with half blocks a character shows two cells, (top, bottom).
@@ -329,12 +321,8 @@ class PoolGrid(ScrollView, can_focus=True, inherit_bindings=False):
         colour never equals the free or background colour, in truecolor or at 256 colours."""
         if isinstance(key, tuple):
             state, owner = key
-            colour = RichColor.parse(REQUEST_COLOURS[owner % len(REQUEST_COLOURS)])
-            background = _truecolor(self.base_style.bgcolor)
-            avoid = {_truecolor(self._colour(FREE)), background}
-            if state in (RESERVED, INTERNAL, SLACK):
-                return _distinct([_blend(colour, background, amount) for amount in DIMMING], avoid)
-            return _distinct([colour] + [_blend(colour, _opposite(background), a) for a in (0.3, 0.6)], avoid)
+            return request_colour(owner, state in (RESERVED, INTERNAL, SLACK), self.base_style.bgcolor,
+                                  self._colour(FREE))
         if key == BEYOND:
             return self.base_style.bgcolor
         themed = self.get_component_rich_style(STATE_CLASSES[key]).color
@@ -390,37 +378,3 @@ class PoolGrid(ScrollView, can_focus=True, inherit_bindings=False):
                 parts.append(f"{mark} {info.describe(self.request_detail, self.holder_name)}".strip())
         return f"{self.label}: " + "   ".join(parts) if parts else ""
 
-
-DIMMING = (0.65, 0.5, 0.35, 0.2)  # how far a reserved slot's colour fades to the background
-
-
-def _truecolor(colour: RichColor | None) -> RichColor:
-    if colour is None or colour.is_default:
-        return RichColor.parse("#000000")
-    return RichColor.from_triplet(colour.get_truecolor())
-
-
-def _opposite(background: RichColor) -> RichColor:
-    """White on a dark background, black on a light one."""
-    r, g, b = background.get_truecolor()
-    return RichColor.parse("#000000" if r + g + b > 384 else "#ffffff")
-
-
-def _distinct(candidates: list[RichColor], avoid: set[RichColor]) -> RichColor:
-    """The first candidate that differs from every colour in `avoid`, also once a 256-colour
-    terminal rounds both to its palette."""
-    rounded = {_rounded(c) for c in avoid} | {c.get_truecolor() for c in avoid}
-    for colour in candidates:
-        if colour.get_truecolor() not in rounded and _rounded(colour) not in rounded:
-            return colour
-    return candidates[-1]
-
-
-def _rounded(colour: RichColor) -> object:
-    return colour.downgrade(ColorSystem.EIGHT_BIT).number
-
-
-def _blend(colour: RichColor, background: RichColor, amount: float) -> RichColor:
-    a, b = colour.get_truecolor(), background.get_truecolor()
-    mix = [round(x + (y - x) * amount) for x, y in zip(a, b)]
-    return RichColor.from_rgb(*mix)
