@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from fragtui.cli import main
-from fragtui.sim.allocators.prefix_cache import PrefixCachingAllocator, block_identities
+from fragtui.sim.allocators.block_names import block_identities
+from fragtui.sim.allocators.prefix_cache import PrefixCachingAllocator
 from fragtui.sim.config.params import Params
 from fragtui.sim.config.scenarios import get_scenario
 from fragtui.sim.errors import FragtuiError, ParamError

@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 from fragtui.sim.allocators.outcomes import ADMITTED, REJECTED
 from fragtui.sim.allocators.paged import ORDERS
 from fragtui.sim.config.params import Params
-from fragtui.sim.allocators.prefix_cache import PrefixCachingAllocator, block_identities
+from fragtui.sim.allocators.block_names import block_identities
+from fragtui.sim.allocators.prefix_cache import PrefixCachingAllocator
 from fragtui.sim.workload.requests import Arrive, Request
 from fragtui.sim.engines.lockstep import Simulation
 from fragtui.sim.workload.build import build_workload

@@ -39,7 +39,7 @@ _FIRST_ADDED, _FIRST_REMOVED, _EXTRA_ADDED, _EXTRA_REMOVED, _PROMOTED = range(5)
 
 
 def identity(space: Space, index: int, block_size: int) -> Identity:
-    """The identity index `index` of `space` names (prefix_cache.block_identities)."""
+    """The identity index `index` of `space` names (block_names.block_identities)."""
     if space is None:
         return index * block_size
     if isinstance(space, int) and space < 0:

@@ -18,7 +18,7 @@ NOOP = "noop"
 POOL_FULL = "pool-full"
 FRAGMENTED = "fragmented"
 
-Identity = object  # a cached block's identity, hashable: prefix_cache.block_identities
+Identity = object  # a cached block's identity, hashable: block_names.block_identities
 
 
 class ContiguousOutcome(NamedTuple):

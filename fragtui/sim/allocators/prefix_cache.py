@@ -1,12 +1,6 @@
 """Prefix caching in the paged allocator, with vLLM v1's rules (README, *Sharing*).
 
-A full block's identity is its tokens and the identity of the block before it (vLLM hashes the
-two). A request's tokens are (prefix letter, position) for its first prefix_len tokens and its
-own after that, so the chain has two kinds of links: a block all of prefix `a`'s tokens at
-index i is named ("a", i) — the chain to it is prefix a's first i + 1 blocks, whoever holds
-them — and a block holding any token of request r's own is named (r, i), since its chain passes
-through that token and no other request can ever compute it. Names, unlike hashes, never
-collide, and two blocks get the same name exactly when vLLM's chained hashes would be equal.
+A full block is cached under its identity, what it is called (block_names.py).
 
 Admission reuses the longest run of the request's leading full blocks whose identities are
 cached, at most (tokens − 1) // block_size of them (the last token is always computed); each
@@ -31,7 +25,7 @@ blocks come out of the free queue in runs: each step costs the runs it touches, 
 is a doubly linked list of pieces, runs of blocks with their identities, as vLLM's is of
 blocks, so blocks leave it from anywhere (piece_list.py); the reference counts are a byte a
 block, counted a run at a time (refcounts.BlockCounts). A table remembers its identities as
-runs too (`name_runs`): a block's identity is its request's at its place in the table.
+runs too (`block_names.name_runs`): a block's identity is its request's at its place in the table.
 
 Memory follows the blocks in use, not the pool: the counts and the queue's index reach the
 highest block ever handed out, and the blocks never handed out are one piece in the queue (a
@@ -45,68 +39,21 @@ preceded them.
 from __future__ import annotations
 
 from itertools import chain
-from operator import sub
-from typing import Callable, Collection, Iterator, Sequence
+from typing import Callable, Collection, Iterator
 
+from fragtui.sim.allocators.block_names import NameRun, name_runs
 from fragtui.sim.allocators.block_runs import BlockRuns, Run, RunSet, Table, joined, runs_of
-from fragtui.sim.allocators.cache_map import CacheMap, Log, Space, identity, runs_in
+from fragtui.sim.allocators.cache_map import CacheMap, Log, identity, runs_in
 from fragtui.sim.allocators.free_queues import LowestQueue
 from fragtui.sim.allocators.outcomes import (ADMITTED, FREED, NOOP, POOL_FULL, REJECTED, Identity, PagedOutcome,
                                              PrefixOutcome)
 from fragtui.sim.allocators.paged import PagedAllocator
 from fragtui.sim.allocators.piece_list import Name, Piece, PieceList
 from fragtui.sim.allocators.refcounts import BlockCounts
-from fragtui.sim.workload.requests import HASH_BLOCK, Request
+from fragtui.sim.workload.requests import Request
 
 _new = tuple.__new__
 _NO_BLOCKS: list[int] = []
-
-NameRun = tuple[Space, int, int]  # (space, index, count): the identities of `count` blocks in a row
-
-
-def name_runs(request: Request, block_size: int) -> list[NameRun]:
-    """The identities of a request's full blocks, in block-table order, as runs of a space's
-    indices (cache_map.py): a shared prefix's (its letter and the block's place), then the
-    request's own (its id and place).
-
-    A request named by Mooncake's hash ids (one per full HASH_BLOCK of 512 tokens) maps them onto
-    `block_size`: the block starting at token t of hash block h is the number h × 512 + t, so
-    the blocks of one 512-token block are shared wherever it is (an id names its prefix too),
-    and numbers are never a prefix's or a request's own (tuples); a block of several hash
-    blocks is −1 − the last of them. The sizes must divide one the other (workload.build
-    refuses the rest)."""
-    bs, full = block_size, request.used // block_size
-    runs: list[NameRun] = []
-    if request.hashes:
-        hashes = request.hashes
-        if bs <= HASH_BLOCK:
-            per = HASH_BLOCK // bs  # blocks a hash block: index h × per .. in space None
-            cuts = [k for k, step in enumerate(map(sub, hashes[1:], hashes), 1) if step != 1]  # where ids jump
-            runs = [(None, hashes[a] * per, (b - a) * per) for a, b in zip([0, *cuts], [*cuts, len(hashes)])]
-        else:
-            m = bs // HASH_BLOCK
-            runs = [(-1 - hashes[k], 0, 1) for k in range(m - 1, len(hashes), m)]
-        named, kept = 0, []
-        for space, i, n in runs:  # a partial last block has no name
-            if named == full:
-                break
-            kept.append((space, i, min(n, full - named)))
-            named += kept[-1][2]
-        runs = kept
-    else:
-        named = min(request.prefix_len // bs if request.prefix else 0, full)
-        if named:
-            runs.append((request.prefix, 0, named))
-    if full > named:
-        runs.append((request.id, named, full - named))
-    return runs
-
-
-def block_identities(request: Request, block_size: int) -> list[Identity]:
-    """Each full block's identity, in block-table order (`name_runs`, one by one)."""
-    return [identity(space, i, block_size) for space, start, n in name_runs(request, block_size)
-            for i in range(start, start + n)]
-
 
 class Named(Collection[tuple[int, Identity]]):
     """Pieces' blocks with their identities, read as (block, identity) (made when read): what

@@ -20,7 +20,7 @@ class Request(NamedTuple):
     rest of its tokens are its own. Or its prompt's full blocks of HASH_BLOCK (512) tokens are
     named by `hashes`, as a Mooncake trace names them: equal ids, equal content and prefix (a
     partial last block has no name here: it is never shared). Only a prefix-caching allocator
-    reads either (prefix_cache.block_identities).
+    reads either (block_names.block_identities).
 
     A named tuple: made in one C call (a serving admission makes one for its allocator, and a
     trace a million), three times as fast as a frozen dataclass."""

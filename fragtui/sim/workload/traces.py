@@ -15,7 +15,7 @@ What is read, and what is refused at once:
 A Mooncake row is `{"timestamp": MS, "input_length": N, "output_length": M, "hash_ids": [...]}`:
 arrival in milliseconds, prompt and output tokens, and one id per HASH_BLOCK (512) tokens of
 the prompt, ceil(N / 512) of them, the last block possibly partial. Equal ids are equal
-content with an equal prefix before it (see prefix_cache.block_identities for how they map to
+content with an equal prefix before it (see block_names.block_identities for how they map to
 a block size).
 
 Timestamps (the Azure TIMESTAMP column) are read in one family, ISO 8601 date and time:
