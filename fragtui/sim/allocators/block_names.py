@@ -7,9 +7,9 @@ index i is named ("a", i) — the chain to it is prefix a's first i + 1 blocks, 
 them — and a block holding any token of request r's own is named (r, i), since its chain passes
 through that token and no other request can ever compute it. Names, unlike hashes, never
 collide, and two blocks get the same name exactly when vLLM's chained hashes would be equal.
-A Mooncake request names its prompt's
-512-token blocks by hash ids instead (`name_runs` maps them onto any block size). Names are
-kept as runs of a space's indices (cache_map.py), since a prompt's blocks follow each other.
+A Mooncake request names its prompt's 512-token blocks by hash ids instead (`name_runs` maps
+them onto any block size). Names are kept as runs of a space's indices (cache_map.py), since a
+prompt's blocks follow each other.
 """
 
 from __future__ import annotations

@@ -64,9 +64,9 @@ class Lengths:
             return lambda: max(1, round(rng.lognormvariate(a, b)))
         if self.kind == "counted":
             lengths = [tokens for tokens, _ in self.counts]
-            below_ = list(accumulate(n for _, n in self.counts))  # requests up to and including each length
-            pick, total = below(rng), below_[-1]
-            return lambda: lengths[bisect_right(below_, pick(total))]
+            upto = list(accumulate(n for _, n in self.counts))  # requests up to and including each length
+            pick, total = below(rng), upto[-1]
+            return lambda: lengths[bisect_right(upto, pick(total))]
         return partial(sample_percentiles, self.percentiles, rng)
 
     @property
