@@ -510,7 +510,7 @@ def bench_scale() -> None:
         params = dict(total_slots=1 << 24, block_size=block, max_len=65536, lengths="uniform:16:65536",
                       arrivals=100_000, frees="churn:0.5")
         seconds = asyncio.run(_pilot_jump(params, "end"))
-        report(f"block {block}: press end, pause until painted", f"{seconds:.2f} s", "≤ 2 s", seconds <= 2)
+        report(f"block {block}: end, key to its last frame", f"{seconds:.2f} s", "≤ 2 s", seconds <= 2)
 
 
 async def _pilot_jump(params: dict, key: str) -> float:
@@ -520,12 +520,40 @@ async def _pilot_jump(params: dict, key: str) -> float:
     app = FragApp(Params(**params).validated(), scenario="bench")
     async with app.run_test(size=(200, 60)) as pilot:
         await pilot.pause()
+        seconds = await _key_to_frame(pilot, key)
+        assert app.stage.step == app.stage.total_steps, "the jump did not reach the end"
+    return seconds
+
+
+async def _key_to_frame(pilot, key: str) -> float:
+    """Seconds from sending `key` to the end of the last frame it caused, written as a terminal
+    would get it. Pilot's own waits are left out: `press` and `pause` each wait for a quiet
+    20 ms window (Textual's wait_for_idle), about 0.1 s on a key that does nothing."""
+    from textual._compositor import CompositorUpdate
+    from textual.screen import Screen
+
+    app = pilot.app
+    painted: list[float] = []
+    refresh, display = Screen._compositor_refresh, type(app)._display
+
+    def timed_refresh(screen: Screen) -> None:
+        refresh(screen)
+        painted.append(time.perf_counter())
+
+    def rendered(self, screen: Screen, update) -> None:  # (headless skips making the terminal's bytes)
+        if isinstance(update, CompositorUpdate):
+            update.render_segments(self.console)
+        display(self, screen, update)
+
+    Screen._compositor_refresh, type(app)._display = timed_refresh, rendered
+    try:
         start = time.perf_counter()
         await pilot.press(key)
         await pilot.pause()
-        seconds = time.perf_counter() - start
-        assert app.stage.step == app.stage.total_steps, "the jump did not reach the end"
-    return seconds
+    finally:
+        Screen._compositor_refresh, type(app)._display = refresh, display
+    assert painted, f"{key} painted nothing"
+    return painted[-1] - start
 
 
 def bench_whatif(repeats: int) -> None:
@@ -538,7 +566,7 @@ def bench_whatif(repeats: int) -> None:
     for name, params in (("beam-search", get_scenario("beam-search").build()), ("16,777,216 slots", large)):
         for key in ("R", "o", "O", "m"):
             seconds = statistics.median(asyncio.run(_pilot_key(params, key)) for _ in range(repeats))
-            report(f"{name}: {key} at the middle step, pause until painted", f"{seconds:.2f} s", "≤ 0.5 s",
+            report(f"{name}: {key} at the middle step, key to its last frame", f"{seconds:.2f} s", "≤ 0.5 s",
                    seconds <= 0.5)
 
 
@@ -550,10 +578,7 @@ async def _pilot_key(params: Params, key: str) -> float:
         app.goto(app.stage.total_steps // 2)
         await pilot.pause()
         app._slow = False  # (time the work itself, not the frame that says it works)
-        start = time.perf_counter()
-        await pilot.press(key)
-        await pilot.pause()
-        return time.perf_counter() - start
+        return await _key_to_frame(pilot, key)
 
 
 def bench_cast() -> None:
