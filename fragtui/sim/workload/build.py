@@ -25,10 +25,11 @@ from dataclasses import dataclass, field, fields
 from typing import Sequence
 
 from fragtui.sim.bulk import collector_paused
-from fragtui.sim.config.params import Params, SideParams, parse_frees, parse_prefixes
+from fragtui.sim.config.params import Params, SideParams, parse_prefixes
 from fragtui.sim.errors import FragtuiError, ParamError, safe
 from fragtui.sim.workload.draws import below
-from fragtui.sim.workload.lengths import EMPIRICAL, parse_lengths, parse_token_lengths, sharegpt
+from fragtui.sim.workload.lengths import EMPIRICAL, parse_token_lengths, sharegpt
+from fragtui.sim.workload.memo import Memo
 from fragtui.sim.workload.requests import HASH_BLOCK, PREFIX_LETTERS, Arrive, Event, Free, Request
 
 MAX_DRAWS = 100  # draws per request kept, before lengths that rarely fit are refused
@@ -43,11 +44,14 @@ class Workload:
     events: list[Event] = field(default_factory=list)  # event mode: arrivals and frees, in order
     dropped: int = 0  # too long for max_len (serving: or with no output), dropped before arriving
     source: str = ""  # where the requests came from, in a few words
+    memo: Memo = field(default_factory=Memo, compare=False, repr=False)  # what it drew, for the next build
 
 
-def build_workload(params: Params) -> Workload:
+def build_workload(params: Params, memo: Memo | None = None) -> Workload:
+    """The workload `params` give; `memo`, what an earlier build drew, is read where it drew
+    the same (memo.py)."""
     with collector_paused():  # (a million small objects that hold no cycles)
-        workload = _build(params)
+        workload = _build(params, memo or Memo())
     if params.mode == "serving":
         _check_work(workload, params)
     return workload
@@ -60,7 +64,7 @@ def workload_again(params: Params, before: Params, workload: Workload) -> Worklo
     unchanged = all(getattr(params, f.name) == getattr(before, f.name) for f in fields(Params)
                     if f.name not in SIDE_FIELDS)
     if not unchanged:
-        return build_workload(params)
+        return build_workload(params, workload.memo)
     if params.trace is not None and any(r.hashes for r in workload.requests):
         _check_hashed(params)
     return workload
@@ -69,26 +73,27 @@ def workload_again(params: Params, before: Params, workload: Workload) -> Worklo
 SIDE_FIELDS = frozenset(f.name for f in fields(SideParams))
 
 
-def _build(params: Params) -> Workload:
+def _build(params: Params, memo: Memo) -> Workload:
     if params.ops is not None:
         from fragtui.sim.workload.ops import parse_ops  # (op lists and traces load only when used)
 
         events = parse_ops(params.ops, params.max_len)
         requests = [e.request for e in events if isinstance(e, Arrive)]
-        return Workload(requests, events, 0, f"op list of {len(events)} ops")
+        return Workload(requests, events, 0, f"op list of {len(events)} ops", memo)
     serving = params.mode == "serving"
     if params.trace is not None:
         requests, dropped, source = _from_trace(params)
     elif serving:
         requests, dropped, source = _served(params)
     else:
-        requests, dropped, source = _from_lengths(params)
+        requests, dropped, source = _from_lengths(params, memo)
     if params.prefixes is not None:
         requests = add_prefixes(requests, params.prefixes, params.seed)
         source += f", prefixes {params.prefixes}"
     if serving:
-        return Workload(requests, [], dropped, source)
-    return Workload(requests, add_frees(requests, params.frees, params.seed), dropped, source)
+        return Workload(requests, [], dropped, source, memo)
+    return Workload(requests, add_frees(requests, memo.shape(len(requests), params.frees, params.seed)), dropped,
+                    source, memo)
 
 
 def add_prefixes(requests: list[Request], prefixes: str, seed: int) -> list[Request]:
@@ -100,24 +105,27 @@ def add_prefixes(requests: list[Request], prefixes: str, seed: int) -> list[Requ
                     r.arrival_tick, r.output) for r in requests]
 
 
-def _from_lengths(params: Params) -> tuple[list[Request], int, str]:
+def _from_lengths(params: Params, memo: Memo) -> tuple[list[Request], int, str]:
     """Event mode: a wave of requests whose lengths come from `--lengths` (or used_len)."""
-    lengths = parse_lengths(params.lengths, params.used_len)
-    rng = random.Random(f"lengths:{params.seed}")
-    wanted, dropped = params.arrival_count, 0
-    requests: list[Request] = []
-    draw = lengths.sampler(rng)
-    while len(requests) < wanted:
-        used = draw()
-        if used > params.max_len:
-            dropped += 1
-            if dropped > MAX_DRAWS * (len(requests) + 10):  # fewer than ~1 in 100 fit
-                raise FragtuiError(
-                    f"--lengths {params.lengths}: only {len(requests):,} of {dropped + len(requests):,} sampled "
-                    f"requests fit max_len {params.max_len:,}; raise --max-len"
-                )
-            continue
-        requests.append(Request(len(requests), used, params.max_len))
+    wanted, dropped, max_len = params.arrival_count, 0, params.max_len
+    kept: list[int] = []
+    keep = kept.append
+    drawn = memo.drawn(params.lengths, params.used_len, params.seed)
+    if wanted:
+        for used in drawn:
+            if used > max_len:
+                dropped += 1
+                if dropped > MAX_DRAWS * (len(kept) + 10):  # fewer than ~1 in 100 fit
+                    raise FragtuiError(
+                        f"--lengths {params.lengths}: only {len(kept):,} of {dropped + len(kept):,} sampled "
+                        f"requests fit max_len {max_len:,}; raise --max-len"
+                    )
+                continue
+            keep(used)
+            if len(kept) == wanted:
+                break
+    new = tuple.__new__  # (a named tuple in one C call: a hundred thousand of them)
+    requests = [new(Request, (rid, used, max_len, "", 0, 0, 0, ())) for rid, used in enumerate(kept)]
     if params.lengths == "constant":
         source = f"{wanted} arrivals of {params.used_len} tokens"
     else:
@@ -232,25 +240,11 @@ def _check_hashed(params: Params) -> None:
                              + (f" (side {side.label!r} has block_size {block})" if where == "sides" else ""))
 
 
-def add_frees(requests: list[Request], frees: str, seed: int) -> list[Event]:
-    kind, p = parse_frees(frees)
-    arrivals: list[Event] = [Arrive(r) for r in requests]
-    if kind == "none":
-        return arrivals
-    if kind == "every-other":
-        return arrivals + [Free(r.id) for r in requests[::2]]
-    rng = random.Random(f"frees:{seed}")
-    draw, pick = rng.random, below(rng)
-    events: list[Event] = []
-    live: list[int] = []
-    for arrival in arrivals:
-        events.append(arrival)
-        live.append(arrival.id)
-        if draw() < p:
-            i = pick(len(live))
-            live[i], live[-1] = live[-1], live[i]
-            events.append(Free(live.pop()))
-    return events
+def add_frees(requests: list[Request], shape: list[Free | None]) -> list[Event]:
+    """The events: `shape` (memo.free_shape) with its arrivals filled in; requests are
+    numbered 0, 1, … in arrival order, as every source here numbers them."""
+    arrivals = map(Arrive, requests)
+    return [event or next(arrivals) for event in shape]
 
 
 def poisson_arrivals(count: int, rate_per_tick: float, rng: random.Random) -> list[int]:
