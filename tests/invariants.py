@@ -5,7 +5,8 @@ from fragtui.sim.allocators.free_runs import FreeRuns
 from fragtui.sim.allocators.outcomes import ADMITTED, FRAGMENTED, REJECTED
 from fragtui.sim.allocators.snapshot import BlockSnapshot, RunSnapshot
 from fragtui.sim.allocators.vattention import VirtualSnapshot
-from fragtui.sim.engines.lockstep import Simulation
+from fragtui.sim.engines.lockstep import TRACKED, Simulation
+from fragtui.sim.measures.metrics import SERIES_FIELDS
 
 FREE, USED, RESERVED, UNUSABLE = "free", "used", "reserved", "unusable"
 
@@ -62,7 +63,7 @@ def check_invariants(sim: Simulation) -> None:
         assert m.admitted == sum(o.kind == ADMITTED for o in outcomes)
         assert m.rejected == sum(o.kind == REJECTED for o in outcomes)
         assert m.rejected_fragmented == sum(o.reason == FRAGMENTED for o in outcomes)
-        assert allocator.tallies() == sim.series[i].row(-1)
+        assert tuple(getattr(m, name) for name in TRACKED) == sim.series[i].row(-1)
         if isinstance(snap, RunSnapshot):
             check_runs(snap, allocator, m)
         elif isinstance(snap, VirtualSnapshot):
@@ -167,3 +168,13 @@ def check_tree(index):
         assert tree[leaves + bucket] == max((index.by_start[s] for s in starts), default=0)
     for i in range(leaves - 1, 0, -1):
         assert tree[i] == max(tree[2 * i], tree[2 * i + 1])
+
+
+def stepped_peaks(sim: Simulation) -> tuple[dict[str, int], ...]:
+    """Each side's highest SERIES_FIELDS tallies over `sim`'s stream, stepped from where it
+    stands one event at a time (where it stands counted): what a report's peaks must be."""
+    highs = [list(row) for row in sim.tallies()]
+    while sim.step_forward() is not None:
+        for high, row in zip(highs, sim.tallies()):
+            high[:] = map(max, high, row)
+    return tuple(dict(zip(SERIES_FIELDS, high)) for high in highs)

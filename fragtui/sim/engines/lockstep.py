@@ -13,7 +13,7 @@ from fragtui.sim.bulk import collector_paused
 from fragtui.sim.config.params import Params
 from fragtui.sim.config.sides import Side, resolve
 from fragtui.sim.engines.jumps import FRAGMENTED_BIT, REFUSED, Moments
-from fragtui.sim.measures.metrics import SERIES_FIELDS, Metrics
+from fragtui.sim.measures.metrics import Metrics
 from fragtui.sim.workload.requests import Arrive, Event, Request
 
 
@@ -26,13 +26,16 @@ class StepRecord:
     outcomes: tuple[Outcome, ...]
 
 
-_WIDTH = len(SERIES_FIELDS)
-_FIELD = {name: k for k, name in enumerate(SERIES_FIELDS)}
+TRACKED = ("used", "reserved")  # what a side's history keeps after each step: what the sidebar charts
+_WIDTH = len(TRACKED)
+_FIELD = {name: k for k, name in enumerate(TRACKED)}
 
 
 class Series:
-    """Every SERIES_FIELDS tally after each step, as one flat array of rows (row i: after step
-    i), so that a step records its row in one C call (`append` is the array's `extend`)."""
+    """Each TRACKED tally after each step, as one flat array of rows (row i: after step i), so
+    that a step records its row in one C call (`append` is the array's `extend`). Only what is
+    read: every tally a step would cost a replay a third more (reports find their peaks on
+    their own runs, report/runs.py)."""
 
     def __init__(self) -> None:
         self.flat: array[int] = array("q")
@@ -48,11 +51,8 @@ class Series:
         """One tally after every step (a copy: read it once)."""
         return self.flat[_FIELD[name]::_WIDTH]
 
-    def peak(self, name: str) -> int:
-        return max(self[name])
-
     def row(self, i: int) -> tuple[int, ...]:
-        """Every tally after step i (negative counts from the end), in SERIES_FIELDS order."""
+        """Every tally after step i (negative counts from the end), in TRACKED order."""
         n = len(self)
         if not -n <= i < n:
             raise IndexError(f"no row {i} in a series of {n}")
@@ -81,7 +81,7 @@ class Lockstep:
         return self.allocators[self.index(side)].metrics(self.params.max_len, holes)
 
     def tallies(self) -> tuple[tuple[int, ...], ...]:
-        """Every side's SERIES_FIELDS now (cheap: for peaks kept on the way)."""
+        """Every side's SERIES_FIELDS now (cheap: for a report's peaks, kept on the way)."""
         return tuple(a.tallies() for a in self.allocators)
 
 
@@ -90,8 +90,8 @@ class Simulation(Lockstep):
 
     Stepping forward applies the next event to every allocator and remembers what each did;
     stepping back undoes exactly that, so every state is reachable from any other. The history
-    is a column per side: its allocator's outcome of each step, and its cheap tallies after
-    each step as a compact array (they feed the sparklines and the peaks). The sides never
+    is a column per side: its allocator's outcome of each step, and its used and reserved
+    slots after each step as a compact array (the sidebar's sparklines). The sides never
     read each other, so a side is run over many events in one tight loop (`_run`), and a
     what-if on some sides replays only theirs (`under`)."""
 
@@ -103,7 +103,7 @@ class Simulation(Lockstep):
         self.series = tuple(Series() for _ in self.sides)
         self._moments: Moments | None = None  # found when first asked, for the whole stream
         for series, allocator in zip(self.series, self.allocators):
-            series.append(allocator.tallies())
+            series.append((allocator.used, allocator.reserved))
 
     # -- position ------------------------------------------------------------------------
 
@@ -192,7 +192,7 @@ class Simulation(Lockstep):
         with collector_paused():
             for keep, allocator, column, series in zip(kept, twin.allocators, self.outcomes, twin.series):
                 if not keep:
-                    series.append(allocator.tallies())
+                    series.append((allocator.used, allocator.reserved))
                     column = _run(allocator, series, done)
                 outcomes.append(column)
         twin.outcomes = tuple(outcomes)
@@ -223,10 +223,6 @@ class Simulation(Lockstep):
             self._requests = {e.request.id: e.request for e in self.events if isinstance(e, Arrive)}
         return self._requests.get(rid)
 
-    def peaks(self, side: int | str) -> dict[str, int]:
-        series = self.series[self.index(side)]
-        return {field: series.peak(field) for field in SERIES_FIELDS}
-
     def snapshot(self) -> tuple[Hashable, ...]:
         """Every pool as it stands after the current step."""
         return tuple(a.snapshot() for a in self.allocators)
@@ -255,14 +251,14 @@ class Records(Sequence[StepRecord]):
 
 
 def _run(allocator: Allocator[Any], series: Series, events: list[Event]) -> list[Outcome]:
-    """One side's outcome of each of `events`, in turn, its tallies recorded after each: the
-    tight loop of every long jump and replay."""
-    admit, free, tallies, add = allocator.admit, allocator.free_request, allocator.tallies, series.append
+    """One side's outcome of each of `events`, in turn, its TRACKED tallies recorded after
+    each: the tight loop of every long jump and replay."""
+    admit, free, add = allocator.admit, allocator.free_request, series.append
     outcomes: list[Outcome] = []
     keep = outcomes.append
     for event in events:
         keep(admit(event.request) if type(event) is Arrive else free(event.id))
-        add(tallies())
+        add((allocator.used, allocator.reserved))
     return outcomes
 
 

@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass
 
 from fragtui.sim.measures.breakdown import Breakdown, kv_usage
 
-# The integer tallies recorded after every step (for sparklines and peaks), in this order.
+# The integer tallies an allocator gives after any step at no cost (Allocator.tallies), in this order:
+# a report keeps their peaks over its run.
 SERIES_FIELDS = (
     "admitted",
     "rejected",
