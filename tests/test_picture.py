@@ -85,15 +85,17 @@ def test_serving_mode_patches_equal_fresh_pictures_forward_and_back(total, block
 @settings(max_examples=40, deadline=None)
 @given(params=pool_params(), events=event_streams())
 def test_owners_first_asked_after_many_patches_are_a_fresh_pictures(params, events):
-    """A pool without blocks keeps an owner a slot only once asked: made then from what was
-    drawn, it must equal what painting from scratch gives, and stay equal as patches go on."""
+    """A picture keeps who holds each block (slot) only once asked, where blocks are not
+    shared: made then from what was drawn, it must equal what painting from scratch gives,
+    and stay equal as patches go on, forward and back."""
     engine = EventEngine(params)
     engine.sim = Simulation(params, events)
     pictures = [Picture(pool) for pool in engine.pools]
     half = len(events) // 2
-    for _ in range(half):
-        for picture, pool, change in zip(pictures, engine.pools, engine.forward()):
+    for move in [engine.forward] * half + [engine.back] * (half // 2):
+        for picture, pool, change in zip(pictures, engine.pools, move()):
             picture.apply(pool, change)
+    assert not any(p.shares or p._owners for p in pictures)  # (not made yet)
     assert [p.owners for p in pictures] == [Picture(pool).owners for pool in engine.pools]
     while (changes := engine.forward()) is not None:
         for picture, pool, change in zip(pictures, engine.pools, changes):

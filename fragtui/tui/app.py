@@ -21,6 +21,7 @@ from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Static
 
+from fragtui.sim.bulk import release
 from fragtui.sim.config.params import Params
 from fragtui.sim.config.sides import OPTIONS
 from fragtui.sim.errors import FragtuiError, ParamError
@@ -310,6 +311,7 @@ class FragApp(App[None]):
             finally:
                 if collecting:
                     self.set_timer(COLLECT_AFTER, gc.enable)
+                self.set_timer(COLLECT_AFTER, release)  # what the work replaced (bulk.park)
                 self._slow = time.perf_counter() - start > BUSY_AFTER
                 if self.working:
                     self.working = ""

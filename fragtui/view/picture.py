@@ -101,10 +101,12 @@ class Picture:
         self.unit = pool.block_size or 1  # slots per owner entry
         self._shared_cell = bytes([SHARED]) * self.unit
         self.states = bytearray(total)
-        # Without blocks an owner entry is a slot (64 MB for 16M slots): made when first asked.
-        self._owners: array[int] | None = array("i", [NOBODY]) * (total // self.unit + 1) if self.block_size else None
         self.painted: dict[int, _Painted] = {}
         self.shares = bool(pool.block_size) and pool.shares
+        # Who holds what is read only by hover and colour by request, so it is made when first
+        # asked (an owner a slot without blocks: 64 MB for 16M slots; a third of repainting a
+        # paged pool), except where blocks are shared: painting needs the holders then.
+        self._owners: array[int] | None = array("i", [NOBODY]) * (total // self.unit + 1) if self.shares else None
         self.holds: array[int] = array("i")  # block -> painted holdings that hold it (where blocks are shared)
         self.sums: array[int] = array("q")  # block -> the sum of their ids, plus one each
         self._cached = pool.cached_blocks()
@@ -178,7 +180,7 @@ class Picture:
     def owners(self) -> array[int]:
         """Who holds each block (each slot, without blocks): NOBODY, SEVERAL or a request id."""
         if self._owners is None:
-            self._owners = array("i", [NOBODY]) * (self.total_slots + 1)
+            self._owners = array("i", [NOBODY]) * (self.total_slots // self.unit + 1)
             for painted in self.painted.values():
                 self._own(painted.starts[:painted.count], painted.extent, painted.id)
         return self._owners
@@ -260,7 +262,7 @@ class Picture:
     def _let_go(self, rid: int, starts: Sequence[int]) -> None:
         """Holding `rid` lets go of blocks: one it held alone is free (or cached); a shared one
         stays shared, or is its last holder's again (all used: shared blocks are full)."""
-        owners, states, unit, cached = self.owners, self.states, self.unit, self._cached
+        owners, states, unit, cached = self._owners, self.states, self.unit, self._cached
         blocks = _block_ids(starts, unit)
         alone: Iterable[tuple[int, ...]]
         if self.shares and not _all_are(self.holds, blocks, 1):
@@ -273,13 +275,15 @@ class Picture:
         empty, kept = bytes(unit), bytes([self._kept]) * unit
         for lo, hi, held, *summed in alone:
             if held == 1:  # it alone held them: free, or kept where the pool keeps them
-                _set_range(owners, lo, hi, NOBODY)
+                if owners is not None:  # (always, where blocks are shared)
+                    _set_range(owners, lo, hi, NOBODY)
                 if not cached:
                     _set_range(states, lo * unit, hi * unit, FREE)
                 else:
                     for block in range(lo, hi):
                         states[block * unit:(block + 1) * unit] = kept if block in cached else empty
             elif held == 2:  # the one left holds them alone again (its id: what the sum says)
+                assert owners is not None
                 _set_range(owners, lo, hi, summed[0] - rid - 2)
                 _set_range(states, lo * unit, hi * unit, USED)
 

@@ -8,6 +8,7 @@ arrivals hold used_len tokens under the current parameters, so they follow what-
 from __future__ import annotations
 
 from fragtui.sim.allocators.outcomes import ADMITTED, FREED
+from fragtui.sim.bulk import park
 from fragtui.sim.config.params import Params
 from fragtui.sim.config.sides import Side
 from fragtui.sim.engines.lockstep import Simulation, StepRecord
@@ -96,6 +97,7 @@ class EventEngine:
             return tuple(i < len(before) and a is before[i] for i, a in enumerate(self.sim.allocators))
         workload, sim, manual = self._build(params, workload)
         sim.goto(self.sim.step)
+        park(self.sim, self.workload)  # (freed after the frame that shows the new run, by the app)
         self.params, self.workload, self.sim, self.manual = params, workload, sim, manual
         return (False,) * len(sim.allocators)
 
