@@ -12,7 +12,10 @@ from fragtui.view.layout import fit_layout
 from fragtui.view.event_words import EventWords
 from fragtui.view.narration import blocks_text, narrate_start
 from fragtui.view.rows import METRIC_ROWS, format_value, ratio_line, short_number, shown, tally_rows
-from fragtui.view.states import FREE, INTERNAL, RESERVED, STRANDED, UNUSABLE, USED
+from fragtui.view.states import (CACHED, FREE, INTERNAL, RESERVED, RETAINED, SHARED, SLACK, STRANDED, UNUSABLE,
+                                 USED)
+
+PRIORITY = (SHARED, USED, RESERVED, INTERNAL, SLACK, STRANDED, CACHED, RETAINED, FREE, UNUSABLE)  # ties go to the first
 
 
 @settings(max_examples=300, deadline=None)
@@ -42,6 +45,16 @@ def test_majority_and_its_ties():
     assert majority(states, 4, 8) == STRANDED
     assert majority(bytearray([INTERNAL, STRANDED]), 0, 2) == INTERNAL
     assert majority(bytearray([FREE, UNUSABLE]), 0, 2) == FREE
+
+
+@given(st.lists(st.sampled_from(PRIORITY), min_size=1, max_size=40), st.data())
+def test_majority_is_the_most_common_state_ties_to_the_more_telling(cells, data):
+    states = bytearray(cells)
+    a = data.draw(st.integers(0, len(states) - 1))
+    b = data.draw(st.integers(a + 1, len(states)))
+    counts = {state: states.count(state, a, b) for state in PRIORITY}
+    most = max(counts.values())
+    assert majority(states, a, b) == next(state for state in PRIORITY if counts[state] == most)
 
 
 def test_the_narration_says_exactly_what_each_step_did():

@@ -8,7 +8,7 @@ from hypothesis import assume, given, settings, strategies as st
 
 from fragtui.sim.config.params import Params
 from fragtui.sim.errors import FragtuiError
-from fragtui.sim.workload.build import build_workload, workload_again
+from fragtui.sim.workload.build import MAX_DRAWS, _first_fitting, _TooFew, build_workload, workload_again
 from fragtui.sim.workload.memo import CHUNK, DrawnLengths, free_shape
 from fragtui.sim.workload.requests import Arrive, Free
 
@@ -49,10 +49,9 @@ def test_a_max_len_what_if_builds_what_a_fresh_build_gives(lengths: str, frees: 
 def test_drawn_lengths_are_the_samplers_own_draws_past_every_chunk() -> None:
     drawn = DrawnLengths("uniform:1:1000", 0, 7)
     rng = random.Random("lengths:7")
-    wanted = 3 * CHUNK + 5
-    ours = [v for _, v in zip(range(wanted), drawn)]
-    assert ours == [rng.randint(1, 1000) for _ in range(wanted)]
-    assert [v for _, v in zip(range(wanted), drawn)] == ours  # read again: the same, nothing drawn twice
+    while len(drawn.values) < 3 * CHUNK + 5:
+        drawn.more()
+    assert list(drawn.values) == [rng.randint(1, 1000) for _ in range(len(drawn.values))]
 
 
 def test_churn_shape_frees_whom_a_plain_random_walk_frees() -> None:
@@ -81,3 +80,31 @@ def test_events_put_each_request_in_its_shapes_place() -> None:
 @pytest.mark.parametrize("frees", FREES)
 def test_no_arrivals_no_events(frees: str) -> None:
     assert free_shape(0, frees, 1) == []
+
+
+def _fitting_one_at_a_time(seed: int, wanted: int, max_len: int) -> tuple[object, ...]:
+    """The definition: draw, drop what does not fit, refuse at the first drop past 100 × (kept + 10)."""
+    rng = random.Random(f"lengths:{seed}")
+    kept: list[int] = []
+    dropped = 0
+    while len(kept) < wanted:
+        used = rng.randint(1, 1000)
+        if used > max_len:
+            dropped += 1
+            if dropped > MAX_DRAWS * (len(kept) + 10):
+                return ("refused", len(kept), dropped)
+            continue
+        kept.append(used)
+    return (kept, dropped)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10), st.integers(1, 3000), st.sampled_from([1, 5, 8, 10, 12, 20, 500, 1000]))
+def test_lengths_that_fit_are_found_as_one_at_a_time_finds_them(seed: int, wanted: int, max_len: int) -> None:
+    """Near the refusal threshold (about 1 in 100 fitting) included: max_len 10 of 1..1000."""
+    drawn = DrawnLengths("uniform:1:1000", 0, seed)
+    try:
+        ours: tuple[object, ...] = _first_fitting(drawn, wanted, max_len)
+    except _TooFew as few:
+        ours = ("refused", few.kept, few.dropped)
+    assert ours == _fitting_one_at_a_time(seed, wanted, max_len)

@@ -66,7 +66,7 @@ def owner_row(picture: Picture, layout: GridLayout, row: int, states: bytes) -> 
 def majority(states: bytearray, a: int, b: int) -> int:
     """The state most of slots [a, b) are in; ties go to the more telling state."""
     first = states[a]
-    if states.count(first, a, b) == b - a:
+    if 2 * states.count(first, a, b) > b - a:  # most of them (all, as a rule): no other can tie
         return first
     chunk = states[a:b]
     counts = [chunk.count(state) for state in _PRIORITY]

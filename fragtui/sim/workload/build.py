@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field, fields
+from itertools import compress, count, islice
 from typing import Sequence
 
 from fragtui.sim.bulk import collector_paused
@@ -29,7 +30,7 @@ from fragtui.sim.config.params import Params, SideParams, parse_prefixes
 from fragtui.sim.errors import FragtuiError, ParamError, safe
 from fragtui.sim.workload.draws import below
 from fragtui.sim.workload.lengths import EMPIRICAL, parse_token_lengths, sharegpt
-from fragtui.sim.workload.memo import Memo
+from fragtui.sim.workload.memo import CHUNK, DrawnLengths, Memo
 from fragtui.sim.workload.requests import HASH_BLOCK, PREFIX_LETTERS, Arrive, Event, Free, Request
 
 MAX_DRAWS = 100  # draws per request kept, before lengths that rarely fit are refused
@@ -107,23 +108,12 @@ def add_prefixes(requests: list[Request], prefixes: str, seed: int) -> list[Requ
 
 def _from_lengths(params: Params, memo: Memo) -> tuple[list[Request], int, str]:
     """Event mode: a wave of requests whose lengths come from `--lengths` (or used_len)."""
-    wanted, dropped, max_len = params.arrival_count, 0, params.max_len
-    kept: list[int] = []
-    keep = kept.append
-    drawn = memo.drawn(params.lengths, params.used_len, params.seed)
-    if wanted:
-        for used in drawn:
-            if used > max_len:
-                dropped += 1
-                if dropped > MAX_DRAWS * (len(kept) + 10):  # fewer than ~1 in 100 fit
-                    raise FragtuiError(
-                        f"--lengths {params.lengths}: only {len(kept):,} of {dropped + len(kept):,} sampled "
-                        f"requests fit max_len {max_len:,}; raise --max-len"
-                    )
-                continue
-            keep(used)
-            if len(kept) == wanted:
-                break
+    wanted, max_len = params.arrival_count, params.max_len
+    try:
+        kept, dropped = _first_fitting(memo.drawn(params.lengths, params.used_len, params.seed), wanted, max_len)
+    except _TooFew as few:
+        raise FragtuiError(f"--lengths {params.lengths}: only {few.kept:,} of {few.dropped + few.kept:,} sampled "
+                           f"requests fit max_len {max_len:,}; raise --max-len") from None
     new = tuple.__new__  # (a named tuple in one C call: a hundred thousand of them)
     requests = [new(Request, (rid, used, max_len, "", 0, 0, 0, ())) for rid, used in enumerate(kept)]
     if params.lengths == "constant":
@@ -131,6 +121,43 @@ def _from_lengths(params: Params, memo: Memo) -> tuple[list[Request], int, str]:
     else:
         source = f"{wanted} arrivals, lengths {params.lengths}"
     return requests, dropped, source
+
+
+class _TooFew(Exception):
+    def __init__(self, kept: int, dropped: int) -> None:
+        self.kept, self.dropped = kept, dropped
+
+
+def _first_fitting(drawn: DrawnLengths, wanted: int, max_len: int) -> tuple[list[int], int]:
+    """The first `wanted` drawn lengths ≤ max_len, and how many longer ones were dropped
+    before the last of them; _TooFew at the first drop past MAX_DRAWS × (kept + 10). A chunk in
+    which no drop can be that one (even all dropped, still within) is filtered in C."""
+    kept: list[int] = []
+    dropped = start = 0
+    fits, values = max_len.__ge__, drawn.values
+    while len(kept) < wanted:
+        if start == len(values):
+            drawn.more()
+        chunk = values[start:start + CHUNK]
+        need = wanted - len(kept)
+        if dropped + len(chunk) <= MAX_DRAWS * (len(kept) + 10):
+            got = list(islice(filter(fits, chunk), need))
+            read = len(chunk) if len(got) < need else next(islice(compress(count(), map(fits, chunk)), need - 1, None)) + 1
+            kept += got
+            dropped += read - len(got)
+            start += read
+            continue
+        for used in chunk:  # one at a time, each drop checked
+            start += 1
+            if used > max_len:
+                dropped += 1
+                if dropped > MAX_DRAWS * (len(kept) + 10):  # fewer than ~1 in 100 fit
+                    raise _TooFew(len(kept), dropped)
+                continue
+            kept.append(used)
+            if len(kept) == wanted:
+                break
+    return kept, dropped
 
 
 def _served(params: Params) -> tuple[list[Request], int, str]:
@@ -243,8 +270,8 @@ def _check_hashed(params: Params) -> None:
 def add_frees(requests: list[Request], shape: list[Free | None]) -> list[Event]:
     """The events: `shape` (memo.free_shape) with its arrivals filled in; requests are
     numbered 0, 1, … in arrival order, as every source here numbers them."""
-    arrivals = map(Arrive, requests)
-    return [event or next(arrivals) for event in shape]
+    new, arrival = tuple.__new__, iter(requests).__next__
+    return [event or new(Arrive, (arrival(),)) for event in shape]
 
 
 def poisson_arrivals(count: int, rate_per_tick: float, rng: random.Random) -> list[int]:

@@ -13,8 +13,6 @@ from __future__ import annotations
 import random
 from array import array
 from dataclasses import dataclass, field
-from typing import Iterator
-
 from fragtui.sim.config.params import parse_frees
 from fragtui.sim.workload.draws import below
 from fragtui.sim.workload.lengths import parse_lengths
@@ -24,21 +22,17 @@ CHUNK = 4096  # lengths drawn at a time past what was kept
 
 
 class DrawnLengths:
-    """`--lengths`' draws in order, kept or dropped, extended as far as they are read."""
+    """`--lengths`' draws in order, kept or dropped: `values`, extended by `more()`."""
 
     def __init__(self, lengths: str, used_len: int, seed: int) -> None:
         self.key = (lengths, used_len, seed)
         self.values: array[int] = array("q")
         self._draw = parse_lengths(lengths, used_len).sampler(random.Random(f"lengths:{seed}"))
 
-    def __iter__(self) -> Iterator[int]:
-        values, start = self.values, 0
-        while True:
-            end = len(values)
-            yield from values[start:end]
-            draw = self._draw
-            values.extend([draw() for _ in range(max(CHUNK, end // 2))])
-            start = end
+    def more(self) -> None:
+        """Draw CHUNK more, or half as many again as drawn, whichever is more."""
+        draw = self._draw
+        self.values.extend([draw() for _ in range(max(CHUNK, len(self.values) // 2))])
 
 
 def free_shape(arrivals: int, frees: str, seed: int) -> list[Free | None]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import NamedTuple
 
 PREFIX_LETTERS = "abcdefghijklmnopqrstuvwxyz"  # the names of shared prefixes
@@ -51,22 +50,29 @@ def served(rid: int, arrival_tick: int, prompt: int, output: int, max_len: int =
     return Request(rid, prompt + output, max_len or prompt + output, arrival_tick=arrival_tick, output=output)
 
 
-@dataclass(frozen=True, slots=True)
-class Arrive:
+class Arrive(NamedTuple):
+    """`request` arrives. The events are named tuples, as requests are: a stream is hundreds
+    of thousands of them, and a what-if that draws a new stream makes them all again."""
+
     request: Request
 
-    kind = "arrive"
+    @property
+    def kind(self) -> str:
+        return "arrive"
 
     @property
     def id(self) -> int:
         return self.request.id
 
 
-@dataclass(frozen=True, slots=True)
-class Free:
+class Free(NamedTuple):
+    """Request `id` leaves (if it is live)."""
+
     id: int
 
-    kind = "free"
+    @property
+    def kind(self) -> str:
+        return "free"
 
 
 Event = Arrive | Free
