@@ -327,7 +327,12 @@ class Picture:
     def _fill(self, painted: _Painted, low: int, high: int, ranges: Ranges | None) -> None:
         """Draw token offsets [low, high) of a holding: used below its tokens, reserved below
         its reach, internal below what it asked for, rounding slack beyond."""
-        tokens, reach, asked = painted.tokens, painted.reach, painted.asked
+        tokens, reach, asked, extent = painted.tokens, painted.reach, painted.asked, painted.extent
+        if ranges is None and low == 0 and extent == self.unit and tokens >= 2 * extent:
+            # Painted afresh, a block holding's whole blocks of tokens go in one pass over its
+            # table (every block, as used), and the rest is drawn from the last of them on.
+            _scatter(self.states, _block_ids(painted.starts, extent), USED, extent)
+            low = tokens // extent * extent
         for state, a, b in ((USED, low, min(high, tokens)), (RESERVED, max(low, tokens), min(high, reach)),
                             (INTERNAL, max(low, reach), min(high, asked)), (SLACK, max(low, asked, reach), high)):
             if a < b:
