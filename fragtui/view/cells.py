@@ -31,6 +31,7 @@ from fragtui.view.states import (
 )
 
 _PRIORITY = (SHARED, USED, RESERVED, INTERNAL, SLACK, STRANDED, CACHED, RETAINED, FREE, UNUSABLE)
+_ALIKE: dict[tuple[int, int], bytes] = {}  # (state, slots) -> that many slots in that state: a cell all alike
 
 
 def cell_row(picture: Picture, layout: GridLayout, row: int) -> bytes:
@@ -66,7 +67,10 @@ def owner_row(picture: Picture, layout: GridLayout, row: int, states: bytes) -> 
 def majority(states: bytearray, a: int, b: int) -> int:
     """The state most of slots [a, b) are in; ties go to the more telling state."""
     first = states[a]
-    if 2 * states.count(first, a, b) > b - a:  # most of them (all, as a rule): no other can tie
+    alike = _ALIKE.get((first, b - a))
+    if alike is None:
+        alike = _ALIKE[first, b - a] = bytes([first]) * (b - a)
+    if states[a:b] == alike or 2 * states.count(first, a, b) > b - a:  # all (a memcmp), or most: no tie
         return first
     chunk = states[a:b]
     counts = [chunk.count(state) for state in _PRIORITY]
