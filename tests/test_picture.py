@@ -1,7 +1,7 @@
 """One picture serves both modes: patched move by move from what each move changed, it always
 equals a picture painted from scratch, and it reports every slot whose look changed."""
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from fragtui.sim.allocators.contiguous import RESERVATIONS
@@ -101,3 +101,34 @@ def test_owners_first_asked_after_many_patches_are_a_fresh_pictures(params, even
         for picture, pool, change in zip(pictures, engine.pools, changes):
             picture.apply(pool, change)
     assert [p.owners for p in pictures] == [Picture(pool).owners for pool in engine.pools]
+
+
+class _EveryHolding:
+    """A pool that does not count its free blocks: its picture is painted holding by holding."""
+
+    def __init__(self, pool):
+        self.pool = pool
+
+    free_block_count = None
+
+    def __getattr__(self, name):
+        return getattr(self.pool, name)
+
+
+@settings(max_examples=60, deadline=None)
+@given(params=pool_params(), events=event_streams())
+def test_a_mostly_held_pool_painted_from_its_free_blocks_is_painted_as_holding_by_holding(params, events):
+    """Both ways of painting a block pool afresh, at every step: drawn used but for the free
+    blocks and the holdings' tails, and each holding drawn in full."""
+    sim = Simulation(params, events)
+    engine = EventEngine(params)
+    engine.sim = sim
+    held_mostly = 0
+    while True:
+        for pool in engine.pools:
+            if pool.free_block_count is not None:
+                held_mostly += 2 * pool.free_block_count * pool.block_size < pool.total_slots - pool.unusable
+                assert Picture(pool).states == Picture(_EveryHolding(pool)).states
+        if engine.forward() is None:
+            break
+    assume(held_mostly)

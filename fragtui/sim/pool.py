@@ -108,6 +108,17 @@ class Pool(Protocol):
         ...
 
     @property
+    def free_block_count(self) -> int | None:
+        """How many blocks are free, where any free block serves and a block is either free or
+        held (a paged pool); None elsewhere."""
+        ...
+
+    def free_block_ids(self) -> Iterable[int]:
+        """The free blocks, where free_block_count is not None: a picture of a mostly held pool
+        draws these rather than every holding's table."""
+        ...
+
+    @property
     def shares(self) -> bool:
         """Whether a block here can have several holders or stay cached once free."""
         ...

@@ -112,10 +112,21 @@ class Picture:
         self._cached = pool.cached_blocks()
         self._kept = STATE_OF[pool.kept_as]
         self.copies = pool.copies  # (live: asked only when a cell is hovered)
-        self.states[total - pool.unusable:] = bytes([UNUSABLE]) * pool.unusable
-        for holding in pool.holdings():
-            self._paint(holding, None)  # (no ranges: everything will be drawn)
-        unit = self.unit
+        usable, unit = total - pool.unusable, self.unit
+        self.states[usable:] = bytes([UNUSABLE]) * pool.unusable
+        free = pool.free_block_count
+        if free is not None and not self.shares and not self._cached and 2 * free * unit < usable:
+            # Mostly held, and each block either free or one holding's: all drawn used, the few
+            # free blocks given back, and each holding drawn from its last whole block of tokens
+            # on (a full 16M-slot pool: its tables are a million blocks, its free ones a few).
+            self.states[:usable] = bytes([USED]) * usable
+            _scatter(self.states, list(pool.free_block_ids()), FREE, unit)
+            for holding in pool.holdings():
+                self.painted[holding.id] = painted = _Painted(holding)
+                self._fill(painted, painted.tokens // unit * unit, painted.count * unit, None)
+        else:
+            for holding in pool.holdings():
+                self._paint(holding, None)  # (no ranges: everything will be drawn)
         if isinstance(self._cached, RunSet):
             _scatter(self.states, BlockRuns(self._cached.runs()), self._kept, unit)
         else:

@@ -72,6 +72,11 @@ class RunPool:
     def free_runs(self) -> Iterable[tuple[int, int]]:
         return self.allocator.free_runs()
 
+    free_block_count = None  # (no blocks)
+
+    def free_block_ids(self) -> Iterable[int]:
+        return ()
+
     shares = False
     kept_as = "cached"
     row_slots = 0
@@ -99,6 +104,13 @@ class BlocksAlike:
     def free_runs(self) -> Iterable[tuple[int, int]]:
         return ()
 
+    @property
+    def free_block_count(self) -> int | None:
+        return None  # (a paged allocator's BlockPool counts them)
+
+    def free_block_ids(self) -> Iterable[int]:
+        return ()
+
 
 class BlockAllocator(Protocol):
     """What a block-table allocator (paged) offers to be drawn."""
@@ -108,6 +120,9 @@ class BlockAllocator(Protocol):
     unusable: int
     cached_free: AbstractSet[int]
     prefix_caching: bool
+    free_blocks: int
+
+    def free_block_ids(self) -> list[int]: ...
 
     def refcount(self, block: int) -> int: ...
 
@@ -149,6 +164,13 @@ class BlockPool(BlocksAlike):
     @property
     def shares(self) -> bool:
         return self.allocator.prefix_caching
+
+    @property
+    def free_block_count(self) -> int | None:
+        return self.allocator.free_blocks
+
+    def free_block_ids(self) -> Iterable[int]:
+        return self.allocator.free_block_ids()
 
     def holders(self, block: int) -> int:
         return self.allocator.refcount(block)

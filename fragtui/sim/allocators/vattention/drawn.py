@@ -63,6 +63,11 @@ class VAttentionPool:
     def free_runs(self) -> tuple[tuple[int, int], ...]:
         return ()
 
+    free_block_count = None  # (a page can be retained: neither free nor held)
+
+    def free_block_ids(self) -> tuple[int, ...]:
+        return ()
+
     def holders(self, block: int) -> int:
         return 0
 
