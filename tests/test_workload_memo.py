@@ -8,8 +8,8 @@ from hypothesis import assume, given, settings, strategies as st
 
 from fragtui.sim.config.params import Params
 from fragtui.sim.errors import FragtuiError
-from fragtui.sim.workload.build import MAX_DRAWS, _first_fitting, _TooFew, build_workload, workload_again
-from fragtui.sim.workload.memo import CHUNK, DrawnLengths, free_shape
+from fragtui.sim.workload.build import MAX_DRAWS, build_workload, workload_again
+from fragtui.sim.workload.memo import CHUNK, DrawnLengths, TooFew, free_shape
 from fragtui.sim.workload.requests import Arrive, Free
 
 LENGTHS = ("uniform:16:4096", "constant", "lognormal:6:1", "azure-conv", "azure-code")
@@ -104,7 +104,7 @@ def test_lengths_that_fit_are_found_as_one_at_a_time_finds_them(seed: int, wante
     """Near the refusal threshold (about 1 in 100 fitting) included: max_len 10 of 1..1000."""
     drawn = DrawnLengths("uniform:1:1000", 0, seed)
     try:
-        ours: tuple[object, ...] = _first_fitting(drawn, wanted, max_len)
-    except _TooFew as few:
+        ours: tuple[object, ...] = drawn.fitting(wanted, max_len, MAX_DRAWS)
+    except TooFew as few:
         ours = ("refused", few.kept, few.dropped)
     assert ours == _fitting_one_at_a_time(seed, wanted, max_len)

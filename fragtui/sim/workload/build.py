@@ -10,7 +10,8 @@ A request that does not fit its max_len (or, serving, that has no output) is dro
 arrives (as vLLM's benchmark sampler skips such requests) and counted, never clipped. With
 `--prefixes G:K` each request starts with one of G shared prompts (a, b, …) of K tokens (all
 its tokens, if it holds fewer). All randomness comes from the seed, one stream per purpose, so
-changing the frees or the prefixes never changes the lengths.
+changing the frees or the prefixes never changes the lengths; and a workload keeps what it drew
+(memo.py), so that the next build, a max_len what-if's, reads it rather than drawing again.
 
 Every run finishes in bounded time or is refused before it starts: lengths that almost never
 fit max_len are refused after at most MAX_DRAWS per request kept (plus a thousand), and a
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field, fields
-from itertools import compress, count, islice
 from typing import Sequence
 
 from fragtui.sim.bulk import collector_paused
@@ -30,7 +30,7 @@ from fragtui.sim.config.params import Params, SideParams, parse_prefixes
 from fragtui.sim.errors import FragtuiError, ParamError, safe
 from fragtui.sim.workload.draws import below
 from fragtui.sim.workload.lengths import EMPIRICAL, parse_token_lengths, sharegpt
-from fragtui.sim.workload.memo import CHUNK, DrawnLengths, Memo
+from fragtui.sim.workload.memo import Memo, TooFew
 from fragtui.sim.workload.requests import HASH_BLOCK, PREFIX_LETTERS, Arrive, Event, Free, Request
 
 MAX_DRAWS = 100  # draws per request kept, before lengths that rarely fit are refused
@@ -110,8 +110,8 @@ def _from_lengths(params: Params, memo: Memo) -> tuple[list[Request], int, str]:
     """Event mode: a wave of requests whose lengths come from `--lengths` (or used_len)."""
     wanted, max_len = params.arrival_count, params.max_len
     try:
-        kept, dropped = _first_fitting(memo.drawn(params.lengths, params.used_len, params.seed), wanted, max_len)
-    except _TooFew as few:
+        kept, dropped = memo.drawn(params.lengths, params.used_len, params.seed).fitting(wanted, max_len, MAX_DRAWS)
+    except TooFew as few:
         raise FragtuiError(f"--lengths {params.lengths}: only {few.kept:,} of {few.dropped + few.kept:,} sampled "
                            f"requests fit max_len {max_len:,}; raise --max-len") from None
     new = tuple.__new__  # (a named tuple in one C call: a hundred thousand of them)
@@ -121,43 +121,6 @@ def _from_lengths(params: Params, memo: Memo) -> tuple[list[Request], int, str]:
     else:
         source = f"{wanted} arrivals, lengths {params.lengths}"
     return requests, dropped, source
-
-
-class _TooFew(Exception):
-    def __init__(self, kept: int, dropped: int) -> None:
-        self.kept, self.dropped = kept, dropped
-
-
-def _first_fitting(drawn: DrawnLengths, wanted: int, max_len: int) -> tuple[list[int], int]:
-    """The first `wanted` drawn lengths ≤ max_len, and how many longer ones were dropped
-    before the last of them; _TooFew at the first drop past MAX_DRAWS × (kept + 10). A chunk in
-    which no drop can be that one (even all dropped, still within) is filtered in C."""
-    kept: list[int] = []
-    dropped = start = 0
-    fits, values = max_len.__ge__, drawn.values
-    while len(kept) < wanted:
-        if start == len(values):
-            drawn.more()
-        chunk = values[start:start + CHUNK]
-        need = wanted - len(kept)
-        if dropped + len(chunk) <= MAX_DRAWS * (len(kept) + 10):
-            got = list(islice(filter(fits, chunk), need))
-            read = len(chunk) if len(got) < need else next(islice(compress(count(), map(fits, chunk)), need - 1, None)) + 1
-            kept += got
-            dropped += read - len(got)
-            start += read
-            continue
-        for used in chunk:  # one at a time, each drop checked
-            start += 1
-            if used > max_len:
-                dropped += 1
-                if dropped > MAX_DRAWS * (len(kept) + 10):  # fewer than ~1 in 100 fit
-                    raise _TooFew(len(kept), dropped)
-                continue
-            kept.append(used)
-            if len(kept) == wanted:
-                break
-    return kept, dropped
 
 
 def _served(params: Params) -> tuple[list[Request], int, str]:

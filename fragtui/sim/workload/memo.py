@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from array import array
 from dataclasses import dataclass, field
+from itertools import compress, count, islice
 from fragtui.sim.config.params import parse_frees
 from fragtui.sim.workload.draws import below
 from fragtui.sim.workload.lengths import parse_lengths
@@ -33,6 +34,45 @@ class DrawnLengths:
         """Draw CHUNK more, or half as many again as drawn, whichever is more."""
         draw = self._draw
         self.values.extend([draw() for _ in range(max(CHUNK, len(self.values) // 2))])
+
+    def fitting(self, wanted: int, max_len: int, max_draws: int) -> tuple[list[int], int]:
+        """The first `wanted` lengths ≤ max_len, and how many longer ones were dropped before
+        the last of them; TooFew at the first drop past max_draws × (kept + 10). A chunk in
+        which no drop can be that one (even all dropped, still within) is filtered in C."""
+        kept: list[int] = []
+        dropped = start = 0
+        fits, values = max_len.__ge__, self.values
+        while len(kept) < wanted:
+            if start == len(values):
+                self.more()
+            chunk = values[start:start + CHUNK]
+            need = wanted - len(kept)
+            if dropped + len(chunk) <= max_draws * (len(kept) + 10):
+                got = list(islice(filter(fits, chunk), need))
+                read = len(chunk) if len(got) < need else next(islice(compress(count(), map(fits, chunk)), need - 1,
+                                                                      None)) + 1
+                kept += got
+                dropped += read - len(got)
+                start += read
+                continue
+            for used in chunk:  # one at a time, each drop checked
+                start += 1
+                if used > max_len:
+                    dropped += 1
+                    if dropped > max_draws * (len(kept) + 10):
+                        raise TooFew(len(kept), dropped)
+                    continue
+                kept.append(used)
+                if len(kept) == wanted:
+                    break
+        return kept, dropped
+
+
+class TooFew(Exception):
+    """Too few lengths fit max_len: `kept` of `kept + dropped` drawn."""
+
+    def __init__(self, kept: int, dropped: int) -> None:
+        self.kept, self.dropped = kept, dropped
 
 
 def free_shape(arrivals: int, frees: str, seed: int) -> list[Free | None]:
