@@ -154,3 +154,13 @@ def test_numbers_round_half_up_as_a_student_does_by_hand():
 
     assert [fixed(v, 1) for v in (6.25, 93.75, 0.05, 100 * 1 / 16, 100 * 15 / 16)] == ["6.3", "93.8", "0.1", "6.3", "93.8"]
     assert (fixed(2, 2), fixed(0.5, 0), fixed(-0.01, 1), fixed(100 * 1 / 3, 1)) == ("2.00", "1", "0.0", "33.3")
+
+
+def test_what_changed_names_the_scenarios_arrivals_as_a_count_never_none():
+    """The seed leaves arrivals unset: 64 generated. Changed, the words say what it was."""
+    from fragtui.view.about import changes_from
+
+    seed = get_scenario("seed").build()
+    assert changes_from(seed, seed.with_(arrivals=100)) == ["arrivals 100 (scenario: 64)"]
+    traced = seed.with_(trace="no/such/trace.csv")  # (the words need no file)
+    assert changes_from(traced, traced.with_(arrivals=5)) == ["arrivals 5 (scenario: every row)"]

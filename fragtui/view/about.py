@@ -9,7 +9,7 @@ from typing import Callable, Sequence, cast
 
 from fragtui.sim.allocators.adapters import RunAllocator
 from fragtui.sim.allocators.contiguous import reservation_for
-from fragtui.sim.config.params import Params
+from fragtui.sim.config.params import DEFAULT_ARRIVALS, Params
 from fragtui.sim.config.sides import Side, resolve
 from fragtui.sim.config.scenarios import Scenario
 
@@ -21,10 +21,18 @@ def changes_from(named: Params, params: Params) -> list[str]:
     """`name value (scenario: value)` for each parameter the run changed."""
     out = []
     for name in SHOWN:
-        mine, theirs = getattr(params, name), getattr(named, name)
-        if mine != theirs:
-            out.append(f"{name} {_value(mine)} (scenario: {_value(theirs)})")
+        if getattr(params, name) != getattr(named, name):
+            out.append(f"{name} {_shown(params, name)} (scenario: {_shown(named, name)})")
     return out
+
+
+def _shown(params: Params, name: str) -> str:
+    value = getattr(params, name)
+    if name == "arrivals" and value is None:  # unset: as many as the stream has
+        if params.ops is None and params.trace is None:
+            return str(DEFAULT_ARRIVALS)
+        return "every op" if params.ops is not None else "every row"
+    return _value(value)
 
 
 def what_to_watch(scenario: Scenario | None, named: Params | None, params: Params, manual: bool) -> str:
