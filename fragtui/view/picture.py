@@ -100,7 +100,6 @@ class Picture:
         self.row_slots = pool.row_slots  # what a row should hold, if anything
         self.unit = pool.block_size or 1  # slots per owner entry
         self._shared_cell = bytes([SHARED]) * self.unit
-        self.states = bytearray(total)
         self.painted: dict[int, _Painted] = {}
         self.shares = bool(pool.block_size) and pool.shares
         # Who holds what is read only by hover and colour by request, so it is made when first
@@ -113,13 +112,14 @@ class Picture:
         self._kept = STATE_OF[pool.kept_as]
         self.copies = pool.copies  # (live: asked only when a cell is hovered)
         usable, unit = total - pool.unusable, self.unit
-        self.states[usable:] = bytes([UNUSABLE]) * pool.unusable
         free = pool.free_block_count
-        if free is not None and not self.shares and not self._cached and 2 * free * unit < usable:
-            # Mostly held, and each block either free or one holding's: all drawn used, the few
-            # free blocks given back, and each holding drawn from its last whole block of tokens
-            # on (a full 16M-slot pool: its tables are a million blocks, its free ones a few).
-            self.states[:usable] = bytes([USED]) * usable
+        mostly_held = free is not None and not self.shares and not self._cached and 2 * free * unit < usable
+        self.states = bytearray([USED if mostly_held else FREE]) * usable
+        self.states += bytes([UNUSABLE]) * pool.unusable
+        if mostly_held:
+            # Each block is either free or one holding's: all drawn used, the few free blocks
+            # given back, and each holding drawn from its last whole block of tokens on (a full
+            # 16M-slot pool: its tables are a million blocks, its free ones a few).
             _scatter(self.states, list(pool.free_block_ids()), FREE, unit)
             for holding in pool.holdings():
                 self.painted[holding.id] = painted = _Painted(holding)
