@@ -1,12 +1,7 @@
 """A monkey at the keyboard: 1,200 random keys from the app's bindings, with random resizes.
 Nothing may raise, and whenever the tallies are on screen they must equal the model's."""
 
-import asyncio
 import random
-
-import pytest
-import textual.app
-import textual.pilot
 
 from fragtui.sim.config.scenarios import get_scenario
 from fragtui.tui.app import MIN_HEIGHT, MIN_WIDTH, FragApp
@@ -42,19 +37,6 @@ def tallies_match(app) -> None:
     assert rows["rejected"] == [str(c.rejected), str(p.rejected)]
     assert rows["wasted"] == [str(c.wasted), str(p.wasted)]
     assert rows["used"] == [str(c.used), str(p.used)]
-
-
-@pytest.fixture
-def no_idle_wait(monkeypatch):
-    """Pilot waits ~40 ms of wall time after every key (and up to a second after a pause while
-    autoplay keeps the process busy) to see it go idle; the monkey checks state itself, so it
-    lets the event loop turn instead (1,200 keys in seconds, not minutes)."""
-
-    async def turn(*args, **kwargs):
-        await asyncio.sleep(0)
-
-    monkeypatch.setattr(textual.app, "wait_for_idle", turn)
-    monkeypatch.setattr(textual.pilot, "wait_for_idle", turn)  # (a pause under autoplay waited up to 1 s)
 
 
 async def test_twelve_hundred_random_keys_and_resizes(no_idle_wait):

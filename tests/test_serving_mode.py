@@ -120,7 +120,7 @@ def test_the_same_ordering_on_azure_conv_lengths(capsys):
     assert data["dropped"] > 0 and data["paper"]["fig13_mean_batch"]["paged"] == 30.42
 
 
-async def test_the_tui_steps_a_serving_run_tick_by_tick():
+async def test_the_tui_steps_a_serving_run_tick_by_tick(no_idle_wait):
     app = FragApp(get_scenario("paper").build(arrivals=60), scenario="paper")
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.pause()

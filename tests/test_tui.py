@@ -37,7 +37,7 @@ async def test_eight_steps_admit_eight_on_both_sides():
         assert sidebar_rows(app)["admitted"] == ["8", "8"]
 
 
-async def test_sixty_four_steps_then_back_to_zero():
+async def test_sixty_four_steps_then_back_to_zero(no_idle_wait):
     app = FragApp()
     async with app.run_test(size=(160, 50)) as pilot:
         await press_n(pilot, "space", 64)
@@ -72,7 +72,7 @@ async def test_space_and_right_step_left_and_backspace_undo():
         assert sim_of(app).step == 0
 
 
-async def test_block_size_down_and_up_replays_to_the_same_step():
+async def test_block_size_down_and_up_replays_to_the_same_step(no_idle_wait):
     app = FragApp(Params(used_len=33))
     async with app.run_test(size=(160, 50)) as pilot:
         await press_n(pilot, "space", 40)
@@ -463,3 +463,19 @@ async def test_slow_work_says_it_is_working_before_it_starts():
         assert "working: block_size 32…" in seen[0]
         assert app.stage.params.block_size == 32 and "working" not in str(app.query_one("#header").content)
         assert not app._slow  # the seed replays in milliseconds
+
+
+async def test_an_app_that_closes_right_after_a_what_if_leaves_the_cycle_collector_running():
+    """Work pauses the collector until half a second after its frame; an app closed before
+    then (a screenshot taken after a key, a test) must not leave it paused for the process."""
+    import gc
+
+    gc.enable()  # (the suite runs with it paused: conftest.py)
+    try:
+        app = FragApp()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("m")
+            assert app.stage.params.max_len == 256 and not gc.isenabled()  # (paused: its timer has not fired)
+        assert gc.isenabled()
+    finally:
+        gc.disable()

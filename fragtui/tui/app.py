@@ -85,6 +85,7 @@ class FragApp(App[None]):
         opening = time.perf_counter()
         self.stage: Stage = make_stage(self.opened, named.chart if named else None)
         self.working = ""  # what a long piece of work is doing, said in the header meanwhile
+        self._paused_collector = False  # work paused the cycle collector, which runs again after it
         self._slow = time.perf_counter() - opening > BUSY_AFTER  # work on this run shows that it works
         self.by_request = by_request
         self.recording = False  # `fragtui record` steps the app as if it were playing
@@ -309,9 +310,8 @@ class FragApp(App[None]):
             try:
                 work()
             finally:
-                if collecting:
-                    self.set_timer(COLLECT_AFTER, gc.enable)
-                self.set_timer(COLLECT_AFTER, release)  # what the work replaced (bulk.park)
+                self._paused_collector |= collecting
+                self.set_timer(COLLECT_AFTER, self._after_work)
                 self._slow = time.perf_counter() - start > BUSY_AFTER
                 if self.working:
                     self.working = ""
@@ -323,6 +323,17 @@ class FragApp(App[None]):
         self.working = what
         self.refresh_texts()
         self.call_after_refresh(run)
+
+    def _after_work(self) -> None:
+        """Once the frame that shows the work's result is drawn: the cycle collector runs again
+        if the work paused it, and what the work replaced is freed (bulk.park)."""
+        if self._paused_collector:
+            self._paused_collector = False
+            gc.enable()
+        release()
+
+    def on_unmount(self) -> None:
+        self._after_work()  # (an app that closes first leaves the collector as it found it)
 
     def action_first(self) -> None:
         self._work("the first step", lambda: self.goto(0))
