@@ -14,6 +14,7 @@ import random
 from array import array
 from dataclasses import dataclass, field
 from itertools import compress, count, islice
+
 from fragtui.sim.config.params import parse_frees
 from fragtui.sim.workload.draws import below
 from fragtui.sim.workload.lengths import parse_lengths
