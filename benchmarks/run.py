@@ -577,7 +577,7 @@ async def _pilot_key(params: Params, key: str) -> float:
     async with app.run_test(size=(200, 60)) as pilot:
         app.goto(app.stage.total_steps // 2)
         await pilot.pause()
-        app._slow = False  # (time the work itself, not the frame that says it works)
+        app.work.slow = False  # (time the work itself, not the frame that says it works)
         return await _key_to_frame(pilot, key)
 
 

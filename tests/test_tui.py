@@ -450,7 +450,7 @@ async def test_slow_work_says_it_is_working_before_it_starts():
     runs after the frame that shows it; quick work afterwards runs at once again."""
     app = FragApp()
     async with app.run_test(size=(120, 40)) as pilot:
-        app._slow = True  # (as if the last replay had taken long)
+        app.work.slow = True  # (as if the last replay had taken long)
         seen = []
         replay = app.stage.set_params
 
@@ -462,7 +462,7 @@ async def test_slow_work_says_it_is_working_before_it_starts():
         await pilot.pause()
         assert "working: block_size 32…" in seen[0]
         assert app.stage.params.block_size == 32 and "working" not in str(app.query_one("#header").content)
-        assert not app._slow  # the seed replays in milliseconds
+        assert not app.work.slow  # the seed replays in milliseconds
 
 
 async def test_an_app_that_closes_right_after_a_what_if_leaves_the_cycle_collector_running():

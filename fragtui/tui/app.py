@@ -6,7 +6,6 @@ reports it changed is handed to the widgets, so only the changed rows of each gr
 
 from __future__ import annotations
 
-import gc
 import time
 
 from functools import partial
@@ -21,13 +20,13 @@ from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Static
 
-from fragtui.sim.bulk import release
 from fragtui.sim.config.params import Params
 from fragtui.sim.config.sides import OPTIONS
 from fragtui.sim.errors import FragtuiError, ParamError
 from fragtui.sim.config.scenarios import SCENARIOS, get_scenario
 from fragtui.tui import keys
 from fragtui.tui.header import header_text
+from fragtui.tui.heavy_work import BUSY_AFTER, HeavyWork
 from fragtui.tui.key_bar import KeyBar
 from fragtui.tui.outputs import DELIVERY, Outputs
 from fragtui.tui.playback import Playback
@@ -48,13 +47,6 @@ SIDEBAR_WIDE, SIDEBAR_NARROW, SIDEBAR_PER_SIDE = 38, 30, 7  # the sidebar's widt
 # The hint after the legend, the longest that fits: hover (or i) says what a cell holds.
 HOVER_HINTS = ("· point at a cell (or press i) for its slots, state, request and block", "· point at a cell, or i",
                "· i: a cell")
-BUSY_AFTER = 0.2  # seconds: work on a run that took longer says "working…" first, next time
-# Seconds after such work before the cycle collector runs again: a replay or a long jump makes
-# up to millions of objects that hold no cycles, and the collector's passes over them would
-# hold back the frame that shows the result by up to a third of a second. They run once that
-# frame is drawn (Textual pauses the collector likewise while scrolling).
-COLLECT_AFTER = 0.5
-
 THEME_DEFAULTS = theme_colours()  # each state's colour (view/states.py), which a theme may change
 
 
@@ -84,9 +76,7 @@ class FragApp(App[None]):
         self.opened = params or Params()  # what `r` goes back to, whatever was switched since
         opening = time.perf_counter()
         self.stage: Stage = make_stage(self.opened, named.chart if named else None)
-        self.working = ""  # what a long piece of work is doing, said in the header meanwhile
-        self._paused_collector = False  # work paused the cycle collector, which runs again after it
-        self._slow = time.perf_counter() - opening > BUSY_AFTER  # work on this run shows that it works
+        self.work = HeavyWork(self, slow=time.perf_counter() - opening > BUSY_AFTER)  # replays, jumps, new runs
         self.by_request = by_request
         self.recording = False  # `fragtui record` steps the app as if it were playing
         self.still = False  # a picture that cannot scroll (screenshot, record): the sidebar fits what matters
@@ -283,8 +273,8 @@ class FragApp(App[None]):
         state = "▶ playing" if self.playback.playing or self.recording else "paused"
         if stage.at_end and stage.total_steps:
             state = "end of scenario"
-        if self.working:
-            state = f"working: {self.working}…"
+        if self.work.doing:
+            state = f"working: {self.work.doing}…"
         width = self.query_one("#header", TextLines).content_region.width or 160
         return header_text(self.scenario, self.edited, stage, state, self.playback.speed, self.clean, width)
 
@@ -299,47 +289,14 @@ class FragApp(App[None]):
     def goto(self, step: int) -> None:
         self.show_changes(self.stage.goto(step))
 
-    def _work(self, what: str, work: Callable[[], object]) -> None:
-        """Run `work` (a replay, a jump, a new run): at once where work on this run has been
-        quick; else the header says `working: what…` first and the work runs after the frame
-        that shows it, so a key never seems ignored."""
-        def run() -> None:
-            start = time.perf_counter()
-            collecting = gc.isenabled()
-            gc.disable()
-            try:
-                work()
-            finally:
-                self._paused_collector |= collecting
-                self.set_timer(COLLECT_AFTER, self._after_work)
-                self._slow = time.perf_counter() - start > BUSY_AFTER
-                if self.working:
-                    self.working = ""
-                    self.refresh_texts()
-
-        if not self._slow:
-            run()
-            return
-        self.working = what
-        self.refresh_texts()
-        self.call_after_refresh(run)
-
-    def _after_work(self) -> None:
-        """Once the frame that shows the work's result is drawn: the cycle collector runs again
-        if the work paused it, and what the work replaced is freed (bulk.park)."""
-        if self._paused_collector:
-            self._paused_collector = False
-            gc.enable()
-        release()
-
     def on_unmount(self) -> None:
-        self._after_work()  # (an app that closes first leaves the collector as it found it)
+        self.work.settle()  # (an app that closes first leaves the collector as it found it)
 
     def action_first(self) -> None:
-        self._work("the first step", lambda: self.goto(0))
+        self.work.run("the first step", lambda: self.goto(0))
 
     def action_last(self) -> None:
-        self._work("the last step", lambda: self.goto(self.stage.total_steps))
+        self.work.run("the last step", lambda: self.goto(self.stage.total_steps))
 
     @property
     def at_end(self) -> bool:
@@ -379,7 +336,7 @@ class FragApp(App[None]):
         def reset() -> None:
             self.stage = make_stage(self.opened, chart)
             self.redraw()
-        self._work("reset", reset)
+        self.work.run("reset", reset)
 
     def action_free(self) -> None:
         self._manual(self.stage.free_oldest)
@@ -412,7 +369,7 @@ class FragApp(App[None]):
         except FragtuiError as error:
             self.say(str(error), title="not changed", severity="warning")
             return
-        self._work(", ".join(f"{k} {v}" for k, v in changes.items()), lambda: self.set_params(**changes))
+        self.work.run(", ".join(f"{k} {v}" for k, v in changes.items()), lambda: self.set_params(**changes))
 
     def action_cycle_chart(self) -> None:
         """The sidebar charts the next parameter's sweep (then none)."""
@@ -441,7 +398,7 @@ class FragApp(App[None]):
             noun = "fragmented rejection" if kind == "fragmented" else "rejection"
             self.say(f"no {noun} {where} {self.stage.unit} {self.stage.step}", severity="warning")
             return
-        self._work(f"{self.stage.unit} {step:,}", lambda: self.goto(step))
+        self.work.run(f"{self.stage.unit} {step:,}", lambda: self.goto(step))
 
     def action_goto_step(self) -> None:
         from fragtui.sim.engines.jumps import locate
@@ -462,7 +419,7 @@ class FragApp(App[None]):
                     self.goto(step)
                     if request is not None:  # g r267: the cursor on that request
                         self.point_at(request)
-                self._work(f"{self.stage.unit} {step:,}", there)
+                self.work.run(f"{self.stage.unit} {step:,}", there)
 
         engine = self.stage.engine
         self.push_screen(GotoDialog(self.stage.unit, where), go)
@@ -497,7 +454,7 @@ class FragApp(App[None]):
             self.stage = stage
             self.redraw()
             self.say(f"{mode} mode: {self.stage.unit} 0 of {self.stage.total_steps}", timeout=2)
-        self._work(f"{mode} mode", switch)
+        self.work.run(f"{mode} mode", switch)
 
     def set_params(self, **changes: object) -> bool:
         """Replay under new parameters to the same step; on a bad value, say so and keep all."""
