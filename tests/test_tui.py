@@ -445,22 +445,32 @@ async def test_go_to_a_request_puts_the_cursor_on_it():
         assert "no request 99999 arrives" in screen_text(app)
 
 
-async def test_slow_work_says_it_is_working_before_it_starts():
+async def test_slow_work_says_it_is_working_before_it_starts(monkeypatch):
     """Work on a run that took more than 0.2 s says `working: …` in the header first, then
-    runs after the frame that shows it; quick work afterwards runs at once again."""
+    runs after a frame that shows it (drawn: a compositor refresh with the header saying so);
+    quick work afterwards runs at once again."""
+    from textual.screen import Screen
+
     app = FragApp()
     async with app.run_test(size=(120, 40)) as pilot:
         app.work.slow = True  # (as if the last replay had taken long)
-        seen = []
-        replay = app.stage.set_params
+        seen, drawn = [], []
+        replay, refresh = app.stage.set_params, Screen._compositor_refresh
 
         def watched(**changes):
-            seen.append(str(app.query_one("#header").content))
+            seen.append((str(app.query_one("#header").content), list(drawn)))
             replay(**changes)
+
+        def drawing(screen):
+            refresh(screen)
+            drawn.append(str(app.query_one("#header").content))
         app.stage.set_params = watched
+        monkeypatch.setattr(Screen, "_compositor_refresh", drawing)
         await pilot.press("K")
         await pilot.pause()
-        assert "working: block_size 32…" in seen[0]
+        header, frames = seen[0]
+        assert "working: block_size 32…" in header
+        assert any("working: block_size 32…" in frame for frame in frames)  # on screen before the work
         assert app.stage.params.block_size == 32 and "working" not in str(app.query_one("#header").content)
         assert not app.work.slow  # the seed replays in milliseconds
 

@@ -44,7 +44,9 @@ class HeavyWork:
             return
         self.doing = what
         self.app.refresh_texts()
-        self.app.call_after_refresh(lambda: self._now(work))
+        # Twice: the screen can go idle before the header has told it that it changed, and one
+        # wait would then run the work before the frame that says so (seen in tmux).
+        self.app.call_after_refresh(lambda: self.app.call_after_refresh(lambda: self._now(work)))
 
     def _now(self, work: Callable[[], object]) -> None:
         start = time.perf_counter()
