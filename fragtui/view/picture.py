@@ -121,12 +121,8 @@ class Picture:
             # given back, and each holding drawn from its last whole block of tokens on (a full
             # 16M-slot pool: its tables are a million blocks, its free ones a few).
             _scatter(self.states, list(pool.free_block_ids()), FREE, unit)
-            for holding in pool.holdings():
-                self.painted[holding.id] = painted = _Painted(holding)
-                self._fill(painted, painted.tokens // unit * unit, painted.count * unit, None)
-        else:
-            for holding in pool.holdings():
-                self._paint(holding, None)  # (no ranges: everything will be drawn)
+        for holding in pool.holdings():
+            self._draw_afresh(holding, mostly_held)
         if isinstance(self._cached, RunSet):
             _scatter(self.states, BlockRuns(self._cached.runs()), self._kept, unit)
         else:
@@ -180,12 +176,25 @@ class Picture:
             self._restrand(pool, before, spans, ranges)
         return ranges
 
-    def _paint(self, holding: Holding, ranges: Ranges | None, spans: list[tuple[int, int]] | None = None) -> None:
+    def _paint(self, holding: Holding, ranges: Ranges, spans: list[tuple[int, int]]) -> None:
         self.painted[holding.id] = painted = _Painted(holding)
         self._fill(painted, 0, painted.count * painted.extent, ranges)
         self._own(holding.starts, holding.extent, holding.id)
-        if spans is not None and not self.block_size:  # (block pools have no free runs to check)
+        if not self.block_size:  # (block pools have no free runs to check)
             spans.extend((start, start + holding.extent) for start in holding.starts)
+
+    def _draw_afresh(self, holding: Holding, drawn_used: bool) -> None:
+        """A holding in a picture painted from scratch. A block holding's whole blocks of
+        tokens are used: drawn in one pass over its table (thousands of blocks), or already
+        (`drawn_used`: a mostly held pool is drawn used first); the rest from the last of them on."""
+        self.painted[holding.id] = painted = _Painted(holding)
+        unit, low = self.unit, 0
+        if self.block_size and painted.extent == unit:
+            low = painted.tokens // unit * unit
+            if low and not drawn_used:
+                _scatter(self.states, _block_ids(painted.starts, unit), USED, unit)
+        self._fill(painted, low, painted.count * painted.extent, None)
+        self._own(holding.starts, holding.extent, holding.id)
 
     @property
     def owners(self) -> array[int]:
@@ -338,12 +347,7 @@ class Picture:
     def _fill(self, painted: _Painted, low: int, high: int, ranges: Ranges | None) -> None:
         """Draw token offsets [low, high) of a holding: used below its tokens, reserved below
         its reach, internal below what it asked for, rounding slack beyond."""
-        tokens, reach, asked, extent = painted.tokens, painted.reach, painted.asked, painted.extent
-        if ranges is None and low == 0 and extent == self.unit and tokens >= 2 * extent:
-            # Painted afresh, a block holding's whole blocks of tokens go in one pass over its
-            # table (every block, as used), and the rest is drawn from the last of them on.
-            _scatter(self.states, _block_ids(painted.starts, extent), USED, extent)
-            low = tokens // extent * extent
+        tokens, reach, asked = painted.tokens, painted.reach, painted.asked
         for state, a, b in ((USED, low, min(high, tokens)), (RESERVED, max(low, tokens), min(high, reach)),
                             (INTERNAL, max(low, reach), min(high, asked)), (SLACK, max(low, asked, reach), high)):
             if a < b:
